@@ -1,0 +1,34 @@
+/**
+ * Runs in a child process: imports a bundled app, whose registrations fill the process-wide
+ * registry, and sends the app's manifest (or the error that stopped it) back to the parent.
+ */
+import { pathToFileURL } from 'node:url'
+import { defaultRegistry, errorCodes, type Manifest, toManifest } from '@xfn/core'
+
+export type RecordOutcome =
+  | { readonly ok: true; readonly manifest: Manifest }
+  | { readonly ok: false; readonly message: string; readonly code?: string; readonly stack?: string }
+
+async function record(bundle: string, app: string): Promise<RecordOutcome> {
+  try {
+    await import(pathToFileURL(bundle).href)
+    return { ok: true, manifest: toManifest(defaultRegistry(), { app }) }
+  } catch (error) {
+    const raw = (error as { code?: unknown }).code
+    const code = typeof raw === 'string' && raw in errorCodes ? raw : undefined
+    const message = error instanceof Error ? error.message : String(error)
+    const stack = error instanceof Error ? error.stack : undefined
+    return {
+      ok: false,
+      message: code ? message : `Your app threw while it was loading: ${message}`,
+      ...(code ? { code } : {}),
+      ...(stack ? { stack } : {}),
+    }
+  }
+}
+
+const [bundle, app] = process.argv.slice(2)
+if (bundle && app && process.send) {
+  const outcome = await record(bundle, app)
+  process.send(outcome, () => process.exit(0))
+}

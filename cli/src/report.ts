@@ -1,0 +1,60 @@
+import type { Cloud } from '@xfn/core'
+import type { PortabilityReport } from '@xfn/core/portability'
+
+export interface Style {
+  ok(text: string): string
+  bad(text: string): string
+  warn(text: string): string
+  dim(text: string): string
+  bold(text: string): string
+}
+
+/**
+ * The portability report as a person reads it: a table of functions by cloud, then every
+ * problem with its reason, then the verdict.
+ */
+export function formatReport(report: PortabilityReport, style: Style): string {
+  const lines: string[] = []
+  const fnCount = report.functions.length
+  lines.push(style.bold(`App '${report.app}': ${fnCount} function${fnCount === 1 ? '' : 's'}, checked for ${report.clouds.join(', ')}`), '')
+
+  const header = ['function', 'trigger', ...report.clouds]
+  const rows = report.functions.map((fn) => [
+    fn.name,
+    fn.trigger,
+    ...report.clouds.map((cloud) => cell(fn.clouds[cloud])),
+  ])
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const pad = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()
+  lines.push(`  ${style.dim(pad(header))}`)
+  for (const row of rows) {
+    const text = pad(row)
+    lines.push(`  ${text.includes('✗') ? text.replaceAll('✗ not portable', style.bad('✗ not portable')) : text}`)
+  }
+  if (fnCount === 0) lines.push(`  ${style.dim('(no functions registered)')}`)
+
+  const errors = report.findings.filter((f) => f.severity === 'error')
+  const warnings = report.findings.filter((f) => f.severity === 'warning')
+  if (errors.length > 0) {
+    lines.push('', style.bad('Not portable:'))
+    for (const f of errors) lines.push(`  ${style.bad('✗')} ${f.cloud}: ${f.message.startsWith(f.subject) ? f.message : `${f.subject}: ${f.message}`}`)
+  }
+  if (warnings.length > 0) {
+    lines.push('', style.warn('Warnings:'))
+    for (const f of warnings) lines.push(`  ${style.warn('!')} ${f.cloud}: ${f.subject}: ${f.message}`)
+  }
+  lines.push('', `Queue messages: at most ${report.limits.queueMessageBytes / 1024} KiB to fit every cloud checked.`)
+  const failing = report.clouds.filter((c: Cloud) => !report.portableTo.includes(c))
+  lines.push(
+    failing.length === 0
+      ? style.ok(`✓ Portable to ${report.portableTo.join(', ')}.`)
+      : `${report.portableTo.length > 0 ? style.ok(`✓ Portable to ${report.portableTo.join(', ')}. `) : ''}${style.bad(`✗ Not portable to ${failing.join(', ')} (${errors.length} problem${errors.length === 1 ? '' : 's'}).`)}`,
+  )
+  return lines.join('\n')
+}
+
+function cell(outcome: { ok: boolean; detail: string } | undefined): string {
+  if (!outcome) return ''
+  if (!outcome.ok) return '✗ not portable'
+  return outcome.detail === 'ok' ? '✓' : `✓ ${outcome.detail}`
+}

@@ -1,0 +1,214 @@
+import type {
+  BlobHandler,
+  BlobTrigger,
+  FunctionDefinition,
+  FunctionSettings,
+  HttpHandler,
+  HttpTrigger,
+  QueueHandler,
+  QueueTrigger,
+  TimerHandler,
+  TimerTrigger,
+  Trigger,
+} from './definitions.js'
+import { blobEventTypes } from './definitions.js'
+import { XfnError } from './errors.js'
+import { parseRoute } from './http/route.js'
+import { type HttpAuth, type HttpMethod, httpAuthModes, httpMethods } from './http/types.js'
+import { validateName } from './names.js'
+import { integerBetween, isString, listOf, type OptionCheck, oneOf, validateOptions } from './options.js'
+import { type Bucket, type Queue, ResourceTable } from './resources.js'
+import { parseSchedule } from './schedule/index.js'
+
+export interface FunctionOptions {
+  /** 1 to 900 seconds; default 30. */
+  readonly timeoutSeconds?: number
+  /** 128 to 4096 MB; default 256. */
+  readonly memoryMb?: number
+}
+
+export interface HttpOptions extends FunctionOptions {
+  /** `/items/{id}` for one segment, `/files/{*path}` for the rest of the path. */
+  readonly route: string
+  /** One method or a list; default GET. */
+  readonly method?: HttpMethod | readonly HttpMethod[]
+  /** `public` (default) or `key`: callers must send the app's key in `x-api-key`. */
+  readonly auth?: HttpAuth
+}
+
+export interface QueueTriggerOptions extends FunctionOptions {
+  readonly queue: Queue | string
+  /** Messages fetched together, 1 to 10; the handler still gets one message at a time. Default 10. */
+  readonly batchSize?: number
+}
+
+export interface TimerOptions extends FunctionOptions {
+  /** A 5-field cron or a 6-field NCRONTAB with seconds first, in UTC. */
+  readonly schedule?: string
+  /** An interval such as '5 minutes', instead of `schedule`. */
+  readonly every?: string
+}
+
+export interface BlobOptions extends FunctionOptions {
+  readonly bucket: Bucket | string
+  readonly prefix?: string
+  readonly suffix?: string
+  /** Default ['created']. */
+  readonly events?: readonly ('created' | 'deleted')[]
+}
+
+/** The functions and resources of one app. Plain data plus handlers; read by every adapter. */
+export class Registry {
+  readonly functions = new Map<string, FunctionDefinition>()
+  readonly resources = new ResourceTable()
+
+  /** Adds a definition: the funnel behind app.http, app.queue, app.timer and app.blob. */
+  define(definition: FunctionDefinition): void {
+    const where = `function '${definition.name}'`
+    const clash = [...this.functions.values()].find((f) => f.name.toLowerCase() === definition.name.toLowerCase())
+    if (clash) {
+      throw new XfnError(
+        'DUPLICATE_NAME',
+        `${where} is defined twice${clash.name === definition.name ? '' : ` (as '${clash.name}'; Azure function names ignore case)`}; give each function its own name.`,
+      )
+    }
+    if (definition.trigger.type === 'http') this.checkRouteConflicts(definition.name, definition.trigger)
+    this.functions.set(definition.name, definition)
+  }
+
+  private checkRouteConflicts(name: string, trigger: HttpTrigger): void {
+    for (const other of this.functions.values()) {
+      if (other.trigger.type !== 'http' || other.trigger.route.shape !== trigger.route.shape) continue
+      const shared = trigger.methods.filter((m) => (other.trigger as HttpTrigger).methods.includes(m))
+      if (shared.length > 0) {
+        throw new XfnError(
+          'ROUTE_CONFLICT',
+          `function '${name}' claims ${shared.join(', ')} ${trigger.route.template}, which function '${other.name}' already serves as ${other.trigger.route.template}; change the route or the methods of one of them.`,
+        )
+      }
+    }
+  }
+}
+
+export interface App {
+  /** Serves HTTP requests on a route. */
+  http(name: string, options: HttpOptions, handler: HttpHandler): void
+  /** Consumes a queue, one message per call; a thrown error retries the message, then dead-letters it. */
+  queue(name: string, options: QueueTriggerOptions, handler: QueueHandler): void
+  /** Runs on a schedule (UTC). */
+  timer(name: string, options: TimerOptions, handler: TimerHandler): void
+  /** Reacts to objects created or deleted in a bucket. */
+  blob(name: string, options: BlobOptions, handler: BlobHandler): void
+  /** The funnel every kind of function goes through. */
+  generic(name: string, trigger: Trigger, settings: FunctionOptions, handler: FunctionDefinition['handler']): void
+}
+
+const settingChecks: Record<string, OptionCheck> = {
+  timeoutSeconds: integerBetween(1, 900),
+  memoryMb: integerBetween(128, 4096),
+}
+
+const prefixCheck: OptionCheck = (value) =>
+  isString(value) ??
+  (/[{}]/.test(value as string) || (value as string).startsWith('/') ? "must not start with '/' or contain braces" : undefined)
+
+const resourceRef: OptionCheck = (value) =>
+  typeof value === 'string' || (typeof value === 'object' && value !== null && 'kind' in value)
+    ? undefined
+    : 'must be a resource made with queue() or bucket(), or its name'
+
+/**
+ * Makes an app with its own registry: `app`, `queue` and `bucket` bound to it. The package's
+ * default exports are one such app, shared by every copy of the package loaded in a process.
+ *
+ * @example
+ * const { app, queue } = createApp()
+ * app.http('hello', { route: '/hello' }, () => ({ json: { hello: 'world' } }))
+ */
+export function createApp(registry = new Registry()) {
+  const table = registry.resources
+  const queue = (name: string, options?: Parameters<ResourceTable['queue']>[1]) => table.queue(name, options)
+  const bucket = (name: string) => table.bucket(name)
+
+  function generic(name: string, trigger: Trigger, settings: FunctionOptions, handler: FunctionDefinition['handler']) {
+    validateName('function', name, `app.${trigger.type}(${JSON.stringify(name)})`)
+    if (typeof handler !== 'function') {
+      throw new XfnError('INVALID_OPTIONS', `app.${trigger.type}('${name}'): the last argument must be the handler function.`)
+    }
+    const resolved: FunctionSettings = { timeoutSeconds: settings.timeoutSeconds ?? 30, memoryMb: settings.memoryMb ?? 256 }
+    registry.define({ name, trigger, settings: resolved, handler } as FunctionDefinition)
+  }
+
+  const where = (kind: string, name: string) => `app.${kind}('${String(name)}')`
+
+  const app: App = {
+    http(name, options, handler) {
+      const at = where('http', name)
+      validateOptions(at, options, {
+        checks: { ...settingChecks, route: isString, method: listOf(httpMethods), auth: oneOf(httpAuthModes) },
+        required: ['route'],
+      })
+      const method = options.method ?? 'GET'
+      const trigger: HttpTrigger = {
+        type: 'http',
+        methods: typeof method === 'string' ? [method] : [...method],
+        route: parseRoute(options.route, at),
+        auth: options.auth ?? 'public',
+      }
+      generic(name, trigger, options, handler)
+    },
+    queue(name, options, handler) {
+      const at = where('queue', name)
+      validateOptions(at, options, {
+        checks: { ...settingChecks, queue: resourceRef, batchSize: integerBetween(1, 10) },
+        required: ['queue'],
+      })
+      const source = typeof options.queue === 'string' ? queue(options.queue) : options.queue
+      if (source.kind !== 'queue') throw new XfnError('INVALID_OPTIONS', `${at}: option 'queue' must be a queue, not a ${source.kind}.`)
+      const trigger: QueueTrigger = { type: 'queue', queue: source.name, batchSize: options.batchSize ?? 10 }
+      if (!table.queues.has(source.name)) {
+        const { maxAttempts, visibilityTimeoutSeconds, fifo } = source
+        queue(source.name, { maxAttempts, visibilityTimeoutSeconds, fifo })
+      }
+      generic(name, trigger, options, handler)
+    },
+    timer(name, options, handler) {
+      const at = where('timer', name)
+      validateOptions(at, options, { checks: { ...settingChecks, schedule: isString, every: isString } })
+      const trigger: TimerTrigger = { type: 'timer', schedule: parseSchedule(options, at) }
+      generic(name, trigger, options, handler)
+    },
+    blob(name, options, handler) {
+      const at = where('blob', name)
+      validateOptions(at, options, {
+        checks: { ...settingChecks, bucket: resourceRef, prefix: prefixCheck, suffix: prefixCheck, events: listOf(blobEventTypes) },
+        required: ['bucket'],
+      })
+      const source = typeof options.bucket === 'string' ? bucket(options.bucket) : options.bucket
+      if (source.kind !== 'bucket') throw new XfnError('INVALID_OPTIONS', `${at}: option 'bucket' must be a bucket, not a ${source.kind}.`)
+      if (!table.buckets.has(source.name)) bucket(source.name)
+      const trigger: BlobTrigger = {
+        type: 'blob',
+        bucket: source.name,
+        prefix: options.prefix ?? '',
+        suffix: options.suffix ?? '',
+        events: [...(options.events ?? ['created'])],
+      }
+      generic(name, trigger, options, handler)
+    },
+    generic,
+  }
+  return { app, queue, bucket, registry }
+}
+
+const globalKey = Symbol.for('xfn.registry.v1')
+
+/**
+ * The process-wide registry. It lives on `globalThis`, so a user bundle and the xfn tooling that
+ * loads it share it even when each carries its own copy of this package.
+ */
+export function defaultRegistry(): Registry {
+  const holder = globalThis as { [globalKey]?: Registry }
+  holder[globalKey] ??= new Registry()
+  return holder[globalKey]
+}

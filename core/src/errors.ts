@@ -1,0 +1,66 @@
+/**
+ * Every error xfn raises on purpose. The CLI maps the class of a code to an exit code, so a user
+ * mistake, a cloud failure and a bug in xfn stay distinguishable in scripts.
+ */
+export const errorCodes = {
+  INVALID_OPTIONS: 'user',
+  INVALID_NAME: 'user',
+  DUPLICATE_NAME: 'user',
+  INVALID_ROUTE: 'user',
+  ROUTE_CONFLICT: 'user',
+  INVALID_SCHEDULE: 'user',
+  NOT_PORTABLE: 'user',
+  RESOURCE_CONFLICT: 'user',
+  UNKNOWN_FUNCTION: 'user',
+  APP_LOAD_FAILED: 'user',
+  NO_RUNTIME: 'user',
+  CLOUD_ERROR: 'cloud',
+  INTERNAL: 'internal',
+} as const
+
+export type ErrorCode = keyof typeof errorCodes
+export type ErrorClass = (typeof errorCodes)[ErrorCode]
+
+/**
+ * The one base error of xfn: a string `code`, an optional `cause`, and a message that says what was
+ * wrong, where, and what to do about it.
+ *
+ * @example
+ * throw new XfnError('INVALID_ROUTE', "app.http('getItem'): route 'items' must start with '/'.")
+ */
+export class XfnError extends Error {
+  override name = 'XfnError'
+  readonly code: ErrorCode
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+  }
+
+  /** Whether the user, the cloud or xfn itself is to blame: `user`, `cloud` or `internal`. */
+  get errorClass(): ErrorClass {
+    return errorCodes[this.code]
+  }
+}
+
+/** The portable clouds, and the local cloud that stands in for them. */
+export const clouds = ['aws', 'azure', 'local'] as const
+export type Cloud = (typeof clouds)[number]
+
+/**
+ * A construct that one cloud cannot express exactly. It names the function (or resource), the
+ * cloud and the reason, so `xfn check` can report it and a build can refuse it.
+ */
+export class PortabilityError extends XfnError {
+  override name = 'PortabilityError'
+  readonly subject: string
+  readonly cloud: Cloud
+  readonly reason: string
+
+  constructor(subject: string, cloud: Cloud, reason: string) {
+    super('NOT_PORTABLE', `${subject} cannot run on ${cloud}: ${reason}`)
+    this.subject = subject
+    this.cloud = cloud
+    this.reason = reason
+  }
+}

@@ -1,0 +1,45 @@
+import type { FunctionDefinition, HttpTrigger } from '../definitions.js'
+import { matchRoute, routeSpecificity } from './route.js'
+
+export type RouteOutcome =
+  | { readonly status: 'matched'; readonly fn: FunctionDefinition<HttpTrigger>; readonly params: Record<string, string> }
+  | { readonly status: 'method-not-allowed'; readonly allowed: readonly string[] }
+  | { readonly status: 'not-found' }
+
+/**
+ * Routes requests to HTTP functions as the clouds do: the most specific matching route wins
+ * (literal segments before parameters before a catch-all), an unserved method on a known path is
+ * 405 with `Allow`, anything else 404. HEAD is served by GET when no function claims HEAD.
+ *
+ * @example
+ * const route = createRouter(registry.functions.values())
+ * route('GET', '/items/42') // { status: 'matched', fn, params: { id: '42' } }
+ */
+export function createRouter(functions: Iterable<FunctionDefinition>) {
+  const entries = [...functions]
+    .filter((f): f is FunctionDefinition<HttpTrigger> => f.trigger.type === 'http')
+    .map((fn) => ({ fn, rank: routeSpecificity(fn.trigger.route) }))
+    .sort((a, b) => compareRanks(b.rank, a.rank))
+
+  return (method: string, path: string): RouteOutcome => {
+    const allowed = new Set<string>()
+    for (const { fn } of entries) {
+      const params = matchRoute(fn.trigger.route, path)
+      if (!params) continue
+      const methods: readonly string[] = fn.trigger.methods
+      if (methods.includes(method) || (method === 'HEAD' && methods.includes('GET'))) {
+        return { status: 'matched', fn, params }
+      }
+      for (const m of methods) allowed.add(m)
+    }
+    return allowed.size > 0 ? { status: 'method-not-allowed', allowed: [...allowed] } : { status: 'not-found' }
+  }
+}
+
+function compareRanks(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const difference = (a[i] ?? 0) - (b[i] ?? 0)
+    if (difference !== 0) return difference
+  }
+  return 0
+}

@@ -1,0 +1,69 @@
+import { createApp, defaultRegistry } from './app.js'
+
+const defaultApp = createApp(defaultRegistry())
+
+/**
+ * The app of this process: register functions on it at the top level of your entry module.
+ *
+ * @example
+ * import { app } from '@xfn/core'
+ * app.http('hello', { route: '/hello' }, () => ({ json: { hello: 'world' } }))
+ */
+export const app = defaultApp.app
+
+/**
+ * Declares a queue (or returns the one already declared under that name). A dead-letter queue is
+ * made for it on every cloud.
+ *
+ * @example
+ * const orders = queue('orders', { maxAttempts: 5 })
+ * await orders.send({ id: 1 })
+ */
+export const queue = defaultApp.queue
+
+/**
+ * Declares a bucket of objects (or returns the one already declared under that name).
+ *
+ * @example
+ * const receipts = bucket('receipts')
+ * await receipts.put('r/1.json', JSON.stringify({ total: 3 }), { contentType: 'application/json' })
+ */
+export const bucket = defaultApp.bucket
+
+export type { App, BlobOptions, FunctionOptions, HttpOptions, QueueTriggerOptions, TimerOptions } from './app.js'
+export { createApp, defaultRegistry, Registry } from './app.js'
+export type { Context, ContextInit, Logger, LogLevel, LogRecord, LogSink } from './context.js'
+export { createContext, logLevels } from './context.js'
+export type {
+  BlobEvent,
+  BlobEventType,
+  BlobHandler,
+  FunctionDefinition,
+  FunctionSettings,
+  HttpHandler,
+  QueueHandler,
+  QueueMessage,
+  TimerHandler,
+  TimerTick,
+  Trigger,
+  TriggerType,
+} from './definitions.js'
+export { type Cloud, clouds, type ErrorClass, type ErrorCode, errorCodes, PortabilityError, XfnError } from './errors.js'
+export { createRouter, type RouteOutcome } from './http/router.js'
+export { toResponse } from './http/result.js'
+export { matchRoute, type ParsedRoute, parseRoute } from './http/route.js'
+export type { HttpAuth, HttpMethod, HttpRequest, HttpResult } from './http/types.js'
+export { invokeHttp, textMessage } from './invoke.js'
+export { type Manifest, type ManifestFunction, type ManifestTrigger, manifestVersion, toManifest } from './manifest.js'
+export { awsNames, azureNames, localNames, type NameTarget, validateName } from './names.js'
+export type { Bucket, BucketSpec, ObjectInfo, Queue, QueueOptions, QueueSpec, ResourceProvider, StoredObject } from './resources.js'
+export { encodeMessage } from './resources.js'
+export {
+  type CronFields,
+  nextFireTimes,
+  parseSchedule,
+  type Schedule,
+  type ScheduleInput,
+  toAwsSchedule,
+  toAzureSchedule,
+} from './schedule/index.js'

@@ -1,0 +1,71 @@
+import type { Registry } from './app.js'
+import type { BlobEventType, FunctionDefinition } from './definitions.js'
+import type { HttpAuth, HttpMethod } from './http/types.js'
+import { validateName } from './names.js'
+import type { QueueSpec } from './resources.js'
+
+export const manifestVersion = 1
+
+export type ManifestTrigger =
+  | { readonly type: 'http'; readonly methods: readonly HttpMethod[]; readonly route: string; readonly auth: HttpAuth }
+  | { readonly type: 'queue'; readonly queue: string; readonly batchSize: number }
+  | { readonly type: 'timer'; readonly schedule: string } 
+  | { readonly type: 'timer'; readonly every: string }
+  | {
+      readonly type: 'blob'
+      readonly bucket: string
+      readonly prefix: string
+      readonly suffix: string
+      readonly events: readonly BlobEventType[]
+    }
+
+export interface ManifestFunction {
+  readonly name: string
+  readonly trigger: ManifestTrigger
+  readonly timeoutSeconds: number
+  readonly memoryMb: number
+}
+
+/** The plain JSON description of an app: the input of every build, plan and check. */
+export interface Manifest {
+  readonly manifestVersion: typeof manifestVersion
+  readonly app: string
+  readonly functions: readonly ManifestFunction[]
+  readonly queues: readonly QueueSpec[]
+  readonly buckets: readonly { readonly name: string }[]
+}
+
+/**
+ * Describes a registry as a manifest, sorted by name so the same code always gives the same bytes.
+ *
+ * @example
+ * JSON.stringify(toManifest(defaultRegistry(), { app: 'orders' }))
+ */
+export function toManifest(registry: Registry, options: { app: string }): Manifest {
+  validateName('app', options.app, 'app name')
+  const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+  return {
+    manifestVersion,
+    app: options.app,
+    functions: [...registry.functions.values()].map(describeFunction).sort(byName),
+    queues: [...registry.resources.queues.values()]
+      .map(({ name, maxAttempts, visibilityTimeoutSeconds, fifo }) => ({ name, maxAttempts, visibilityTimeoutSeconds, fifo }))
+      .sort(byName),
+    buckets: [...registry.resources.buckets.values()].map(({ name }) => ({ name })).sort(byName),
+  }
+}
+
+function describeFunction(fn: FunctionDefinition): ManifestFunction {
+  const { trigger } = fn
+  const described: ManifestTrigger =
+    trigger.type === 'http'
+      ? { type: 'http', methods: trigger.methods, route: trigger.route.template, auth: trigger.auth }
+      : trigger.type === 'queue'
+        ? { type: 'queue', queue: trigger.queue, batchSize: trigger.batchSize }
+        : trigger.type === 'timer'
+          ? trigger.schedule.kind === 'cron'
+            ? { type: 'timer', schedule: trigger.schedule.source }
+            : { type: 'timer', every: trigger.schedule.source }
+          : { type: 'blob', bucket: trigger.bucket, prefix: trigger.prefix, suffix: trigger.suffix, events: trigger.events }
+  return { name: fn.name, trigger: described, ...fn.settings }
+}

@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto'
+import { XfnError } from './errors.js'
+
+/**
+ * Logical names are what users write; physical names are what each cloud gets. The limits on
+ * logical names are chosen so that every physical name derived below is valid on every cloud:
+ * Lambda names are at most 64 characters, SQS names 80 (with `.fifo`), S3 bucket names 63 and
+ * global, Azure queue and container names 3 to 63 lowercase characters without double hyphens,
+ * storage account names 3 to 24 lowercase letters and digits.
+ */
+const rules = {
+  app: { pattern: /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/, min: 2, max: 20, text: 'lowercase letters, digits and single hyphens, starting with a letter' },
+  stage: { pattern: /^[a-z][a-z0-9]*$/, min: 1, max: 10, text: 'lowercase letters and digits, starting with a letter' },
+  function: { pattern: /^[A-Za-z][A-Za-z0-9_-]*$/, min: 1, max: 32, text: 'letters, digits, hyphens and underscores, starting with a letter' },
+  queue: { pattern: /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/, min: 3, max: 36, text: 'lowercase letters, digits and single hyphens, starting with a letter' },
+  bucket: { pattern: /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/, min: 3, max: 22, text: 'lowercase letters, digits and single hyphens, starting with a letter' },
+} as const
+
+export type NameKind = keyof typeof rules
+
+/**
+ * Throws a clear error when a logical name cannot be turned into a valid physical name on every cloud.
+ *
+ * @example
+ * validateName('queue', 'orders', "queue('orders')")
+ */
+export function validateName(kind: NameKind, name: unknown, where: string): asserts name is string {
+  const rule = rules[kind]
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new XfnError('INVALID_NAME', `${where}: a ${kind} name must be a non-empty string.`)
+  }
+  if (name.length < rule.min || name.length > rule.max || !rule.pattern.test(name)) {
+    throw new XfnError(
+      'INVALID_NAME',
+      `${where}: '${name}' is not a valid ${kind} name. Use ${rule.min} to ${rule.max} characters: ${rule.text}` +
+        `${kind === 'function' ? '' : ', no trailing or double hyphen'}. The limit keeps the name valid on AWS and Azure alike.`,
+    )
+  }
+}
+
+/** Where an app is deployed: its name and stage, which prefix every physical name. */
+export interface NameTarget {
+  readonly app: string
+  readonly stage: string
+}
+
+/** Physical names on AWS. `scope` (account id and region) makes the global bucket names unique. */
+export function awsNames(target: NameTarget, scope: { accountId: string; region: string }) {
+  const prefix = checkedPrefix(target)
+  const suffix = shortHash(`${scope.accountId}/${scope.region}/${target.app}/${target.stage}`, 8)
+  return {
+    function: (name: string) => `${prefix}-${name}`,
+    queue: (name: string, fifo = false) => `${prefix}-${name}${fifo ? '.fifo' : ''}`,
+    deadLetterQueue: (name: string, fifo = false) => `${prefix}-${name}-dlq${fifo ? '.fifo' : ''}`,
+    bucket: (name: string) => `${prefix}-${name}-${suffix}`,
+    role: (functionName: string) => `${prefix}-${functionName}`,
+  }
+}
+
+/** Physical names on Azure: one resource group and storage account per app and stage. */
+export function azureNames(target: NameTarget, scope: { subscriptionId: string }) {
+  const prefix = checkedPrefix(target)
+  const hash = shortHash(`${scope.subscriptionId}/${target.app}/${target.stage}`, 10)
+  return {
+    resourceGroup: `xfn-${prefix}`,
+    storageAccount: `${`${target.app}${target.stage}`.replaceAll('-', '').slice(0, 14)}${hash}`,
+    functionApp: `${prefix}-${hash.slice(0, 6)}`,
+    function: (name: string) => name,
+    queue: (name: string) => name,
+    poisonQueue: (name: string) => `${name}-poison`,
+    container: (name: string) => name,
+  }
+}
+
+/** Physical names on the local cloud: the logical names, under a folder per app and stage. */
+export function localNames(target: NameTarget) {
+  const prefix = checkedPrefix(target)
+  return {
+    root: prefix,
+    function: (name: string) => name,
+    queue: (name: string) => name,
+    deadLetterQueue: (name: string) => `${name}-dlq`,
+    bucket: (name: string) => name,
+  }
+}
+
+function checkedPrefix(target: NameTarget): string {
+  validateName('app', target.app, 'app name')
+  validateName('stage', target.stage, 'stage')
+  return `${target.app}-${target.stage}`
+}
+
+function shortHash(text: string, length: number): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, length)
+}

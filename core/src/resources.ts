@@ -1,0 +1,184 @@
+import { XfnError } from './errors.js'
+import { validateName } from './names.js'
+import { integerBetween, isBoolean, validateOptions } from './options.js'
+
+export interface QueueOptions {
+  /** Deliveries before a message is dead-lettered; 1 to 100, default 5. */
+  readonly maxAttempts?: number
+  /** How long a delivered message stays hidden from other consumers; 1 to 43200 s, default 30. */
+  readonly visibilityTimeoutSeconds?: number
+  /** First-in, first-out delivery (AWS and local only). */
+  readonly fifo?: boolean
+}
+
+export interface QueueSpec {
+  readonly name: string
+  readonly maxAttempts: number
+  readonly visibilityTimeoutSeconds: number
+  readonly fifo: boolean
+}
+
+export interface BucketSpec {
+  readonly name: string
+}
+
+export interface SendOptions {
+  readonly delaySeconds?: number
+}
+
+/** An object read from a bucket. */
+export interface StoredObject {
+  readonly key: string
+  readonly body: Uint8Array
+  readonly contentType: string | undefined
+  text(): string
+}
+
+export interface ObjectInfo {
+  readonly key: string
+  readonly size: number
+  readonly etag: string
+  readonly lastModified: Date
+}
+
+/**
+ * What each cloud's runtime supplies to make `send()`, `put()` and friends work. Messages arrive
+ * already encoded, so every cloud carries the same text.
+ */
+export interface ResourceProvider {
+  sendMessages(queue: QueueSpec, messages: readonly { body: string; delaySeconds?: number }[]): Promise<void>
+  putObject(bucket: BucketSpec, key: string, body: Uint8Array, contentType: string | undefined): Promise<void>
+  getObject(bucket: BucketSpec, key: string): Promise<{ body: Uint8Array; contentType: string | undefined } | null>
+  listObjects(bucket: BucketSpec, prefix: string): AsyncIterable<ObjectInfo>
+  deleteObject(bucket: BucketSpec, key: string): Promise<void>
+  signedUrl(bucket: BucketSpec, key: string, options: { expiresIn: number; method: 'GET' | 'PUT' }): Promise<string>
+}
+
+export interface Queue extends QueueSpec {
+  readonly kind: 'queue'
+  /** Sends one message: strings as they are, anything else as JSON. */
+  send(value: unknown, options?: SendOptions): Promise<void>
+  sendBatch(values: readonly unknown[]): Promise<void>
+}
+
+export interface Bucket extends BucketSpec {
+  readonly kind: 'bucket'
+  put(key: string, body: string | Uint8Array, options?: { contentType?: string }): Promise<void>
+  /** The object, or null when there is none under that key. */
+  get(key: string): Promise<StoredObject | null>
+  list(options?: { prefix?: string }): AsyncIterable<ObjectInfo>
+  delete(key: string): Promise<void>
+  signedUrl(key: string, options?: { expiresIn?: number; method?: 'GET' | 'PUT' }): Promise<string>
+}
+
+const queueOptionSpec = {
+  checks: {
+    maxAttempts: integerBetween(1, 100),
+    visibilityTimeoutSeconds: integerBetween(1, 43200),
+    fifo: isBoolean,
+  },
+}
+
+/** The encoding every cloud's queue carries: strings as they are, other values as JSON. */
+export function encodeMessage(value: unknown, where: string): string {
+  if (typeof value === 'string') return value
+  if (value === undefined) throw new XfnError('INVALID_OPTIONS', `${where}: cannot send undefined; send a string or a JSON value.`)
+  return JSON.stringify(value)
+}
+
+/** Holds the declared resources of one app, cached by kind and name. */
+export class ResourceTable {
+  readonly queues = new Map<string, Queue>()
+  readonly buckets = new Map<string, Bucket>()
+  provider: ResourceProvider | undefined
+
+  queue(name: string, options: QueueOptions = {}): Queue {
+    const where = `queue('${String(name)}')`
+    validateName('queue', name, where)
+    validateOptions(where, options, queueOptionSpec)
+    const spec: QueueSpec = {
+      name,
+      maxAttempts: options.maxAttempts ?? 5,
+      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
+      fifo: options.fifo ?? false,
+    }
+    const existing = this.queues.get(name)
+    if (existing) {
+      const given = Object.keys(options) as (keyof QueueOptions)[]
+      const differs = given.filter((key) => existing[key] !== spec[key])
+      if (differs.length > 0) {
+        throw new XfnError(
+          'RESOURCE_CONFLICT',
+          `${where} is declared twice with different ${differs.join(', ')}; declare it once and import it where it is used.`,
+        )
+      }
+      return existing
+    }
+    const created: Queue = {
+      kind: 'queue',
+      ...spec,
+      send: (value, sendOptions = {}) =>
+        this.need(`${where}.send()`).sendMessages(spec, [
+          { body: encodeMessage(value, `${where}.send()`), ...sendOptions },
+        ]),
+      sendBatch: (values) =>
+        this.need(`${where}.sendBatch()`).sendMessages(
+          spec,
+          values.map((value) => ({ body: encodeMessage(value, `${where}.sendBatch()`) })),
+        ),
+    }
+    this.queues.set(name, created)
+    return created
+  }
+
+  bucket(name: string): Bucket {
+    const where = `bucket('${String(name)}')`
+    validateName('bucket', name, where)
+    const existing = this.buckets.get(name)
+    if (existing) return existing
+    const spec: BucketSpec = { name }
+    const created: Bucket = {
+      kind: 'bucket',
+      ...spec,
+      put: (key, body, options = {}) =>
+        this.need(`${where}.put()`).putObject(
+          spec,
+          checkKey(key, where),
+          typeof body === 'string' ? new TextEncoder().encode(body) : body,
+          options.contentType ?? (typeof body === 'string' ? 'text/plain; charset=utf-8' : undefined),
+        ),
+      get: async (key) => {
+        const found = await this.need(`${where}.get()`).getObject(spec, checkKey(key, where))
+        if (!found) return null
+        return { key, ...found, text: () => new TextDecoder().decode(found.body) }
+      },
+      list: (options = {}) => this.need(`${where}.list()`).listObjects(spec, options.prefix ?? ''),
+      delete: (key) => this.need(`${where}.delete()`).deleteObject(spec, checkKey(key, where)),
+      signedUrl: (key, options = {}) =>
+        this.need(`${where}.signedUrl()`).signedUrl(spec, checkKey(key, where), {
+          expiresIn: options.expiresIn ?? 900,
+          method: options.method ?? 'GET',
+        }),
+    }
+    this.buckets.set(name, created)
+    return created
+  }
+
+  private need(where: string): ResourceProvider {
+    if (this.provider) return this.provider
+    throw new XfnError(
+      'NO_RUNTIME',
+      `${where} was called outside an xfn runtime, so there is no cloud to talk to. Call it from a handler deployed with xfn, or in tests use createTestHarness() from '@xfn/core/testing'.`,
+    )
+  }
+}
+
+function checkKey(key: unknown, where: string): string {
+  if (typeof key !== 'string' || key.length === 0 || key.length > 1024 || key.startsWith('/')) {
+    throw new XfnError(
+      'INVALID_OPTIONS',
+      `${where}: object key ${JSON.stringify(key)} is not valid; use 1 to 1024 characters, not starting with '/'.`,
+    )
+  }
+  return key
+}

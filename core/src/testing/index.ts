@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto'
+import { defaultRegistry, type Registry } from '../app.js'
+import { createContext, type LogRecord } from '../context.js'
+import type { BlobEvent, FunctionDefinition, QueueMessage, TimerTick, Trigger, TriggerType } from '../definitions.js'
+import { XfnError } from '../errors.js'
+import { createRouter } from '../http/router.js'
+import { invokeHttp, textMessage } from '../invoke.js'
+import { encodeMessage } from '../resources.js'
+import { MemoryProvider } from './memory-provider.js'
+
+export { MemoryProvider, type SentMessage } from './memory-provider.js'
+
+export interface TestHarnessOptions {
+  /** The app to test; the process-wide app by default. */
+  readonly registry?: Registry
+}
+
+/**
+ * Runs an app's handlers in-process, as the clouds would: HTTP requests are routed (404, 405),
+ * handler errors become 500s, logs are captured, and queues and buckets live in memory.
+ *
+ * @example
+ * import './src/index.js'
+ * const t = createTestHarness()
+ * const res = await t.fetch('/orders', { method: 'POST', body: JSON.stringify({ sku: 'a' }) })
+ * expect(res.status).toBe(202)
+ * expect(t.sent('orders')).toHaveLength(1)
+ */
+export function createTestHarness(options: TestHarnessOptions = {}) {
+  const registry = options.registry ?? defaultRegistry()
+  const provider = new MemoryProvider()
+  registry.resources.provider = provider
+  const logs: LogRecord[] = []
+  const route = createRouter(registry.functions.values())
+
+  const contextFor = (fn: FunctionDefinition) =>
+    createContext({
+      invocationId: randomUUID(),
+      functionName: fn.name,
+      cloud: 'local',
+      deadline: new Date(Date.now() + fn.settings.timeoutSeconds * 1000),
+      sink: (record) => logs.push(record),
+    })
+
+  function find<T extends TriggerType>(name: string, type: T): FunctionDefinition<Extract<Trigger, { type: T }>> {
+    const fn = registry.functions.get(name)
+    if (!fn) {
+      const known = [...registry.functions.keys()].join(', ') || 'none'
+      throw new XfnError('UNKNOWN_FUNCTION', `there is no function '${name}'; the app has: ${known}.`)
+    }
+    if (fn.trigger.type !== type) {
+      throw new XfnError('UNKNOWN_FUNCTION', `function '${name}' is triggered by ${fn.trigger.type}, not ${type}.`)
+    }
+    return fn as FunctionDefinition<Extract<Trigger, { type: T }>>
+  }
+
+  return {
+    /** Sends a request through the app's router, like a client of the deployed app. */
+    async fetch(input: string | Request, init?: RequestInit): Promise<Response> {
+      const request = typeof input === 'string' ? new Request(new URL(input, 'http://localhost'), init) : input
+      const outcome = route(request.method, new URL(request.url).pathname)
+      if (outcome.status === 'not-found') return Response.json({ error: 'Not Found' }, { status: 404 })
+      if (outcome.status === 'method-not-allowed') {
+        return Response.json({ error: 'Method Not Allowed' }, { status: 405, headers: { allow: outcome.allowed.join(', ') } })
+      }
+      return invokeHttp(outcome.fn, request, outcome.params, contextFor(outcome.fn))
+    },
+
+    /** Delivers one message to a queue function; a handler error is thrown, as the cloud would retry. */
+    async queue(name: string, value: unknown, delivery: { attempt?: number; id?: string } = {}): Promise<void> {
+      const fn = find(name, 'queue')
+      const message: QueueMessage = textMessage({
+        id: delivery.id ?? randomUUID(),
+        body: encodeMessage(value, `queue function '${name}'`),
+        attempt: delivery.attempt ?? 1,
+        enqueuedAt: new Date(),
+        native: { source: 'test' },
+      })
+      await fn.handler(message, contextFor(fn))
+    },
+
+    /** Fires a timer function once. */
+    async timer(name: string, tick: Partial<Omit<TimerTick, 'native'>> = {}): Promise<void> {
+      const fn = find(name, 'timer')
+      const now = new Date()
+      await fn.handler({ scheduledAt: now, firedAt: now, isPastDue: false, ...tick, native: { source: 'test' } }, contextFor(fn))
+    },
+
+    /** Delivers one bucket event to a blob function. */
+    async blob(name: string, event: Partial<Omit<BlobEvent, 'native'>> & { key: string }): Promise<void> {
+      const fn = find(name, 'blob')
+      await fn.handler(
+        {
+          type: 'created',
+          bucket: fn.trigger.bucket,
+          size: 0,
+          etag: '',
+          time: new Date(),
+          ...event,
+          native: { source: 'test' },
+        },
+        contextFor(fn),
+      )
+    },
+
+    /** Log records written by handlers so far. */
+    logs,
+    /** Messages sent to a queue (all queues when no name is given). */
+    sent: (queueName?: string) => provider.sent.filter((m) => queueName === undefined || m.queue === queueName),
+    /** The in-memory queues and buckets. */
+    provider,
+  }
+}

@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['{core,cli,adapters,examples,test}/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/dist/**'],
+    testTimeout: 60_000,
+  },
+  resolve: {
+    // Tests run on the TypeScript sources of the workspace packages, not on their builds.
+    alias: [
+      { find: /^@xfn\/core$/, replacement: new URL('./core/src/index.ts', import.meta.url).pathname },
+      { find: /^@xfn\/core\/testing$/, replacement: new URL('./core/src/testing/index.ts', import.meta.url).pathname },
+      { find: /^@xfn\/core\/portability$/, replacement: new URL('./core/src/portability.ts', import.meta.url).pathname },
+    ],
+  },
+})
