@@ -5,13 +5,21 @@ export default defineConfig({
     include: ['{core,cli,adapters,examples,test}/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 60_000,
+    env: { TZ: 'UTC' },
+    benchmark: { include: ['bench/**/*.bench.ts'] },
   },
   resolve: {
     // Tests run on the TypeScript sources of the workspace packages, not on their builds.
     alias: [
       { find: /^@xfn\/core$/, replacement: new URL('./core/src/index.ts', import.meta.url).pathname },
-      { find: /^@xfn\/core\/testing$/, replacement: new URL('./core/src/testing/index.ts', import.meta.url).pathname },
-      { find: /^@xfn\/core\/portability$/, replacement: new URL('./core/src/portability.ts', import.meta.url).pathname },
+      {
+        find: /^@xfn\/core\/testing$/,
+        replacement: new URL('./core/src/testing/index.ts', import.meta.url).pathname,
+      },
+      {
+        find: /^@xfn\/core\/portability$/,
+        replacement: new URL('./core/src/portability.ts', import.meta.url).pathname,
+      },
     ],
   },
 })

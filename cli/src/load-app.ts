@@ -37,13 +37,21 @@ async function bundleEntry(project: Project, outfile: string): Promise<void> {
       target: 'node20',
       sourcemap: 'linked',
       logLevel: 'silent',
-      banner: { js: "import { createRequire as __xfnRequire } from 'node:module'; const require = __xfnRequire(import.meta.url);" },
+      banner: {
+        js: "import { createRequire as __xfnRequire } from 'node:module'; const require = __xfnRequire(import.meta.url);",
+      },
     })
   } catch (error) {
     const messages = (error as { errors?: Message[] }).errors ?? []
     const first = messages[0]
-    const where = first?.location ? `${first.location.file}:${first.location.line}:${first.location.column + 1}` : project.entry
-    throw new XfnError('APP_LOAD_FAILED', `Could not build the app: ${first?.text ?? String(error)} (at ${where}).`, { cause: error })
+    const where = first?.location
+      ? `${first.location.file}:${first.location.line}:${first.location.column + 1}`
+      : project.entry
+    throw new XfnError(
+      'APP_LOAD_FAILED',
+      `Could not build the app: ${first?.text ?? String(error)} (at ${where}).`,
+      { cause: error },
+    )
   }
 }
 
@@ -63,7 +71,11 @@ async function recordInChild(project: Project, bundle: string): Promise<Manifest
     child.on('error', reject)
     child.on('exit', () => resolveOutcome(received))
   })
-  if (!outcome) throw new XfnError('APP_LOAD_FAILED', `Loading ${project.entry} ended without a result; see the output above.`)
+  if (!outcome)
+    throw new XfnError(
+      'APP_LOAD_FAILED',
+      `Loading ${project.entry} ended without a result; see the output above.`,
+    )
   if (outcome.ok) return outcome.manifest
   const at = firstUserFrame(outcome.stack, project.dir)
   throw new XfnError(

@@ -9,7 +9,14 @@ export interface Project {
   readonly app: string
 }
 
-const defaultEntries = ['src/index.ts', 'src/index.mts', 'src/index.js', 'src/index.mjs', 'index.ts', 'index.js']
+const defaultEntries = [
+  'src/index.ts',
+  'src/index.mts',
+  'src/index.js',
+  'src/index.mjs',
+  'index.ts',
+  'index.js',
+]
 
 /**
  * Finds the app in a folder: the entry given, or the first of the default entries; the app name
@@ -18,7 +25,10 @@ const defaultEntries = ['src/index.ts', 'src/index.mts', 'src/index.js', 'src/in
 export function findProject(dirArgument: string, entryFlag?: string): Project {
   const dir = resolve(dirArgument)
   if (!existsSync(dir)) {
-    throw new XfnError('APP_LOAD_FAILED', `The folder ${dir} does not exist. Pass the folder of your app, such as 'xfn check examples/hello'.`)
+    throw new XfnError(
+      'APP_LOAD_FAILED',
+      `The folder ${dir} does not exist. Pass the folder of your app, such as 'xfn check examples/hello'.`,
+    )
   }
   const candidates = entryFlag ? [entryFlag] : defaultEntries
   const entry = candidates.map((c) => resolve(dir, c)).find((path) => existsSync(path))
@@ -31,7 +41,11 @@ export function findProject(dirArgument: string, entryFlag?: string): Project {
     )
   }
   const app = appName(dir)
-  validateName('app', app, `app name (from ${existsSync(resolve(dir, 'package.json')) ? 'package.json "name"' : 'the folder name'})`)
+  validateName(
+    'app',
+    app,
+    `app name (from ${existsSync(resolve(dir, 'package.json')) ? 'package.json "name"' : 'the folder name'})`,
+  )
   return { dir, entry, app }
 }
 

@@ -16,7 +16,12 @@ export interface Style {
 export function formatReport(report: PortabilityReport, style: Style): string {
   const lines: string[] = []
   const fnCount = report.functions.length
-  lines.push(style.bold(`App '${report.app}': ${fnCount} function${fnCount === 1 ? '' : 's'}, checked for ${report.clouds.join(', ')}`), '')
+  lines.push(
+    style.bold(
+      `App '${report.app}': ${fnCount} function${fnCount === 1 ? '' : 's'}, checked for ${report.clouds.join(', ')}`,
+    ),
+    '',
+  )
 
   const header = ['function', 'trigger', ...report.clouds]
   const rows = report.functions.map((fn) => [
@@ -25,11 +30,17 @@ export function formatReport(report: PortabilityReport, style: Style): string {
     ...report.clouds.map((cloud) => cell(fn.clouds[cloud])),
   ])
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const pad = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()
+  const pad = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd()
   lines.push(`  ${style.dim(pad(header))}`)
   for (const row of rows) {
     const text = pad(row)
-    lines.push(`  ${text.includes('✗') ? text.replaceAll('✗ not portable', style.bad('✗ not portable')) : text}`)
+    lines.push(
+      `  ${text.includes('✗') ? text.replaceAll('✗ not portable', style.bad('✗ not portable')) : text}`,
+    )
   }
   if (fnCount === 0) lines.push(`  ${style.dim('(no functions registered)')}`)
 
@@ -37,13 +48,19 @@ export function formatReport(report: PortabilityReport, style: Style): string {
   const warnings = report.findings.filter((f) => f.severity === 'warning')
   if (errors.length > 0) {
     lines.push('', style.bad('Not portable:'))
-    for (const f of errors) lines.push(`  ${style.bad('✗')} ${f.cloud}: ${f.message.startsWith(f.subject) ? f.message : `${f.subject}: ${f.message}`}`)
+    for (const f of errors)
+      lines.push(
+        `  ${style.bad('✗')} ${f.cloud}: ${f.message.startsWith(f.subject) ? f.message : `${f.subject}: ${f.message}`}`,
+      )
   }
   if (warnings.length > 0) {
     lines.push('', style.warn('Warnings:'))
     for (const f of warnings) lines.push(`  ${style.warn('!')} ${f.cloud}: ${f.subject}: ${f.message}`)
   }
-  lines.push('', `Queue messages: at most ${report.limits.queueMessageBytes / 1024} KiB to fit every cloud checked.`)
+  lines.push(
+    '',
+    `Queue messages: at most ${report.limits.queueMessageBytes / 1024} KiB to fit every cloud checked.`,
+  )
   const failing = report.clouds.filter((c: Cloud) => !report.portableTo.includes(c))
   lines.push(
     failing.length === 0

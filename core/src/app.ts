@@ -65,7 +65,9 @@ export class Registry {
   /** Adds a definition: the funnel behind app.http, app.queue, app.timer and app.blob. */
   define(definition: FunctionDefinition): void {
     const where = `function '${definition.name}'`
-    const clash = [...this.functions.values()].find((f) => f.name.toLowerCase() === definition.name.toLowerCase())
+    const clash = [...this.functions.values()].find(
+      (f) => f.name.toLowerCase() === definition.name.toLowerCase(),
+    )
     if (clash) {
       throw new XfnError(
         'DUPLICATE_NAME',
@@ -100,7 +102,12 @@ export interface App {
   /** Reacts to objects created or deleted in a bucket. */
   blob(name: string, options: BlobOptions, handler: BlobHandler): void
   /** The funnel every kind of function goes through. */
-  generic(name: string, trigger: Trigger, settings: FunctionOptions, handler: FunctionDefinition['handler']): void
+  generic(
+    name: string,
+    trigger: Trigger,
+    settings: FunctionOptions,
+    handler: FunctionDefinition['handler'],
+  ): void
 }
 
 const settingChecks: Record<string, OptionCheck> = {
@@ -110,7 +117,9 @@ const settingChecks: Record<string, OptionCheck> = {
 
 const prefixCheck: OptionCheck = (value) =>
   isString(value) ??
-  (/[{}]/.test(value as string) || (value as string).startsWith('/') ? "must not start with '/' or contain braces" : undefined)
+  (/[{}]/.test(value as string) || (value as string).startsWith('/')
+    ? "must not start with '/' or contain braces"
+    : undefined)
 
 const resourceRef: OptionCheck = (value) =>
   typeof value === 'string' || (typeof value === 'object' && value !== null && 'kind' in value)
@@ -130,12 +139,23 @@ export function createApp(registry = new Registry()) {
   const queue = (name: string, options?: Parameters<ResourceTable['queue']>[1]) => table.queue(name, options)
   const bucket = (name: string) => table.bucket(name)
 
-  function generic(name: string, trigger: Trigger, settings: FunctionOptions, handler: FunctionDefinition['handler']) {
+  function generic(
+    name: string,
+    trigger: Trigger,
+    settings: FunctionOptions,
+    handler: FunctionDefinition['handler'],
+  ) {
     validateName('function', name, `app.${trigger.type}(${JSON.stringify(name)})`)
     if (typeof handler !== 'function') {
-      throw new XfnError('INVALID_OPTIONS', `app.${trigger.type}('${name}'): the last argument must be the handler function.`)
+      throw new XfnError(
+        'INVALID_OPTIONS',
+        `app.${trigger.type}('${name}'): the last argument must be the handler function.`,
+      )
     }
-    const resolved: FunctionSettings = { timeoutSeconds: settings.timeoutSeconds ?? 30, memoryMb: settings.memoryMb ?? 256 }
+    const resolved: FunctionSettings = {
+      timeoutSeconds: settings.timeoutSeconds ?? 30,
+      memoryMb: settings.memoryMb ?? 256,
+    }
     registry.define({ name, trigger, settings: resolved, handler } as FunctionDefinition)
   }
 
@@ -145,7 +165,12 @@ export function createApp(registry = new Registry()) {
     http(name, options, handler) {
       const at = where('http', name)
       validateOptions(at, options, {
-        checks: { ...settingChecks, route: isString, method: listOf(httpMethods), auth: oneOf(httpAuthModes) },
+        checks: {
+          ...settingChecks,
+          route: isString,
+          method: listOf(httpMethods),
+          auth: oneOf(httpAuthModes),
+        },
         required: ['route'],
       })
       const method = options.method ?? 'GET'
@@ -164,7 +189,8 @@ export function createApp(registry = new Registry()) {
         required: ['queue'],
       })
       const source = typeof options.queue === 'string' ? queue(options.queue) : options.queue
-      if (source.kind !== 'queue') throw new XfnError('INVALID_OPTIONS', `${at}: option 'queue' must be a queue, not a ${source.kind}.`)
+      if (source.kind !== 'queue')
+        throw new XfnError('INVALID_OPTIONS', `${at}: option 'queue' must be a queue, not a ${source.kind}.`)
       const trigger: QueueTrigger = { type: 'queue', queue: source.name, batchSize: options.batchSize ?? 10 }
       if (!table.queues.has(source.name)) {
         const { maxAttempts, visibilityTimeoutSeconds, fifo } = source
@@ -181,11 +207,21 @@ export function createApp(registry = new Registry()) {
     blob(name, options, handler) {
       const at = where('blob', name)
       validateOptions(at, options, {
-        checks: { ...settingChecks, bucket: resourceRef, prefix: prefixCheck, suffix: prefixCheck, events: listOf(blobEventTypes) },
+        checks: {
+          ...settingChecks,
+          bucket: resourceRef,
+          prefix: prefixCheck,
+          suffix: prefixCheck,
+          events: listOf(blobEventTypes),
+        },
         required: ['bucket'],
       })
       const source = typeof options.bucket === 'string' ? bucket(options.bucket) : options.bucket
-      if (source.kind !== 'bucket') throw new XfnError('INVALID_OPTIONS', `${at}: option 'bucket' must be a bucket, not a ${source.kind}.`)
+      if (source.kind !== 'bucket')
+        throw new XfnError(
+          'INVALID_OPTIONS',
+          `${at}: option 'bucket' must be a bucket, not a ${source.kind}.`,
+        )
       if (!table.buckets.has(source.name)) bucket(source.name)
       const trigger: BlobTrigger = {
         type: 'blob',

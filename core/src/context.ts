@@ -79,7 +79,8 @@ export function createContext(init: ContextInit): Context {
 function serializableFields(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(fields)) {
-    out[key] = value instanceof Error ? { name: value.name, message: value.message, stack: value.stack } : value
+    out[key] =
+      value instanceof Error ? { name: value.name, message: value.message, stack: value.stack } : value
   }
   return out
 }

@@ -39,7 +39,10 @@ export interface BlobEvent<Native = unknown> {
 }
 
 type Awaitable<T> = T | Promise<T>
-export type HttpHandler = (request: HttpRequest, context: Context) => Awaitable<Response | HttpResult | undefined>
+export type HttpHandler = (
+  request: HttpRequest,
+  context: Context,
+) => Awaitable<Response | HttpResult | undefined>
 export type QueueHandler = (message: QueueMessage, context: Context) => Awaitable<void>
 export type TimerHandler = (tick: TimerTick, context: Context) => Awaitable<void>
 export type BlobHandler = (event: BlobEvent, context: Context) => Awaitable<void>

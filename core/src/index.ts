@@ -30,7 +30,14 @@ export const queue = defaultApp.queue
  */
 export const bucket = defaultApp.bucket
 
-export type { App, BlobOptions, FunctionOptions, HttpOptions, QueueTriggerOptions, TimerOptions } from './app.js'
+export type {
+  App,
+  BlobOptions,
+  FunctionOptions,
+  HttpOptions,
+  QueueTriggerOptions,
+  TimerOptions,
+} from './app.js'
 export { createApp, defaultRegistry, Registry } from './app.js'
 export type { Context, ContextInit, Logger, LogLevel, LogRecord, LogSink } from './context.js'
 export { createContext, logLevels } from './context.js'
@@ -48,15 +55,38 @@ export type {
   Trigger,
   TriggerType,
 } from './definitions.js'
-export { type Cloud, clouds, type ErrorClass, type ErrorCode, errorCodes, PortabilityError, XfnError } from './errors.js'
-export { createRouter, type RouteOutcome } from './http/router.js'
+export {
+  type Cloud,
+  clouds,
+  type ErrorClass,
+  type ErrorCode,
+  errorCodes,
+  PortabilityError,
+  XfnError,
+} from './errors.js'
 export { toResponse } from './http/result.js'
 export { matchRoute, type ParsedRoute, parseRoute } from './http/route.js'
+export { createRouter, type RouteOutcome } from './http/router.js'
 export type { HttpAuth, HttpMethod, HttpRequest, HttpResult } from './http/types.js'
 export { invokeHttp, textMessage } from './invoke.js'
-export { type Manifest, type ManifestFunction, type ManifestTrigger, manifestVersion, toManifest } from './manifest.js'
+export {
+  type Manifest,
+  type ManifestFunction,
+  type ManifestTrigger,
+  manifestVersion,
+  toManifest,
+} from './manifest.js'
 export { awsNames, azureNames, localNames, type NameTarget, validateName } from './names.js'
-export type { Bucket, BucketSpec, ObjectInfo, Queue, QueueOptions, QueueSpec, ResourceProvider, StoredObject } from './resources.js'
+export type {
+  Bucket,
+  BucketSpec,
+  ObjectInfo,
+  Queue,
+  QueueOptions,
+  QueueSpec,
+  ResourceProvider,
+  StoredObject,
+} from './resources.js'
 export { encodeMessage } from './resources.js'
 export {
   type CronFields,

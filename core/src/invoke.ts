@@ -18,7 +18,10 @@ export async function invokeHttp(
     return toResponse(await fn.handler(withParams, context), fn.name)
   } catch (error) {
     context.log.error('handler failed', { error })
-    return Response.json({ error: 'Internal Server Error', invocationId: context.invocationId }, { status: 500 })
+    return Response.json(
+      { error: 'Internal Server Error', invocationId: context.invocationId },
+      { status: 500 },
+    )
   }
 }
 

@@ -7,9 +7,14 @@ import type { QueueSpec } from './resources.js'
 export const manifestVersion = 1
 
 export type ManifestTrigger =
-  | { readonly type: 'http'; readonly methods: readonly HttpMethod[]; readonly route: string; readonly auth: HttpAuth }
+  | {
+      readonly type: 'http'
+      readonly methods: readonly HttpMethod[]
+      readonly route: string
+      readonly auth: HttpAuth
+    }
   | { readonly type: 'queue'; readonly queue: string; readonly batchSize: number }
-  | { readonly type: 'timer'; readonly schedule: string } 
+  | { readonly type: 'timer'; readonly schedule: string }
   | { readonly type: 'timer'; readonly every: string }
   | {
       readonly type: 'blob'
@@ -49,7 +54,12 @@ export function toManifest(registry: Registry, options: { app: string }): Manife
     app: options.app,
     functions: [...registry.functions.values()].map(describeFunction).sort(byName),
     queues: [...registry.resources.queues.values()]
-      .map(({ name, maxAttempts, visibilityTimeoutSeconds, fifo }) => ({ name, maxAttempts, visibilityTimeoutSeconds, fifo }))
+      .map(({ name, maxAttempts, visibilityTimeoutSeconds, fifo }) => ({
+        name,
+        maxAttempts,
+        visibilityTimeoutSeconds,
+        fifo,
+      }))
       .sort(byName),
     buckets: [...registry.resources.buckets.values()].map(({ name }) => ({ name })).sort(byName),
   }
@@ -66,6 +76,12 @@ function describeFunction(fn: FunctionDefinition): ManifestFunction {
           ? trigger.schedule.kind === 'cron'
             ? { type: 'timer', schedule: trigger.schedule.source }
             : { type: 'timer', every: trigger.schedule.source }
-          : { type: 'blob', bucket: trigger.bucket, prefix: trigger.prefix, suffix: trigger.suffix, events: trigger.events }
+          : {
+              type: 'blob',
+              bucket: trigger.bucket,
+              prefix: trigger.prefix,
+              suffix: trigger.suffix,
+              events: trigger.events,
+            }
   return { name: fn.name, trigger: described, ...fn.settings }
 }

@@ -9,11 +9,36 @@ import { XfnError } from './errors.js'
  * storage account names 3 to 24 lowercase letters and digits.
  */
 const rules = {
-  app: { pattern: /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/, min: 2, max: 20, text: 'lowercase letters, digits and single hyphens, starting with a letter' },
-  stage: { pattern: /^[a-z][a-z0-9]*$/, min: 1, max: 10, text: 'lowercase letters and digits, starting with a letter' },
-  function: { pattern: /^[A-Za-z][A-Za-z0-9_-]*$/, min: 1, max: 32, text: 'letters, digits, hyphens and underscores, starting with a letter' },
-  queue: { pattern: /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/, min: 3, max: 36, text: 'lowercase letters, digits and single hyphens, starting with a letter' },
-  bucket: { pattern: /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/, min: 3, max: 22, text: 'lowercase letters, digits and single hyphens, starting with a letter' },
+  app: {
+    pattern: /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/,
+    min: 2,
+    max: 20,
+    text: 'lowercase letters, digits and single hyphens, starting with a letter',
+  },
+  stage: {
+    pattern: /^[a-z][a-z0-9]*$/,
+    min: 1,
+    max: 10,
+    text: 'lowercase letters and digits, starting with a letter',
+  },
+  function: {
+    pattern: /^[A-Za-z][A-Za-z0-9_-]*$/,
+    min: 1,
+    max: 32,
+    text: 'letters, digits, hyphens and underscores, starting with a letter',
+  },
+  queue: {
+    pattern: /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/,
+    min: 3,
+    max: 36,
+    text: 'lowercase letters, digits and single hyphens, starting with a letter',
+  },
+  bucket: {
+    pattern: /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/,
+    min: 3,
+    max: 22,
+    text: 'lowercase letters, digits and single hyphens, starting with a letter',
+  },
 } as const
 
 export type NameKind = keyof typeof rules

@@ -1,4 +1,4 @@
-import { type Cloud, clouds as allClouds, PortabilityError } from './errors.js'
+import { clouds as allClouds, type Cloud, PortabilityError } from './errors.js'
 import type { Manifest, ManifestFunction, ManifestTrigger } from './manifest.js'
 import { parseSchedule, toAwsSchedule, toAzureSchedule } from './schedule/index.js'
 
@@ -42,7 +42,10 @@ const azureHttpLimitSeconds = 230
  * const report = checkPortability(manifest, ['aws', 'azure'])
  * report.portableTo // ['aws']
  */
-export function checkPortability(manifest: Manifest, clouds: readonly Cloud[] = allClouds): PortabilityReport {
+export function checkPortability(
+  manifest: Manifest,
+  clouds: readonly Cloud[] = allClouds,
+): PortabilityReport {
   const findings: PortabilityFinding[] = []
   const add = (cloud: Cloud, subject: string, severity: Severity, message: string) => {
     if (clouds.includes(cloud)) findings.push({ cloud, subject, severity, message })
@@ -63,12 +66,22 @@ export function checkPortability(manifest: Manifest, clouds: readonly Cloud[] = 
 
   for (const fn of manifest.functions) {
     if (fn.trigger.type === 'http' && fn.timeoutSeconds > azureHttpLimitSeconds) {
-      add('azure', `function '${fn.name}'`, 'warning', `Azure ends HTTP requests after ${azureHttpLimitSeconds} s, below its timeoutSeconds of ${fn.timeoutSeconds}`)
+      add(
+        'azure',
+        `function '${fn.name}'`,
+        'warning',
+        `Azure ends HTTP requests after ${azureHttpLimitSeconds} s, below its timeoutSeconds of ${fn.timeoutSeconds}`,
+      )
     }
   }
   const memories = new Set(manifest.functions.map((fn) => fn.memoryMb))
   if (memories.size > 1) {
-    add('azure', `app '${manifest.app}'`, 'warning', `memory is set per Function App on Azure, not per function; the largest (${Math.max(...memories)} MB) applies to all`)
+    add(
+      'azure',
+      `app '${manifest.app}'`,
+      'warning',
+      `memory is set per Function App on Azure, not per function; the largest (${Math.max(...memories)} MB) applies to all`,
+    )
   }
 
   const failing = new Set(findings.filter((f) => f.severity === 'error').map((f) => f.cloud))
@@ -87,9 +100,13 @@ function functionOnCloud(fn: ManifestFunction, cloud: Cloud): { ok: boolean; det
   if (trigger.type !== 'timer' || cloud === 'local') return { ok: true, detail: 'ok' }
   const schedule = parseSchedule(trigger, `app.timer('${fn.name}')`)
   try {
-    return { ok: true, detail: cloud === 'aws' ? toAwsSchedule(schedule, fn.name) : toAzureSchedule(schedule, fn.name) }
+    return {
+      ok: true,
+      detail: cloud === 'aws' ? toAwsSchedule(schedule, fn.name) : toAzureSchedule(schedule, fn.name),
+    }
   } catch (error) {
-    if (error instanceof PortabilityError) return { ok: false, detail: `schedule '${schedule.source}': ${error.reason}` }
+    if (error instanceof PortabilityError)
+      return { ok: false, detail: `schedule '${schedule.source}': ${error.reason}` }
     throw error
   }
 }
@@ -100,42 +117,83 @@ function checkQueues(manifest: Manifest, add: Add): void {
   const consumers = manifest.functions.filter((fn) => fn.trigger.type === 'queue')
   for (const queue of manifest.queues) {
     const subject = `queue '${queue.name}'`
-    if (queue.fifo) add('azure', subject, 'error', 'Azure Storage Queues do not keep messages in order, so fifo: true cannot be honoured; drop fifo or keep this app off Azure')
+    if (queue.fifo)
+      add(
+        'azure',
+        subject,
+        'error',
+        'Azure Storage Queues do not keep messages in order, so fifo: true cannot be honoured; drop fifo or keep this app off Azure',
+      )
     for (const consumer of consumers) {
       if (consumer.trigger.type !== 'queue' || consumer.trigger.queue !== queue.name) continue
       if (queue.visibilityTimeoutSeconds < consumer.timeoutSeconds) {
-        add('aws', subject, 'error', `its visibilityTimeoutSeconds (${queue.visibilityTimeoutSeconds}) is shorter than the timeoutSeconds of its consumer '${consumer.name}' (${consumer.timeoutSeconds}), which Lambda rejects; raise the visibility timeout to at least 6 times the function timeout`)
+        add(
+          'aws',
+          subject,
+          'error',
+          `its visibilityTimeoutSeconds (${queue.visibilityTimeoutSeconds}) is shorter than the timeoutSeconds of its consumer '${consumer.name}' (${consumer.timeoutSeconds}), which Lambda rejects; raise the visibility timeout to at least 6 times the function timeout`,
+        )
       } else if (queue.visibilityTimeoutSeconds < 6 * consumer.timeoutSeconds) {
-        add('aws', subject, 'warning', `AWS advises a visibilityTimeoutSeconds of at least 6 times the timeout of its consumer '${consumer.name}' (${6 * consumer.timeoutSeconds} s), so retries of throttled batches are not counted as failures`)
+        add(
+          'aws',
+          subject,
+          'warning',
+          `AWS advises a visibilityTimeoutSeconds of at least 6 times the timeout of its consumer '${consumer.name}' (${6 * consumer.timeoutSeconds} s), so retries of throttled batches are not counted as failures`,
+        )
       }
     }
   }
-  const consumed = manifest.queues.filter((q) => consumers.some((c) => c.trigger.type === 'queue' && c.trigger.queue === q.name))
+  const consumed = manifest.queues.filter((q) =>
+    consumers.some((c) => c.trigger.type === 'queue' && c.trigger.queue === q.name),
+  )
   const attempts = new Set(consumed.map((q) => q.maxAttempts))
   if (attempts.size > 1) {
-    add('azure', `app '${manifest.app}'`, 'error', `its queues ask for different maxAttempts (${[...attempts].join(', ')}), but an Azure Function App has one maxDequeueCount for all its queues; use one value, or split the app`)
+    add(
+      'azure',
+      `app '${manifest.app}'`,
+      'error',
+      `its queues ask for different maxAttempts (${[...attempts].join(', ')}), but an Azure Function App has one maxDequeueCount for all its queues; use one value, or split the app`,
+    )
   }
   const visibility = new Set(consumed.map((q) => q.visibilityTimeoutSeconds))
   if (visibility.size > 1) {
-    add('azure', `app '${manifest.app}'`, 'warning', `Azure has one retry delay for all queues of an app; the shortest visibilityTimeoutSeconds (${Math.min(...visibility)} s) applies to all`)
+    add(
+      'azure',
+      `app '${manifest.app}'`,
+      'warning',
+      `Azure has one retry delay for all queues of an app; the shortest visibilityTimeoutSeconds (${Math.min(...visibility)} s) applies to all`,
+    )
   }
 }
 
 function checkBlobs(manifest: Manifest, add: Add): void {
-  const blobs = manifest.functions.flatMap((fn) => (fn.trigger.type === 'blob' ? [{ name: fn.name, trigger: fn.trigger }] : []))
+  const blobs = manifest.functions.flatMap((fn) =>
+    fn.trigger.type === 'blob' ? [{ name: fn.name, trigger: fn.trigger }] : [],
+  )
   for (const [index, { name, trigger }] of blobs.entries()) {
     if (trigger.events.includes('deleted')) {
-      add('azure', `function '${name}'`, 'error', "the Azure blob trigger does not fire on deletions (that needs Event Grid, which xfn does not set up yet); listen to 'created' only, or keep this app off Azure")
+      add(
+        'azure',
+        `function '${name}'`,
+        'error',
+        "the Azure blob trigger does not fire on deletions (that needs Event Grid, which xfn does not set up yet); listen to 'created' only, or keep this app off Azure",
+      )
     }
     for (const other of blobs.slice(index + 1)) {
       const sameEvents = trigger.events.some((e) => other.trigger.events.includes(e))
       const overlaps =
         other.trigger.bucket === trigger.bucket &&
         sameEvents &&
-        (trigger.prefix.startsWith(other.trigger.prefix) || other.trigger.prefix.startsWith(trigger.prefix)) &&
+        (trigger.prefix.startsWith(other.trigger.prefix) ||
+          other.trigger.prefix.startsWith(trigger.prefix)) &&
         (trigger.suffix.endsWith(other.trigger.suffix) || other.trigger.suffix.endsWith(trigger.suffix))
       if (overlaps) {
-        add('aws', `function '${name}'`, 'error', `S3 refuses two notifications whose prefixes and suffixes overlap for the same event, and function '${other.name}' listens to the same objects of bucket '${trigger.bucket}'; make their prefixes or suffixes disjoint`)
+        add(
+          'aws',
+          `function '${name}'`,
+          'error',
+          `S3 refuses two notifications whose prefixes and suffixes overlap for the same event, and function '${other.name}' listens to the same objects of bucket '${trigger.bucket}'; make their prefixes or suffixes disjoint`,
+        )
       }
     }
   }

@@ -48,10 +48,17 @@ export interface ObjectInfo {
 export interface ResourceProvider {
   sendMessages(queue: QueueSpec, messages: readonly { body: string; delaySeconds?: number }[]): Promise<void>
   putObject(bucket: BucketSpec, key: string, body: Uint8Array, contentType: string | undefined): Promise<void>
-  getObject(bucket: BucketSpec, key: string): Promise<{ body: Uint8Array; contentType: string | undefined } | null>
+  getObject(
+    bucket: BucketSpec,
+    key: string,
+  ): Promise<{ body: Uint8Array; contentType: string | undefined } | null>
   listObjects(bucket: BucketSpec, prefix: string): AsyncIterable<ObjectInfo>
   deleteObject(bucket: BucketSpec, key: string): Promise<void>
-  signedUrl(bucket: BucketSpec, key: string, options: { expiresIn: number; method: 'GET' | 'PUT' }): Promise<string>
+  signedUrl(
+    bucket: BucketSpec,
+    key: string,
+    options: { expiresIn: number; method: 'GET' | 'PUT' },
+  ): Promise<string>
 }
 
 export interface Queue extends QueueSpec {
@@ -82,7 +89,8 @@ const queueOptionSpec = {
 /** The encoding every cloud's queue carries: strings as they are, other values as JSON. */
 export function encodeMessage(value: unknown, where: string): string {
   if (typeof value === 'string') return value
-  if (value === undefined) throw new XfnError('INVALID_OPTIONS', `${where}: cannot send undefined; send a string or a JSON value.`)
+  if (value === undefined)
+    throw new XfnError('INVALID_OPTIONS', `${where}: cannot send undefined; send a string or a JSON value.`)
   return JSON.stringify(value)
 }
 
@@ -117,11 +125,11 @@ export class ResourceTable {
     const created: Queue = {
       kind: 'queue',
       ...spec,
-      send: (value, sendOptions = {}) =>
+      send: async (value, sendOptions = {}) =>
         this.need(`${where}.send()`).sendMessages(spec, [
           { body: encodeMessage(value, `${where}.send()`), ...sendOptions },
         ]),
-      sendBatch: (values) =>
+      sendBatch: async (values) =>
         this.need(`${where}.sendBatch()`).sendMessages(
           spec,
           values.map((value) => ({ body: encodeMessage(value, `${where}.sendBatch()`) })),
@@ -140,7 +148,7 @@ export class ResourceTable {
     const created: Bucket = {
       kind: 'bucket',
       ...spec,
-      put: (key, body, options = {}) =>
+      put: async (key, body, options = {}) =>
         this.need(`${where}.put()`).putObject(
           spec,
           checkKey(key, where),
@@ -153,8 +161,8 @@ export class ResourceTable {
         return { key, ...found, text: () => new TextDecoder().decode(found.body) }
       },
       list: (options = {}) => this.need(`${where}.list()`).listObjects(spec, options.prefix ?? ''),
-      delete: (key) => this.need(`${where}.delete()`).deleteObject(spec, checkKey(key, where)),
-      signedUrl: (key, options = {}) =>
+      delete: async (key) => this.need(`${where}.delete()`).deleteObject(spec, checkKey(key, where)),
+      signedUrl: async (key, options = {}) =>
         this.need(`${where}.signedUrl()`).signedUrl(spec, checkKey(key, where), {
           expiresIn: options.expiresIn ?? 900,
           method: options.method ?? 'GET',

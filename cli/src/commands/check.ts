@@ -35,7 +35,13 @@ export default class Check extends Command {
       const project = findProject(args.project, flags.entry)
       const manifest = await loadManifest(project)
       const report = checkPortability(manifest, targets)
-      if (!this.jsonEnabled()) this.log(formatReport(report, terminalStyle(!flags['no-color'] && !process.env.NO_COLOR && process.stdout.isTTY === true)))
+      if (!this.jsonEnabled())
+        this.log(
+          formatReport(
+            report,
+            terminalStyle(!flags['no-color'] && !process.env.NO_COLOR && process.stdout.isTTY === true),
+          ),
+        )
       if (report.portableTo.length < report.clouds.length) process.exitCode = exitCodes.problemsFound
       return report
     } catch (error) {
@@ -46,10 +52,16 @@ export default class Check extends Command {
 }
 
 export function parseClouds(text: string): Cloud[] {
-  const names = text.split(',').map((name) => name.trim()).filter(Boolean)
+  const names = text
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean)
   const unknown = names.filter((name) => !(clouds as readonly string[]).includes(name))
   if (unknown.length > 0 || names.length === 0) {
-    throw new XfnError('INVALID_OPTIONS', `--cloud: unknown cloud '${unknown.join("', '")}'. Choose from ${clouds.join(', ')}, comma-separated.`)
+    throw new XfnError(
+      'INVALID_OPTIONS',
+      `--cloud: unknown cloud '${unknown.join("', '")}'. Choose from ${clouds.join(', ')}, comma-separated.`,
+    )
   }
   return [...new Set(names)] as Cloud[]
 }

@@ -1,3 +1,8 @@
 import { notYetAvailable } from '../not-yet.js'
 
-export default notYetAvailable('init', 'Create a new app from a template.', 11, '<%= config.bin %> init my-app')
+export default notYetAvailable(
+  'init',
+  'Create a new app from a template.',
+  11,
+  '<%= config.bin %> init my-app',
+)

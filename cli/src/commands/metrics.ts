@@ -1,3 +1,8 @@
 import { notYetAvailable } from '../not-yet.js'
 
-export default notYetAvailable('metrics', 'Show invocations, errors and latency of every function.', 9, '<%= config.bin %> metrics --cloud all')
+export default notYetAvailable(
+  'metrics',
+  'Show invocations, errors and latency of every function.',
+  9,
+  '<%= config.bin %> metrics --cloud all',
+)

@@ -13,7 +13,9 @@ export function registerEveryKind({ app, queue, bucket }: ReturnType<typeof crea
   })
   app.http('getOrder', { route: '/orders/{id}' }, async (request) => {
     const receipt = await receipts.get(`r/${request.params.id}.json`)
-    return receipt ? new Response(receipt.body, { headers: { 'content-type': 'application/json' } }) : { status: 404 }
+    return receipt
+      ? new Response(receipt.body, { headers: { 'content-type': 'application/json' } })
+      : { status: 404 }
   })
   app.queue('fulfil', { queue: orders, batchSize: 5 }, async (message, context) => {
     const order = message.json<{ sku: string }>()

@@ -24,7 +24,8 @@ export function toResponse(result: unknown, functionName: string): Response {
     if (!resultKeys.has(key)) fail(`an unknown key '${key}'; a result has status, headers, and body or json`)
   }
   const status = plain.status ?? 200
-  if (!Number.isInteger(status) || status < 200 || status > 599) fail(`status ${String(status)}; use 200 to 599`)
+  if (!Number.isInteger(status) || status < 200 || status > 599)
+    fail(`status ${String(status)}; use 200 to 599`)
   if (plain.body !== undefined && plain.json !== undefined) fail('both body and json; give one')
   const headers = new Headers()
   for (const [name, value] of Object.entries(plain.headers ?? {})) {

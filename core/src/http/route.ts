@@ -29,8 +29,9 @@ export function parseRoute(template: unknown, where: string): ParsedRoute {
   }
   if (typeof template !== 'string') return fail('must be a string such as "/items/{id}"')
   if (!template.startsWith('/')) return fail(`must start with '/': write "/${template}"`)
-  if (template.length > 1 && template.endsWith('/')) return fail('must not end with \'/\'')
-  if (template.includes('?') || template.includes('#')) return fail('must be a path only, without query or fragment')
+  if (template.length > 1 && template.endsWith('/')) return fail("must not end with '/'")
+  if (template.includes('?') || template.includes('#'))
+    return fail('must be a path only, without query or fragment')
 
   const texts = template === '/' ? [] : template.slice(1).split('/')
   const names = new Set<string>()
@@ -38,7 +39,10 @@ export function parseRoute(template: unknown, where: string): ParsedRoute {
     if (text === '') return fail("has an empty segment ('//')")
     if (text.startsWith('{')) {
       const match = /^\{(\*?)([^{}]*)\}$/.exec(text)
-      if (!match) return fail(`has a malformed parameter '${text}': a parameter is a whole segment like {id} or {*path}`)
+      if (!match)
+        return fail(
+          `has a malformed parameter '${text}': a parameter is a whole segment like {id} or {*path}`,
+        )
       const [, star, name = ''] = match
       if (!parameterName.test(name)) return fail(`has a parameter name '${name}' that is not an identifier`)
       if (names.has(name)) return fail(`uses the parameter name '${name}' twice`)

@@ -2,7 +2,11 @@ import type { FunctionDefinition, HttpTrigger } from '../definitions.js'
 import { matchRoute, routeSpecificity } from './route.js'
 
 export type RouteOutcome =
-  | { readonly status: 'matched'; readonly fn: FunctionDefinition<HttpTrigger>; readonly params: Record<string, string> }
+  | {
+      readonly status: 'matched'
+      readonly fn: FunctionDefinition<HttpTrigger>
+      readonly params: Record<string, string>
+    }
   | { readonly status: 'method-not-allowed'; readonly allowed: readonly string[] }
   | { readonly status: 'not-found' }
 
@@ -32,7 +36,9 @@ export function createRouter(functions: Iterable<FunctionDefinition>) {
       }
       for (const m of methods) allowed.add(m)
     }
-    return allowed.size > 0 ? { status: 'method-not-allowed', allowed: [...allowed] } : { status: 'not-found' }
+    return allowed.size > 0
+      ? { status: 'method-not-allowed', allowed: [...allowed] }
+      : { status: 'not-found' }
   }
 }
 

@@ -27,11 +27,18 @@ export function parseSchedule(input: ScheduleInput, where: string): Schedule {
     )
   }
   if (input.every !== undefined) {
-    if (typeof input.every !== 'string') throw new XfnError('INVALID_SCHEDULE', `${where}: every must be a string, got ${describe(input.every)}.`)
+    if (typeof input.every !== 'string')
+      throw new XfnError(
+        'INVALID_SCHEDULE',
+        `${where}: every must be a string, got ${describe(input.every)}.`,
+      )
     return parseEvery(input.every, where)
   }
   if (typeof input.schedule !== 'string') {
-    throw new XfnError('INVALID_SCHEDULE', `${where}: schedule must be a string, got ${describe(input.schedule)}.`)
+    throw new XfnError(
+      'INVALID_SCHEDULE',
+      `${where}: schedule must be a string, got ${describe(input.schedule)}.`,
+    )
   }
   return parseCron(input.schedule, where)
 }

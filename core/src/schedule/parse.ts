@@ -42,7 +42,12 @@ const cronRanges: readonly FieldRange[] = [
   { name: 'minute', min: 0, max: 59 },
   { name: 'hour', min: 0, max: 23 },
   { name: 'dayOfMonth', min: 1, max: 31 },
-  { name: 'month', min: 1, max: 12, names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'] },
+  {
+    name: 'month',
+    min: 1,
+    max: 12,
+    names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'],
+  },
   { name: 'dayOfWeek', min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
 ]
 
@@ -107,11 +112,14 @@ export function parseCron(expression: string, where: string): Schedule & { kind:
 function parseField(text: string, range: FieldRange, fail: (why: string) => never): number[] {
   const label = range.name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
   if (text === '?') {
-    if (range.name !== 'dayOfMonth' && range.name !== 'dayOfWeek') fail(`uses '?' in the ${label} field; only the day fields take it`)
+    if (range.name !== 'dayOfMonth' && range.name !== 'dayOfWeek')
+      fail(`uses '?' in the ${label} field; only the day fields take it`)
     return span(range.min, range.name === 'dayOfWeek' ? 6 : range.max, 1)
   }
   if (/[LW#]/i.test(text.replace(/[A-Z]{3}/gi, (n) => (range.names?.includes(n.toUpperCase()) ? '0' : n)))) {
-    fail(`uses L, W or # in the ${label} field ('${text}'); these exist on AWS only, so they are not portable`)
+    fail(
+      `uses L, W or # in the ${label} field ('${text}'); these exist on AWS only, so they are not portable`,
+    )
   }
   const result = new Set<number>()
   for (const item of text.split(',')) {
@@ -129,8 +137,10 @@ function parseField(text: string, range: FieldRange, fail: (why: string) => neve
       const [lowText = '', highText, more] = base.split('-')
       if (more !== undefined) fail(`has a bad range '${base}' in the ${label} field`)
       low = value(lowText, range, label, fail)
-      high = highText === undefined ? (stepText === undefined ? low : top) : value(highText, range, label, fail)
-      if (low > high) fail(`has the range '${base}' in the ${label} field that runs backwards; write it as two ranges`)
+      high =
+        highText === undefined ? (stepText === undefined ? low : top) : value(highText, range, label, fail)
+      if (low > high)
+        fail(`has the range '${base}' in the ${label} field that runs backwards; write it as two ranges`)
     }
     for (const v of span(low, high, step)) result.add(v)
   }
@@ -139,8 +149,10 @@ function parseField(text: string, range: FieldRange, fail: (why: string) => neve
 
 function value(text: string, range: FieldRange, label: string, fail: (why: string) => never): number {
   const named = range.names?.indexOf(text.toUpperCase()) ?? -1
-  const number = named >= 0 ? named + (range.name === 'month' ? 1 : 0) : /^\d+$/.test(text) ? Number(text) : Number.NaN
-  if (Number.isNaN(number)) fail(`has '${text}' in the ${label} field, which is not a number${range.names ? ' or a name' : ''}`)
+  const number =
+    named >= 0 ? named + (range.name === 'month' ? 1 : 0) : /^\d+$/.test(text) ? Number(text) : Number.NaN
+  if (Number.isNaN(number))
+    fail(`has '${text}' in the ${label} field, which is not a number${range.names ? ' or a name' : ''}`)
   if (number < range.min || number > range.max) {
     fail(`has ${number} in the ${label} field, outside ${range.min}-${range.max}`)
   }
@@ -170,7 +182,8 @@ export function parseEvery(text: string, where: string): Schedule & { kind: 'int
   }
   const amount = Number(match[1])
   const seconds = amount * units[(match[2] as string).toLowerCase() as keyof typeof units]
-  if (seconds <= 0) throw new XfnError('INVALID_SCHEDULE', `${where}: every '${text}' must be longer than zero.`)
+  if (seconds <= 0)
+    throw new XfnError('INVALID_SCHEDULE', `${where}: every '${text}' must be longer than zero.`)
   return { kind: 'interval', source: text.trim(), seconds, fields: alignedFields(seconds) }
 }
 
@@ -185,10 +198,15 @@ function alignedFields(seconds: number): CronFields | undefined {
     dayOfWeek: all('dayOfWeek'),
     daysMatchEither: false,
   }
-  if (seconds < 60) return 60 % seconds === 0 ? { ...base, second: span(0, 59, seconds), minute: all('minute'), hour: all('hour') } : undefined
+  if (seconds < 60)
+    return 60 % seconds === 0
+      ? { ...base, second: span(0, 59, seconds), minute: all('minute'), hour: all('hour') }
+      : undefined
   if (seconds < 3600) {
     const minutes = seconds / 60
-    return Number.isInteger(minutes) && 60 % minutes === 0 ? { ...base, minute: span(0, 59, minutes), hour: all('hour') } : undefined
+    return Number.isInteger(minutes) && 60 % minutes === 0
+      ? { ...base, minute: span(0, 59, minutes), hour: all('hour') }
+      : undefined
   }
   if (seconds < 86400) {
     const hours = seconds / 3600

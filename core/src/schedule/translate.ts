@@ -15,13 +15,21 @@ export function toAwsSchedule(schedule: Schedule, functionName: string): string 
   const subject = `timer '${functionName}' (schedule '${schedule.source}')`
   if (schedule.kind === 'interval' && schedule.fields === undefined) {
     if (schedule.seconds % 60 !== 0) {
-      throw new PortabilityError(subject, 'aws', 'EventBridge schedules fire at most once a minute; choose whole minutes')
+      throw new PortabilityError(
+        subject,
+        'aws',
+        'EventBridge schedules fire at most once a minute; choose whole minutes',
+      )
     }
     return `rate(${rateText(schedule.seconds / 60)})`
   }
   const fields = schedule.fields as CronFields
   if (fields.second.length !== 1 || fields.second[0] !== 0) {
-    throw new PortabilityError(subject, 'aws', 'EventBridge schedules fire on the minute and have no seconds field')
+    throw new PortabilityError(
+      subject,
+      'aws',
+      'EventBridge schedules fire on the minute and have no seconds field',
+    )
   }
   const days = dayFields(fields)
   if (days.both) {
@@ -95,7 +103,13 @@ function runs(values: readonly number[]): string {
   for (let i = 1; i <= values.length; i++) {
     const previous = values[i - 1] as number
     if (values[i] === previous + 1) continue
-    out.push(previous - start >= 2 ? `${start}-${previous}` : start === previous ? `${start}` : `${start},${previous}`)
+    out.push(
+      previous - start >= 2
+        ? `${start}-${previous}`
+        : start === previous
+          ? `${start}`
+          : `${start},${previous}`,
+    )
     start = values[i] as number
   }
   return out.join(',')

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto'
 import { defaultRegistry, type Registry } from '../app.js'
 import { createContext, type LogRecord } from '../context.js'
-import type { BlobEvent, FunctionDefinition, QueueMessage, TimerTick, Trigger, TriggerType } from '../definitions.js'
+import type {
+  BlobEvent,
+  FunctionDefinition,
+  QueueMessage,
+  TimerTick,
+  Trigger,
+  TriggerType,
+} from '../definitions.js'
 import { XfnError } from '../errors.js'
 import { createRouter } from '../http/router.js'
 import { invokeHttp, textMessage } from '../invoke.js'
@@ -42,14 +49,20 @@ export function createTestHarness(options: TestHarnessOptions = {}) {
       sink: (record) => logs.push(record),
     })
 
-  function find<T extends TriggerType>(name: string, type: T): FunctionDefinition<Extract<Trigger, { type: T }>> {
+  function find<T extends TriggerType>(
+    name: string,
+    type: T,
+  ): FunctionDefinition<Extract<Trigger, { type: T }>> {
     const fn = registry.functions.get(name)
     if (!fn) {
       const known = [...registry.functions.keys()].join(', ') || 'none'
       throw new XfnError('UNKNOWN_FUNCTION', `there is no function '${name}'; the app has: ${known}.`)
     }
     if (fn.trigger.type !== type) {
-      throw new XfnError('UNKNOWN_FUNCTION', `function '${name}' is triggered by ${fn.trigger.type}, not ${type}.`)
+      throw new XfnError(
+        'UNKNOWN_FUNCTION',
+        `function '${name}' is triggered by ${fn.trigger.type}, not ${type}.`,
+      )
     }
     return fn as FunctionDefinition<Extract<Trigger, { type: T }>>
   }
@@ -57,17 +70,25 @@ export function createTestHarness(options: TestHarnessOptions = {}) {
   return {
     /** Sends a request through the app's router, like a client of the deployed app. */
     async fetch(input: string | Request, init?: RequestInit): Promise<Response> {
-      const request = typeof input === 'string' ? new Request(new URL(input, 'http://localhost'), init) : input
+      const request =
+        typeof input === 'string' ? new Request(new URL(input, 'http://localhost'), init) : input
       const outcome = route(request.method, new URL(request.url).pathname)
       if (outcome.status === 'not-found') return Response.json({ error: 'Not Found' }, { status: 404 })
       if (outcome.status === 'method-not-allowed') {
-        return Response.json({ error: 'Method Not Allowed' }, { status: 405, headers: { allow: outcome.allowed.join(', ') } })
+        return Response.json(
+          { error: 'Method Not Allowed' },
+          { status: 405, headers: { allow: outcome.allowed.join(', ') } },
+        )
       }
       return invokeHttp(outcome.fn, request, outcome.params, contextFor(outcome.fn))
     },
 
     /** Delivers one message to a queue function; a handler error is thrown, as the cloud would retry. */
-    async queue(name: string, value: unknown, delivery: { attempt?: number; id?: string } = {}): Promise<void> {
+    async queue(
+      name: string,
+      value: unknown,
+      delivery: { attempt?: number; id?: string } = {},
+    ): Promise<void> {
       const fn = find(name, 'queue')
       const message: QueueMessage = textMessage({
         id: delivery.id ?? randomUUID(),
@@ -83,7 +104,10 @@ export function createTestHarness(options: TestHarnessOptions = {}) {
     async timer(name: string, tick: Partial<Omit<TimerTick, 'native'>> = {}): Promise<void> {
       const fn = find(name, 'timer')
       const now = new Date()
-      await fn.handler({ scheduledAt: now, firedAt: now, isPastDue: false, ...tick, native: { source: 'test' } }, contextFor(fn))
+      await fn.handler(
+        { scheduledAt: now, firedAt: now, isPastDue: false, ...tick, native: { source: 'test' } },
+        contextFor(fn),
+      )
     },
 
     /** Delivers one bucket event to a blob function. */
@@ -106,7 +130,8 @@ export function createTestHarness(options: TestHarnessOptions = {}) {
     /** Log records written by handlers so far. */
     logs,
     /** Messages sent to a queue (all queues when no name is given). */
-    sent: (queueName?: string) => provider.sent.filter((m) => queueName === undefined || m.queue === queueName),
+    sent: (queueName?: string) =>
+      provider.sent.filter((m) => queueName === undefined || m.queue === queueName),
     /** The in-memory queues and buckets. */
     provider,
   }

@@ -37,7 +37,8 @@ export class MemoryProvider implements ResourceProvider {
     const keys = [...this.bucketMap(bucket.name).keys()].filter((k) => k.startsWith(prefix)).sort()
     for (const key of keys) {
       const entry = this.bucketMap(bucket.name).get(key)
-      if (entry) yield { key, size: entry.body.byteLength, etag: entry.etag, lastModified: entry.lastModified }
+      if (entry)
+        yield { key, size: entry.body.byteLength, etag: entry.etag, lastModified: entry.lastModified }
     }
   }
 
