@@ -17,6 +17,10 @@ export default defineConfig({
         replacement: new URL('./core/src/testing/index.ts', import.meta.url).pathname,
       },
       {
+        find: /^@xfn\/aws\/runtime$/,
+        replacement: new URL('./adapters/aws/src/runtime/index.ts', import.meta.url).pathname,
+      },
+      {
         find: /^@xfn\/core\/portability$/,
         replacement: new URL('./core/src/portability.ts', import.meta.url).pathname,
       },

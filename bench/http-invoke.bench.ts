@@ -13,7 +13,7 @@ const context = createContext({
   invocationId: 'bench',
   functionName: 'echo',
   cloud: 'local',
-  deadline: new Date(Date.now() + 60_000),
+  remainingMs: () => 60_000,
   sink: () => undefined,
 })
 const payload = JSON.stringify({ n: 41 })

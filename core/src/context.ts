@@ -40,38 +40,74 @@ export interface ContextInit {
   readonly invocationId: string
   readonly functionName: string
   readonly cloud: Cloud
-  readonly deadline: Date
+  /** Milliseconds left before the platform stops the invocation. */
+  readonly remainingMs: () => number
   readonly sink: LogSink
 }
 
 /**
- * Builds the context an adapter hands to a handler.
+ * Builds the context an adapter hands to a handler. It is a small object with shared methods, so
+ * making one per invocation costs next to nothing; the deadline is computed only when read.
  *
  * @example
+ * const deadline = Date.now() + 30_000
  * const ctx = createContext({ invocationId: 'abc', functionName: 'hello', cloud: 'local',
- *   deadline: new Date(Date.now() + 30_000), sink: (r) => console.log(JSON.stringify(r)) })
+ *   remainingMs: () => deadline - Date.now(), sink: (r) => console.log(JSON.stringify(r)) })
  */
 export function createContext(init: ContextInit): Context {
-  const write =
-    (level: LogLevel) =>
-    (message: string, fields?: Record<string, unknown>): void => {
-      init.sink({
-        time: new Date().toISOString(),
-        level,
-        message: String(message),
-        ...(fields === undefined ? {} : { fields: serializableFields(fields) }),
-        function: init.functionName,
-        invocationId: init.invocationId,
-        cloud: init.cloud,
-      })
-    }
-  return {
-    invocationId: init.invocationId,
-    functionName: init.functionName,
-    cloud: init.cloud,
-    deadline: init.deadline,
-    remainingMs: () => Math.max(0, init.deadline.getTime() - Date.now()),
-    log: { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') },
+  return new InvocationContext(init)
+}
+
+class InvocationContext implements Context, Logger {
+  readonly invocationId: string
+  readonly functionName: string
+  readonly cloud: Cloud
+  readonly #remainingMs: () => number
+  readonly #sink: LogSink
+
+  constructor(init: ContextInit) {
+    this.invocationId = init.invocationId
+    this.functionName = init.functionName
+    this.cloud = init.cloud
+    this.#remainingMs = init.remainingMs
+    this.#sink = init.sink
+  }
+
+  get deadline(): Date {
+    return new Date(Date.now() + this.remainingMs())
+  }
+
+  remainingMs(): number {
+    return Math.max(0, this.#remainingMs())
+  }
+
+  get log(): Logger {
+    return this
+  }
+
+  debug(message: string, fields?: Record<string, unknown>): void {
+    this.#write('debug', message, fields)
+  }
+  info(message: string, fields?: Record<string, unknown>): void {
+    this.#write('info', message, fields)
+  }
+  warn(message: string, fields?: Record<string, unknown>): void {
+    this.#write('warn', message, fields)
+  }
+  error(message: string, fields?: Record<string, unknown>): void {
+    this.#write('error', message, fields)
+  }
+
+  #write(level: LogLevel, message: string, fields: Record<string, unknown> | undefined): void {
+    this.#sink({
+      time: new Date().toISOString(),
+      level,
+      message: String(message),
+      ...(fields === undefined ? {} : { fields: serializableFields(fields) }),
+      function: this.functionName,
+      invocationId: this.invocationId,
+      cloud: this.cloud,
+    })
   }
 }
 
@@ -79,8 +115,7 @@ export function createContext(init: ContextInit): Context {
 function serializableFields(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(fields)) {
-    out[key] =
-      value instanceof Error ? { name: value.name, message: value.message, stack: value.stack } : value
+    out[key] = value instanceof Error ? { name: value.name, message: value.message, stack: value.stack } : value
   }
   return out
 }

@@ -15,6 +15,7 @@ export const errorCodes = {
   APP_LOAD_FAILED: 'user',
   NO_RUNTIME: 'user',
   CLOUD_ERROR: 'cloud',
+  MALFORMED_EVENT: 'cloud',
   INTERNAL: 'internal',
 } as const
 

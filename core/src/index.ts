@@ -48,6 +48,10 @@ export type {
   FunctionDefinition,
   FunctionSettings,
   HttpHandler,
+  HttpTrigger,
+  BlobTrigger,
+  QueueTrigger,
+  TimerTrigger,
   QueueHandler,
   QueueMessage,
   TimerHandler,
@@ -64,11 +68,12 @@ export {
   PortabilityError,
   XfnError,
 } from './errors.js'
-export { toResponse } from './http/result.js'
+export { internalErrorResult, normalizeResult, type PlainResult, toResponse } from './http/result.js'
+export { LazyRequest, type RequestParts } from './http/lazy-request.js'
 export { matchRoute, type ParsedRoute, parseRoute } from './http/route.js'
 export { createRouter, type RouteOutcome } from './http/router.js'
 export type { HttpAuth, HttpMethod, HttpRequest, HttpResult } from './http/types.js'
-export { invokeHttp, textMessage } from './invoke.js'
+export { callHttpHandler, invokeHttp, textMessage } from './invoke.js'
 export {
   type Manifest,
   type ManifestFunction,

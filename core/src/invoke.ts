@@ -1,12 +1,27 @@
 import type { Context } from './context.js'
 import type { FunctionDefinition, HttpTrigger } from './definitions.js'
-import { toResponse } from './http/result.js'
+import { internalErrorResult, normalizeResult, type PlainResult, toResponse } from './http/result.js'
 import type { HttpRequest } from './http/types.js'
 
 /**
  * Calls an HTTP handler the way every adapter does: a thrown error or a malformed result becomes
  * a 500 with a generic JSON body and no stack trace, and the error is logged with the invocation.
+ * The request may be any `Request`-compatible object that carries `params`.
  */
+export async function callHttpHandler(
+  fn: FunctionDefinition<HttpTrigger>,
+  request: HttpRequest,
+  context: Context,
+): Promise<Response | PlainResult> {
+  try {
+    return normalizeResult(await fn.handler(request, context), fn.name)
+  } catch (error) {
+    context.log.error('handler failed', { error })
+    return internalErrorResult(context.invocationId)
+  }
+}
+
+/** {@link callHttpHandler} for a real `Request`, answered with a real `Response`. */
 export async function invokeHttp(
   fn: FunctionDefinition<HttpTrigger>,
   request: Request,
@@ -14,15 +29,7 @@ export async function invokeHttp(
   context: Context,
 ): Promise<Response> {
   const withParams = Object.assign(request, { params: Object.freeze({ ...params }) }) as HttpRequest
-  try {
-    return toResponse(await fn.handler(withParams, context), fn.name)
-  } catch (error) {
-    context.log.error('handler failed', { error })
-    return Response.json(
-      { error: 'Internal Server Error', invocationId: context.invocationId },
-      { status: 500 },
-    )
-  }
+  return toResponse(await callHttpHandler(fn, withParams, context), fn.name)
 }
 
 /** Builds a queue message from its text, the same way on every cloud. */

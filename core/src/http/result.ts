@@ -1,43 +1,75 @@
 import { XfnError } from '../errors.js'
 import type { HttpResult } from './types.js'
 
+/** A handler's plain result after validation: a status, its headers, and a body of text or bytes. */
+export interface PlainResult {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string | readonly string[]>>
+  readonly body: string | Uint8Array | null
+}
+
 const resultKeys = new Set(['status', 'headers', 'body', 'json'])
 
 /**
- * Turns what an HTTP handler returned into a `Response`. A malformed result is a bug in the
- * handler, reported with the function's name.
+ * Validates what an HTTP handler returned. A `Response` is passed through; a plain result becomes a
+ * {@link PlainResult} without building a `Response`, so adapters can write the native result
+ * directly. A malformed result is a bug in the handler, reported with the function's name.
+ */
+export function normalizeResult(result: unknown, functionName: string): Response | PlainResult {
+  if (result instanceof Response) return result
+  const fail = (why: string): never => {
+    throw new XfnError('INVALID_OPTIONS', `function '${functionName}' returned ${why}.`)
+  }
+  if (result === undefined || result === null) return { status: 204, headers: {}, body: null }
+  if (typeof result !== 'object' || Array.isArray(result)) {
+    return fail('a value that is neither a Response nor {status, headers, body | json}')
+  }
+  const plain = result as HttpResult
+  for (const key in plain) {
+    if (!resultKeys.has(key)) fail(`an unknown key '${key}'; a result has status, headers, and body or json`)
+  }
+  const status = plain.status ?? 200
+  if (!Number.isInteger(status) || status < 200 || status > 599) fail(`status ${String(status)}; use 200 to 599`)
+  if (plain.body !== undefined && plain.json !== undefined) fail('both body and json; give one')
+  const given = plain.headers ?? {}
+  const nullBody = status === 204 || status === 205 || status === 304
+  if (plain.json !== undefined) {
+    const body = nullBody ? null : JSON.stringify(plain.json)
+    return { status, headers: hasContentType(given) ? given : { ...given, 'content-type': 'application/json' }, body }
+  }
+  const body = nullBody ? null : (plain.body ?? null)
+  if (typeof body === 'string' && !hasContentType(given)) {
+    return { status, headers: { ...given, 'content-type': 'text/plain; charset=utf-8' }, body }
+  }
+  return { status, headers: given, body }
+}
+
+function hasContentType(headers: Readonly<Record<string, unknown>>): boolean {
+  for (const name in headers) if (name.toLowerCase() === 'content-type') return true
+  return false
+}
+
+/**
+ * Turns what an HTTP handler returned into a `Response`.
  *
  * @example
  * toResponse({ status: 201, json: { id: 1 } }, 'createItem')
  */
 export function toResponse(result: unknown, functionName: string): Response {
-  if (result instanceof Response) return result
-  const fail = (why: string): never => {
-    throw new XfnError('INVALID_OPTIONS', `function '${functionName}' returned ${why}.`)
-  }
-  if (result === undefined || result === null) return new Response(null, { status: 204 })
-  if (typeof result !== 'object' || Array.isArray(result)) {
-    return fail('a value that is neither a Response nor {status, headers, body | json}')
-  }
-  const plain = result as HttpResult
-  for (const key of Object.keys(plain)) {
-    if (!resultKeys.has(key)) fail(`an unknown key '${key}'; a result has status, headers, and body or json`)
-  }
-  const status = plain.status ?? 200
-  if (!Number.isInteger(status) || status < 200 || status > 599)
-    fail(`status ${String(status)}; use 200 to 599`)
-  if (plain.body !== undefined && plain.json !== undefined) fail('both body and json; give one')
+  const normalized = normalizeResult(result, functionName)
+  if (normalized instanceof Response) return normalized
   const headers = new Headers()
-  for (const [name, value] of Object.entries(plain.headers ?? {})) {
+  for (const [name, value] of Object.entries(normalized.headers)) {
     for (const each of typeof value === 'string' ? [value] : value) headers.append(name, each)
   }
-  let body: string | Uint8Array | null = plain.body ?? null
-  if (plain.json !== undefined) {
-    body = JSON.stringify(plain.json)
-    if (!headers.has('content-type')) headers.set('content-type', 'application/json')
-  } else if (typeof body === 'string' && !headers.has('content-type')) {
-    headers.set('content-type', 'text/plain; charset=utf-8')
+  return new Response(normalized.body, { status: normalized.status, headers })
+}
+
+/** The body every adapter answers with when a handler throws: generic, with no stack trace. */
+export function internalErrorResult(invocationId: string): PlainResult {
+  return {
+    status: 500,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ error: 'Internal Server Error', invocationId }),
   }
-  const nullBody = status === 204 || status === 205 || status === 304
-  return new Response(nullBody ? null : body, { status, headers })
 }

@@ -11,6 +11,9 @@ export interface ParsedRoute {
   readonly segments: readonly RouteSegment[]
   /** The route with parameter names erased: two routes with the same shape match the same paths. */
   readonly shape: string
+  /** The route compiled once, so matching a request costs one regular-expression test. */
+  readonly pattern: RegExp
+  readonly names: readonly string[]
 }
 
 const literalSegment = /^[A-Za-z0-9._~!$&'()+,;=:@-]+$/
@@ -34,7 +37,7 @@ export function parseRoute(template: unknown, where: string): ParsedRoute {
     return fail('must be a path only, without query or fragment')
 
   const texts = template === '/' ? [] : template.slice(1).split('/')
-  const names = new Set<string>()
+  const seen = new Set<string>()
   const segments = texts.map((text, index): RouteSegment => {
     if (text === '') return fail("has an empty segment ('//')")
     if (text.startsWith('{')) {
@@ -45,8 +48,8 @@ export function parseRoute(template: unknown, where: string): ParsedRoute {
         )
       const [, star, name = ''] = match
       if (!parameterName.test(name)) return fail(`has a parameter name '${name}' that is not an identifier`)
-      if (names.has(name)) return fail(`uses the parameter name '${name}' twice`)
-      names.add(name)
+      if (seen.has(name)) return fail(`uses the parameter name '${name}' twice`)
+      seen.add(name)
       if (star) {
         if (index !== texts.length - 1) return fail(`has the catch-all {*${name}} before the last segment`)
         return { type: 'rest', name }
@@ -61,7 +64,15 @@ export function parseRoute(template: unknown, where: string): ParsedRoute {
   })
 
   const shape = `/${segments.map((s) => (s.type === 'literal' ? s.value : s.type === 'param' ? '{}' : '{*}')).join('/')}`
-  return { template, segments, shape }
+  const source = segments
+    .map((s) => (s.type === 'literal' ? `/${escapeRegExp(s.value)}` : s.type === 'param' ? '/([^/]+)' : '(?:/(.*))?'))
+    .join('')
+  const names = segments.flatMap((s) => (s.type === 'literal' ? [] : [s.name]))
+  return { template, segments, shape, pattern: new RegExp(`^${source || '/'}$`), names }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
 
 /**
@@ -71,24 +82,15 @@ export function parseRoute(template: unknown, where: string): ParsedRoute {
  * matchRoute(parseRoute('/files/{*path}', 'x'), '/files/a/b.txt') // { path: 'a/b.txt' }
  */
 export function matchRoute(route: ParsedRoute, path: string): Record<string, string> | undefined {
-  const parts = path === '/' || path === '' ? [] : path.replace(/^\//, '').split('/')
+  const match = route.pattern.exec(path === '' ? '/' : path)
+  if (!match) return undefined
   const params: Record<string, string> = {}
-  const { segments } = route
-  for (let i = 0; i < segments.length; i++) {
-    const segment = segments[i] as RouteSegment
-    if (segment.type === 'rest') {
-      params[segment.name] = parts.slice(i).map(safeDecode).join('/')
-      return params
-    }
-    const part = parts[i]
-    if (part === undefined || part === '') return undefined
-    if (segment.type === 'literal') {
-      if (segment.value !== part) return undefined
-    } else {
-      params[segment.name] = safeDecode(part)
-    }
+  const { names } = route
+  for (let i = 0; i < names.length; i++) {
+    const value = match[i + 1] ?? ''
+    params[names[i] as string] = value.includes('%') ? safeDecode(value) : value
   }
-  return parts.length === segments.length ? params : undefined
+  return params
 }
 
 /**

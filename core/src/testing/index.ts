@@ -17,6 +17,11 @@ import { MemoryProvider } from './memory-provider.js'
 
 export { MemoryProvider, type SentMessage } from './memory-provider.js'
 
+function deadlineIn(seconds: number): () => number {
+  const deadline = Date.now() + seconds * 1000
+  return () => deadline - Date.now()
+}
+
 export interface TestHarnessOptions {
   /** The app to test; the process-wide app by default. */
   readonly registry?: Registry
@@ -45,7 +50,7 @@ export function createTestHarness(options: TestHarnessOptions = {}) {
       invocationId: randomUUID(),
       functionName: fn.name,
       cloud: 'local',
-      deadline: new Date(Date.now() + fn.settings.timeoutSeconds * 1000),
+      remainingMs: deadlineIn(fn.settings.timeoutSeconds),
       sink: (record) => logs.push(record),
     })
 

@@ -1,0 +1,83 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import type { LambdaContext } from '../events.js'
+
+/** The real captures, shared beside the repository (see shared/fixtures/SOURCES.md). */
+const captures = new URL('../../../../../../shared/fixtures/aws/', import.meta.url).pathname
+
+export function captureNames(): string[] {
+  if (!existsSync(captures)) throw new Error(`The AWS event captures are missing: expected them in ${captures}.`)
+  return readdirSync(captures).filter((name) => name.endsWith('.json')).sort()
+}
+
+export function capture<T = Record<string, unknown>>(name: string): T {
+  return JSON.parse(readFileSync(`${captures}${name}`, 'utf8')) as T
+}
+
+export function lambdaContext(requestId = 'req-1', remainingMs = 3000): LambdaContext {
+  return { awsRequestId: requestId, functionName: 'app-dev-fn', getRemainingTimeInMillis: () => remainingMs }
+}
+
+/** One request, described once, and written as each native HTTP event. */
+export interface RequestSpec {
+  method: string
+  path: string
+  query?: [string, string][]
+  headers?: [string, string][]
+  cookies?: string[]
+  body?: string | Uint8Array
+}
+
+export function restEvent(spec: RequestSpec) {
+  const multiValueHeaders: Record<string, string[]> = {}
+  for (const [name, value] of spec.headers ?? []) (multiValueHeaders[name] ??= []).push(value)
+  if (spec.cookies?.length) multiValueHeaders.Cookie = [spec.cookies.join('; ')]
+  const headers = Object.fromEntries(Object.entries(multiValueHeaders).map(([n, v]) => [n, v.at(-1)]))
+  const multiValueQueryStringParameters: Record<string, string[]> = {}
+  for (const [key, value] of spec.query ?? []) (multiValueQueryStringParameters[key] ??= []).push(value)
+  const binary = spec.body instanceof Uint8Array
+  return {
+    resource: '/{proxy+}',
+    path: spec.path,
+    httpMethod: spec.method,
+    headers: spec.headers?.length || spec.cookies?.length ? headers : null,
+    multiValueHeaders: spec.headers?.length || spec.cookies?.length ? multiValueHeaders : null,
+    queryStringParameters: spec.query?.length
+      ? Object.fromEntries(Object.entries(multiValueQueryStringParameters).map(([k, v]) => [k, v.at(-1)]))
+      : null,
+    multiValueQueryStringParameters: spec.query?.length ? multiValueQueryStringParameters : null,
+    pathParameters: null,
+    stageVariables: null,
+    requestContext: { stage: 'prod', domainName: 'abc123.execute-api.eu-west-1.amazonaws.com', requestId: 'r' },
+    body: spec.body === undefined ? null : binary ? Buffer.from(spec.body as Uint8Array).toString('base64') : spec.body,
+    isBase64Encoded: binary,
+  }
+}
+
+export function v2Event(spec: RequestSpec, kind: 'http-api' | 'function-url' = 'http-api') {
+  const headers: Record<string, string> = {}
+  for (const [name, value] of spec.headers ?? []) {
+    const lower = name.toLowerCase()
+    headers[lower] = headers[lower] === undefined ? value : `${headers[lower]},${value}`
+  }
+  const binary = spec.body instanceof Uint8Array
+  const rawQueryString = (spec.query ?? []).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')
+  const domainName = kind === 'http-api' ? 'abc123.execute-api.eu-west-1.amazonaws.com' : 'xyz.lambda-url.eu-west-1.on.aws'
+  return {
+    version: '2.0',
+    routeKey: kind === 'http-api' ? `${spec.method} /{proxy+}` : '$default',
+    rawPath: encodeURI(spec.path),
+    rawQueryString,
+    ...(spec.cookies?.length ? { cookies: spec.cookies } : {}),
+    headers,
+    requestContext: {
+      domainName,
+      http: { method: spec.method, path: spec.path, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'test' },
+      requestId: 'r',
+      ...(kind === 'http-api' ? { stage: '$default', routeKey: `${spec.method} /{proxy+}` } : {}),
+    },
+    ...(spec.body === undefined
+      ? {}
+      : { body: binary ? Buffer.from(spec.body as Uint8Array).toString('base64') : spec.body }),
+    isBase64Encoded: binary,
+  }
+}

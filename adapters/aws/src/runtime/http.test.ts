@@ -1,0 +1,126 @@
+import { createApp, type HttpRequest } from '@xfn/core'
+import { describe, expect, it } from 'vitest'
+import { capture, captureNames, lambdaContext, type RequestSpec, restEvent, v2Event } from './__fixtures__/events.js'
+import { lambdaHandler } from './index.js'
+import type { NativeHttpResult } from './http/response.js'
+
+type Echo = { method: string; url: string; headers: [string, string][]; body: string; params: Record<string, string> }
+
+/** A catch-all function that tells back what it was given. */
+function echoApp() {
+  const made = createApp()
+  const lines: string[] = []
+  made.app.http('echo', { route: '/{*path}', method: ['GET', 'POST', 'PUT', 'DELETE'] }, async (request: HttpRequest) => ({
+    json: {
+      method: request.method,
+      url: request.url,
+      headers: [...request.headers],
+      body: await request.text(),
+      params: request.params,
+    } satisfies Echo,
+  }))
+  return { handler: lambdaHandler('echo', { registry: made.registry, write: (line) => lines.push(line) }), lines }
+}
+
+const httpCaptures = captureNames().filter((name) => {
+  const event = capture(name)
+  return 'httpMethod' in event || event.version === '2.0'
+})
+
+describe('HTTP captures, unchanged', () => {
+  it('covers every REST, HTTP API, Function URL and ALB capture', () => {
+    expect(httpCaptures.length).toBeGreaterThanOrEqual(18)
+  })
+
+  it.each(httpCaptures)('%s becomes the request it describes', async (name) => {
+    const event = capture<Record<string, any>>(name)
+    const { handler } = echoApp()
+    const result = (await handler(event, lambdaContext())) as NativeHttpResult
+    expect(result.statusCode).toBe(200)
+    expect(result.isBase64Encoded).toBe(false)
+    const echo = JSON.parse(result.body) as Echo
+    const url = new URL(echo.url)
+    const isV2 = event.version === '2.0'
+    expect(echo.method).toBe(isV2 ? event.requestContext.http.method : event.httpMethod)
+    expect(decodeURIComponent(url.pathname)).toBe(isV2 ? event.rawPath : event.path)
+    expect(echo.params.path).toBe((isV2 ? event.rawPath : event.path).replace(/^\//, ''))
+    if (isV2) {
+      expect(url.search.replace(/^\?/, '')).toBe(event.rawQueryString ?? '')
+      const cookie = new Map(echo.headers).get('cookie')
+      expect(cookie).toBe(event.cookies?.join('; ') ?? event.headers?.cookie)
+    } else {
+      const query = event.multiValueQueryStringParameters ?? {}
+      for (const key of Object.keys(query)) expect(url.searchParams.getAll(key)).toEqual(query[key])
+    }
+    const raw = event.body ?? ''
+    expect(echo.body).toBe(event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw)
+  })
+
+  it('keeps the host and the stage-less path of a REST capture', async () => {
+    const { handler } = echoApp()
+    const event = capture('powertools__apigw-rest-no-auth.json')
+    const echo = JSON.parse(((await handler(event, lambdaContext())) as NativeHttpResult).body) as Echo
+    expect(echo.url).toMatch(/^https:\/\/[a-z0-9]+\.execute-api\.[a-z0-9-]+\.amazonaws\.com\/no-auth$/)
+  })
+
+  it('keeps repeated query keys and v2 cookies of an HTTP API capture', async () => {
+    const { handler } = echoApp()
+    const echo = JSON.parse(
+      ((await handler(capture('aws-lambda-go__apigw-v2-request-jwt-authorizer.json'), lambdaContext())) as NativeHttpResult).body,
+    ) as Echo
+    expect(new URL(echo.url).searchParams.getAll('parameter1')).toEqual(['value1', 'value2'])
+    expect(new Map(echo.headers).get('cookie')).toBe('cookie1; cookie2')
+  })
+})
+
+describe('derived variants', () => {
+  const cases: [string, RequestSpec][] = [
+    ['absent parts', { method: 'GET', path: '/x' }],
+    ['repeated headers', { method: 'GET', path: '/x', headers: [['X-Tag', 'a'], ['X-Tag', 'b'], ['Accept', 'text/plain']] }],
+    ['repeated query keys', { method: 'GET', path: '/x', query: [['k', '1'], ['k', '2'], ['q', 'a b&c']] }],
+    ['several cookies', { method: 'GET', path: '/x', cookies: ['a=1', 'b=2', 'c=3'] }],
+    ['a unicode path', { method: 'GET', path: '/files/naïve/日本.txt' }],
+    ['a path with a space', { method: 'GET', path: '/files/red flower.jpg' }],
+    ['a JSON body', { method: 'POST', path: '/items/7', headers: [['content-type', 'application/json']], body: '{"a":1}' }],
+  ]
+
+  it.each(cases)('%s read the same from REST, HTTP API and Function URL events', async (_title, spec) => {
+    const { handler } = echoApp()
+    const echoes = await Promise.all(
+      [restEvent(spec), v2Event(spec), v2Event(spec, 'function-url')].map(async (event) => {
+        const echo = JSON.parse(((await handler(event, lambdaContext())) as NativeHttpResult).body) as Echo
+        const url = new URL(echo.url)
+        const headers = new Headers(echo.headers)
+        return {
+          method: echo.method,
+          path: decodeURIComponent(url.pathname),
+          query: [...url.searchParams],
+          // HTTP API joins repeated values with ',', Headers with ', ': the same list either way.
+          tags: headers.get('x-tag')?.split(/,\s*/),
+          cookie: headers.get('cookie'),
+          body: echo.body,
+          params: echo.params,
+        }
+      }),
+    )
+    expect(echoes[0]?.path).toBe(spec.path)
+    expect(echoes[0]?.query).toEqual(spec.query ?? [])
+    expect(echoes[0]?.params.path).toBe(spec.path.slice(1))
+    expect(echoes[1]).toEqual(echoes[0])
+    expect(echoes[2]).toEqual(echoes[0])
+  })
+
+  it('reads a binary body byte for byte', async () => {
+    const made = createApp()
+    made.app.http('upload', { route: '/upload', method: 'PUT' }, async (request) => {
+      const bytes = new Uint8Array(await request.arrayBuffer())
+      return { json: { length: bytes.length, first: bytes[0], last: bytes.at(-1) } }
+    })
+    const handler = lambdaHandler('upload', { registry: made.registry, write: () => undefined })
+    const body = new Uint8Array([0, 255, 128, 10, 13, 0, 7])
+    for (const event of [restEvent({ method: 'PUT', path: '/upload', body }), v2Event({ method: 'PUT', path: '/upload', body })]) {
+      const result = (await handler(event, lambdaContext())) as NativeHttpResult
+      expect(JSON.parse(result.body)).toEqual({ length: 7, first: 0, last: 7 })
+    }
+  })
+})

@@ -1,0 +1,126 @@
+import type { HttpApiEvent, RestEvent } from '../events.js'
+
+/** Which native format an HTTP event came in, and so which format its result must take. */
+export type HttpFormat = 'rest' | 'alb' | 'alb-multi' | 'v2'
+
+/** Everything about an HTTP event the shim needs, read without building any object. */
+export interface HttpEventView {
+  readonly format: HttpFormat
+  readonly method: string
+  /** The path without the stage, as received. */
+  readonly path: string
+  readonly url: () => string
+  readonly headers: () => Headers
+  readonly body: string | null
+  readonly bodyIsBase64: boolean
+}
+
+/** Tells the HTTP event formats apart by shape; undefined for anything else. */
+export function viewHttpEvent(event: unknown): HttpEventView | undefined {
+  if (typeof event !== 'object' || event === null) return undefined
+  const candidate = event as Partial<HttpApiEvent & RestEvent>
+  if (candidate.version === '2.0' && typeof candidate.requestContext?.http?.method === 'string') {
+    return viewV2(candidate as HttpApiEvent)
+  }
+  if (typeof candidate.httpMethod === 'string' && typeof candidate.path === 'string') return viewRest(candidate as RestEvent)
+  return undefined
+}
+
+function viewV2(event: HttpApiEvent): HttpEventView {
+  const { stage } = event.requestContext
+  const stagePrefix = stage && stage !== '$default' ? `/${stage}` : ''
+  const path =
+    stagePrefix && (event.rawPath === stagePrefix || event.rawPath.startsWith(`${stagePrefix}/`))
+      ? event.rawPath.slice(stagePrefix.length) || '/'
+      : event.rawPath
+  return {
+    format: 'v2',
+    method: event.requestContext.http.method,
+    path,
+    url: () => {
+      const host = validHost(event.headers?.host ?? event.requestContext.domainName)
+      const query = event.rawQueryString ? `?${event.rawQueryString}` : ''
+      return `https://${host}${encodePath(path)}${query}`
+    },
+    headers: () => {
+      const headers = new Headers()
+      for (const name in event.headers ?? {}) {
+        const value = event.headers?.[name]
+        if (value !== undefined) headers.append(name, value)
+      }
+      if (event.cookies && event.cookies.length > 0) headers.set('cookie', event.cookies.join('; '))
+      return headers
+    },
+    body: event.body ?? null,
+    bodyIsBase64: event.isBase64Encoded === true,
+  }
+}
+
+function viewRest(event: RestEvent): HttpEventView {
+  const isAlb = event.requestContext?.elb !== undefined
+  const format: HttpFormat = isAlb ? (event.multiValueHeaders ? 'alb-multi' : 'alb') : 'rest'
+  return {
+    format,
+    method: event.httpMethod,
+    path: event.path,
+    url: () => {
+      const host = validHost(headerValue(event, 'host') ?? event.requestContext?.domainName)
+      return `https://${host}${encodePath(event.path)}${restQuery(event)}`
+    },
+    headers: () => {
+      const headers = new Headers()
+      if (event.multiValueHeaders) {
+        for (const name in event.multiValueHeaders) {
+          for (const value of event.multiValueHeaders[name] ?? []) headers.append(name, value)
+        }
+      } else {
+        for (const name in event.headers ?? {}) {
+          const value = event.headers?.[name]
+          if (value !== undefined) headers.append(name, value)
+        }
+      }
+      return headers
+    },
+    body: event.body ?? null,
+    bodyIsBase64: event.isBase64Encoded === true,
+  }
+}
+
+function headerValue(event: RestEvent, wanted: string): string | undefined {
+  for (const source of [event.headers, event.multiValueHeaders]) {
+    for (const name in source ?? {}) {
+      if (name.toLowerCase() !== wanted) continue
+      const value = source?.[name]
+      return Array.isArray(value) ? value[0] : (value ?? undefined)
+    }
+  }
+  return undefined
+}
+
+/** REST events carry the query decoded, so it is encoded again; repeated keys are kept. */
+function restQuery(event: RestEvent): string {
+  const pairs: string[] = []
+  if (event.multiValueQueryStringParameters) {
+    for (const key in event.multiValueQueryStringParameters) {
+      for (const value of event.multiValueQueryStringParameters[key] ?? []) {
+        pairs.push(`${encodeURIComponent(key)}=${encodeURIComponent(value)}`)
+      }
+    }
+  } else {
+    for (const key in event.queryStringParameters ?? {}) {
+      const value = event.queryStringParameters?.[key]
+      if (value !== undefined) pairs.push(`${encodeURIComponent(key)}=${encodeURIComponent(value)}`)
+    }
+  }
+  return pairs.length > 0 ? `?${pairs.join('&')}` : ''
+}
+
+/** The host for the URL; a missing or malformed one (as in hand-made test events) becomes localhost. */
+function validHost(host: string | undefined): string {
+  return host && /^[A-Za-z0-9.-]+(?::\d+)?$/.test(host) ? host : 'localhost'
+}
+
+/** Percent-encodes what a path may carry decoded (spaces, unicode), leaving existing escapes alone. */
+function encodePath(path: string): string {
+  return /^[\x21-\x7e]*$/.test(path) ? path : path.replace(/[^\x21-\x7e]+/g, (run) => encodeURIComponent(run))
+}

@@ -1,0 +1,63 @@
+import { type Context, type FunctionDefinition, textMessage } from '@xfn/core'
+import type { QueueTrigger } from '@xfn/core'
+import type { SqsBatchResponse, SqsEvent, SqsRecord } from './events.js'
+
+/** How many messages of one batch run at once on a standard queue. */
+export const sqsConcurrency = 10
+
+/**
+ * Runs the handler once per message and reports exactly the failed ones, for
+ * `ReportBatchItemFailures`: SQS deletes the rest and redelivers these, until `maxReceiveCount`
+ * sends them to the dead-letter queue. On a FIFO queue messages run in order, and the first
+ * failure stops the batch: it and every message after it are reported, so order is kept.
+ */
+export async function handleSqs(
+  fn: FunctionDefinition<QueueTrigger>,
+  event: SqsEvent,
+  context: Context,
+): Promise<SqsBatchResponse> {
+  const records = event.Records
+  const failed: string[] = []
+  const run = async (record: SqsRecord) => {
+    try {
+      await fn.handler(toMessage(record), context)
+      return true
+    } catch (error) {
+      context.log.error('message failed; it will be retried', { messageId: record.messageId, error })
+      return false
+    }
+  }
+  if (records[0]?.eventSourceARN?.endsWith('.fifo')) {
+    for (let i = 0; i < records.length; i++) {
+      if (!(await run(records[i] as SqsRecord))) {
+        for (const rest of records.slice(i)) failed.push(rest.messageId)
+        break
+      }
+    }
+  } else {
+    let next = 0
+    const worker = async () => {
+      while (next < records.length) {
+        const record = records[next++] as SqsRecord
+        if (!(await run(record))) failed.push(record.messageId)
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(sqsConcurrency, records.length) }, worker))
+  }
+  return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) }
+}
+
+function toMessage(record: SqsRecord) {
+  return textMessage({
+    id: record.messageId,
+    body: record.body,
+    attempt: Number(record.attributes?.ApproximateReceiveCount ?? 1),
+    enqueuedAt: new Date(Number(record.attributes?.SentTimestamp ?? Date.now())),
+    native: record,
+  })
+}
+
+export function isSqsEvent(event: unknown): event is SqsEvent {
+  const records = (event as { Records?: unknown } | null)?.Records
+  return Array.isArray(records) && records.every((r) => (r as { eventSource?: unknown })?.eventSource === 'aws:sqs')
+}
