@@ -6,7 +6,6 @@ export default defineConfig({
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 60_000,
     env: { TZ: 'UTC' },
-    benchmark: { include: ['bench/**/*.bench.ts'] },
   },
   resolve: {
     // Tests run on the TypeScript sources of the workspace packages, not on their builds.

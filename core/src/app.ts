@@ -20,6 +20,14 @@ import { integerBetween, isString, listOf, type OptionCheck, oneOf, validateOpti
 import { type Bucket, type Queue, ResourceTable } from './resources.js'
 import { parseSchedule } from './schedule/index.js'
 
+/*
+ * Validation and bundles: `xfn build` loads the app in record mode, where every registration is
+ * validated, then bundles it with `process.env.XFN_PREVALIDATED` defined as "true". Each check
+ * below tests that expression itself (not a helper), so the bundler folds it to a constant and
+ * drops the validation code from deployed functions, which keeps them small and their cold
+ * starts short.
+ */
+
 export interface FunctionOptions {
   /** 1 to 900 seconds; default 30. */
   readonly timeoutSeconds?: number
@@ -64,30 +72,32 @@ export class Registry {
 
   /** Adds a definition: the funnel behind app.http, app.queue, app.timer and app.blob. */
   define(definition: FunctionDefinition): void {
-    const where = `function '${definition.name}'`
-    const clash = [...this.functions.values()].find(
-      (f) => f.name.toLowerCase() === definition.name.toLowerCase(),
-    )
-    if (clash) {
-      throw new XfnError(
-        'DUPLICATE_NAME',
-        `${where} is defined twice${clash.name === definition.name ? '' : ` (as '${clash.name}'; Azure function names ignore case)`}; give each function its own name.`,
-      )
-    }
-    if (definition.trigger.type === 'http') this.checkRouteConflicts(definition.name, definition.trigger)
+    if (process.env.XFN_PREVALIDATED !== 'true') checkDefinition(this.functions, definition)
     this.functions.set(definition.name, definition)
   }
+}
 
-  private checkRouteConflicts(name: string, trigger: HttpTrigger): void {
-    for (const other of this.functions.values()) {
-      if (other.trigger.type !== 'http' || other.trigger.route.shape !== trigger.route.shape) continue
-      const shared = trigger.methods.filter((m) => (other.trigger as HttpTrigger).methods.includes(m))
-      if (shared.length > 0) {
-        throw new XfnError(
-          'ROUTE_CONFLICT',
-          `function '${name}' claims ${shared.join(', ')} ${trigger.route.template}, which function '${other.name}' already serves as ${other.trigger.route.template}; change the route or the methods of one of them.`,
-        )
-      }
+function checkDefinition(
+  functions: ReadonlyMap<string, FunctionDefinition>,
+  definition: FunctionDefinition,
+): void {
+  const clash = [...functions.values()].find((f) => f.name.toLowerCase() === definition.name.toLowerCase())
+  if (clash) {
+    throw new XfnError(
+      'DUPLICATE_NAME',
+      `function '${definition.name}' is defined twice${clash.name === definition.name ? '' : ` (as '${clash.name}'; Azure function names ignore case)`}; give each function its own name.`,
+    )
+  }
+  const { trigger } = definition
+  if (trigger.type !== 'http') return
+  for (const other of functions.values()) {
+    if (other.trigger.type !== 'http' || other.trigger.route.shape !== trigger.route.shape) continue
+    const shared = trigger.methods.filter((m) => (other.trigger as HttpTrigger).methods.includes(m))
+    if (shared.length > 0) {
+      throw new XfnError(
+        'ROUTE_CONFLICT',
+        `function '${definition.name}' claims ${shared.join(', ')} ${trigger.route.template}, which function '${other.name}' already serves as ${other.trigger.route.template}; change the route or the methods of one of them.`,
+      )
     }
   }
 }
@@ -110,9 +120,9 @@ export interface App {
   ): void
 }
 
-const settingChecks: Record<string, OptionCheck> = {
-  timeoutSeconds: integerBetween(1, 900),
-  memoryMb: integerBetween(128, 4096),
+/** The checks of the settings every function takes (made on demand, so bundles that skip validation drop them). */
+function settingChecks(): Record<string, OptionCheck> {
+  return { timeoutSeconds: integerBetween(1, 900), memoryMb: integerBetween(128, 4096) }
 }
 
 const prefixCheck: OptionCheck = (value) =>
@@ -145,12 +155,14 @@ export function createApp(registry = new Registry()) {
     settings: FunctionOptions,
     handler: FunctionDefinition['handler'],
   ) {
-    validateName('function', name, `app.${trigger.type}(${JSON.stringify(name)})`)
-    if (typeof handler !== 'function') {
-      throw new XfnError(
-        'INVALID_OPTIONS',
-        `app.${trigger.type}('${name}'): the last argument must be the handler function.`,
-      )
+    if (process.env.XFN_PREVALIDATED !== 'true') {
+      validateName('function', name, `app.${trigger.type}(${JSON.stringify(name)})`)
+      if (typeof handler !== 'function') {
+        throw new XfnError(
+          'INVALID_OPTIONS',
+          `app.${trigger.type}('${name}'): the last argument must be the handler function.`,
+        )
+      }
     }
     const resolved: FunctionSettings = {
       timeoutSeconds: settings.timeoutSeconds ?? 30,
@@ -164,15 +176,17 @@ export function createApp(registry = new Registry()) {
   const app: App = {
     http(name, options, handler) {
       const at = where('http', name)
-      validateOptions(at, options, {
-        checks: {
-          ...settingChecks,
-          route: isString,
-          method: listOf(httpMethods),
-          auth: oneOf(httpAuthModes),
-        },
-        required: ['route'],
-      })
+      if (process.env.XFN_PREVALIDATED !== 'true') {
+        validateOptions(at, options, {
+          checks: {
+            ...settingChecks(),
+            route: isString,
+            method: listOf(httpMethods),
+            auth: oneOf(httpAuthModes),
+          },
+          required: ['route'],
+        })
+      }
       const method = options.method ?? 'GET'
       const trigger: HttpTrigger = {
         type: 'http',
@@ -184,44 +198,54 @@ export function createApp(registry = new Registry()) {
     },
     queue(name, options, handler) {
       const at = where('queue', name)
-      validateOptions(at, options, {
-        checks: { ...settingChecks, queue: resourceRef, batchSize: integerBetween(1, 10) },
-        required: ['queue'],
-      })
+      if (process.env.XFN_PREVALIDATED !== 'true') {
+        validateOptions(at, options, {
+          checks: { ...settingChecks(), queue: resourceRef, batchSize: integerBetween(1, 10) },
+          required: ['queue'],
+        })
+        const kind = typeof options.queue === 'string' ? 'queue' : options.queue.kind
+        if (kind !== 'queue')
+          throw new XfnError('INVALID_OPTIONS', `${at}: option 'queue' must be a queue, not a ${kind}.`)
+      }
       const source = typeof options.queue === 'string' ? queue(options.queue) : options.queue
-      if (source.kind !== 'queue')
-        throw new XfnError('INVALID_OPTIONS', `${at}: option 'queue' must be a queue, not a ${source.kind}.`)
-      const trigger: QueueTrigger = { type: 'queue', queue: source.name, batchSize: options.batchSize ?? 10 }
       if (!table.queues.has(source.name)) {
         const { maxAttempts, visibilityTimeoutSeconds, fifo } = source
         queue(source.name, { maxAttempts, visibilityTimeoutSeconds, fifo })
       }
+      const trigger: QueueTrigger = { type: 'queue', queue: source.name, batchSize: options.batchSize ?? 10 }
       generic(name, trigger, options, handler)
     },
     timer(name, options, handler) {
       const at = where('timer', name)
-      validateOptions(at, options, { checks: { ...settingChecks, schedule: isString, every: isString } })
-      const trigger: TimerTrigger = { type: 'timer', schedule: parseSchedule(options, at) }
+      if (process.env.XFN_PREVALIDATED !== 'true') {
+        validateOptions(at, options, { checks: { ...settingChecks(), schedule: isString, every: isString } })
+        parseSchedule(options, at)
+      }
+      const { schedule, every } = options
+      const trigger: TimerTrigger = {
+        type: 'timer',
+        schedule: every === undefined ? { schedule } : { every },
+      }
       generic(name, trigger, options, handler)
     },
     blob(name, options, handler) {
       const at = where('blob', name)
-      validateOptions(at, options, {
-        checks: {
-          ...settingChecks,
-          bucket: resourceRef,
-          prefix: prefixCheck,
-          suffix: prefixCheck,
-          events: listOf(blobEventTypes),
-        },
-        required: ['bucket'],
-      })
+      if (process.env.XFN_PREVALIDATED !== 'true') {
+        validateOptions(at, options, {
+          checks: {
+            ...settingChecks(),
+            bucket: resourceRef,
+            prefix: prefixCheck,
+            suffix: prefixCheck,
+            events: listOf(blobEventTypes),
+          },
+          required: ['bucket'],
+        })
+        const kind = typeof options.bucket === 'string' ? 'bucket' : options.bucket.kind
+        if (kind !== 'bucket')
+          throw new XfnError('INVALID_OPTIONS', `${at}: option 'bucket' must be a bucket, not a ${kind}.`)
+      }
       const source = typeof options.bucket === 'string' ? bucket(options.bucket) : options.bucket
-      if (source.kind !== 'bucket')
-        throw new XfnError(
-          'INVALID_OPTIONS',
-          `${at}: option 'bucket' must be a bucket, not a ${source.kind}.`,
-        )
       if (!table.buckets.has(source.name)) bucket(source.name)
       const trigger: BlobTrigger = {
         type: 'blob',

@@ -115,7 +115,8 @@ class InvocationContext implements Context, Logger {
 function serializableFields(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(fields)) {
-    out[key] = value instanceof Error ? { name: value.name, message: value.message, stack: value.stack } : value
+    out[key] =
+      value instanceof Error ? { name: value.name, message: value.message, stack: value.stack } : value
   }
   return out
 }

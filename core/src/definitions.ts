@@ -1,7 +1,7 @@
 import type { Context } from './context.js'
 import type { ParsedRoute } from './http/route.js'
 import type { HttpAuth, HttpMethod, HttpRequest, HttpResult } from './http/types.js'
-import type { Schedule } from './schedule/index.js'
+import type { ScheduleInput } from './schedule/index.js'
 
 /** One queue message, whichever cloud delivered it. */
 export interface QueueMessage<Native = unknown> {
@@ -60,7 +60,8 @@ export interface QueueTrigger {
 }
 export interface TimerTrigger {
   readonly type: 'timer'
-  readonly schedule: Schedule
+  /** As the user wrote it: `schedule` or `every`; parseSchedule() gives the normalized form. */
+  readonly schedule: ScheduleInput
 }
 export interface BlobTrigger {
   readonly type: 'blob'

@@ -45,17 +45,17 @@ export type {
   BlobEvent,
   BlobEventType,
   BlobHandler,
+  BlobTrigger,
   FunctionDefinition,
   FunctionSettings,
   HttpHandler,
   HttpTrigger,
-  BlobTrigger,
-  QueueTrigger,
-  TimerTrigger,
   QueueHandler,
   QueueMessage,
+  QueueTrigger,
   TimerHandler,
   TimerTick,
+  TimerTrigger,
   Trigger,
   TriggerType,
 } from './definitions.js'
@@ -68,8 +68,8 @@ export {
   PortabilityError,
   XfnError,
 } from './errors.js'
-export { internalErrorResult, normalizeResult, type PlainResult, toResponse } from './http/result.js'
 export { LazyRequest, type RequestParts } from './http/lazy-request.js'
+export { internalErrorResult, normalizeResult, type PlainResult, toResponse } from './http/result.js'
 export { matchRoute, type ParsedRoute, parseRoute } from './http/route.js'
 export { createRouter, type RouteOutcome } from './http/router.js'
 export type { HttpAuth, HttpMethod, HttpRequest, HttpResult } from './http/types.js'

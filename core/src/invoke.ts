@@ -6,19 +6,24 @@ import type { HttpRequest } from './http/types.js'
 /**
  * Calls an HTTP handler the way every adapter does: a thrown error or a malformed result becomes
  * a 500 with a generic JSON body and no stack trace, and the error is logged with the invocation.
- * The request may be any `Request`-compatible object that carries `params`.
+ * The request may be any `Request`-compatible object that carries `params`. `answer` turns the
+ * outcome into the adapter's native result inside the same async step, which keeps the hot path
+ * to one await.
  */
-export async function callHttpHandler(
+export async function callHttpHandler<Native = Response | PlainResult>(
   fn: FunctionDefinition<HttpTrigger>,
   request: HttpRequest,
   context: Context,
-): Promise<Response | PlainResult> {
+  answer: (result: Response | PlainResult) => Native | Promise<Native> = (result) => result as Native,
+): Promise<Native> {
+  let result: Response | PlainResult
   try {
-    return normalizeResult(await fn.handler(request, context), fn.name)
+    result = normalizeResult(await fn.handler(request, context), fn.name)
   } catch (error) {
     context.log.error('handler failed', { error })
-    return internalErrorResult(context.invocationId)
+    result = internalErrorResult(context.invocationId)
   }
+  return answer(result)
 }
 
 /** {@link callHttpHandler} for a real `Request`, answered with a real `Response`. */

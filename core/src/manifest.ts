@@ -73,9 +73,9 @@ function describeFunction(fn: FunctionDefinition): ManifestFunction {
       : trigger.type === 'queue'
         ? { type: 'queue', queue: trigger.queue, batchSize: trigger.batchSize }
         : trigger.type === 'timer'
-          ? trigger.schedule.kind === 'cron'
-            ? { type: 'timer', schedule: trigger.schedule.source }
-            : { type: 'timer', every: trigger.schedule.source }
+          ? trigger.schedule.every === undefined
+            ? { type: 'timer', schedule: trigger.schedule.schedule ?? '' }
+            : { type: 'timer', every: trigger.schedule.every }
           : {
               type: 'blob',
               bucket: trigger.bucket,

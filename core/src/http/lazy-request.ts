@@ -50,18 +50,30 @@ export class LazyRequest implements HttpRequest {
   }
 
   get body(): ReadableStream<Uint8Array> | null {
-    return this.#realRequest().body
+    return this.realRequest().body
   }
 
-  async text(): Promise<string> {
+  text(): Promise<string> {
+    try {
+      return Promise.resolve(this.#textNow())
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  json<T = unknown>(): Promise<T> {
+    try {
+      return Promise.resolve(JSON.parse(this.#textNow()) as T)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  #textNow(): string {
     const raw = this.#take()
     if (raw === null) return ''
     if (typeof raw === 'string' && !this.#parts.bodyIsBase64) return raw
     return decoder.decode(this.#bytesOf(raw))
-  }
-
-  async json<T = unknown>(): Promise<T> {
-    return JSON.parse(await this.text()) as T
   }
 
   async arrayBuffer(): Promise<ArrayBuffer> {
@@ -80,7 +92,7 @@ export class LazyRequest implements HttpRequest {
   }
 
   formData(): Promise<FormData> {
-    return this.#realRequest().formData() as Promise<FormData>
+    return this.realRequest().formData() as Promise<FormData>
   }
 
   clone(): HttpRequest {
@@ -88,36 +100,18 @@ export class LazyRequest implements HttpRequest {
     return new LazyRequest(this.#parts)
   }
 
-  get cache() {
-    return this.#realRequest().cache
-  }
-  get credentials() {
-    return this.#realRequest().credentials
-  }
-  get destination() {
-    return this.#realRequest().destination
-  }
-  get integrity() {
-    return this.#realRequest().integrity
-  }
-  get keepalive() {
-    return this.#realRequest().keepalive
-  }
-  get mode() {
-    return this.#realRequest().mode
-  }
-  get redirect() {
-    return this.#realRequest().redirect
-  }
-  get referrer() {
-    return this.#realRequest().referrer
-  }
-  get referrerPolicy() {
-    return this.#realRequest().referrerPolicy
-  }
-  get signal() {
-    return this.#realRequest().signal
-  }
+  // The rarer members come from a real Request, defined on the prototype below.
+  declare readonly cache: Request['cache']
+  declare readonly credentials: Request['credentials']
+  declare readonly destination: Request['destination']
+  declare readonly integrity: string
+  declare readonly keepalive: boolean
+  declare readonly mode: Request['mode']
+  declare readonly redirect: Request['redirect']
+  declare readonly referrer: string
+  declare readonly referrerPolicy: Request['referrerPolicy']
+  declare readonly signal: AbortSignal
+
   get duplex() {
     return 'half' as const
   }
@@ -134,14 +128,39 @@ export class LazyRequest implements HttpRequest {
   }
 
   /** The full `Request`, for the members that need one; it takes over the body from here on. */
-  #realRequest(): Request {
+  realRequest(): Request {
     if (this.#real) return this.#real
-    const hasBody = this.method !== 'GET' && this.method !== 'HEAD' && this.#parts.body !== null && !this.#used
+    const hasBody =
+      this.method !== 'GET' && this.method !== 'HEAD' && this.#parts.body !== null && !this.#used
     this.#real = new Request(this.url, {
       method: this.method,
       headers: this.headers,
-      ...(hasBody ? { body: this.#bytesOf(this.#parts.body as string | Uint8Array) as Uint8Array<ArrayBuffer>, duplex: 'half' } : {}),
+      ...(hasBody
+        ? {
+            body: this.#bytesOf(this.#parts.body as string | Uint8Array) as Uint8Array<ArrayBuffer>,
+            duplex: 'half',
+          }
+        : {}),
     } as RequestInit)
     return this.#real
   }
+}
+
+for (const member of [
+  'cache',
+  'credentials',
+  'destination',
+  'integrity',
+  'keepalive',
+  'mode',
+  'redirect',
+  'referrer',
+  'referrerPolicy',
+  'signal',
+] as const) {
+  Object.defineProperty(LazyRequest.prototype, member, {
+    get(this: LazyRequest) {
+      return this.realRequest()[member]
+    },
+  })
 }

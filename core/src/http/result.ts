@@ -9,6 +9,10 @@ export interface PlainResult {
 }
 
 const resultKeys = new Set(['status', 'headers', 'body', 'json'])
+const jsonHeaders: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'application/json' })
+const textHeaders: Readonly<Record<string, string>> = Object.freeze({
+  'content-type': 'text/plain; charset=utf-8',
+})
 
 /**
  * Validates what an HTTP handler returned. A `Response` is passed through; a plain result becomes a
@@ -29,24 +33,27 @@ export function normalizeResult(result: unknown, functionName: string): Response
     if (!resultKeys.has(key)) fail(`an unknown key '${key}'; a result has status, headers, and body or json`)
   }
   const status = plain.status ?? 200
-  if (!Number.isInteger(status) || status < 200 || status > 599) fail(`status ${String(status)}; use 200 to 599`)
+  if (!Number.isInteger(status) || status < 200 || status > 599)
+    fail(`status ${String(status)}; use 200 to 599`)
   if (plain.body !== undefined && plain.json !== undefined) fail('both body and json; give one')
-  const given = plain.headers ?? {}
+  const given = plain.headers
   const nullBody = status === 204 || status === 205 || status === 304
   if (plain.json !== undefined) {
     const body = nullBody ? null : JSON.stringify(plain.json)
-    return { status, headers: hasContentType(given) ? given : { ...given, 'content-type': 'application/json' }, body }
+    return { status, headers: withDefaultType(given, jsonHeaders), body }
   }
   const body = nullBody ? null : (plain.body ?? null)
-  if (typeof body === 'string' && !hasContentType(given)) {
-    return { status, headers: { ...given, 'content-type': 'text/plain; charset=utf-8' }, body }
-  }
-  return { status, headers: given, body }
+  if (typeof body === 'string') return { status, headers: withDefaultType(given, textHeaders), body }
+  return { status, headers: given ?? {}, body }
 }
 
-function hasContentType(headers: Readonly<Record<string, unknown>>): boolean {
-  for (const name in headers) if (name.toLowerCase() === 'content-type') return true
-  return false
+function withDefaultType(
+  given: HttpResult['headers'],
+  defaults: Readonly<Record<string, string>>,
+): Readonly<Record<string, string | readonly string[]>> {
+  if (given === undefined) return defaults
+  for (const name in given) if (name.toLowerCase() === 'content-type') return given
+  return { ...given, ...defaults }
 }
 
 /**

@@ -27,48 +27,57 @@ const parameterName = /^[A-Za-z_][A-Za-z0-9_]*$/
  * parseRoute('/items/{id}').segments // [{type: 'literal', value: 'items'}, {type: 'param', name: 'id'}]
  */
 export function parseRoute(template: unknown, where: string): ParsedRoute {
-  const fail = (why: string): never => {
-    throw new XfnError('INVALID_ROUTE', `${where}: route ${JSON.stringify(template)} ${why}.`)
-  }
-  if (typeof template !== 'string') return fail('must be a string such as "/items/{id}"')
-  if (!template.startsWith('/')) return fail(`must start with '/': write "/${template}"`)
-  if (template.length > 1 && template.endsWith('/')) return fail("must not end with '/'")
-  if (template.includes('?') || template.includes('#'))
-    return fail('must be a path only, without query or fragment')
+  // Bundles made by `xfn build` hold routes already checked in record mode (see app.ts).
+  if (process.env.XFN_PREVALIDATED !== 'true') checkRoute(template, where)
+  const text = template as string
+  const segments = (text === '/' ? [] : text.slice(1).split('/')).map((part): RouteSegment => {
+    if (!part.startsWith('{')) return { type: 'literal', value: part }
+    return part.startsWith('{*')
+      ? { type: 'rest', name: part.slice(2, -1) }
+      : { type: 'param', name: part.slice(1, -1) }
+  })
+  const shape = `/${segments.map((s) => (s.type === 'literal' ? s.value : s.type === 'param' ? '{}' : '{*}')).join('/')}`
+  const source = segments
+    .map((s) =>
+      s.type === 'literal' ? `/${escapeRegExp(s.value)}` : s.type === 'param' ? '/([^/]+)' : '(?:/(.*))?',
+    )
+    .join('')
+  const names = segments.flatMap((s) => (s.type === 'literal' ? [] : [s.name]))
+  return { template: text, segments, shape, pattern: new RegExp(`^${source || '/'}$`), names }
+}
 
+/** Throws a clear error for a route template that is not of the portable form. */
+function checkRoute(template: unknown, where: string): void {
+  const problem = routeProblem(template)
+  if (problem) throw new XfnError('INVALID_ROUTE', `${where}: route ${JSON.stringify(template)} ${problem}.`)
+}
+
+function routeProblem(template: unknown): string | undefined {
+  if (typeof template !== 'string') return 'must be a string such as "/items/{id}"'
+  if (!template.startsWith('/')) return `must start with '/': write "/${template}"`
+  if (template.length > 1 && template.endsWith('/')) return "must not end with '/'"
+  if (template.includes('?') || template.includes('#'))
+    return 'must be a path only, without query or fragment'
   const texts = template === '/' ? [] : template.slice(1).split('/')
   const seen = new Set<string>()
-  const segments = texts.map((text, index): RouteSegment => {
-    if (text === '') return fail("has an empty segment ('//')")
+  for (const [index, text] of texts.entries()) {
+    if (text === '') return "has an empty segment ('//')"
     if (text.startsWith('{')) {
       const match = /^\{(\*?)([^{}]*)\}$/.exec(text)
       if (!match)
-        return fail(
-          `has a malformed parameter '${text}': a parameter is a whole segment like {id} or {*path}`,
-        )
+        return `has a malformed parameter '${text}': a parameter is a whole segment like {id} or {*path}`
       const [, star, name = ''] = match
-      if (!parameterName.test(name)) return fail(`has a parameter name '${name}' that is not an identifier`)
-      if (seen.has(name)) return fail(`uses the parameter name '${name}' twice`)
+      if (!parameterName.test(name)) return `has a parameter name '${name}' that is not an identifier`
+      if (seen.has(name)) return `uses the parameter name '${name}' twice`
       seen.add(name)
-      if (star) {
-        if (index !== texts.length - 1) return fail(`has the catch-all {*${name}} before the last segment`)
-        return { type: 'rest', name }
-      }
-      return { type: 'param', name }
+      if (star && index !== texts.length - 1) return `has the catch-all {*${name}} before the last segment`
+    } else if (text.includes('{') || text.includes('}')) {
+      return `mixes text and a parameter in '${text}': a parameter must be a whole segment`
+    } else if (!literalSegment.test(text)) {
+      return `has characters in '${text}' that need percent-encoding`
     }
-    if (text.includes('{') || text.includes('}')) {
-      return fail(`mixes text and a parameter in '${text}': a parameter must be a whole segment`)
-    }
-    if (!literalSegment.test(text)) return fail(`has characters in '${text}' that need percent-encoding`)
-    return { type: 'literal', value: text }
-  })
-
-  const shape = `/${segments.map((s) => (s.type === 'literal' ? s.value : s.type === 'param' ? '{}' : '{*}')).join('/')}`
-  const source = segments
-    .map((s) => (s.type === 'literal' ? `/${escapeRegExp(s.value)}` : s.type === 'param' ? '/([^/]+)' : '(?:/(.*))?'))
-    .join('')
-  const names = segments.flatMap((s) => (s.type === 'literal' ? [] : [s.name]))
-  return { template, segments, shape, pattern: new RegExp(`^${source || '/'}$`), names }
+  }
+  return undefined
 }
 
 function escapeRegExp(text: string): string {

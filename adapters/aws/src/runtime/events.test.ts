@@ -1,9 +1,14 @@
 import { createApp, type QueueMessage } from '@xfn/core'
 import { describe, expect, it } from 'vitest'
 import { capture, lambdaContext } from './__fixtures__/events.js'
+import type { S3Record } from './events.js'
 import { decodeS3Key, lambdaHandler } from './index.js'
 
-function sqsRecord(id: string, arn = 'arn:aws:sqs:eu-west-1:123456789012:app-dev-orders', receiveCount = '1') {
+function sqsRecord(
+  id: string,
+  arn = 'arn:aws:sqs:eu-west-1:123456789012:app-dev-orders',
+  receiveCount = '1',
+) {
   return {
     messageId: id,
     receiptHandle: `handle-${id}`,
@@ -25,30 +30,40 @@ function queueApp(fail: (message: QueueMessage) => boolean) {
     if (fail(message)) throw new Error(`cannot process ${message.id}`)
   })
   const lines: string[] = []
-  return { handler: lambdaHandler('work', { registry: made.registry, write: (line) => lines.push(line) }), seen, lines }
+  return {
+    handler: lambdaHandler('work', { registry: made.registry, write: (line) => lines.push(line) }),
+    seen,
+    lines,
+  }
 }
 
 describe('SQS', () => {
-  it.each(['aws-lambda-go__sqs-event.json', 'powertools__sqs-base.json', 'powertools__sqs-sns-body.json', 'powertools__snsSqsFifoEvent.json'])(
-    'runs the handler once per record of %s',
-    async (name) => {
-      const event = capture<{ Records: { messageId: string; body: string; attributes: { ApproximateReceiveCount: string } }[] }>(name)
-      const { handler, seen } = queueApp(() => false)
-      expect(await handler(event, lambdaContext())).toEqual({ batchItemFailures: [] })
-      expect(seen.map((m) => m.id).sort()).toEqual(event.Records.map((r) => r.messageId).sort())
-      for (const record of event.Records) {
-        const message = seen.find((m) => m.id === record.messageId)
-        expect(message?.text()).toBe(record.body)
-        expect(message?.attempt).toBe(Number(record.attributes.ApproximateReceiveCount))
-        expect(message?.native).toBe(record)
-      }
-    },
-  )
+  it.each([
+    'aws-lambda-go__sqs-event.json',
+    'powertools__sqs-base.json',
+    'powertools__sqs-sns-body.json',
+    'powertools__snsSqsFifoEvent.json',
+  ])('runs the handler once per record of %s', async (name) => {
+    const event = capture<{
+      Records: { messageId: string; body: string; attributes: { ApproximateReceiveCount: string } }[]
+    }>(name)
+    const { handler, seen } = queueApp(() => false)
+    expect(await handler(event, lambdaContext())).toEqual({ batchItemFailures: [] })
+    expect(seen.map((m) => m.id).sort()).toEqual(event.Records.map((r) => r.messageId).sort())
+    for (const record of event.Records) {
+      const message = seen.find((m) => m.id === record.messageId)
+      expect(message?.text()).toBe(record.body)
+      expect(message?.attempt).toBe(Number(record.attributes.ApproximateReceiveCount))
+      expect(message?.native).toBe(record)
+    }
+  })
 
   it('reports exactly the failed messages of a standard queue', async () => {
     const { handler, lines } = queueApp((m) => m.id === 'b' || m.id === 'd')
     const event = { Records: ['a', 'b', 'c', 'd', 'e'].map((id) => sqsRecord(id)) }
-    const result = (await handler(event, lambdaContext())) as { batchItemFailures: { itemIdentifier: string }[] }
+    const result = (await handler(event, lambdaContext())) as {
+      batchItemFailures: { itemIdentifier: string }[]
+    }
     expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['b', 'd'])
     expect(lines.map((l) => JSON.parse(l).fields.messageId).sort()).toEqual(['b', 'd'])
   })
@@ -56,7 +71,9 @@ describe('SQS', () => {
   it('reports every message when all fail', async () => {
     const { handler } = queueApp(() => true)
     const event = { Records: ['a', 'b', 'c'].map((id) => sqsRecord(id)) }
-    const result = (await handler(event, lambdaContext())) as { batchItemFailures: { itemIdentifier: string }[] }
+    const result = (await handler(event, lambdaContext())) as {
+      batchItemFailures: { itemIdentifier: string }[]
+    }
     expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['a', 'b', 'c'])
   })
 
@@ -70,7 +87,9 @@ describe('SQS', () => {
     const { handler, seen } = queueApp((m) => m.id === 'c')
     const arn = 'arn:aws:sqs:eu-west-1:123456789012:app-dev-orders.fifo'
     const event = { Records: ['a', 'b', 'c', 'd', 'e'].map((id) => sqsRecord(id, arn)) }
-    const result = (await handler(event, lambdaContext())) as { batchItemFailures: { itemIdentifier: string }[] }
+    const result = (await handler(event, lambdaContext())) as {
+      batchItemFailures: { itemIdentifier: string }[]
+    }
     expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['c', 'd', 'e'])
     expect(seen.map((m) => m.id)).toEqual(['a', 'b', 'c'])
   })
@@ -100,32 +119,47 @@ describe('SQS', () => {
 })
 
 describe('S3', () => {
-  function blobApp(events: ('created' | 'deleted')[] = ['created', 'deleted'], fail = (_key: string) => false) {
+  function blobApp(
+    events: ('created' | 'deleted')[] = ['created', 'deleted'],
+    fail = (_key: string) => false,
+  ) {
     const made = createApp()
     const seen: { type: string; bucket: string; key: string; size: number; etag: string; time: string }[] = []
     made.app.blob('audit', { bucket: 'receipts', events }, async (event) => {
-      seen.push({ type: event.type, bucket: event.bucket, key: event.key, size: event.size, etag: event.etag, time: event.time.toISOString() })
+      seen.push({
+        type: event.type,
+        bucket: event.bucket,
+        key: event.key,
+        size: event.size,
+        etag: event.etag,
+        time: event.time.toISOString(),
+      })
       if (fail(event.key)) throw new Error(`cannot audit ${event.key}`)
     })
     return { handler: lambdaHandler('audit', { registry: made.registry, write: () => undefined }), seen }
   }
 
-  it.each(['aws-lambda-go__s3-event.json', 'powertools__s3-base.json', 'powertools__s3-decoded-key.json'])('turns %s into blob events', async (name) => {
-    const event = capture<{ Records: { eventTime: string; s3: { object: { key: string; size: number; eTag: string } } }[] }>(name)
-    const { handler, seen } = blobApp()
-    await handler(event, lambdaContext())
-    expect(seen).toEqual(
-      event.Records.map((r) => ({
-        type: 'created',
-        bucket: 'receipts',
-        key: decodeURIComponent(r.s3.object.key),
-        size: r.s3.object.size,
-        etag: r.s3.object.eTag,
-        time: new Date(r.eventTime).toISOString(),
-      })),
-    )
-    expect(seen[0]?.key).not.toContain('%')
-  })
+  it.each(['aws-lambda-go__s3-event.json', 'powertools__s3-base.json', 'powertools__s3-decoded-key.json'])(
+    'turns %s into blob events',
+    async (name) => {
+      const event = capture<{
+        Records: { eventTime: string; s3: { object: { key: string; size: number; eTag: string } } }[]
+      }>(name)
+      const { handler, seen } = blobApp()
+      await handler(event, lambdaContext())
+      expect(seen).toEqual(
+        event.Records.map((r) => ({
+          type: 'created',
+          bucket: 'receipts',
+          key: decodeURIComponent(r.s3.object.key),
+          size: r.s3.object.size,
+          etag: r.s3.object.eTag,
+          time: new Date(r.eventTime).toISOString(),
+        })),
+      )
+      expect(seen[0]?.key).not.toContain('%')
+    },
+  )
 
   it.each([
     ['Happy%20Face.jpg', 'Happy Face.jpg'],
@@ -138,21 +172,32 @@ describe('S3', () => {
   })
 
   it('reports deletions, and skips the event types the function did not ask for', async () => {
-    const record = capture<{ Records: Record<string, unknown>[] }>('aws-lambda-go__s3-event.json').Records[0] as Record<string, any>
-    const removed = { ...record, eventName: 'ObjectRemoved:Delete', s3: { ...record.s3, object: { key: 'gone+file.txt', sequencer: '1' } } }
+    const record = capture<{ Records: S3Record[] }>('aws-lambda-go__s3-event.json').Records[0] as S3Record
+    const removed = {
+      ...record,
+      eventName: 'ObjectRemoved:Delete',
+      s3: { ...record.s3, object: { key: 'gone+file.txt', sequencer: '1' } },
+    }
     const all = blobApp()
     await all.handler({ Records: [removed] }, lambdaContext())
-    expect(all.seen).toEqual([expect.objectContaining({ type: 'deleted', key: 'gone file.txt', size: 0, etag: '' })])
+    expect(all.seen).toEqual([
+      expect.objectContaining({ type: 'deleted', key: 'gone file.txt', size: 0, etag: '' }),
+    ])
     const createdOnly = blobApp(['created'])
     await createdOnly.handler({ Records: [removed] }, lambdaContext())
     expect(createdOnly.seen).toEqual([])
   })
 
   it('runs every record, then fails the invocation so Lambda retries it', async () => {
-    const record = capture<{ Records: Record<string, any>[] }>('aws-lambda-go__s3-event.json').Records[0] as Record<string, any>
-    const withKey = (key: string) => ({ ...record, s3: { ...record.s3, object: { ...record.s3.object, key } } })
+    const record = capture<{ Records: S3Record[] }>('aws-lambda-go__s3-event.json').Records[0] as S3Record
+    const withKey = (key: string) => ({
+      ...record,
+      s3: { ...record.s3, object: { ...record.s3.object, key } },
+    })
     const { handler, seen } = blobApp(['created'], (key) => key === 'bad')
-    await expect(handler({ Records: [withKey('bad'), withKey('good')] }, lambdaContext())).rejects.toThrow('1 of 2 blob events failed')
+    await expect(handler({ Records: [withKey('bad'), withKey('good')] }, lambdaContext())).rejects.toThrow(
+      '1 of 2 blob events failed',
+    )
     expect(seen.map((s) => s.key)).toEqual(['bad', 'good'])
   })
 })
@@ -193,11 +238,19 @@ describe('context and logs', () => {
     const made = createApp()
     const lines: string[] = []
     made.app.timer('tick', { every: '1 hour' }, (_tick, context) => {
-      context.log.info('remaining', { ms: context.remainingMs(), id: context.invocationId, name: context.functionName, cloud: context.cloud })
+      context.log.info('remaining', {
+        ms: context.remainingMs(),
+        id: context.invocationId,
+        name: context.functionName,
+        cloud: context.cloud,
+      })
       context.log.debug('detail')
     })
     const handler = lambdaHandler('tick', { registry: made.registry, write: (line) => lines.push(line) })
-    await handler({ source: 'xfn.scheduler', scheduledTime: new Date().toISOString() }, lambdaContext('abc', 1234))
+    await handler(
+      { source: 'xfn.scheduler', scheduledTime: new Date().toISOString() },
+      lambdaContext('abc', 1234),
+    )
     expect(lines).toHaveLength(2)
     expect(lines.every((line) => line.endsWith('\n'))).toBe(true)
     const first = JSON.parse(lines[0] ?? '')

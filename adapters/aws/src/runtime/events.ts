@@ -21,7 +21,11 @@ export interface RestEvent {
   readonly multiValueQueryStringParameters?: Maybe<Record<string, string[] | undefined>>
   readonly body?: Maybe<string>
   readonly isBase64Encoded?: Maybe<boolean>
-  readonly requestContext?: Maybe<{ readonly domainName?: string; readonly elb?: unknown; readonly requestId?: string }>
+  readonly requestContext?: Maybe<{
+    readonly domainName?: string
+    readonly elb?: unknown
+    readonly requestId?: string
+  }>
 }
 
 /** API Gateway HTTP API (payload 2.0) and Lambda Function URLs. */

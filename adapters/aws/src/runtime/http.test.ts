@@ -1,25 +1,60 @@
 import { createApp, type HttpRequest } from '@xfn/core'
 import { describe, expect, it } from 'vitest'
-import { capture, captureNames, lambdaContext, type RequestSpec, restEvent, v2Event } from './__fixtures__/events.js'
-import { lambdaHandler } from './index.js'
+import {
+  capture,
+  captureNames,
+  lambdaContext,
+  type RequestSpec,
+  restEvent,
+  v2Event,
+} from './__fixtures__/events.js'
 import type { NativeHttpResult } from './http/response.js'
+import { lambdaHandler } from './index.js'
 
-type Echo = { method: string; url: string; headers: [string, string][]; body: string; params: Record<string, string> }
+/** The parts of a captured HTTP event this test reads. */
+interface Captured {
+  version?: string
+  httpMethod: string
+  path: string
+  rawPath: string
+  rawQueryString?: string
+  body?: string | null
+  isBase64Encoded?: boolean
+  cookies?: string[]
+  headers?: Record<string, string> | null
+  multiValueQueryStringParameters?: Record<string, string[]> | null
+  requestContext: { http: { method: string } }
+}
+
+type Echo = {
+  method: string
+  url: string
+  headers: [string, string][]
+  body: string
+  params: Record<string, string>
+}
 
 /** A catch-all function that tells back what it was given. */
 function echoApp() {
   const made = createApp()
   const lines: string[] = []
-  made.app.http('echo', { route: '/{*path}', method: ['GET', 'POST', 'PUT', 'DELETE'] }, async (request: HttpRequest) => ({
-    json: {
-      method: request.method,
-      url: request.url,
-      headers: [...request.headers],
-      body: await request.text(),
-      params: request.params,
-    } satisfies Echo,
-  }))
-  return { handler: lambdaHandler('echo', { registry: made.registry, write: (line) => lines.push(line) }), lines }
+  made.app.http(
+    'echo',
+    { route: '/{*path}', method: ['GET', 'POST', 'PUT', 'DELETE'] },
+    async (request: HttpRequest) => ({
+      json: {
+        method: request.method,
+        url: request.url,
+        headers: [...request.headers],
+        body: await request.text(),
+        params: request.params,
+      } satisfies Echo,
+    }),
+  )
+  return {
+    handler: lambdaHandler('echo', { registry: made.registry, write: (line) => lines.push(line) }),
+    lines,
+  }
 }
 
 const httpCaptures = captureNames().filter((name) => {
@@ -33,7 +68,7 @@ describe('HTTP captures, unchanged', () => {
   })
 
   it.each(httpCaptures)('%s becomes the request it describes', async (name) => {
-    const event = capture<Record<string, any>>(name)
+    const event = capture<Captured>(name)
     const { handler } = echoApp()
     const result = (await handler(event, lambdaContext())) as NativeHttpResult
     expect(result.statusCode).toBe(200)
@@ -50,7 +85,7 @@ describe('HTTP captures, unchanged', () => {
       expect(cookie).toBe(event.cookies?.join('; ') ?? event.headers?.cookie)
     } else {
       const query = event.multiValueQueryStringParameters ?? {}
-      for (const key of Object.keys(query)) expect(url.searchParams.getAll(key)).toEqual(query[key])
+      for (const [key, values] of Object.entries(query)) expect(url.searchParams.getAll(key)).toEqual(values)
     }
     const raw = event.body ?? ''
     expect(echo.body).toBe(event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw)
@@ -66,7 +101,12 @@ describe('HTTP captures, unchanged', () => {
   it('keeps repeated query keys and v2 cookies of an HTTP API capture', async () => {
     const { handler } = echoApp()
     const echo = JSON.parse(
-      ((await handler(capture('aws-lambda-go__apigw-v2-request-jwt-authorizer.json'), lambdaContext())) as NativeHttpResult).body,
+      (
+        (await handler(
+          capture('aws-lambda-go__apigw-v2-request-jwt-authorizer.json'),
+          lambdaContext(),
+        )) as NativeHttpResult
+      ).body,
     ) as Echo
     expect(new URL(echo.url).searchParams.getAll('parameter1')).toEqual(['value1', 'value2'])
     expect(new Map(echo.headers).get('cookie')).toBe('cookie1; cookie2')
@@ -76,12 +116,37 @@ describe('HTTP captures, unchanged', () => {
 describe('derived variants', () => {
   const cases: [string, RequestSpec][] = [
     ['absent parts', { method: 'GET', path: '/x' }],
-    ['repeated headers', { method: 'GET', path: '/x', headers: [['X-Tag', 'a'], ['X-Tag', 'b'], ['Accept', 'text/plain']] }],
-    ['repeated query keys', { method: 'GET', path: '/x', query: [['k', '1'], ['k', '2'], ['q', 'a b&c']] }],
+    [
+      'repeated headers',
+      {
+        method: 'GET',
+        path: '/x',
+        headers: [
+          ['X-Tag', 'a'],
+          ['X-Tag', 'b'],
+          ['Accept', 'text/plain'],
+        ],
+      },
+    ],
+    [
+      'repeated query keys',
+      {
+        method: 'GET',
+        path: '/x',
+        query: [
+          ['k', '1'],
+          ['k', '2'],
+          ['q', 'a b&c'],
+        ],
+      },
+    ],
     ['several cookies', { method: 'GET', path: '/x', cookies: ['a=1', 'b=2', 'c=3'] }],
     ['a unicode path', { method: 'GET', path: '/files/naïve/日本.txt' }],
     ['a path with a space', { method: 'GET', path: '/files/red flower.jpg' }],
-    ['a JSON body', { method: 'POST', path: '/items/7', headers: [['content-type', 'application/json']], body: '{"a":1}' }],
+    [
+      'a JSON body',
+      { method: 'POST', path: '/items/7', headers: [['content-type', 'application/json']], body: '{"a":1}' },
+    ],
   ]
 
   it.each(cases)('%s read the same from REST, HTTP API and Function URL events', async (_title, spec) => {
@@ -118,7 +183,10 @@ describe('derived variants', () => {
     })
     const handler = lambdaHandler('upload', { registry: made.registry, write: () => undefined })
     const body = new Uint8Array([0, 255, 128, 10, 13, 0, 7])
-    for (const event of [restEvent({ method: 'PUT', path: '/upload', body }), v2Event({ method: 'PUT', path: '/upload', body })]) {
+    for (const event of [
+      restEvent({ method: 'PUT', path: '/upload', body }),
+      v2Event({ method: 'PUT', path: '/upload', body }),
+    ]) {
       const result = (await handler(event, lambdaContext())) as NativeHttpResult
       expect(JSON.parse(result.body)).toEqual({ length: 7, first: 0, last: 7 })
     }

@@ -1,5 +1,5 @@
-import { type BlobEvent, type Context, type FunctionDefinition, XfnError } from '@xfn/core'
 import type { BlobTrigger } from '@xfn/core'
+import { type BlobEvent, type Context, type FunctionDefinition, XfnError } from '@xfn/core'
 import type { S3Event, S3Record } from './events.js'
 
 /**
@@ -8,7 +8,11 @@ import type { S3Event, S3Record } from './events.js'
  * before it goes to the function's on-failure destination. Handlers of blob events should
  * therefore be idempotent, as on every cloud.
  */
-export async function handleS3(fn: FunctionDefinition<BlobTrigger>, event: S3Event, context: Context): Promise<void> {
+export async function handleS3(
+  fn: FunctionDefinition<BlobTrigger>,
+  event: S3Event,
+  context: Context,
+): Promise<void> {
   const failures: unknown[] = []
   for (const record of event.Records) {
     const blob = toBlobEvent(record, fn.trigger.bucket)
@@ -21,9 +25,13 @@ export async function handleS3(fn: FunctionDefinition<BlobTrigger>, event: S3Eve
     }
   }
   if (failures.length > 0) {
-    throw new XfnError('CLOUD_ERROR', `function '${fn.name}': ${failures.length} of ${event.Records.length} blob events failed.`, {
-      cause: failures.length === 1 ? failures[0] : new AggregateError(failures),
-    })
+    throw new XfnError(
+      'CLOUD_ERROR',
+      `function '${fn.name}': ${failures.length} of ${event.Records.length} blob events failed.`,
+      {
+        cause: failures.length === 1 ? failures[0] : new AggregateError(failures),
+      },
+    )
   }
 }
 
@@ -51,5 +59,9 @@ function toBlobEvent(record: S3Record, bucket: string): BlobEvent<S3Record> {
 
 export function isS3Event(event: unknown): event is S3Event {
   const records = (event as { Records?: unknown } | null)?.Records
-  return Array.isArray(records) && records.length > 0 && records.every((r) => (r as { eventSource?: unknown })?.eventSource === 'aws:s3')
+  return (
+    Array.isArray(records) &&
+    records.length > 0 &&
+    records.every((r) => (r as { eventSource?: unknown })?.eventSource === 'aws:s3')
+  )
 }

@@ -1,5 +1,5 @@
-import { type Context, type FunctionDefinition, textMessage } from '@xfn/core'
 import type { QueueTrigger } from '@xfn/core'
+import { type Context, type FunctionDefinition, textMessage } from '@xfn/core'
 import type { SqsBatchResponse, SqsEvent, SqsRecord } from './events.js'
 
 /** How many messages of one batch run at once on a standard queue. */
@@ -59,5 +59,8 @@ function toMessage(record: SqsRecord) {
 
 export function isSqsEvent(event: unknown): event is SqsEvent {
   const records = (event as { Records?: unknown } | null)?.Records
-  return Array.isArray(records) && records.every((r) => (r as { eventSource?: unknown })?.eventSource === 'aws:sqs')
+  return (
+    Array.isArray(records) &&
+    records.every((r) => (r as { eventSource?: unknown })?.eventSource === 'aws:sqs')
+  )
 }

@@ -26,7 +26,12 @@ export async function handleTimer(
 }
 
 export function isTimerEvent(event: unknown): event is ScheduledEvent | SchedulerEvent {
-  const candidate = event as { source?: unknown; scheduledTime?: unknown; time?: unknown; 'detail-type'?: unknown } | null
+  const candidate = event as {
+    source?: unknown
+    scheduledTime?: unknown
+    time?: unknown
+    'detail-type'?: unknown
+  } | null
   if (candidate?.source === 'xfn.scheduler') return typeof candidate.scheduledTime === 'string'
   return candidate?.['detail-type'] === 'Scheduled Event' && typeof candidate.time === 'string'
 }

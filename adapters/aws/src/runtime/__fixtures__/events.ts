@@ -5,8 +5,11 @@ import type { LambdaContext } from '../events.js'
 const captures = new URL('../../../../../../shared/fixtures/aws/', import.meta.url).pathname
 
 export function captureNames(): string[] {
-  if (!existsSync(captures)) throw new Error(`The AWS event captures are missing: expected them in ${captures}.`)
-  return readdirSync(captures).filter((name) => name.endsWith('.json')).sort()
+  if (!existsSync(captures))
+    throw new Error(`The AWS event captures are missing: expected them in ${captures}.`)
+  return readdirSync(captures)
+    .filter((name) => name.endsWith('.json'))
+    .sort()
 }
 
 export function capture<T = Record<string, unknown>>(name: string): T {
@@ -29,11 +32,14 @@ export interface RequestSpec {
 
 export function restEvent(spec: RequestSpec) {
   const multiValueHeaders: Record<string, string[]> = {}
-  for (const [name, value] of spec.headers ?? []) (multiValueHeaders[name] ??= []).push(value)
+  for (const [name, value] of spec.headers ?? [])
+    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value]
   if (spec.cookies?.length) multiValueHeaders.Cookie = [spec.cookies.join('; ')]
   const headers = Object.fromEntries(Object.entries(multiValueHeaders).map(([n, v]) => [n, v.at(-1)]))
   const multiValueQueryStringParameters: Record<string, string[]> = {}
-  for (const [key, value] of spec.query ?? []) (multiValueQueryStringParameters[key] ??= []).push(value)
+  for (const [key, value] of spec.query ?? []) {
+    multiValueQueryStringParameters[key] = [...(multiValueQueryStringParameters[key] ?? []), value]
+  }
   const binary = spec.body instanceof Uint8Array
   return {
     resource: '/{proxy+}',
@@ -47,8 +53,17 @@ export function restEvent(spec: RequestSpec) {
     multiValueQueryStringParameters: spec.query?.length ? multiValueQueryStringParameters : null,
     pathParameters: null,
     stageVariables: null,
-    requestContext: { stage: 'prod', domainName: 'abc123.execute-api.eu-west-1.amazonaws.com', requestId: 'r' },
-    body: spec.body === undefined ? null : binary ? Buffer.from(spec.body as Uint8Array).toString('base64') : spec.body,
+    requestContext: {
+      stage: 'prod',
+      domainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
+      requestId: 'r',
+    },
+    body:
+      spec.body === undefined
+        ? null
+        : binary
+          ? Buffer.from(spec.body as Uint8Array).toString('base64')
+          : spec.body,
     isBase64Encoded: binary,
   }
 }
@@ -60,8 +75,11 @@ export function v2Event(spec: RequestSpec, kind: 'http-api' | 'function-url' = '
     headers[lower] = headers[lower] === undefined ? value : `${headers[lower]},${value}`
   }
   const binary = spec.body instanceof Uint8Array
-  const rawQueryString = (spec.query ?? []).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')
-  const domainName = kind === 'http-api' ? 'abc123.execute-api.eu-west-1.amazonaws.com' : 'xyz.lambda-url.eu-west-1.on.aws'
+  const rawQueryString = (spec.query ?? [])
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+    .join('&')
+  const domainName =
+    kind === 'http-api' ? 'abc123.execute-api.eu-west-1.amazonaws.com' : 'xyz.lambda-url.eu-west-1.on.aws'
   return {
     version: '2.0',
     routeKey: kind === 'http-api' ? `${spec.method} /{proxy+}` : '$default',
@@ -71,7 +89,13 @@ export function v2Event(spec: RequestSpec, kind: 'http-api' | 'function-url' = '
     headers,
     requestContext: {
       domainName,
-      http: { method: spec.method, path: spec.path, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'test' },
+      http: {
+        method: spec.method,
+        path: spec.path,
+        protocol: 'HTTP/1.1',
+        sourceIp: '192.0.2.1',
+        userAgent: 'test',
+      },
       requestId: 'r',
       ...(kind === 'http-api' ? { stage: '$default', routeKey: `${spec.method} /{proxy+}` } : {}),
     },

@@ -50,15 +50,23 @@ export interface Observed {
   body: string
 }
 
-export const portableRequests: { method: string; path: string; query?: [string, string][]; body?: string }[] = [
-  { method: 'GET', path: '/items/42', query: [['q', 'a'], ['q', 'b']] },
-  { method: 'POST', path: '/items/7', body: '{"name":"tea"}' },
-  { method: 'POST', path: '/items/7', body: '{not json' },
-  { method: 'GET', path: '/text' },
-  { method: 'GET', path: '/binary' },
-  { method: 'GET', path: '/cookies' },
-  { method: 'GET', path: '/plain-cookies' },
-  { method: 'DELETE', path: '/empty' },
-  { method: 'GET', path: '/fails' },
-  { method: 'GET', path: '/files/a/b c/d.txt' },
-]
+export const portableRequests: { method: string; path: string; query?: [string, string][]; body?: string }[] =
+  [
+    {
+      method: 'GET',
+      path: '/items/42',
+      query: [
+        ['q', 'a'],
+        ['q', 'b'],
+      ],
+    },
+    { method: 'POST', path: '/items/7', body: '{"name":"tea"}' },
+    { method: 'POST', path: '/items/7', body: '{not json' },
+    { method: 'GET', path: '/text' },
+    { method: 'GET', path: '/binary' },
+    { method: 'GET', path: '/cookies' },
+    { method: 'GET', path: '/plain-cookies' },
+    { method: 'DELETE', path: '/empty' },
+    { method: 'GET', path: '/fails' },
+    { method: 'GET', path: '/files/a/b c/d.txt' },
+  ]

@@ -1,12 +1,12 @@
-import { type Context, callHttpHandler, type FunctionDefinition, LazyRequest, matchRoute } from '@xfn/core'
 import type { HttpTrigger } from '@xfn/core'
-import { plainToNative, responseToNative, type NativeHttpResult } from './response.js'
+import { type Context, callHttpHandler, type FunctionDefinition, LazyRequest, matchRoute } from '@xfn/core'
 import type { HttpEventView } from './request.js'
+import { type NativeHttpResult, plainToNative, responseToNative } from './response.js'
 
 const notFound = JSON.stringify({ error: 'Not Found' })
 
 /** One HTTP invocation: the event's view in, the handler called, the native result out. */
-export async function handleHttp(
+export function handleHttp(
   fn: FunctionDefinition<HttpTrigger>,
   view: HttpEventView,
   context: Context,
@@ -14,7 +14,12 @@ export async function handleHttp(
   const params = matchRoute(fn.trigger.route, view.path)
   if (params === undefined) {
     // A Function URL sends every path to the function; only its route is served, as elsewhere.
-    return plainToNative({ status: 404, headers: { 'content-type': 'application/json' }, body: notFound }, view.format)
+    return Promise.resolve(
+      plainToNative(
+        { status: 404, headers: { 'content-type': 'application/json' }, body: notFound },
+        view.format,
+      ),
+    )
   }
   const request = new LazyRequest({
     method: view.method,
@@ -24,6 +29,7 @@ export async function handleHttp(
     bodyIsBase64: view.bodyIsBase64,
     params,
   })
-  const result = await callHttpHandler(fn, request, context)
-  return result instanceof Response ? responseToNative(result, view.format) : plainToNative(result, view.format)
+  return callHttpHandler(fn, request, context, (result) =>
+    result instanceof Response ? responseToNative(result, view.format) : plainToNative(result, view.format),
+  )
 }

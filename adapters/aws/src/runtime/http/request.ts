@@ -22,7 +22,8 @@ export function viewHttpEvent(event: unknown): HttpEventView | undefined {
   if (candidate.version === '2.0' && typeof candidate.requestContext?.http?.method === 'string') {
     return viewV2(candidate as HttpApiEvent)
   }
-  if (typeof candidate.httpMethod === 'string' && typeof candidate.path === 'string') return viewRest(candidate as RestEvent)
+  if (typeof candidate.httpMethod === 'string' && typeof candidate.path === 'string')
+    return viewRest(candidate as RestEvent)
   return undefined
 }
 

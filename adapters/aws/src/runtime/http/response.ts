@@ -13,7 +13,8 @@ export interface NativeHttpResult {
   isBase64Encoded: boolean
 }
 
-const textual = /^(?:text\/|application\/(?:json|javascript|xml|x-www-form-urlencoded|graphql)|[^;]*\+(?:json|xml)\b)|charset=/i
+const textual =
+  /^(?:text\/|application\/(?:json|javascript|xml|x-www-form-urlencoded|graphql)|[^;]*\+(?:json|xml)\b)|charset=/i
 
 /** Writes a plain result in the native format, with no `Response` in between. */
 export function plainToNative(result: PlainResult, format: HttpFormat): NativeHttpResult {
@@ -38,7 +39,14 @@ export function plainToNative(result: PlainResult, format: HttpFormat): NativeHt
   if (body === null) return nativeResult(result.status, names, values, '', false, format)
   if (typeof body === 'string') return nativeResult(result.status, names, values, body, false, format)
   const asText = textual.test(contentType)
-  return nativeResult(result.status, names, values, Buffer.from(body).toString(asText ? 'utf8' : 'base64'), !asText, format)
+  return nativeResult(
+    result.status,
+    names,
+    values,
+    Buffer.from(body).toString(asText ? 'utf8' : 'base64'),
+    !asText,
+    format,
+  )
 }
 
 /** Reads a `Response` and writes it in the native format. */
@@ -82,7 +90,10 @@ function nativeResult(
       : { statusCode, headers, body, isBase64Encoded }
   }
   const multi: Record<string, string[]> = {}
-  for (let i = 0; i < names.length; i++) (multi[names[i] as string] ??= []).push(values[i] as string)
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string
+    multi[name] = [...(multi[name] ?? []), values[i] as string]
+  }
   const headers: Record<string, string> = {}
   const multiValueHeaders: Record<string, string[]> = {}
   let repeated = false
@@ -99,7 +110,9 @@ function nativeResult(
       ? { statusCode, statusDescription, multiValueHeaders, body, isBase64Encoded }
       : { statusCode, statusDescription, headers: lastValues(multi), body, isBase64Encoded }
   }
-  return repeated ? { statusCode, headers, multiValueHeaders, body, isBase64Encoded } : { statusCode, headers, body, isBase64Encoded }
+  return repeated
+    ? { statusCode, headers, multiValueHeaders, body, isBase64Encoded }
+    : { statusCode, headers, body, isBase64Encoded }
 }
 
 function lastValues(multi: Record<string, string[]>): Record<string, string> {
