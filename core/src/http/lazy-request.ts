@@ -1,5 +1,8 @@
 import type { HttpRequest } from './types.js'
 
+/** A body that must be fetched, as on hosts that stream it to the worker. */
+export type BodySource = () => Promise<Uint8Array>
+
 /** The parts of a request as a cloud event carries them; each is turned into its object only when read. */
 export interface RequestParts {
   readonly method: string
@@ -7,17 +10,18 @@ export interface RequestParts {
   readonly url: () => string
   /** Builds the headers. */
   readonly headers: () => Headers
-  /** The body as the event carries it: text, base64 text, bytes, or nothing. */
-  readonly body: string | Uint8Array | null
+  /** The body as the event carries it: text, base64 text, bytes, a source to read it from, or nothing. */
+  readonly body: string | Uint8Array | BodySource | null
   readonly bodyIsBase64: boolean
   readonly params: Readonly<Record<string, string>>
 }
 
 const decoder = new TextDecoder()
+const unusable = () => new TypeError('Body is unusable: Body has already been read')
 
 /**
  * A `Request`-compatible object that builds only what the handler touches. Reading `json()` of a
- * text body is one `JSON.parse`; the URL, the headers and a real `Request` (for `formData()`,
+ * text body is one `JSON.parse`; the URL, the headers, a body stream and a real `Request` (for
  * `signal` and the rarer members) are built on first use. Bodies can be read once, as with `Request`.
  */
 export class LazyRequest implements HttpRequest {
@@ -26,6 +30,7 @@ export class LazyRequest implements HttpRequest {
   readonly #parts: RequestParts
   #url: string | undefined
   #headers: Headers | undefined
+  #stream: ReadableStream<Uint8Array> | null | undefined
   #real: Request | undefined
   #used = false
 
@@ -46,16 +51,29 @@ export class LazyRequest implements HttpRequest {
   }
 
   get bodyUsed(): boolean {
-    return this.#used || (this.#real?.bodyUsed ?? false)
+    return this.#used
   }
 
   get body(): ReadableStream<Uint8Array> | null {
-    return this.realRequest().body
+    if (this.#stream !== undefined) return this.#stream
+    if (this.#parts.body === null) {
+      this.#stream = null
+      return null
+    }
+    this.#stream = new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        controller.enqueue(await this.bytes())
+        controller.close()
+      },
+    })
+    return this.#stream
   }
 
   text(): Promise<string> {
     try {
-      return Promise.resolve(this.#textNow())
+      const raw = this.#take()
+      if (typeof raw === 'function') return raw().then((bytes) => decoder.decode(bytes))
+      return Promise.resolve(this.#textOf(raw))
     } catch (error) {
       return Promise.reject(error)
     }
@@ -63,44 +81,46 @@ export class LazyRequest implements HttpRequest {
 
   json<T = unknown>(): Promise<T> {
     try {
-      return Promise.resolve(JSON.parse(this.#textNow()) as T)
+      const raw = this.#take()
+      if (typeof raw === 'function') return raw().then((bytes) => JSON.parse(decoder.decode(bytes)) as T)
+      return Promise.resolve(JSON.parse(this.#textOf(raw)) as T)
     } catch (error) {
       return Promise.reject(error)
     }
   }
 
-  #textNow(): string {
+  async bytes(): Promise<Uint8Array<ArrayBuffer>> {
     const raw = this.#take()
-    if (raw === null) return ''
-    if (typeof raw === 'string' && !this.#parts.bodyIsBase64) return raw
-    return decoder.decode(this.#bytesOf(raw))
+    if (raw === null) return new Uint8Array(0)
+    const bytes = typeof raw === 'function' ? await raw() : this.#bytesOf(raw)
+    return new Uint8Array(bytes) as Uint8Array<ArrayBuffer>
   }
 
   async arrayBuffer(): Promise<ArrayBuffer> {
-    const bytes = await this.bytes()
-    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
-  }
-
-  async bytes(): Promise<Uint8Array<ArrayBuffer>> {
-    const raw = this.#take()
-    return raw === null ? new Uint8Array(0) : (new Uint8Array(this.#bytesOf(raw)) as Uint8Array<ArrayBuffer>)
+    return (await this.bytes()).buffer
   }
 
   async blob(): Promise<Blob> {
-    const type = this.headers.get('content-type') ?? ''
-    return new Blob([await this.bytes()], { type })
+    return new Blob([await this.bytes()], { type: this.headers.get('content-type') ?? '' })
   }
 
-  formData(): Promise<FormData> {
-    return this.realRequest().formData() as Promise<FormData>
+  async formData(): Promise<FormData> {
+    const type = this.headers.get('content-type') ?? ''
+    return (await new Response(await this.bytes(), {
+      headers: { 'content-type': type },
+    }).formData()) as FormData
   }
 
   clone(): HttpRequest {
-    if (this.bodyUsed) throw new TypeError('Body is unusable: Body has already been read')
+    if (this.#used) throw unusable()
     return new LazyRequest(this.#parts)
   }
 
-  // The rarer members come from a real Request, defined on the prototype below.
+  get duplex() {
+    return 'half' as const
+  }
+
+  // The rarer members come from a real Request (without the body), defined on the prototype below.
   declare readonly cache: Request['cache']
   declare readonly credentials: Request['credentials']
   declare readonly destination: Request['destination']
@@ -112,37 +132,27 @@ export class LazyRequest implements HttpRequest {
   declare readonly referrerPolicy: Request['referrerPolicy']
   declare readonly signal: AbortSignal
 
-  get duplex() {
-    return 'half' as const
+  /** A real `Request` with this one's method, URL and headers, for the members only it has. */
+  realRequest(): Request {
+    this.#real ??= new Request(this.url, { method: this.method, headers: this.headers })
+    return this.#real
   }
 
-  #take(): string | Uint8Array | null {
-    if (this.bodyUsed) throw new TypeError('Body is unusable: Body has already been read')
+  #take(): string | Uint8Array | BodySource | null {
+    if (this.#used) throw unusable()
     this.#used = true
     return this.#parts.body
+  }
+
+  #textOf(raw: string | Uint8Array | null): string {
+    if (raw === null) return ''
+    if (typeof raw === 'string' && !this.#parts.bodyIsBase64) return raw
+    return decoder.decode(this.#bytesOf(raw))
   }
 
   #bytesOf(raw: string | Uint8Array): Uint8Array {
     if (typeof raw !== 'string') return raw
     return this.#parts.bodyIsBase64 ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8')
-  }
-
-  /** The full `Request`, for the members that need one; it takes over the body from here on. */
-  realRequest(): Request {
-    if (this.#real) return this.#real
-    const hasBody =
-      this.method !== 'GET' && this.method !== 'HEAD' && this.#parts.body !== null && !this.#used
-    this.#real = new Request(this.url, {
-      method: this.method,
-      headers: this.headers,
-      ...(hasBody
-        ? {
-            body: this.#bytesOf(this.#parts.body as string | Uint8Array) as Uint8Array<ArrayBuffer>,
-            duplex: 'half',
-          }
-        : {}),
-    } as RequestInit)
-    return this.#real
   }
 }
 
