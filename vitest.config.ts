@@ -20,6 +20,10 @@ export default defineConfig({
         replacement: new URL('./adapters/aws/src/runtime/index.ts', import.meta.url).pathname,
       },
       {
+        find: /^@xfn\/azure\/runtime$/,
+        replacement: new URL('./adapters/azure/src/runtime/index.ts', import.meta.url).pathname,
+      },
+      {
         find: /^@xfn\/core\/portability$/,
         replacement: new URL('./core/src/portability.ts', import.meta.url).pathname,
       },

@@ -1,4 +1,4 @@
-import { type ErrorClass, XfnError } from '@xfn/core'
+import { type ErrorClass, errorClassOf, XfnError } from '@xfn/core'
 
 /**
  * Exit codes, one per class of failure, so scripts can tell them apart.
@@ -12,5 +12,5 @@ export const exitCodes = {
 } as const satisfies Record<ErrorClass | 'problemsFound', number>
 
 export function exitCodeFor(error: unknown): number {
-  return error instanceof XfnError ? exitCodes[error.errorClass] : exitCodes.internal
+  return error instanceof XfnError ? exitCodes[errorClassOf(error.code)] : exitCodes.internal
 }

@@ -37,11 +37,11 @@ export class XfnError extends Error {
     super(message, options)
     this.code = code
   }
+}
 
-  /** Whether the user, the cloud or xfn itself is to blame: `user`, `cloud` or `internal`. */
-  get errorClass(): ErrorClass {
-    return errorCodes[this.code]
-  }
+/** Whether the user, the cloud or xfn itself is to blame for an error code: `user`, `cloud` or `internal`. */
+export function errorClassOf(code: ErrorCode): ErrorClass {
+  return errorCodes[code]
 }
 
 /** The portable clouds, and the local cloud that stands in for them. */

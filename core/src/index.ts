@@ -64,11 +64,13 @@ export {
   clouds,
   type ErrorClass,
   type ErrorCode,
+  errorClassOf,
   errorCodes,
   PortabilityError,
   XfnError,
 } from './errors.js'
-export { LazyRequest, type RequestParts } from './http/lazy-request.js'
+export { apiKeyHeader, apiKeyMatches, hashApiKey, unauthorizedResult } from './http/api-key.js'
+export { type BodySource, LazyRequest, type RequestParts } from './http/lazy-request.js'
 export { internalErrorResult, normalizeResult, type PlainResult, toResponse } from './http/result.js'
 export { matchRoute, type ParsedRoute, parseRoute } from './http/route.js'
 export { createRouter, type RouteOutcome } from './http/router.js'
@@ -97,6 +99,7 @@ export {
   type CronFields,
   nextFireTimes,
   parseSchedule,
+  previousFireTime,
   type Schedule,
   type ScheduleInput,
   toAwsSchedule,

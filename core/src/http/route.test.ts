@@ -60,3 +60,15 @@ describe('the router', () => {
     })
   })
 })
+
+describe('API keys', () => {
+  it('match only the key whose hash is stored', async () => {
+    const { apiKeyMatches, hashApiKey } = await import('./api-key.js')
+    const stored = hashApiKey('s3cret-key')
+    expect(apiKeyMatches('s3cret-key', stored)).toBe(true)
+    expect(apiKeyMatches('s3cret-kez', stored)).toBe(false)
+    expect(apiKeyMatches('', stored)).toBe(false)
+    expect(apiKeyMatches(null, stored)).toBe(false)
+    expect(apiKeyMatches('s3cret-key', 'not-hex')).toBe(false)
+  })
+})

@@ -2,7 +2,7 @@ import { XfnError } from '../errors.js'
 import { describe } from '../options.js'
 import { parseCron, parseEvery, type Schedule } from './parse.js'
 
-export { nextFireTimes } from './next.js'
+export { nextFireTimes, previousFireTime } from './next.js'
 export type { CronFields, Schedule } from './parse.js'
 export { parseCron, parseEvery } from './parse.js'
 export { toAwsSchedule, toAzureSchedule } from './translate.js'

@@ -61,3 +61,31 @@ function dayMatches(fields: CronFields, t: Date): boolean {
   const byWeekday = fields.dayOfWeek.includes(t.getUTCDay())
   return fields.daysMatchEither ? byMonthDay || byWeekday : byMonthDay && byWeekday
 }
+
+/**
+ * The latest instant at or before `atOrBefore` at which a schedule fires: the scheduled time of
+ * the firing that is running now, on a host that says only that it fired.
+ *
+ * @example
+ * previousFireTime(parseCron('0 2 * * *', where), new Date('2027-01-05T02:00:03Z')) // 2027-01-05T02:00:00Z
+ */
+export function previousFireTime(schedule: Schedule, atOrBefore: Date): Date | undefined {
+  const limit = atOrBefore.getTime()
+  if (schedule.kind === 'interval') {
+    const step = schedule.seconds * 1000
+    return new Date(Math.floor(limit / step) * step)
+  }
+  // Look back over a window that doubles, from a minute up to the eight years a cron may skip.
+  for (let window = 60_000; window <= maxYearsAhead * 366 * 86_400_000; window *= 2) {
+    let latest: number | undefined
+    let cursor = limit - window - 1000
+    for (;;) {
+      const next = nextCronTime(schedule.fields, cursor)
+      if (next === undefined || next > limit) break
+      latest = next
+      cursor = next
+    }
+    if (latest !== undefined) return new Date(latest)
+  }
+  return undefined
+}

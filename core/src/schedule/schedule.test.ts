@@ -2,7 +2,14 @@ import awsCron from 'aws-cron-parser'
 import { CronExpressionParser } from 'cron-parser'
 import { describe, expect, it } from 'vitest'
 import { PortabilityError } from '../errors.js'
-import { nextFireTimes, parseSchedule, type ScheduleInput, toAwsSchedule, toAzureSchedule } from './index.js'
+import {
+  nextFireTimes,
+  parseSchedule,
+  previousFireTime,
+  type ScheduleInput,
+  toAwsSchedule,
+  toAzureSchedule,
+} from './index.js'
 
 /**
  * Each translation is checked by evaluation: the source (read by cron-parser, an independent
@@ -182,5 +189,19 @@ describe('translated forms', () => {
     const schedule = parseSchedule(input, 'x')
     expect(toAwsSchedule(schedule, 't')).toBe(aws)
     if (azure) expect(toAzureSchedule(schedule, 't')).toBe(azure)
+  })
+})
+
+describe('the previous fire time', () => {
+  it.each([
+    [{ schedule: '0 2 * * *' }, '2027-01-05T02:00:03Z', '2027-01-05T02:00:00.000Z'],
+    [{ schedule: '0 2 * * *' }, '2027-01-05T01:59:59Z', '2027-01-04T02:00:00.000Z'],
+    [{ schedule: '0 0 1 1 *' }, '2027-06-01T00:00:00Z', '2027-01-01T00:00:00.000Z'],
+    [{ schedule: '0 0 29 2 *' }, '2031-03-01T00:00:00Z', '2028-02-29T00:00:00.000Z'],
+    [{ schedule: '*/10 * * * * *' }, '2027-01-01T00:00:15Z', '2027-01-01T00:00:10.000Z'],
+    [{ every: '5 minutes' }, '2027-01-01T00:07:00Z', '2027-01-01T00:05:00.000Z'],
+    [{ every: '7 minutes' }, '1970-01-01T00:20:59Z', '1970-01-01T00:14:00.000Z'],
+  ] as const)('of %o at %s is %s', (input, at, expected) => {
+    expect(previousFireTime(parseSchedule(input, 'test'), new Date(at))?.toISOString()).toBe(expected)
   })
 })

@@ -1,12 +1,12 @@
-import { createApp } from '@xfn/core'
+import { createApp, hashApiKey } from '@xfn/core'
 import { createTestHarness } from '@xfn/core/testing'
 import { describe, expect, it } from 'vitest'
-import { lambdaContext, restEvent, v2Event } from './__fixtures__/events.js'
 import {
   type Observed,
   portableRequests,
   registerPortableHandlers,
-} from './__fixtures__/portable-handlers.js'
+} from '../../../../core/src/__fixtures__/portable-handlers.js'
+import { lambdaContext, restEvent, v2Event } from './__fixtures__/events.js'
 import type { NativeHttpResult } from './http/response.js'
 import { lambdaHandler } from './index.js'
 
@@ -195,5 +195,26 @@ describe('native results', () => {
     await expect(lambdaHandler('ghost', { registry: made.registry })({}, lambdaContext())).rejects.toThrow(
       "the bundle has no function 'ghost'",
     )
+  })
+})
+
+describe('keys', () => {
+  it("checks x-api-key where the deployment sets the key's hash, and leaves it to API Gateway otherwise", async () => {
+    const { handlers } = portableApp()
+    const handler = handlers.get('secret')
+    if (!handler) throw new Error('no secret handler')
+    const call = async (key?: string) => {
+      const event = v2Event({ method: 'GET', path: '/secret', headers: key ? [['x-api-key', key]] : [] })
+      return ((await handler(event, lambdaContext())) as NativeHttpResult).statusCode
+    }
+    expect(await call()).toBe(200)
+    process.env.XFN_API_KEY_SHA256 = hashApiKey('the-key')
+    try {
+      expect(await call()).toBe(401)
+      expect(await call('nope')).toBe(401)
+      expect(await call('the-key')).toBe(200)
+    } finally {
+      delete process.env.XFN_API_KEY_SHA256
+    }
   })
 })

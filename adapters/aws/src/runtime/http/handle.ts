@@ -1,5 +1,14 @@
 import type { HttpTrigger } from '@xfn/core'
-import { type Context, callHttpHandler, type FunctionDefinition, LazyRequest, matchRoute } from '@xfn/core'
+import {
+  apiKeyHeader,
+  apiKeyMatches,
+  type Context,
+  callHttpHandler,
+  type FunctionDefinition,
+  LazyRequest,
+  matchRoute,
+  unauthorizedResult,
+} from '@xfn/core'
 import type { HttpEventView } from './request.js'
 import { type NativeHttpResult, plainToNative, responseToNative } from './response.js'
 
@@ -20,6 +29,12 @@ export function handleHttp(
         view.format,
       ),
     )
+  }
+  // API Gateway REST checks keys itself; where the deployment sets the key's hash (Function URLs,
+  // HTTP APIs), the shim checks it, with the same header and answer as on the other clouds.
+  const keyHash = fn.trigger.auth === 'key' ? process.env.XFN_API_KEY_SHA256 : undefined
+  if (keyHash && !apiKeyMatches(view.headers().get(apiKeyHeader), keyHash)) {
+    return Promise.resolve(plainToNative(unauthorizedResult(), view.format))
   }
   const request = new LazyRequest({
     method: view.method,

@@ -1,4 +1,4 @@
-import type { createApp } from '@xfn/core'
+import type { createApp } from '../app.js'
 
 /**
  * Portable HTTP handlers whose observable responses every adapter must give alike: JSON, text,
@@ -40,6 +40,7 @@ export function registerPortableHandlers({ app }: ReturnType<typeof createApp>) 
     throw new Error('secret database password leaked in stack')
   })
   app.http('files', { route: '/files/{*path}' }, (request) => ({ json: { path: request.params.path } }))
+  app.http('secret', { route: '/secret', auth: 'key' }, () => ({ json: { secret: true } }))
 }
 
 /** What a client observes of a response, whatever carried it. */

@@ -1,0 +1,132 @@
+import type {
+  HttpRequest as AzureRequest,
+  Cookie,
+  HttpResponseInit,
+  InvocationContext,
+} from '@azure/functions'
+import {
+  apiKeyHeader,
+  apiKeyMatches,
+  type Context,
+  callHttpHandler,
+  type FunctionDefinition,
+  type HttpTrigger,
+  internalErrorResult,
+  LazyRequest,
+  matchRoute,
+  type PlainResult,
+  unauthorizedResult,
+} from '@xfn/core'
+import { parseSetCookie } from 'set-cookie-parser'
+
+/** The app setting that holds the SHA-256 (hex) of the app's key, for functions with `auth: 'key'`. */
+export const apiKeyHashSetting = 'XFN_API_KEY_SHA256'
+
+/**
+ * One HTTP invocation: the host's request wrapped (not copied) as a `Request` with the route's
+ * parameters, the handler called, and its result written as `HttpResponseInit`.
+ */
+export function handleHttp(
+  fn: FunctionDefinition<HttpTrigger>,
+  request: AzureRequest,
+  invocation: InvocationContext,
+  context: Context,
+): Promise<HttpResponseInit> {
+  if (fn.trigger.auth === 'key') {
+    const expected = process.env[apiKeyHashSetting]
+    if (!expected) {
+      context.log.error(
+        `the app setting ${apiKeyHashSetting} is missing, so no key can be checked; redeploy the app`,
+      )
+      return Promise.resolve(toResponseInit(internalErrorResult(invocation.invocationId)))
+    }
+    if (!apiKeyMatches(request.headers.get(apiKeyHeader), expected))
+      return Promise.resolve(toResponseInit(unauthorizedResult()))
+  }
+  const url = request.url
+  const params = matchRoute(fn.trigger.route, pathOf(url)) ?? { ...request.params }
+  const lazy = new LazyRequest({
+    method: request.method,
+    url: () => url,
+    headers: () => request.headers,
+    body: request.body === null ? null : async () => new Uint8Array(await request.arrayBuffer()),
+    bodyIsBase64: false,
+    params,
+  })
+  return callHttpHandler(fn, lazy, context, (result) =>
+    result instanceof Response ? responseToInit(result) : toResponseInit(result),
+  )
+}
+
+/** The path of an absolute URL, without parsing all of it. */
+function pathOf(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2)
+  if (start < 0) return '/'
+  const end = url.search(/[?#]/)
+  return url.slice(start, end < 0 ? undefined : end)
+}
+
+/** Writes a plain result for the host: headers (repeated values joined), cookies as objects. */
+export function toResponseInit(result: PlainResult): HttpResponseInit {
+  const headers: Record<string, string> = {}
+  const cookies: Cookie[] = []
+  for (const name in result.headers) {
+    const value = result.headers[name]
+    const values = typeof value === 'string' ? [value] : (value ?? [])
+    const lower = name.toLowerCase()
+    if (lower === 'set-cookie') cookies.push(...values.map(toCookie))
+    else
+      headers[lower] =
+        headers[lower] === undefined ? values.join(', ') : `${headers[lower]}, ${values.join(', ')}`
+  }
+  return {
+    status: result.status,
+    headers,
+    ...(cookies.length > 0 ? { cookies } : {}),
+    ...(result.body === null ? {} : { body: result.body }),
+  }
+}
+
+async function responseToInit(response: Response): Promise<HttpResponseInit> {
+  const headers: Record<string, string> = {}
+  response.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') headers[name] = value
+  })
+  const cookies = response.headers.getSetCookie().map(toCookie)
+  const body = response.body ? new Uint8Array(await response.arrayBuffer()) : undefined
+  return {
+    status: response.status,
+    headers,
+    ...(cookies.length > 0 ? { cookies } : {}),
+    ...(body === undefined ? {} : { body }),
+  }
+}
+
+/** The host writes cookies from objects, so each Set-Cookie value is parsed into one. */
+function toCookie(header: string): Cookie {
+  const [parsed] = parseSetCookie(header, { decodeValues: false })
+  if (!parsed) return { name: header, value: '' }
+  const sameSite = parsed.sameSite?.toLowerCase()
+  return {
+    name: parsed.name,
+    value: parsed.value,
+    ...(parsed.domain ? { domain: parsed.domain } : {}),
+    ...(parsed.path ? { path: parsed.path } : {}),
+    ...(parsed.expires ? { expires: parsed.expires } : {}),
+    ...(parsed.maxAge !== undefined ? { maxAge: parsed.maxAge } : {}),
+    ...(parsed.secure ? { secure: true } : {}),
+    ...(parsed.httpOnly ? { httpOnly: true } : {}),
+    ...(sameSite === 'strict'
+      ? { sameSite: 'Strict' }
+      : sameSite === 'lax'
+        ? { sameSite: 'Lax' }
+        : sameSite === 'none'
+          ? { sameSite: 'None' }
+          : {}),
+  }
+}
+
+/** The Azure route template of a portable route: no leading slash; the root needs an empty optional parameter. */
+export function azureRoute(template: string): string {
+  return template === '/' ? '{xfnroot:maxlength(0)?}' : template.slice(1)
+}

@@ -1,0 +1,105 @@
+import { app as azureApp, type InvocationContext } from '@azure/functions'
+import {
+  createContext,
+  defaultRegistry,
+  type FunctionDefinition,
+  PortabilityError,
+  parseSchedule,
+  type Registry,
+  toAzureSchedule,
+} from '@xfn/core'
+import { azureRoute, handleHttp } from './http.js'
+import { azureLogSink } from './log.js'
+import { handleBlob, handleQueue, handleTimer } from './triggers.js'
+
+export { apiKeyHashSetting, azureRoute, toResponseInit } from './http.js'
+
+/**
+ * The app setting of the storage account that holds the app's queues and blob containers: the
+ * Function App's own storage, which xfn's deployer creates for each app and stage.
+ */
+export const storageConnection = 'AzureWebJobsStorage'
+
+export interface RegisterOptions {
+  /** The app; the process-wide one by default, filled by importing the user's entry first. */
+  readonly registry?: Registry
+  /**
+   * How blob triggers learn of new blobs: `EventGrid` (the only source on Flex Consumption, and
+   * the default) or `LogsAndContainerScan` (polling, on the other plans).
+   */
+  readonly blobSource?: 'EventGrid' | 'LogsAndContainerScan'
+}
+
+/**
+ * Registers every function of the app with the `@azure/functions` v4 programming model. The
+ * generated entry of the Function App imports the user's code, then calls this.
+ *
+ * @example
+ * import './app.js'
+ * registerAzureFunctions()
+ */
+export function registerAzureFunctions(options: RegisterOptions = {}): void {
+  const registry = options.registry ?? defaultRegistry()
+  for (const fn of registry.functions.values()) register(fn, options)
+}
+
+function register(fn: FunctionDefinition, options: RegisterOptions): void {
+  const contextFor = (invocation: InvocationContext) => {
+    const deadline = Date.now() + fn.settings.timeoutSeconds * 1000
+    return createContext({
+      invocationId: invocation.invocationId,
+      functionName: fn.name,
+      cloud: 'azure',
+      remainingMs: () => deadline - Date.now(),
+      sink: azureLogSink(invocation),
+    })
+  }
+  const { trigger } = fn
+  switch (trigger.type) {
+    case 'http': {
+      const http = fn as FunctionDefinition<typeof trigger>
+      azureApp.http(fn.name, {
+        methods: [...trigger.methods],
+        route: azureRoute(trigger.route.template),
+        // Keys are checked by xfn against x-api-key, the same header on every cloud.
+        authLevel: 'anonymous',
+        handler: (request, invocation) => handleHttp(http, request, invocation, contextFor(invocation)),
+      })
+      return
+    }
+    case 'queue': {
+      const queue = fn as FunctionDefinition<typeof trigger>
+      azureApp.storageQueue(fn.name, {
+        queueName: trigger.queue,
+        connection: storageConnection,
+        handler: (item, invocation) => handleQueue(queue, item, invocation, contextFor(invocation)),
+      })
+      return
+    }
+    case 'timer': {
+      const timer = fn as FunctionDefinition<typeof trigger>
+      azureApp.timer(fn.name, {
+        schedule: toAzureSchedule(parseSchedule(trigger.schedule, `app.timer('${fn.name}')`), fn.name),
+        handler: (tick, invocation) => handleTimer(timer, tick, contextFor(invocation)),
+      })
+      return
+    }
+    case 'blob': {
+      if (trigger.events.includes('deleted')) {
+        throw new PortabilityError(
+          `function '${fn.name}'`,
+          'azure',
+          'the Azure blob trigger does not fire on deletions',
+        )
+      }
+      const blob = fn as FunctionDefinition<typeof trigger>
+      azureApp.storageBlob(fn.name, {
+        path: `${trigger.bucket}/${trigger.prefix}{name}${trigger.suffix}`,
+        connection: storageConnection,
+        source: options.blobSource ?? 'EventGrid',
+        handler: (content, invocation) => handleBlob(blob, content, invocation, contextFor(invocation)),
+      })
+      return
+    }
+  }
+}

@@ -1,0 +1,343 @@
+import { HttpRequest, HttpResponse, InvocationContext, type Timer } from '@azure/functions'
+import { createApp, hashApiKey, type QueueMessage } from '@xfn/core'
+import { createTestHarness } from '@xfn/core/testing'
+import { parseSetCookie } from 'set-cookie-parser'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { registerEveryKind } from '../../../../core/src/__fixtures__/every-kind.js'
+import {
+  portableRequests,
+  registerPortableHandlers,
+} from '../../../../core/src/__fixtures__/portable-handlers.js'
+import {
+  azureCapture,
+  registration,
+  registrations,
+  resetRegistrations,
+  triggerOf,
+} from './__fixtures__/host.js'
+import { registerAzureFunctions } from './index.js'
+
+beforeEach(() => resetRegistrations())
+
+function invocation(
+  name: string,
+  init: Partial<ConstructorParameters<typeof InvocationContext>[0]> = {},
+  lines: unknown[][] = [],
+) {
+  return new InvocationContext({
+    invocationId: 'inv-1',
+    functionName: name,
+    logHandler: (level, ...args) => lines.push([level, ...args]),
+    ...init,
+  })
+}
+
+describe('registration with the real @azure/functions library', () => {
+  it('registers every kind of function with its binding', () => {
+    const made = createApp()
+    registerEveryKind(made)
+    registerAzureFunctions({ registry: made.registry })
+    expect(registrations.map((r) => r.metadata.name).sort()).toEqual([
+      'audit',
+      'createOrder',
+      'fulfil',
+      'getOrder',
+      'nightly',
+    ])
+    expect(triggerOf('createOrder')).toMatchObject({
+      type: 'httpTrigger',
+      methods: ['POST'],
+      route: 'orders',
+      authLevel: 'anonymous',
+    })
+    expect(triggerOf('getOrder')).toMatchObject({
+      type: 'httpTrigger',
+      methods: ['GET'],
+      route: 'orders/{id}',
+    })
+    expect(triggerOf('fulfil')).toMatchObject({
+      type: 'queueTrigger',
+      queueName: 'orders',
+      connection: 'AzureWebJobsStorage',
+    })
+    expect(triggerOf('nightly')).toMatchObject({ type: 'timerTrigger', schedule: '0 0 2 * * *' })
+    expect(triggerOf('audit')).toMatchObject({
+      type: 'blobTrigger',
+      path: 'receipts/r/{name}.json',
+      connection: 'AzureWebJobsStorage',
+      source: 'EventGrid',
+    })
+    expect(registration('createOrder').metadata.bindings.$return).toMatchObject({
+      type: 'http',
+      direction: 'out',
+    })
+  })
+
+  it('maps catch-all and root routes, and a polling blob source when asked', () => {
+    const made = createApp()
+    made.app.http('files', { route: '/files/{*path}', method: ['GET', 'PUT'] }, () => undefined)
+    made.app.http('home', { route: '/' }, () => undefined)
+    made.app.blob('scan', { bucket: 'uploads' }, () => undefined)
+    registerAzureFunctions({ registry: made.registry, blobSource: 'LogsAndContainerScan' })
+    expect(triggerOf('files')).toMatchObject({ route: 'files/{*path}', methods: ['GET', 'PUT'] })
+    expect(triggerOf('home')).toMatchObject({ route: '{xfnroot:maxlength(0)?}' })
+    expect(triggerOf('scan')).toMatchObject({ path: 'uploads/{name}', source: 'LogsAndContainerScan' })
+  })
+
+  it('refuses what the Azure host cannot run, naming the function and the reason', () => {
+    const timers = createApp()
+    timers.app.timer('odd', { every: '7 minutes' }, () => undefined)
+    expect(() => registerAzureFunctions({ registry: timers.registry })).toThrow(
+      /timer 'odd'.*cannot run on azure: NCRONTAB/,
+    )
+    const blobs = createApp()
+    blobs.app.blob('gone', { bucket: 'files', events: ['deleted'] }, () => undefined)
+    expect(() => registerAzureFunctions({ registry: blobs.registry })).toThrow(
+      /function 'gone' cannot run on azure/,
+    )
+  })
+})
+
+type Observed = { status: number; headers: Record<string, string[]>; cookies: string[]; body: string }
+
+function canonicalCookie(cookie: { name: string; value: string; path?: string; httpOnly?: boolean }): string {
+  return `${cookie.name}=${cookie.value}${cookie.path ? `; path=${cookie.path}` : ''}${cookie.httpOnly ? '; httponly' : ''}`
+}
+
+async function observeAzure(init: unknown): Promise<Observed> {
+  const response = new HttpResponse(init as ConstructorParameters<typeof HttpResponse>[0])
+  const headers: Record<string, string[]> = {}
+  response.headers.forEach((value, name) => {
+    headers[name] = value.split(/,\s*/)
+  })
+  return {
+    status: response.status,
+    headers,
+    cookies: response.cookies.map(canonicalCookie),
+    body: Buffer.from(await response.arrayBuffer()).toString('hex'),
+  }
+}
+
+async function observeResponse(response: Response): Promise<Observed> {
+  const headers: Record<string, string[]> = {}
+  response.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') headers[name] = value.split(/,\s*/)
+  })
+  return {
+    status: response.status,
+    headers,
+    cookies: parseSetCookie(response.headers.getSetCookie()).map((c) => canonicalCookie(c)),
+    body: Buffer.from(await response.arrayBuffer()).toString('hex'),
+  }
+}
+
+describe('HTTP invocations', () => {
+  function functionFor(method: string, path: string, made: ReturnType<typeof createApp>) {
+    for (const fn of made.registry.functions.values()) {
+      if (
+        fn.trigger.type === 'http' &&
+        fn.trigger.methods.includes(method as never) &&
+        fn.trigger.route.pattern.test(path)
+      )
+        return fn.name
+    }
+    throw new Error(`no function for ${method} ${path}`)
+  }
+
+  it.each(portableRequests)('$method $path is observed as in-process', async (spec) => {
+    const made = createApp()
+    registerPortableHandlers(made)
+    registerAzureFunctions({ registry: made.registry })
+    const name = functionFor(spec.method, spec.path, made)
+    const query = spec.query ? `?${new URLSearchParams(spec.query)}` : ''
+    const url = `https://app.azurewebsites.net${encodeURI(spec.path)}${query}`
+    const request = new HttpRequest({
+      method: spec.method,
+      url,
+      ...(spec.body ? { body: { string: spec.body } } : {}),
+    })
+    const init = await registration(name).handler(request, invocation(name))
+    const azure = await observeAzure(init)
+    const local = await observeResponse(
+      await createTestHarness({ registry: made.registry }).fetch(`${encodeURI(spec.path)}${query}`, {
+        method: spec.method,
+        ...(spec.body ? { body: spec.body } : {}),
+      }),
+    )
+    if (local.status === 500) expect(azure.status).toBe(500)
+    else expect(azure).toEqual(local)
+  })
+
+  it('reads headers, query, params and a binary body of the host request', async () => {
+    const made = createApp()
+    made.app.http('upload', { route: '/files/{*path}', method: 'PUT' }, async (request) => {
+      const bytes = new Uint8Array(await request.arrayBuffer())
+      return {
+        json: {
+          path: request.params.path,
+          tag: request.headers.get('x-tag'),
+          q: new URL(request.url).searchParams.getAll('q'),
+          bytes: [...bytes],
+        },
+      }
+    })
+    registerAzureFunctions({ registry: made.registry })
+    const request = new HttpRequest({
+      method: 'PUT',
+      url: 'https://app.azurewebsites.net/files/a/red%20flower.png?q=1&q=2',
+      headers: { 'x-tag': 'blue' },
+      body: { bytes: new Uint8Array([0, 255, 10, 13]) },
+      params: { path: 'ignored' },
+    })
+    const init = (await registration('upload').handler(request, invocation('upload'))) as { body: string }
+    expect(JSON.parse(init.body)).toEqual({
+      path: 'a/red flower.png',
+      tag: 'blue',
+      q: ['1', '2'],
+      bytes: [0, 255, 10, 13],
+    })
+  })
+
+  it('gives a generic 500 and logs the error at error level with the invocation id', async () => {
+    const made = createApp()
+    registerPortableHandlers(made)
+    registerAzureFunctions({ registry: made.registry })
+    const lines: unknown[][] = []
+    const init = await registration('fails').handler(
+      new HttpRequest({ method: 'GET', url: 'https://app.azurewebsites.net/fails' }),
+      invocation('fails', {}, lines),
+    )
+    const observed = await observeAzure(init)
+    expect(observed.status).toBe(500)
+    expect(Buffer.from(observed.body, 'hex').toString()).not.toContain('secret')
+    expect(lines[0]?.[0]).toBe('error')
+    expect(JSON.parse(String(lines[0]?.[1]))).toMatchObject({
+      level: 'ERROR',
+      invocationId: 'inv-1',
+      message: 'handler failed',
+    })
+  })
+
+  it("checks the app's key in x-api-key, and fails closed without the key setting", async () => {
+    const made = createApp()
+    registerPortableHandlers(made)
+    registerAzureFunctions({ registry: made.registry })
+    const call = async (key?: string) => {
+      const request = new HttpRequest({
+        method: 'GET',
+        url: 'https://app.azurewebsites.net/secret',
+        headers: key ? { 'x-api-key': key } : {},
+      })
+      return (await observeAzure(await registration('secret').handler(request, invocation('secret')))).status
+    }
+    expect(await call('anything')).toBe(500)
+    process.env.XFN_API_KEY_SHA256 = hashApiKey('the-key')
+    try {
+      expect(await call()).toBe(401)
+      expect(await call('wrong')).toBe(401)
+      expect(await call('the-key')).toBe(200)
+    } finally {
+      delete process.env.XFN_API_KEY_SHA256
+    }
+  })
+})
+
+describe('queue, timer and blob invocations with the captured trigger metadata', () => {
+  it('builds one message from the queue trigger metadata', async () => {
+    const capture = azureCapture<{ expectedFromRpcTriggerMetadata: Record<string, unknown> }>(
+      'queue-trigger-metadata.json',
+    )
+    const metadata = capture.expectedFromRpcTriggerMetadata
+    const made = createApp()
+    const seen: QueueMessage[] = []
+    made.app.queue('work', { queue: 'orders' }, (message) => {
+      seen.push(message)
+    })
+    registerAzureFunctions({ registry: made.registry })
+    await registration('work').handler(
+      metadata.queueTrigger,
+      invocation('work', { triggerMetadata: metadata }),
+    )
+    expect(seen[0]?.id).toBe('814b3b66-0200-4121-8ef3-405846a124bf')
+    expect(seen[0]?.attempt).toBe(1)
+    expect(seen[0]?.enqueuedAt.toISOString()).toBe('2022-08-25T05:06:39.000Z')
+    expect(seen[0]?.json()).toEqual({ name: 'world' })
+    expect(seen[0]?.text()).toBe('{"name":"world"}')
+  })
+
+  it('gives a text message as it is, with its dequeue count as the attempt, and throws failures back to the host', async () => {
+    const made = createApp()
+    made.app.queue('work', { queue: 'orders' }, (message) => {
+      throw new Error(`cannot handle ${message.text()} on attempt ${message.attempt}`)
+    })
+    registerAzureFunctions({ registry: made.registry })
+    await expect(
+      registration('work').handler(
+        'plain text',
+        invocation('work', { triggerMetadata: { id: 'm1', dequeueCount: 3 } }),
+      ),
+    ).rejects.toThrow('cannot handle plain text on attempt 3')
+  })
+
+  it('turns the timer input into a tick with its scheduled time', async () => {
+    const capture = azureCapture<{ expectedCamelCasedInput: Timer }>('timer-trigger-input.json')
+    const made = createApp()
+    const ticks: { scheduledAt: Date; isPastDue: boolean }[] = []
+    made.app.timer('poll', { every: '5 minutes' }, (tick) => {
+      ticks.push(tick)
+    })
+    registerAzureFunctions({ registry: made.registry })
+    await registration('poll').handler(capture.expectedCamelCasedInput, invocation('poll'))
+    expect(ticks[0]?.isPastDue).toBe(false)
+    const scheduled = ticks[0]?.scheduledAt.getTime() ?? 0
+    expect(scheduled % 300_000).toBe(0)
+    expect(Date.now() - scheduled).toBeLessThan(300_000)
+  })
+
+  it('turns blob trigger metadata into the same blob event as on AWS', async () => {
+    const capture = azureCapture<{ expectedFromRpcTriggerMetadata: Record<string, unknown> }>(
+      'blob-trigger-metadata.json',
+    )
+    const made = createApp()
+    const seen: unknown[] = []
+    made.app.blob('audit', { bucket: 'helloworldcontainer' }, (event) => {
+      seen.push({ ...event, native: undefined })
+    })
+    registerAzureFunctions({ registry: made.registry })
+    await registration('audit').handler(
+      Buffer.from('0123456789abcdef'),
+      invocation('audit', { triggerMetadata: capture.expectedFromRpcTriggerMetadata }),
+    )
+    expect(seen).toEqual([
+      {
+        type: 'created',
+        bucket: 'helloworldcontainer',
+        key: 'hello-at-2022-08-25T05-06-38Z',
+        size: 16,
+        etag: '"0x8DA8657981E929A"',
+        time: new Date('2022-08-25T05:06:39+00:00'),
+        native: undefined,
+      },
+    ])
+  })
+
+  it('writes log records at their level, with the structured fields', async () => {
+    const made = createApp()
+    made.app.timer('tick', { every: '1 hour' }, (_tick, context) => {
+      context.log.warn('low stock', { sku: 'tea', left: 2 })
+      context.log.debug('detail')
+    })
+    registerAzureFunctions({ registry: made.registry })
+    const lines: unknown[][] = []
+    await registration('tick').handler({ isPastDue: true }, invocation('tick', {}, lines))
+    expect(lines.map((l) => l[0])).toEqual(['warning', 'debug'])
+    expect(JSON.parse(String(lines[0]?.[1]))).toEqual({
+      timestamp: expect.any(String),
+      level: 'WARN',
+      invocationId: 'inv-1',
+      message: 'low stock',
+      function: 'tick',
+      fields: { sku: 'tea', left: 2 },
+    })
+  })
+})
