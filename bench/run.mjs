@@ -29,6 +29,8 @@ for (const file of files) {
     format: 'esm',
     target: 'node20',
     logLevel: 'warning',
+    // Played by bench code, as the Azure worker does: see adapters/azure/src/runtime/__fixtures__/host.ts.
+    external: ['@azure/functions-core'],
     banner: {
       js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
     },
