@@ -1,9 +1,10 @@
+import { randomUUID } from 'node:crypto'
 import { fork } from 'node:child_process'
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type Manifest, XfnError } from '@xfn/core'
-import { build, type Message } from 'esbuild'
+import { bundle } from './build/bundle.js'
 import type { Project } from './project.js'
 import type { RecordOutcome } from './record-manifest.js'
 
@@ -12,55 +13,25 @@ import type { RecordOutcome } from './record-manifest.js'
  * process in record mode, where registering functions runs no handler and needs no cloud. The
  * child keeps the user's code (and whatever it does at import time) out of the CLI's process.
  */
-export async function loadManifest(project: Project): Promise<Manifest> {
+export async function loadManifest(project: Project, env: Record<string, string> = {}): Promise<Manifest> {
   const outDir = join(project.dir, '.xfn', 'manifest')
   await mkdir(outDir, { recursive: true })
-  const outfile = join(outDir, `entry-${process.pid}.mjs`)
+  const outfile = join(outDir, `entry-${process.pid}-${randomUUID().slice(0, 8)}.mjs`)
   try {
-    await bundleEntry(project, outfile)
-    return await recordInChild(project, outfile)
+    await bundle({ entry: { file: project.entry }, outfile, production: false, app: project.entry })
+    return await recordInChild(project, outfile, env)
   } finally {
     await rm(outfile, { force: true })
     await rm(`${outfile}.map`, { force: true })
   }
 }
 
-async function bundleEntry(project: Project, outfile: string): Promise<void> {
-  try {
-    await build({
-      entryPoints: [project.entry],
-      absWorkingDir: project.dir,
-      outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      sourcemap: 'linked',
-      logLevel: 'silent',
-      banner: {
-        js: "import { createRequire as __xfnRequire } from 'node:module'; const require = __xfnRequire(import.meta.url);",
-      },
-    })
-  } catch (error) {
-    const messages = (error as { errors?: Message[] }).errors ?? []
-    const first = messages[0]
-    const where = first?.location
-      ? `${first.location.file}:${first.location.line}:${first.location.column + 1}`
-      : project.entry
-    throw new XfnError(
-      'APP_LOAD_FAILED',
-      `Could not build the app: ${first?.text ?? String(error)} (at ${where}).`,
-      { cause: error },
-    )
-  }
-}
-
-async function recordInChild(project: Project, bundle: string): Promise<Manifest> {
+async function recordInChild(project: Project, bundlePath: string, env: Record<string, string>): Promise<Manifest> {
   const recorder = fileURLToPath(new URL('./record-manifest.js', import.meta.url))
-  const child = fork(recorder, [bundle, project.app], {
+  const child = fork(recorder, [bundlePath, project.app], {
     cwd: project.dir,
     execArgv: ['--enable-source-maps'],
-    env: { ...process.env, XFN_MODE: 'record' },
+    env: { ...process.env, ...env, XFN_MODE: 'record' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   const outcome = await new Promise<RecordOutcome | undefined>((resolveOutcome, reject) => {

@@ -75,3 +75,10 @@ function cell(outcome: { ok: boolean; detail: string } | undefined): string {
   if (!outcome.ok) return '✗ not portable'
   return outcome.detail === 'ok' ? '✓' : `✓ ${outcome.detail}`
 }
+
+/** Colours for a terminal, off when output is not a TTY, with NO_COLOR set, or with --no-color. */
+export function terminalStyle(noColor: boolean): Style {
+  const color = !noColor && !process.env.NO_COLOR && process.stdout.isTTY === true
+  const paint = (code: number) => (text: string) => (color ? `\u001b[${code}m${text}\u001b[0m` : text)
+  return { ok: paint(32), bad: paint(31), warn: paint(33), dim: paint(2), bold: paint(1) }
+}

@@ -63,6 +63,7 @@ export function checkPortability(
 
   checkQueues(manifest, add)
   checkBlobs(manifest, add)
+  checkPhysicalNames(manifest, add)
 
   for (const fn of manifest.functions) {
     if (fn.trigger.type === 'http' && fn.timeoutSeconds > azureHttpLimitSeconds) {
@@ -163,6 +164,23 @@ function checkQueues(manifest: Manifest, add: Add): void {
       'warning',
       `Azure has one retry delay for all queues of an app; the shortest visibilityTimeoutSeconds (${Math.min(...visibility)} s) applies to all`,
     )
+  }
+}
+
+/** Each queue gets a dead-letter queue beside it; another queue must not already have that name. */
+function checkPhysicalNames(manifest: Manifest, add: Add): void {
+  const names = new Set(manifest.queues.map((q) => q.name))
+  const suffixes: [Cloud, string][] = [
+    ['aws', '-dlq'],
+    ['local', '-dlq'],
+    ['azure', '-poison'],
+  ]
+  for (const queue of manifest.queues) {
+    for (const [cloud, suffix] of suffixes) {
+      if (names.has(`${queue.name}${suffix}`)) {
+        add(cloud, `queue '${queue.name}'`, 'error', `its dead-letter queue on ${cloud} is named '${queue.name}${suffix}', which is also the name of another queue of the app; rename that queue`)
+      }
+    }
   }
 }
 

@@ -1,0 +1,44 @@
+import { join } from 'node:path'
+import type { Manifest } from '@xfn/core'
+import type { Project } from '../project.js'
+import { bundle, resolvePackage } from './bundle.js'
+import type { Artifact, BuiltFunction, StagedOutput } from './output.js'
+import { deterministicZip } from './zip.js'
+
+const handlerFactory = { http: 'httpHandler', queue: 'queueHandler', timer: 'timerHandler', blob: 'blobHandler' } as const
+
+/**
+ * One ES module exporting one Lambda handler per function, in one zip shared by all the app's
+ * functions: every function's bundle holds the whole app anyway (registration runs the entry), so
+ * one zip means one upload and one hash. Handler strings are `index.<function name>`.
+ */
+export async function buildAws(project: Project, manifest: Manifest, out: StagedOutput) {
+  const factories = [...new Set(manifest.functions.map((fn) => handlerFactory[fn.trigger.type]))].sort()
+  const lines = [
+    `import ${JSON.stringify(project.entry)}`,
+    `import { ${factories.join(', ')} } from '@xfn/aws/runtime'`,
+    ...manifest.functions.map((fn, i) => `const handler${i} = ${handlerFactory[fn.trigger.type]}(${JSON.stringify(fn.name)})`),
+    `export { ${manifest.functions.map((fn, i) => `handler${i} as ${JSON.stringify(fn.name)}`).join(', ')} }`,
+  ]
+  await bundle({
+    entry: { contents: `${lines.join('\n')}\n`, resolveDir: project.dir },
+    outfile: join(out.dir, 'bundle', 'index.mjs'),
+    production: true,
+    // The Lambda Node.js runtime provides the AWS SDK v3.
+    external: ['@aws-sdk/*'],
+    alias: {
+      '@xfn/core': resolvePackage('@xfn/core', project.dir),
+      '@xfn/aws/runtime': resolvePackage('@xfn/aws/runtime', project.dir),
+    },
+    app: project.entry,
+  })
+  await out.write('function.zip', deterministicZip(await out.files('bundle')))
+  const artifacts: Artifact[] = [await out.artifact('function.zip')]
+  const functions: BuiltFunction[] = manifest.functions.map((fn) => ({
+    name: fn.name,
+    trigger: fn.trigger,
+    handler: `index.${fn.name}`,
+    artifact: 'function.zip',
+  }))
+  return { artifacts, functions }
+}

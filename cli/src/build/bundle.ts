@@ -1,0 +1,72 @@
+import { createRequire } from 'node:module'
+import { XfnError } from '@xfn/core'
+import { type BuildOptions, build, type Message, type Metafile } from 'esbuild'
+
+/** Lets CommonJS dependencies call `require` inside an ES module bundle. */
+const requireShim =
+  "import { createRequire as __xfnCreateRequire } from 'node:module'; const require = __xfnCreateRequire(import.meta.url);"
+
+export interface BundleOptions {
+  /** The module to bundle, as source (a generated entry) with the folder its imports resolve from. */
+  readonly entry: { readonly contents: string; readonly resolveDir: string } | { readonly file: string }
+  readonly outfile: string
+  /** Minified, tree-shaken, with XFN_PREVALIDATED defined: for a deployed function. */
+  readonly production: boolean
+  /** Packages left to the platform (the AWS SDK on Lambda). */
+  readonly external?: readonly string[]
+  /** Packages resolved to one file, so every importer shares one copy. */
+  readonly alias?: Readonly<Record<string, string>>
+  /** Where user errors are reported from (the app's entry). */
+  readonly app: string
+}
+
+/**
+ * Bundles with esbuild for Node 20 as an ES module with a source map beside it. An error in the
+ * user's code (syntax, an import that does not resolve) becomes one clear error with its file:line.
+ */
+export async function bundle(options: BundleOptions): Promise<Metafile> {
+  const entry: Partial<BuildOptions> =
+    'file' in options.entry
+      ? { entryPoints: [options.entry.file] }
+      : { stdin: { contents: options.entry.contents, resolveDir: options.entry.resolveDir, loader: 'ts', sourcefile: 'xfn-entry.ts' } }
+  try {
+    const result = await build({
+      ...entry,
+      outfile: options.outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      sourcemap: 'linked',
+      sourcesContent: !options.production,
+      minify: options.production,
+      legalComments: 'none',
+      logLevel: 'silent',
+      metafile: true,
+      external: [...(options.external ?? [])],
+      alias: { ...(options.alias ?? {}) },
+      define: options.production ? { 'process.env.XFN_PREVALIDATED': '"true"' } : {},
+      banner: { js: requireShim },
+    })
+    return result.metafile ?? { inputs: {}, outputs: {} }
+  } catch (error) {
+    const first = ((error as { errors?: Message[] }).errors ?? [])[0]
+    const where = first?.location ? `${first.location.file}:${first.location.line}:${first.location.column + 1}` : options.app
+    throw new XfnError('APP_LOAD_FAILED', `Could not build the app: ${first?.text ?? String(error)} (at ${where}).`, { cause: error })
+  }
+}
+
+/**
+ * The file a package resolves to, looked up from the app first and then from xfn itself, so the
+ * app and the runtime share one copy of `@xfn/core` in the bundle.
+ */
+export function resolvePackage(name: string, projectDir: string): string {
+  for (const from of [`${projectDir}/package.json`, import.meta.url]) {
+    try {
+      return createRequire(from).resolve(name)
+    } catch {
+      // Not installed there; try the next place.
+    }
+  }
+  throw new XfnError('APP_LOAD_FAILED', `Cannot find the package ${name}. Run npm install in ${projectDir}.`)
+}

@@ -1,0 +1,4 @@
+import { app } from '@xfn/core'
+
+app.http('broken', { route: '/broken' }, () => ({ body: 'never' })
+const oops = {
