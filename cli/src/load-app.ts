@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto'
 import { fork } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -26,7 +26,11 @@ export async function loadManifest(project: Project, env: Record<string, string>
   }
 }
 
-async function recordInChild(project: Project, bundlePath: string, env: Record<string, string>): Promise<Manifest> {
+async function recordInChild(
+  project: Project,
+  bundlePath: string,
+  env: Record<string, string>,
+): Promise<Manifest> {
   const recorder = fileURLToPath(new URL('./record-manifest.js', import.meta.url))
   const child = fork(recorder, [bundlePath, project.app], {
     cwd: project.dir,

@@ -99,10 +99,15 @@ describe('the portability report', () => {
       'azure',
       /must divide a minute, an hour or a day evenly/,
     ],
-    ['a queue named like the dead-letter queue of another on Azure', ({ queue }: ReturnType<typeof createApp>) => {
-      queue('orders')
-      queue('orders-poison')
-    }, 'azure', /dead-letter queue on azure is named 'orders-poison'/],
+    [
+      'a queue named like the dead-letter queue of another on Azure',
+      ({ queue }: ReturnType<typeof createApp>) => {
+        queue('orders')
+        queue('orders-poison')
+      },
+      'azure',
+      /dead-letter queue on azure is named 'orders-poison'/,
+    ],
   ])('reports %s', (_title, register, cloud, message) => {
     const report = reportFor(register)
     const errors = report.findings.filter((f) => f.severity === 'error' && f.cloud === cloud)

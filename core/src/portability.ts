@@ -178,7 +178,12 @@ function checkPhysicalNames(manifest: Manifest, add: Add): void {
   for (const queue of manifest.queues) {
     for (const [cloud, suffix] of suffixes) {
       if (names.has(`${queue.name}${suffix}`)) {
-        add(cloud, `queue '${queue.name}'`, 'error', `its dead-letter queue on ${cloud} is named '${queue.name}${suffix}', which is also the name of another queue of the app; rename that queue`)
+        add(
+          cloud,
+          `queue '${queue.name}'`,
+          'error',
+          `its dead-letter queue on ${cloud} is named '${queue.name}${suffix}', which is also the name of another queue of the app; rename that queue`,
+        )
       }
     }
   }

@@ -3,7 +3,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { registrations, resetRegistrations, triggerOf } from '../../adapters/azure/src/runtime/__fixtures__/host.js'
+import {
+  registrations,
+  resetRegistrations,
+  triggerOf,
+} from '../../adapters/azure/src/runtime/__fixtures__/host.js'
 
 const bin = fileURLToPath(new URL('../../cli/bin/run.js', import.meta.url))
 const appDir = (name: string) => fileURLToPath(new URL(`../apps/${name}`, import.meta.url))
@@ -11,7 +15,10 @@ const captures = fileURLToPath(new URL('../../../shared/fixtures/aws/', import.m
 const capture = (name: string) => JSON.parse(readFileSync(join(captures, name), 'utf8'))
 
 function xfn(...args: string[]) {
-  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } })
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  })
   // oclif wraps errors to the terminal's width behind ' › '; read them as one line.
   const stderr = result.stderr.replace(/\s*›\s*/g, ' ').replace(/\s+/g, ' ')
   return { code: result.status, stdout: result.stdout, stderr }
@@ -47,20 +54,33 @@ describe('xfn build --cloud aws', () => {
       ['tick', 'index.tick'],
       ['work', 'index.work'],
     ])
-    const onDisk = JSON.parse(readFileSync(join(appDir('one-of-each'), '.xfn/build/aws/manifest.json'), 'utf8'))
+    const onDisk = JSON.parse(
+      readFileSync(join(appDir('one-of-each'), '.xfn/build/aws/manifest.json'), 'utf8'),
+    )
     expect(onDisk.artifacts).toEqual(built.artifacts)
   })
 
   it('exports handlers that answer captured events', async () => {
-    const bundle = await import(pathToFileURL(join(appDir('one-of-each'), '.xfn/build/aws/bundle/index.mjs')).href)
-    const http = await bundle.echo(capture('aws-lambda-go__apigw-v2-request-jwt-authorizer.json'), lambdaContext)
+    const bundle = await import(
+      pathToFileURL(join(appDir('one-of-each'), '.xfn/build/aws/bundle/index.mjs')).href
+    )
+    const http = await bundle.echo(
+      capture('aws-lambda-go__apigw-v2-request-jwt-authorizer.json'),
+      lambdaContext,
+    )
     expect(http.statusCode).toBe(200)
     expect(JSON.parse(http.body)).toMatchObject({ method: 'GET', path: 'my/path' })
     const rest = await bundle.echo(capture('powertools__apigw-rest-no-auth.json'), lambdaContext)
     expect(JSON.parse(rest.body)).toMatchObject({ method: 'POST', path: 'no-auth' })
-    expect(await bundle.work(capture('powertools__sqs-base.json'), lambdaContext)).toEqual({ batchItemFailures: [] })
-    await expect(bundle.audit(capture('aws-lambda-go__s3-event.json'), lambdaContext)).resolves.toBeUndefined()
-    await expect(bundle.tick(capture('powertools__aws-cloudwatch-scheduled-event.json'), lambdaContext)).resolves.toBeUndefined()
+    expect(await bundle.work(capture('powertools__sqs-base.json'), lambdaContext)).toEqual({
+      batchItemFailures: [],
+    })
+    await expect(
+      bundle.audit(capture('aws-lambda-go__s3-event.json'), lambdaContext),
+    ).resolves.toBeUndefined()
+    await expect(
+      bundle.tick(capture('powertools__aws-cloudwatch-scheduled-event.json'), lambdaContext),
+    ).resolves.toBeUndefined()
   })
 
   it('gives the same bytes on a second build', () => {
@@ -84,7 +104,12 @@ describe('xfn build --cloud azure', () => {
       extensionBundle: { id: 'Microsoft.Azure.Functions.ExtensionBundle' },
       extensions: {
         http: { routePrefix: '' },
-        queues: { maxDequeueCount: 3, visibilityTimeout: '00:05:00', batchSize: 5, messageEncoding: 'base64' },
+        queues: {
+          maxDequeueCount: 3,
+          visibilityTimeout: '00:05:00',
+          batchSize: 5,
+          messageEncoding: 'base64',
+        },
       },
     })
     const pkg = JSON.parse(readFileSync(join(folder(), 'package.json'), 'utf8'))
@@ -97,7 +122,11 @@ describe('xfn build --cloud azure', () => {
     const pkg = JSON.parse(readFileSync(join(folder(), 'package.json'), 'utf8'))
     await import(pathToFileURL(join(folder(), pkg.main)).href)
     expect(registrations.map((r) => r.metadata.name).sort()).toEqual(['audit', 'echo', 'tick', 'work'])
-    expect(triggerOf('echo')).toMatchObject({ type: 'httpTrigger', route: '{*path}', methods: ['GET', 'POST'] })
+    expect(triggerOf('echo')).toMatchObject({
+      type: 'httpTrigger',
+      route: '{*path}',
+      methods: ['GET', 'POST'],
+    })
     expect(triggerOf('work')).toMatchObject({ type: 'queueTrigger', queueName: 'jobs' })
     expect(triggerOf('tick')).toMatchObject({ type: 'timerTrigger', schedule: '0 0-59/5 * * * *' })
     expect(triggerOf('audit')).toMatchObject({ type: 'blobTrigger', path: 'files/in/{name}' })
@@ -118,7 +147,10 @@ describe('xfn build --cloud local', () => {
 describe('xfn build with bad input', () => {
   it.each([
     ['syntax-error', /Could not build the app: Expected "\)" but found "const" \(at .*src\/index.ts:4:1\)/],
-    ['bad-import', /Could not build the app: Could not resolve "\.\/missing-helper\.js" \(at .*src\/index.ts:2:24\)/],
+    [
+      'bad-import',
+      /Could not build the app: Could not resolve "\.\/missing-helper\.js" \(at .*src\/index.ts:2:24\)/,
+    ],
     ['not-portable', /The app cannot be built for aws: .*twiceAMinute.*no seconds field/],
   ])('%s exits 2 with one clear message and leaves no artifact', (name, message) => {
     const result = xfn('build', appDir(name), '--cloud', 'aws')
@@ -130,7 +162,9 @@ describe('xfn build with bad input', () => {
   })
 
   it('names a missing entry and an unknown cloud', () => {
-    expect(xfn('build', appDir('one-of-each'), '--entry', 'src/nope.ts').stderr).toContain('does not exist. Check --entry')
+    expect(xfn('build', appDir('one-of-each'), '--entry', 'src/nope.ts').stderr).toContain(
+      'does not exist. Check --entry',
+    )
     const unknown = xfn('build', appDir('one-of-each'), '--cloud', 'gcp')
     expect(unknown.code).toBe(2)
     expect(unknown.stderr).toContain("unknown cloud 'gcp'")

@@ -5,7 +5,12 @@ import { bundle, resolvePackage } from './bundle.js'
 import type { Artifact, BuiltFunction, StagedOutput } from './output.js'
 import { deterministicZip } from './zip.js'
 
-const handlerFactory = { http: 'httpHandler', queue: 'queueHandler', timer: 'timerHandler', blob: 'blobHandler' } as const
+const handlerFactory = {
+  http: 'httpHandler',
+  queue: 'queueHandler',
+  timer: 'timerHandler',
+  blob: 'blobHandler',
+} as const
 
 /**
  * One ES module exporting one Lambda handler per function, in one zip shared by all the app's
@@ -17,7 +22,9 @@ export async function buildAws(project: Project, manifest: Manifest, out: Staged
   const lines = [
     `import ${JSON.stringify(project.entry)}`,
     `import { ${factories.join(', ')} } from '@xfn/aws/runtime'`,
-    ...manifest.functions.map((fn, i) => `const handler${i} = ${handlerFactory[fn.trigger.type]}(${JSON.stringify(fn.name)})`),
+    ...manifest.functions.map(
+      (fn, i) => `const handler${i} = ${handlerFactory[fn.trigger.type]}(${JSON.stringify(fn.name)})`,
+    ),
     `export { ${manifest.functions.map((fn, i) => `handler${i} as ${JSON.stringify(fn.name)}`).join(', ')} }`,
   ]
   await bundle({

@@ -15,7 +15,12 @@ export interface AzureBuildOptions {
  * the generated entry, and one bundle that holds the app, xfn and `@azure/functions` (the host
  * provides only `@azure/functions-core`, which the library asks it for).
  */
-export async function buildAzure(project: Project, manifest: Manifest, out: StagedOutput, options: AzureBuildOptions = {}) {
+export async function buildAzure(
+  project: Project,
+  manifest: Manifest,
+  out: StagedOutput,
+  options: AzureBuildOptions = {},
+) {
   const entry = [
     `import ${JSON.stringify(project.entry)}`,
     `import { registerAzureFunctions } from '@xfn/azure/runtime'`,
@@ -76,7 +81,9 @@ export function hostJson(manifest: Manifest) {
       http: { routePrefix: '' },
       queues: {
         maxDequeueCount: consumed[0]?.maxAttempts ?? 5,
-        visibilityTimeout: duration(consumed.length > 0 ? Math.min(...consumed.map((q) => q.visibilityTimeoutSeconds)) : 30),
+        visibilityTimeout: duration(
+          consumed.length > 0 ? Math.min(...consumed.map((q) => q.visibilityTimeoutSeconds)) : 30,
+        ),
         batchSize: Math.max(1, ...consumers.map((c) => c.batchSize)),
         messageEncoding: 'base64',
       },

@@ -28,7 +28,14 @@ export async function bundle(options: BundleOptions): Promise<Metafile> {
   const entry: Partial<BuildOptions> =
     'file' in options.entry
       ? { entryPoints: [options.entry.file] }
-      : { stdin: { contents: options.entry.contents, resolveDir: options.entry.resolveDir, loader: 'ts', sourcefile: 'xfn-entry.ts' } }
+      : {
+          stdin: {
+            contents: options.entry.contents,
+            resolveDir: options.entry.resolveDir,
+            loader: 'ts',
+            sourcefile: 'xfn-entry.ts',
+          },
+        }
   try {
     const result = await build({
       ...entry,
@@ -51,8 +58,14 @@ export async function bundle(options: BundleOptions): Promise<Metafile> {
     return result.metafile ?? { inputs: {}, outputs: {} }
   } catch (error) {
     const first = ((error as { errors?: Message[] }).errors ?? [])[0]
-    const where = first?.location ? `${first.location.file}:${first.location.line}:${first.location.column + 1}` : options.app
-    throw new XfnError('APP_LOAD_FAILED', `Could not build the app: ${first?.text ?? String(error)} (at ${where}).`, { cause: error })
+    const where = first?.location
+      ? `${first.location.file}:${first.location.line}:${first.location.column + 1}`
+      : options.app
+    throw new XfnError(
+      'APP_LOAD_FAILED',
+      `Could not build the app: ${first?.text ?? String(error)} (at ${where}).`,
+      { cause: error },
+    )
   }
 }
 

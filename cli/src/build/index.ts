@@ -19,7 +19,11 @@ const builders = { aws: buildAws, azure: buildAzure, local: buildLocal } as cons
  * cloud; then the cloud's builder writes into a staging folder that replaces the old build only
  * when complete.
  */
-export async function buildApp(project: Project, cloud: Cloud, options: BuildOptions = {}): Promise<{ dir: string; build: BuildManifest }> {
+export async function buildApp(
+  project: Project,
+  cloud: Cloud,
+  options: BuildOptions = {},
+): Promise<{ dir: string; build: BuildManifest }> {
   const manifest = await stableManifest(project, cloud)
   const problems = checkPortability(manifest, [cloud]).findings.filter((f) => f.severity === 'error')
   if (problems.length > 0) {
@@ -31,7 +35,14 @@ export async function buildApp(project: Project, cloud: Cloud, options: BuildOpt
   const out = await StagedOutput.create(project.dir, cloud)
   try {
     const { artifacts, functions } = await builders[cloud](project, manifest, out, options)
-    const build: BuildManifest = { schema: buildSchema, cloud, app: manifest.app, artifacts, functions, manifest }
+    const build: BuildManifest = {
+      schema: buildSchema,
+      cloud,
+      app: manifest.app,
+      artifacts,
+      functions,
+      manifest,
+    }
     return { dir: await out.commit(build), build }
   } catch (error) {
     await out.discard()
@@ -52,7 +63,8 @@ async function stableManifest(project: Project, cloud: Cloud): Promise<Manifest>
     const names = new Set([...first.functions, ...second.functions].map((f) => f.name))
     const differing = [...names].filter(
       (name) =>
-        JSON.stringify(first.functions.find((f) => f.name === name)) !== JSON.stringify(second.functions.find((f) => f.name === name)),
+        JSON.stringify(first.functions.find((f) => f.name === name)) !==
+        JSON.stringify(second.functions.find((f) => f.name === name)),
     )
     throw new XfnError(
       'INVALID_OPTIONS',

@@ -16,7 +16,10 @@ const fileAttributes = (0o100644 << 16) >>> 0
 export function deterministicZip(files: ReadonlyMap<string, Uint8Array>): Uint8Array {
   const entries: Record<string, [Uint8Array, { mtime: Date; attrs: number; os: number; level: 9 }]> = {}
   for (const path of [...files.keys()].sort()) {
-    entries[path] = [files.get(path) as Uint8Array, { mtime: fixedTime, attrs: fileAttributes, os: 3, level: 9 }]
+    entries[path] = [
+      files.get(path) as Uint8Array,
+      { mtime: fixedTime, attrs: fileAttributes, os: 3, level: 9 },
+    ]
   }
   return zipSync(entries)
 }

@@ -41,7 +41,8 @@ export default class Build extends XfnCommand {
         for (const artifact of build.artifacts) {
           this.log(`  ${artifact.path}  ${(artifact.bytes / 1024).toFixed(1)} KiB  sha256 ${artifact.sha256}`)
         }
-        for (const fn of build.functions) this.log(`  ${fn.name.padEnd(24)} ${fn.trigger.type.padEnd(6)} handler ${fn.handler}`)
+        for (const fn of build.functions)
+          this.log(`  ${fn.name.padEnd(24)} ${fn.trigger.type.padEnd(6)} handler ${fn.handler}`)
       }
       return { dir, ...build }
     } catch (error) {
