@@ -1,8 +1,51 @@
-import { notYetAvailable } from '../not-yet.js'
+import { Args, Flags, ux } from '@oclif/core'
+import { XfnError } from '@xfn/core'
+import { cloudFlag, XfnCommand } from '../base-command.js'
+import { buildApp } from '../build/index.js'
+import { describeDeployment } from '../local.js'
+import { findProject } from '../project.js'
 
-export default notYetAvailable(
-  'deploy',
-  'Deploy the app to a cloud.',
-  6,
-  '<%= config.bin %> deploy --cloud local',
-)
+export default class Deploy extends XfnCommand {
+  static override summary = 'Deploy the app to a cloud.'
+  static override description =
+    'Builds the app and deploys it. On the local cloud (the default) the cloud process starts in the background if none runs for this project, and outlives the command; a second deploy swaps in the new build without losing queued messages. Deploys to AWS and Azure are not available yet.'
+  static override examples = ['<%= config.bin %> deploy', '<%= config.bin %> deploy examples/orders --cloud local --port 8080']
+  static override enableJsonFlag = true
+  static override args = { project: Args.string({ description: 'folder of the app', default: '.' }) }
+  static override flags = {
+    cloud: cloudFlag,
+    entry: Flags.string({ description: 'entry module, relative to the app folder (default: src/index.ts)' }),
+    port: Flags.integer({ description: 'local cloud: the port to listen on when it starts (default 4747; 0 for any free port)' }),
+  }
+
+  async run() {
+    const { args, flags } = await this.parse(Deploy)
+    if (flags.cloud !== 'local') {
+      const issue = flags.cloud === 'aws' ? 7 : 8
+      throw new XfnError('INVALID_OPTIONS', `Deploying to ${flags.cloud} is not available yet (tracked in issue #${issue}). Build its artifact with: xfn build --cloud ${flags.cloud}`)
+    }
+    const project = findProject(args.project, flags.entry)
+    const started = Date.now()
+    ux.action.start(`Deploying ${project.app} to the local cloud`)
+    try {
+      const { build } = await buildApp(project, 'local')
+      const artifact = build.artifacts[0]
+      if (!artifact) throw new XfnError('INTERNAL', 'The local build wrote no module.')
+      const { LocalCloudClient } = await import('@xfn/local')
+      const client = new LocalCloudClient(project.dir)
+      const result = await client.deploy(
+        { app: project.app, module: `${project.dir}/.xfn/build/local/${artifact.path}`, sha256: artifact.sha256 },
+        flags.port === undefined ? {} : { port: flags.port },
+      )
+      ux.action.stop(`${result.started ? `started (pid ${result.status.pid})` : 'updated'} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+      if (!this.jsonEnabled()) {
+        this.log(describeDeployment(result.status, project.dir, result.apiKey))
+        this.log(`Logs: xfn logs --cloud local --follow    Stop: xfn destroy --cloud local`)
+      }
+      return { ...result.status, apiKey: result.apiKey }
+    } catch (error) {
+      ux.action.stop('failed')
+      throw error
+    }
+  }
+}

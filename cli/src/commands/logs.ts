@@ -1,8 +1,85 @@
-import { notYetAvailable } from '../not-yet.js'
+import { Args, Flags } from '@oclif/core'
+import { type LogLevel, logLevels, XfnError } from '@xfn/core'
+import type { LogEvent } from '@xfn/local'
+import { cloudFlag, XfnCommand } from '../base-command.js'
+import { findProject } from '../project.js'
+import { terminalStyle } from '../report.js'
 
-export default notYetAvailable(
-  'logs',
-  'Tail and search the logs of every function, across clouds.',
-  9,
-  '<%= config.bin %> logs --cloud all --follow',
-)
+export default class Logs extends XfnCommand {
+  static override summary = 'Show and follow the logs of every function.'
+  static override description =
+    'Prints log events in time order, one per line with time, cloud, function, level and invocation: what handlers logged (ctx.log and console) and what the platform recorded (failures, timeouts, dead-lettering). The local cloud is served today; AWS and Azure come with their deployers.'
+  static override examples = [
+    '<%= config.bin %> logs --follow',
+    '<%= config.bin %> logs fulfil --level warn --since 15m',
+    '<%= config.bin %> logs --grep /order-\\d+/ --json',
+  ]
+  static override strict = false
+  static override args = { functions: Args.string({ description: 'functions to show (all by default)' }) }
+  static override flags = {
+    cloud: cloudFlag,
+    project: Flags.string({ description: 'folder of the app', default: '.' }),
+    follow: Flags.boolean({ char: 'f', description: 'keep printing new events' }),
+    level: Flags.string({ description: 'the lowest level shown', options: [...logLevels] }),
+    since: Flags.string({ description: 'from this long ago (15m, 2h, 1d) or this time (ISO)' }),
+    grep: Flags.string({ description: 'only events whose text contains this, or matches /regex/' }),
+    invocation: Flags.string({ description: 'only this invocation' }),
+    json: Flags.boolean({ description: 'one JSON event per line' }),
+    'no-color': Flags.boolean({ description: 'print without colours' }),
+  }
+
+  async run(): Promise<void> {
+    const { argv, flags } = await this.parse(Logs)
+    if (flags.cloud !== 'local') throw new XfnError('INVALID_OPTIONS', `Logs from ${flags.cloud} are not available yet (tracked in issue #9).`)
+    const project = findProject(flags.project)
+    const { readLogs, statePaths } = await import('@xfn/local')
+    const follow = flags.follow ? new AbortController() : undefined
+    if (follow) process.once('SIGINT', () => follow.abort())
+    const style = terminalStyle(flags['no-color'])
+    const grep = flags.grep ? parseGrep(flags.grep) : undefined
+    for await (const event of readLogs(statePaths(project.dir), {
+      functions: argv as string[],
+      ...(flags.since ? { since: parseSince(flags.since) } : {}),
+      ...(flags.level ? { minLevel: flags.level as LogLevel } : {}),
+      ...(grep ? { grep } : {}),
+      ...(flags.invocation ? { invocationId: flags.invocation } : {}),
+      ...(follow ? { follow: follow.signal } : {}),
+    })) {
+      this.log(flags.json ? JSON.stringify(event) : formatEvent(event, style))
+    }
+  }
+}
+
+const levelColour = { debug: 'dim', info: 'ok', warn: 'warn', error: 'bad' } as const
+
+function formatEvent(event: LogEvent, style: ReturnType<typeof terminalStyle>): string {
+  const fields = event.fields && Object.keys(event.fields).length > 0 ? ` ${style.dim(JSON.stringify(event.fields))}` : ''
+  const level = style[levelColour[event.level]](event.level.toUpperCase().padEnd(5))
+  const source = `${event.cloud}/${event.function}`.padEnd(24)
+  const kind = event.kind === 'platform' ? style.dim('[platform] ') : ''
+  return `${event.time}  ${source} ${level} ${style.dim(event.invocationId.slice(0, 8))}  ${kind}${event.message}${fields}`
+}
+
+/** `15m`, `2h`, `1d`, `30s` ago, or an ISO time. */
+export function parseSince(text: string): Date {
+  const relative = /^(\d+)\s*(s|m|h|d)$/.exec(text)
+  if (relative) {
+    const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as 's' | 'm' | 'h' | 'd']
+    return new Date(Date.now() - Number(relative[1]) * unit)
+  }
+  const time = new Date(text)
+  if (Number.isNaN(time.getTime())) {
+    throw new XfnError('INVALID_OPTIONS', `--since: '${text}' is neither a duration (15m, 2h, 1d) nor a time (2026-11-22T10:00:00Z).`)
+  }
+  return time
+}
+
+function parseGrep(text: string): string | RegExp {
+  const regex = /^\/(.*)\/([a-z]*)$/.exec(text)
+  if (!regex) return text
+  try {
+    return new RegExp(regex[1] ?? '', regex[2])
+  } catch (error) {
+    throw new XfnError('INVALID_OPTIONS', `--grep: ${text} is not a valid regular expression: ${(error as Error).message}`)
+  }
+}

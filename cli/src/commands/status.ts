@@ -1,8 +1,35 @@
-import { notYetAvailable } from '../not-yet.js'
+import { Args } from '@oclif/core'
+import { XfnError } from '@xfn/core'
+import { cloudFlag, XfnCommand } from '../base-command.js'
+import { describeDeployment } from '../local.js'
+import { findProject } from '../project.js'
 
-export default notYetAvailable(
-  'status',
-  'Show what is deployed and where.',
-  9,
-  '<%= config.bin %> status --cloud local',
-)
+export default class Status extends XfnCommand {
+  static override summary = 'Show what is deployed and where.'
+  static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --json']
+  static override enableJsonFlag = true
+  static override args = { project: Args.string({ description: 'folder of the app', default: '.' }) }
+  static override flags = { cloud: cloudFlag }
+
+  async run() {
+    const { args, flags } = await this.parse(Status)
+    if (flags.cloud !== 'local') throw new XfnError('INVALID_OPTIONS', `Status on ${flags.cloud} is not available yet (tracked in issue #9).`)
+    const project = findProject(args.project)
+    const { LocalCloudClient } = await import('@xfn/local')
+    const status = await new LocalCloudClient(project.dir).status()
+    if (!status) {
+      if (!this.jsonEnabled()) this.log(`The local cloud of ${project.app} is not running. Start it with: xfn deploy --cloud local`)
+      return { running: false }
+    }
+    if (!this.jsonEnabled()) {
+      this.log(`Local cloud of ${status.app ?? project.app}: pid ${status.pid}, deployed ${status.deployedAt ?? 'nothing'}`)
+      this.log(describeDeployment(status, project.dir))
+      const queues = Object.entries(status.queues)
+      if (queues.length > 0) {
+        this.log('Queues:')
+        for (const [name, depth] of queues) this.log(`  ${name.padEnd(24)} ${depth.visible} waiting, ${depth.hidden} in flight or delayed`)
+      }
+    }
+    return { running: true, ...status }
+  }
+}

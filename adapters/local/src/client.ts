@@ -1,0 +1,205 @@
+import { spawn } from 'node:child_process'
+import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { randomBytes } from 'node:crypto'
+import { hashApiKey, XfnError } from '@xfn/core'
+import { type CloudInfo, type Deployment, processAlive, readState, type StatePaths, statePaths, writeState } from './state.js'
+
+/** The port the local cloud listens on unless told otherwise. */
+export const defaultPort = 4747
+
+/** A local build to deploy: the app's name, its module and the module's hash. */
+export interface BuildToDeploy {
+  readonly app: string
+  readonly module: string
+  readonly sha256: string
+}
+
+export type CloudStatus = {
+  pid: number
+  port: number
+  url: string
+  app?: string
+  deployedAt?: string
+  functions: {
+    name: string
+    trigger: string
+    endpoint?: string
+    methods?: readonly string[]
+    auth?: string
+    queue?: string
+    bucket?: string
+    folder?: string
+  }[]
+  queues: Record<string, { visible: number; hidden: number }>
+}
+
+/**
+ * The CLI's side of the local cloud of one project: finds the running cloud through cloud.json,
+ * starts it detached when needed, and talks to its control API.
+ */
+export class LocalCloudClient {
+  readonly paths: StatePaths
+
+  constructor(readonly projectDir: string) {
+    this.paths = statePaths(projectDir)
+  }
+
+  /** The running cloud, or undefined when none runs (a stale cloud.json is ignored). */
+  running(): CloudInfo | undefined {
+    const info = readState<CloudInfo>(this.paths.cloud)
+    return info && processAlive(info.pid) ? info : undefined
+  }
+
+  /**
+   * Deploys a local build: copies its module into the cloud's state, keeps or makes the app's key,
+   * records the deployment, then has the running cloud load it, or starts a cloud that will.
+   */
+  async deploy(build: BuildToDeploy, options: { port?: number } = {}) {
+    const release = this.#lock()
+    try {
+      const { apiKey } = this.prepare(build)
+      const running = this.running()
+      if (running) {
+        if (options.port !== undefined && options.port !== running.port) {
+          throw new XfnError('INVALID_OPTIONS', `The local cloud already runs on port ${running.port}; destroy it first to move it to port ${options.port}.`)
+        }
+        return { status: await this.#call<CloudStatus>(running, 'POST', '/_xfn/deploy'), apiKey, started: false }
+      }
+      const info = await this.#start(options.port ?? defaultPort)
+      return { status: await this.#call<CloudStatus>(info, 'GET', '/_xfn/status'), apiKey, started: true }
+    } finally {
+      release()
+    }
+  }
+
+  /** Copies a build's module into the cloud's state, keeps or makes the key, and records the deployment. */
+  prepare(build: BuildToDeploy): { deployment: Deployment; apiKey: string } {
+    // One folder per build, so the module keeps the source map its last line names.
+    const folder = join(this.paths.apps, build.sha256)
+    mkdirSync(folder, { recursive: true })
+    const module = join(folder, basename(build.module))
+    copyFileSync(build.module, module)
+    if (existsSync(`${build.module}.map`)) copyFileSync(`${build.module}.map`, `${module}.map`)
+    const apiKey = this.apiKey()
+    const deployment: Deployment = {
+      app: build.app,
+      module,
+      sha256: build.sha256,
+      deployedAt: new Date().toISOString(),
+      apiKeySha256: hashApiKey(apiKey),
+    }
+    writeState(this.paths.deployment, deployment)
+    return { deployment, apiKey }
+  }
+
+  /** The app's key: made at the first deploy, kept in .xfn/local/api-key. */
+  apiKey(): string {
+    if (existsSync(this.paths.apiKey)) return readFileSync(this.paths.apiKey, 'utf8').trim()
+    const key = randomBytes(24).toString('base64url')
+    mkdirSync(this.paths.root, { recursive: true })
+    writeFileSync(this.paths.apiKey, `${key}\n`, { mode: 0o600 })
+    return key
+  }
+
+  async status(): Promise<CloudStatus | undefined> {
+    const info = this.running()
+    return info ? this.#call<CloudStatus>(info, 'GET', '/_xfn/status') : undefined
+  }
+
+  /** Stops the cloud and removes everything of the app: its deployment, queues, buckets, logs. */
+  async destroy(): Promise<{ stopped: boolean }> {
+    const info = this.running()
+    if (info) {
+      await this.#call(info, 'POST', '/_xfn/shutdown')
+      await waitFor(() => !processAlive(info.pid), 10_000)
+    }
+    rmSync(this.paths.root, { recursive: true, force: true })
+    return { stopped: info !== undefined }
+  }
+
+  async send(queue: string, bodies: string[]): Promise<string[]> {
+    return (await this.#call<{ ids: string[] }>(this.#need(), 'POST', `/_xfn/queues/${encodeURIComponent(queue)}/messages`, { bodies })).ids
+  }
+
+  async messages(queue: string) {
+    return (
+      await this.#call<{ messages: { id: string; body: string; attempt: number; enqueuedAt: string }[] }>(
+        this.#need(),
+        'GET',
+        `/_xfn/queues/${encodeURIComponent(queue)}/messages`,
+      )
+    ).messages
+  }
+
+  async redrive(queue: string): Promise<number> {
+    return (await this.#call<{ moved: number }>(this.#need(), 'POST', `/_xfn/queues/${encodeURIComponent(queue)}/redrive`)).moved
+  }
+
+  #need(): CloudInfo {
+    const info = this.running()
+    if (!info) throw new XfnError('INVALID_OPTIONS', `The local cloud of ${this.projectDir} is not running. Start it with: xfn deploy --cloud local`)
+    return info
+  }
+
+  async #start(port: number): Promise<CloudInfo> {
+    mkdirSync(this.paths.root, { recursive: true })
+    const main = fileURLToPath(new URL('./main.js', import.meta.url))
+    const output = openSync(this.paths.output, 'a')
+    const child = spawn(process.execPath, ['--enable-source-maps', main, this.projectDir, String(port)], {
+      detached: true,
+      stdio: ['ignore', output, output],
+    })
+    let exited: number | null | undefined
+    child.on('exit', (code) => {
+      exited = code
+    })
+    const ready = await waitFor(() => exited !== undefined || readState<CloudInfo>(this.paths.cloud)?.pid === child.pid, 15_000)
+    if (!ready || exited !== undefined) {
+      const log = existsSync(this.paths.output) ? readFileSync(this.paths.output, 'utf8') : ''
+      const startError = [...log.matchAll(/\{"startError":(".*")\}/g)].at(-1)?.[1]
+      throw new XfnError(
+        'INVALID_OPTIONS',
+        startError ? JSON.parse(startError) : `The local cloud did not start; see ${this.paths.output}.`,
+      )
+    }
+    child.unref()
+    return readState<CloudInfo>(this.paths.cloud) as CloudInfo
+  }
+
+  async #call<T>(info: CloudInfo, method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`http://${info.host}:${info.port}${path}`, {
+      method,
+      headers: { 'x-xfn-token': info.token, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    })
+    const answer = (await response.json()) as T & { error?: string }
+    if (!response.ok) throw new XfnError('CLOUD_ERROR', `The local cloud answered ${response.status}: ${answer.error ?? 'no reason given'}`)
+    return answer
+  }
+
+  /** One deploy at a time per project: a lock file naming the deploying process. */
+  #lock(): () => void {
+    mkdirSync(this.paths.root, { recursive: true })
+    try {
+      writeFileSync(this.paths.lock, String(process.pid), { flag: 'wx' })
+    } catch {
+      const holder = Number(readFileSync(this.paths.lock, 'utf8'))
+      if (holder && holder !== process.pid && processAlive(holder)) {
+        throw new XfnError('INVALID_OPTIONS', `Another deploy to the local cloud is under way (process ${holder}). Wait for it to finish, then deploy again.`)
+      }
+      writeFileSync(this.paths.lock, String(process.pid))
+    }
+    return () => rmSync(this.paths.lock, { force: true })
+  }
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (condition()) return true
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  return condition()
+}

@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto'
+import type { QueueSpec } from '@xfn/core'
+import { Journal } from './journal.js'
+
+/** One message as the store keeps it. */
+export interface StoredMessage {
+  readonly id: string
+  readonly queue: string
+  readonly body: string
+  readonly enqueuedAt: number
+  /** Deliveries so far. */
+  attempt: number
+  /** When it may be delivered (again): after a delay, or when a delivery's visibility ends. */
+  visibleAt: number
+}
+
+type QueueRecord =
+  | { op: 'put'; id: string; q: string; body: string; at: number; visibleAt: number; attempt?: number }
+  | { op: 'recv'; id: string; q: string; attempt: number; visibleAt: number }
+  | { op: 'ack'; id: string; q: string }
+
+/** The name of a queue's dead-letter queue on the local cloud. */
+export const deadLetterName = (queue: string) => `${queue}-dlq`
+
+const compactAfterRecords = 50_000
+
+/**
+ * Durable queues on local disk, for at-least-once delivery: a message is written to the journal
+ * before `send` returns, and removed only after its handler succeeds or it is dead-lettered. A
+ * delivery hides the message for the queue's visibility timeout; if the process dies meanwhile,
+ * the message is delivered again after a restart. Dead-letter queues are queues like the others.
+ */
+export class QueueStore {
+  readonly #journal: Journal<QueueRecord>
+  readonly #queues = new Map<string, Map<string, StoredMessage>>()
+  #records = 0
+
+  constructor(path: string) {
+    for (const record of Journal.read<QueueRecord>(path)) this.#apply(record)
+    this.#journal = new Journal<QueueRecord>(path)
+    this.#compact()
+  }
+
+  /** Writes messages durably; they are visible after their delay. */
+  send(queue: string, messages: readonly { body: string; delaySeconds?: number }[]): string[] {
+    const now = Date.now()
+    const records: QueueRecord[] = messages.map((message) => ({
+      op: 'put',
+      id: randomUUID(),
+      q: queue,
+      body: message.body,
+      at: now,
+      visibleAt: now + (message.delaySeconds ?? 0) * 1000,
+    }))
+    this.#write(records)
+    return records.map((record) => record.id)
+  }
+
+  /** Takes up to `max` visible messages, hiding each for the visibility timeout and counting the attempt. */
+  receive(spec: QueueSpec, max: number): StoredMessage[] {
+    const queue = this.#queues.get(spec.name)
+    if (!queue) return []
+    const now = Date.now()
+    const taken: StoredMessage[] = []
+    for (const message of queue.values()) {
+      if (message.visibleAt > now) continue
+      taken.push(message)
+      if (taken.length >= max) break
+    }
+    this.#write(
+      taken.map((m) => ({ op: 'recv', id: m.id, q: m.queue, attempt: m.attempt + 1, visibleAt: now + spec.visibilityTimeoutSeconds * 1000 })),
+    )
+    return taken
+  }
+
+  /** The handler succeeded: the message is gone. */
+  ack(message: StoredMessage): void {
+    this.#write([{ op: 'ack', id: message.id, q: message.queue }])
+  }
+
+  /** Moves a message to another queue (its dead-letter queue, or back on a re-drive) in one write. */
+  move(message: StoredMessage, to: string, options: { keepAttempts: boolean }): void {
+    const now = Date.now()
+    this.#write([
+      { op: 'put', id: message.id, q: to, body: message.body, at: message.enqueuedAt, visibleAt: now, attempt: options.keepAttempts ? message.attempt : 0 },
+      { op: 'ack', id: message.id, q: message.queue },
+    ])
+  }
+
+  /** Moves every message of a dead-letter queue back to its queue; returns how many. */
+  redrive(queue: string): number {
+    const dead = [...(this.#queues.get(deadLetterName(queue))?.values() ?? [])]
+    for (const message of dead) this.move(message, queue, { keepAttempts: false })
+    return dead.length
+  }
+
+  messages(queue: string): StoredMessage[] {
+    return [...(this.#queues.get(queue)?.values() ?? [])]
+  }
+
+  /** Messages waiting and hidden (being handled, or delayed) per queue. */
+  depths(): Record<string, { visible: number; hidden: number }> {
+    const now = Date.now()
+    const out: Record<string, { visible: number; hidden: number }> = {}
+    for (const [name, queue] of this.#queues) {
+      let visible = 0
+      for (const message of queue.values()) if (message.visibleAt <= now) visible++
+      out[name] = { visible, hidden: queue.size - visible }
+    }
+    return out
+  }
+
+  /** When the next hidden message of a queue becomes visible, if any. */
+  nextVisibleAt(queue: string): number | undefined {
+    let next: number | undefined
+    for (const message of this.#queues.get(queue)?.values() ?? []) {
+      if (next === undefined || message.visibleAt < next) next = message.visibleAt
+    }
+    return next
+  }
+
+  close(): void {
+    this.#journal.close()
+  }
+
+  #write(records: QueueRecord[]): void {
+    if (records.length === 0) return
+    this.#journal.append(...records)
+    for (const record of records) this.#apply(record)
+    this.#records += records.length
+    if (this.#records > compactAfterRecords) this.#compact()
+  }
+
+  #apply(record: QueueRecord): void {
+    let queue = this.#queues.get(record.q)
+    if (!queue) {
+      queue = new Map()
+      this.#queues.set(record.q, queue)
+    }
+    if (record.op === 'put') {
+      queue.set(record.id, {
+        id: record.id,
+        queue: record.q,
+        body: record.body,
+        enqueuedAt: record.at,
+        attempt: record.attempt ?? 0,
+        visibleAt: record.visibleAt,
+      })
+      return
+    }
+    const message = queue.get(record.id)
+    if (!message) return
+    if (record.op === 'ack') queue.delete(record.id)
+    else {
+      message.attempt = record.attempt
+      message.visibleAt = record.visibleAt
+    }
+  }
+
+  /** Rewrites the journal with one record per live message. */
+  #compact(): void {
+    const live: QueueRecord[] = []
+    for (const queue of this.#queues.values()) {
+      for (const m of queue.values()) {
+        live.push({ op: 'put', id: m.id, q: m.queue, body: m.body, at: m.enqueuedAt, visibleAt: m.visibleAt, attempt: m.attempt })
+      }
+    }
+    this.#journal.rewrite(live)
+    this.#records = live.length
+  }
+}

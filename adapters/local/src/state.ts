@@ -1,0 +1,72 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { XfnError } from '@xfn/core'
+
+/** Every file of the local cloud of one project, under `.xfn/local/`. */
+export function statePaths(projectDir: string) {
+  const root = join(projectDir, '.xfn', 'local')
+  return {
+    root,
+    /** Written by the running cloud: its pid, port and control token. */
+    cloud: join(root, 'cloud.json'),
+    /** What is deployed: the app module, its functions and its key's hash. */
+    deployment: join(root, 'deployment.json'),
+    apiKey: join(root, 'api-key'),
+    apps: join(root, 'apps'),
+    queues: join(root, 'queues.journal'),
+    logs: join(root, 'logs.jsonl'),
+    invocations: join(root, 'invocations.jsonl'),
+    buckets: join(root, 'buckets'),
+    output: join(root, 'cloud.log'),
+    lock: join(root, 'deploy.lock'),
+  }
+}
+
+export type StatePaths = ReturnType<typeof statePaths>
+
+export interface CloudInfo {
+  readonly pid: number
+  readonly port: number
+  readonly host: string
+  readonly token: string
+  readonly startedAt: string
+}
+
+export interface Deployment {
+  readonly app: string
+  /** The app module, copied out of the build so rebuilding does not change what runs. */
+  readonly module: string
+  readonly sha256: string
+  readonly deployedAt: string
+  readonly apiKeySha256: string
+}
+
+/** Reads a JSON state file; a damaged one is reported with what to do. */
+export function readState<T>(path: string): T | undefined {
+  if (!existsSync(path)) return undefined
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T
+  } catch {
+    throw new XfnError(
+      'INVALID_OPTIONS',
+      `The local cloud's state file ${path} is damaged. Stop the local cloud (xfn destroy --cloud local --yes) or delete the file, then deploy again.`,
+    )
+  }
+}
+
+/** Writes a JSON state file through a temporary file and a rename, so it is never half-written. */
+export function writeState(path: string, value: unknown): void {
+  mkdirSync(join(path, '..'), { recursive: true })
+  const temporary = `${path}.${process.pid}.tmp`
+  writeFileSync(temporary, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 })
+  renameSync(temporary, path)
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}

@@ -1,0 +1,150 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { closeSync, openSync, write, writeSync } from 'node:fs'
+import { format } from 'node:util'
+import type { LogLevel, LogRecord } from '@xfn/core'
+
+/** One log event as `xfn logs` shows it, the same shape on every cloud. */
+export interface LogEvent {
+  readonly time: string
+  readonly cloud: 'local'
+  readonly function: string
+  readonly level: LogLevel
+  readonly invocationId: string
+  readonly message: string
+  readonly fields?: Readonly<Record<string, unknown>>
+  /** `app`: written by the handler; `platform`: written by the cloud (start, end, failures). */
+  readonly kind: 'app' | 'platform'
+}
+
+/** One invocation, for `xfn metrics`. */
+export interface InvocationRecord {
+  readonly time: string
+  readonly function: string
+  readonly trigger: string
+  readonly invocationId: string
+  readonly durationMs: number
+  readonly outcome: 'ok' | 'error' | 'timeout'
+}
+
+/** The invocation a piece of code runs for, so console output can be attributed to it. */
+export const currentInvocation = new AsyncLocalStorage<{ function: string; invocationId: string }>()
+
+/**
+ * Appends lines to a file in the background: lines are gathered and written together, so the
+ * request path never waits on the disk. (Queue messages, which must not be lost, use the journal.)
+ */
+class LineWriter {
+  readonly #fd: number
+  #pending: string[] = []
+  #writing = false
+  #closing = false
+
+  constructor(path: string) {
+    this.#fd = openSync(path, 'a')
+  }
+
+  push(line: string): void {
+    this.#pending.push(line)
+    if (!this.#writing) this.#flush()
+  }
+
+  #flush(): void {
+    if (this.#pending.length === 0) {
+      this.#writing = false
+      if (this.#closing) closeSync(this.#fd)
+      return
+    }
+    this.#writing = true
+    const chunk = `${this.#pending.join('\n')}\n`
+    this.#pending = []
+    write(this.#fd, chunk, () => this.#flush())
+  }
+
+  /** Writes what is pending now; the file closes when a write under way ends. */
+  close(): void {
+    this.#closing = true
+    if (this.#writing) return
+    if (this.#pending.length > 0) writeSync(this.#fd, `${this.#pending.join('\n')}\n`)
+    this.#pending = []
+    closeSync(this.#fd)
+  }
+}
+
+/** Where the local cloud records logs and invocations: `logs.jsonl` and `invocations.jsonl`. */
+export class Telemetry {
+  readonly #logs: LineWriter
+  readonly #invocations: LineWriter
+  #restoreConsole: (() => void) | undefined
+
+  constructor(paths: { logs: string; invocations: string }) {
+    this.#logs = new LineWriter(paths.logs)
+    this.#invocations = new LineWriter(paths.invocations)
+  }
+
+  log(record: LogRecord): void {
+    this.event({
+      time: record.time,
+      cloud: 'local',
+      function: record.function,
+      level: record.level,
+      invocationId: record.invocationId,
+      message: record.message,
+      ...(record.fields ? { fields: record.fields } : {}),
+      kind: 'app',
+    })
+  }
+
+  event(event: LogEvent): void {
+    this.#logs.push(JSON.stringify(event))
+  }
+
+  platform(fn: string, invocationId: string, level: LogLevel, message: string, fields?: Record<string, unknown>): void {
+    this.event({
+      time: new Date().toISOString(),
+      cloud: 'local',
+      function: fn,
+      level,
+      invocationId,
+      message,
+      ...(fields ? { fields } : {}),
+      kind: 'platform',
+    })
+  }
+
+  invocation(record: InvocationRecord): void {
+    this.#invocations.push(JSON.stringify(record))
+  }
+
+  /** Records console output of handlers with their function and invocation, at the console method's level. */
+  captureConsole(): void {
+    const levels: Record<string, LogLevel> = { log: 'info', info: 'info', debug: 'debug', warn: 'warn', error: 'error' }
+    const originals = new Map<string, (...args: unknown[]) => void>()
+    const target = console as unknown as Record<string, (...args: unknown[]) => void>
+    for (const [method, level] of Object.entries(levels)) {
+      const original = target[method] as (...args: unknown[]) => void
+      originals.set(method, original)
+      target[method] = (...args: unknown[]) => {
+        const invocation = currentInvocation.getStore()
+        if (!invocation) return original.apply(console, args)
+        this.event({
+          time: new Date().toISOString(),
+          cloud: 'local',
+          function: invocation.function,
+          level,
+          invocationId: invocation.invocationId,
+          message: format(...args),
+          kind: 'app',
+        })
+      }
+    }
+    this.#restoreConsole = () => {
+      for (const [method, original] of originals) target[method] = original
+    }
+  }
+
+  close(): void {
+    this.#restoreConsole?.()
+    this.#logs.close()
+    this.#invocations.close()
+  }
+}
