@@ -24,6 +24,10 @@ export default defineConfig({
         replacement: new URL('./adapters/azure/src/runtime/index.ts', import.meta.url).pathname,
       },
       {
+        find: /^@xfn\/local$/,
+        replacement: new URL('./adapters/local/src/index.ts', import.meta.url).pathname,
+      },
+      {
         find: /^@xfn\/core\/portability$/,
         replacement: new URL('./core/src/portability.ts', import.meta.url).pathname,
       },

@@ -6,11 +6,15 @@ export function describeDeployment(status: CloudStatus, projectDir: string, apiK
   const lines = [`  ${status.url}`]
   for (const fn of status.functions) {
     if (fn.endpoint) {
-      lines.push(`  ${(fn.methods ?? []).join(',').padEnd(8)} ${fn.endpoint}${fn.auth === 'key' ? '  (key)' : ''}  → ${fn.name}`)
+      lines.push(
+        `  ${(fn.methods ?? []).join(',').padEnd(8)} ${fn.endpoint}${fn.auth === 'key' ? '  (key)' : ''}  → ${fn.name}`,
+      )
     } else if (fn.queue) lines.push(`  queue   ${fn.queue}  → ${fn.name}`)
-    else if (fn.bucket) lines.push(`  bucket  ${fn.bucket} (folder ${relative(projectDir, fn.folder ?? '')})  → ${fn.name}`)
+    else if (fn.bucket)
+      lines.push(`  bucket  ${fn.bucket} (folder ${relative(projectDir, fn.folder ?? '')})  → ${fn.name}`)
     else lines.push(`  ${fn.trigger.padEnd(8)}→ ${fn.name}`)
   }
-  if (apiKey && status.functions.some((fn) => fn.auth === 'key')) lines.push(`API key (send it as x-api-key): ${apiKey}`)
+  if (apiKey && status.functions.some((fn) => fn.auth === 'key'))
+    lines.push(`API key (send it as x-api-key): ${apiKey}`)
   return lines.join('\n')
 }

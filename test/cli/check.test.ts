@@ -100,8 +100,11 @@ describe('the xfn command', () => {
   })
 
   it('says plainly that a command not built yet is not available, and fails', () => {
-    const { code, stderr } = xfn('deploy', '--cloud', 'local')
+    const { code, stderr } = xfn('init', 'my-app')
     expect(code).toBe(2)
-    expect(stderr).toContain("'xfn deploy' is not available yet")
+    expect(stderr).toContain("'xfn init' is not available yet")
+    const aws = xfn('deploy', app('every-kind'), '--cloud', 'aws')
+    expect(aws.code).toBe(2)
+    expect(aws.stderr.replace(/\s*›\s*/g, ' ')).toContain('Deploying to aws is not available yet (tracked in issue #7)')
   })
 })

@@ -35,7 +35,12 @@ export class BlobStore {
     return join(this.root, bucket)
   }
 
-  async put(bucket: BucketSpec, key: string, body: Uint8Array, contentType: string | undefined): Promise<void> {
+  async put(
+    bucket: BucketSpec,
+    key: string,
+    body: Uint8Array,
+    contentType: string | undefined,
+  ): Promise<void> {
     const file = this.#file(bucket.name, key)
     await mkdir(dirname(file), { recursive: true })
     if (contentType) {
@@ -46,11 +51,17 @@ export class BlobStore {
     await writeFile(file, body)
   }
 
-  async get(bucket: BucketSpec, key: string): Promise<{ body: Uint8Array; contentType: string | undefined } | null> {
+  async get(
+    bucket: BucketSpec,
+    key: string,
+  ): Promise<{ body: Uint8Array; contentType: string | undefined } | null> {
     const file = this.#file(bucket.name, key)
     if (!existsSync(file)) return null
     const meta = this.#metaFile(bucket.name, key)
-    return { body: await readFile(file), contentType: existsSync(meta) ? await readFile(meta, 'utf8') : undefined }
+    return {
+      body: await readFile(file),
+      contentType: existsSync(meta) ? await readFile(meta, 'utf8') : undefined,
+    }
   }
 
   async *list(bucket: BucketSpec, prefix: string): AsyncIterable<ObjectInfo> {
@@ -75,7 +86,12 @@ export class BlobStore {
   }
 
   /** A URL to this cloud that reads (GET) or writes (PUT) one object until it expires, signed with the cloud's secret. */
-  signedUrl(baseUrl: string, bucket: string, key: string, options: { expiresIn: number; method: 'GET' | 'PUT' }): string {
+  signedUrl(
+    baseUrl: string,
+    bucket: string,
+    key: string,
+    options: { expiresIn: number; method: 'GET' | 'PUT' },
+  ): string {
     const expires = Math.floor(Date.now() / 1000) + options.expiresIn
     const path = `/_xfn/blobs/${encodeURIComponent(bucket)}/${key.split('/').map(encodeURIComponent).join('/')}`
     return `${baseUrl}${path}?method=${options.method}&expires=${expires}&signature=${this.#sign(options.method, bucket, key, expires)}`
@@ -132,7 +148,7 @@ export class BlobStore {
     } catch {
       info = undefined
     }
-    if (!info || !info.isFile()) {
+    if (!info?.isFile()) {
       if (info?.isDirectory() || !this.#known.has(id)) return undefined
       this.#known.delete(id)
       return { type: 'deleted', bucket, key, size: 0, etag: '', time: new Date() }

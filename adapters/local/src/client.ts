@@ -1,10 +1,18 @@
 import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { randomBytes } from 'node:crypto'
 import { hashApiKey, XfnError } from '@xfn/core'
-import { type CloudInfo, type Deployment, processAlive, readState, type StatePaths, statePaths, writeState } from './state.js'
+import {
+  type CloudInfo,
+  type Deployment,
+  processAlive,
+  readState,
+  type StatePaths,
+  statePaths,
+  writeState,
+} from './state.js'
 
 /** The port the local cloud listens on unless told otherwise. */
 export const defaultPort = 4747
@@ -63,9 +71,16 @@ export class LocalCloudClient {
       const running = this.running()
       if (running) {
         if (options.port !== undefined && options.port !== running.port) {
-          throw new XfnError('INVALID_OPTIONS', `The local cloud already runs on port ${running.port}; destroy it first to move it to port ${options.port}.`)
+          throw new XfnError(
+            'INVALID_OPTIONS',
+            `The local cloud already runs on port ${running.port}; destroy it first to move it to port ${options.port}.`,
+          )
         }
-        return { status: await this.#call<CloudStatus>(running, 'POST', '/_xfn/deploy'), apiKey, started: false }
+        return {
+          status: await this.#call<CloudStatus>(running, 'POST', '/_xfn/deploy'),
+          apiKey,
+          started: false,
+        }
       }
       const info = await this.#start(options.port ?? defaultPort)
       return { status: await this.#call<CloudStatus>(info, 'GET', '/_xfn/status'), apiKey, started: true }
@@ -120,7 +135,14 @@ export class LocalCloudClient {
   }
 
   async send(queue: string, bodies: string[]): Promise<string[]> {
-    return (await this.#call<{ ids: string[] }>(this.#need(), 'POST', `/_xfn/queues/${encodeURIComponent(queue)}/messages`, { bodies })).ids
+    return (
+      await this.#call<{ ids: string[] }>(
+        this.#need(),
+        'POST',
+        `/_xfn/queues/${encodeURIComponent(queue)}/messages`,
+        { bodies },
+      )
+    ).ids
   }
 
   async messages(queue: string) {
@@ -134,12 +156,22 @@ export class LocalCloudClient {
   }
 
   async redrive(queue: string): Promise<number> {
-    return (await this.#call<{ moved: number }>(this.#need(), 'POST', `/_xfn/queues/${encodeURIComponent(queue)}/redrive`)).moved
+    return (
+      await this.#call<{ moved: number }>(
+        this.#need(),
+        'POST',
+        `/_xfn/queues/${encodeURIComponent(queue)}/redrive`,
+      )
+    ).moved
   }
 
   #need(): CloudInfo {
     const info = this.running()
-    if (!info) throw new XfnError('INVALID_OPTIONS', `The local cloud of ${this.projectDir} is not running. Start it with: xfn deploy --cloud local`)
+    if (!info)
+      throw new XfnError(
+        'INVALID_OPTIONS',
+        `The local cloud of ${this.projectDir} is not running. Start it with: xfn deploy --cloud local`,
+      )
     return info
   }
 
@@ -155,7 +187,10 @@ export class LocalCloudClient {
     child.on('exit', (code) => {
       exited = code
     })
-    const ready = await waitFor(() => exited !== undefined || readState<CloudInfo>(this.paths.cloud)?.pid === child.pid, 15_000)
+    const ready = await waitFor(
+      () => exited !== undefined || readState<CloudInfo>(this.paths.cloud)?.pid === child.pid,
+      15_000,
+    )
     if (!ready || exited !== undefined) {
       const log = existsSync(this.paths.output) ? readFileSync(this.paths.output, 'utf8') : ''
       const startError = [...log.matchAll(/\{"startError":(".*")\}/g)].at(-1)?.[1]
@@ -175,7 +210,11 @@ export class LocalCloudClient {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     })
     const answer = (await response.json()) as T & { error?: string }
-    if (!response.ok) throw new XfnError('CLOUD_ERROR', `The local cloud answered ${response.status}: ${answer.error ?? 'no reason given'}`)
+    if (!response.ok)
+      throw new XfnError(
+        'CLOUD_ERROR',
+        `The local cloud answered ${response.status}: ${answer.error ?? 'no reason given'}`,
+      )
     return answer
   }
 
@@ -187,7 +226,10 @@ export class LocalCloudClient {
     } catch {
       const holder = Number(readFileSync(this.paths.lock, 'utf8'))
       if (holder && holder !== process.pid && processAlive(holder)) {
-        throw new XfnError('INVALID_OPTIONS', `Another deploy to the local cloud is under way (process ${holder}). Wait for it to finish, then deploy again.`)
+        throw new XfnError(
+          'INVALID_OPTIONS',
+          `Another deploy to the local cloud is under way (process ${holder}). Wait for it to finish, then deploy again.`,
+        )
       }
       writeFileSync(this.paths.lock, String(process.pid))
     }

@@ -22,7 +22,14 @@ import { type BlobChange, BlobStore } from './blobs.js'
 import { type HttpApp, serveHttp } from './http-server.js'
 import { runInvocation } from './invoke.js'
 import { deadLetterName, QueueStore, type StoredMessage } from './queues.js'
-import { type CloudInfo, type Deployment, readState, type StatePaths, statePaths, writeState } from './state.js'
+import {
+  type CloudInfo,
+  type Deployment,
+  readState,
+  type StatePaths,
+  statePaths,
+  writeState,
+} from './state.js'
 import { Telemetry } from './telemetry.js'
 
 const registryKey = Symbol.for('xfn.registry.v1')
@@ -81,7 +88,10 @@ export class LocalCloud {
       this.#server.once('error', (error: NodeJS.ErrnoException) => {
         reject(
           error.code === 'EADDRINUSE'
-            ? new XfnError('INVALID_OPTIONS', `Port ${this.options.port} on ${host} is already in use. Free it, or choose another with --port.`)
+            ? new XfnError(
+                'INVALID_OPTIONS',
+                `Port ${this.options.port} on ${host} is already in use. Free it, or choose another with --port.`,
+              )
             : error,
         )
       })
@@ -108,7 +118,10 @@ export class LocalCloud {
   /** Loads a build of the app and serves it in place of the one before. */
   async deploy(deployment: Deployment): Promise<void> {
     if (!existsSync(deployment.module)) {
-      throw new XfnError('INVALID_OPTIONS', `The deployed module ${deployment.module} is missing. Deploy again: xfn deploy --cloud local.`)
+      throw new XfnError(
+        'INVALID_OPTIONS',
+        `The deployed module ${deployment.module} is missing. Deploy again: xfn deploy --cloud local.`,
+      )
     }
     const registry = new Registry()
     registry.resources.provider = this.#provider()
@@ -120,14 +133,22 @@ export class LocalCloud {
       await import(`${pathToFileURL(deployment.module).href}?build=${deployment.sha256}&at=${Date.now()}`)
     } catch (error) {
       holder[registryKey] = previous
-      throw new XfnError('APP_LOAD_FAILED', `The app failed to load: ${error instanceof Error ? error.message : String(error)}`, {
-        cause: error,
-      })
+      throw new XfnError(
+        'APP_LOAD_FAILED',
+        `The app failed to load: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          cause: error,
+        },
+      )
     }
     this.#stopWork()
     this.#registry = registry
     this.#deployment = deployment
-    this.#http = { route: createRouter(registry.functions.values()), apiKeyHash: deployment.apiKeySha256, telemetry: this.telemetry }
+    this.#http = {
+      route: createRouter(registry.functions.values()),
+      apiKeyHash: deployment.apiKeySha256,
+      telemetry: this.telemetry,
+    }
     this.#startWork()
   }
 
@@ -143,11 +164,17 @@ export class LocalCloud {
         name: fn.name,
         trigger: fn.trigger.type,
         ...(fn.trigger.type === 'http'
-          ? { methods: fn.trigger.methods, endpoint: `${this.baseUrl}${fn.trigger.route.template}`, auth: fn.trigger.auth }
+          ? {
+              methods: fn.trigger.methods,
+              endpoint: `${this.baseUrl}${fn.trigger.route.template}`,
+              auth: fn.trigger.auth,
+            }
           : {}),
         ...(fn.trigger.type === 'queue' ? { queue: fn.trigger.queue } : {}),
         ...(fn.trigger.type === 'timer' ? { schedule: fn.trigger.schedule } : {}),
-        ...(fn.trigger.type === 'blob' ? { bucket: fn.trigger.bucket, folder: this.blobs.folder(fn.trigger.bucket) } : {}),
+        ...(fn.trigger.type === 'blob'
+          ? { bucket: fn.trigger.bucket, folder: this.blobs.folder(fn.trigger.bucket) }
+          : {}),
       })),
       queues: this.queues.depths(),
     }
@@ -192,7 +219,8 @@ export class LocalCloud {
       getObject: (bucket, key) => this.blobs.get(bucket, key),
       listObjects: (bucket, prefix) => this.blobs.list(bucket, prefix),
       deleteObject: (bucket, key) => this.blobs.delete(bucket, key),
-      signedUrl: async (bucket, key, options) => this.blobs.signedUrl(this.baseUrl, bucket.name, key, options),
+      signedUrl: async (bucket, key, options) =>
+        this.blobs.signedUrl(this.baseUrl, bucket.name, key, options),
     }
   }
 
@@ -203,7 +231,9 @@ export class LocalCloud {
       if (fn.trigger.type === 'queue') void this.#consume(fn as FunctionDefinition<QueueTrigger>, generation)
       if (fn.trigger.type === 'timer') this.#schedule(fn as FunctionDefinition<TimerTrigger>, generation)
     }
-    const blobFunctions = functions.filter((fn): fn is FunctionDefinition<BlobTrigger> => fn.trigger.type === 'blob')
+    const blobFunctions = functions.filter(
+      (fn): fn is FunctionDefinition<BlobTrigger> => fn.trigger.type === 'blob',
+    )
     const buckets = [...new Set(blobFunctions.map((fn) => fn.trigger.bucket))]
     this.blobs.watch(buckets, (change) => {
       for (const fn of blobFunctions) if (matches(fn.trigger, change)) void this.#deliverBlob(fn, change)
@@ -232,11 +262,21 @@ export class LocalCloud {
     }
   }
 
-  async #deliver(fn: FunctionDefinition<QueueTrigger>, spec: QueueSpec, message: StoredMessage): Promise<void> {
+  async #deliver(
+    fn: FunctionDefinition<QueueTrigger>,
+    spec: QueueSpec,
+    message: StoredMessage,
+  ): Promise<void> {
     try {
       await runInvocation(this.telemetry, fn, (context) =>
         fn.handler(
-          textMessage({ id: message.id, body: message.body, attempt: message.attempt, enqueuedAt: new Date(message.enqueuedAt), native: message }),
+          textMessage({
+            id: message.id,
+            body: message.body,
+            attempt: message.attempt,
+            enqueuedAt: new Date(message.enqueuedAt),
+            native: message,
+          }),
           context,
         ),
       )
@@ -244,9 +284,15 @@ export class LocalCloud {
     } catch {
       if (message.attempt >= spec.maxAttempts) {
         this.queues.move(message, deadLetterName(spec.name), { keepAttempts: true })
-        this.telemetry.platform(fn.name, message.id, 'error', `message dead-lettered to ${deadLetterName(spec.name)} after ${message.attempt} attempts`, {
-          messageId: message.id,
-        })
+        this.telemetry.platform(
+          fn.name,
+          message.id,
+          'error',
+          `message dead-lettered to ${deadLetterName(spec.name)} after ${message.attempt} attempts`,
+          {
+            messageId: message.id,
+          },
+        )
       }
       // Otherwise it stays hidden until its visibility timeout ends, then comes again.
     }
@@ -277,10 +323,19 @@ export class LocalCloud {
       if (!next || generation !== this.#generation) return
       const fire = () => {
         if (generation !== this.#generation) return
-        if (Date.now() < next.getTime()) return void this.#timers.push(setTimeout(fire, Math.min(next.getTime() - Date.now(), 2 ** 31 - 1)))
+        if (Date.now() < next.getTime())
+          return void this.#timers.push(setTimeout(fire, Math.min(next.getTime() - Date.now(), 2 ** 31 - 1)))
         const firedAt = new Date()
         runInvocation(this.telemetry, fn, (context) =>
-          fn.handler({ scheduledAt: next, firedAt, isPastDue: firedAt.getTime() - next.getTime() > pastDueAfterMs, native: { schedule: fn.trigger.schedule } }, context),
+          fn.handler(
+            {
+              scheduledAt: next,
+              firedAt,
+              isPastDue: firedAt.getTime() - next.getTime() > pastDueAfterMs,
+              native: { schedule: fn.trigger.schedule },
+            },
+            context,
+          ),
         ).catch(() => undefined)
         arm()
       }
@@ -297,10 +352,16 @@ export class LocalCloud {
         return
       } catch {
         if (attempt === blobAttempts) {
-          this.telemetry.platform(fn.name, '-', 'error', `blob event for '${change.key}' failed ${blobAttempts} times and was given up`, {
-            key: change.key,
-            type: change.type,
-          })
+          this.telemetry.platform(
+            fn.name,
+            '-',
+            'error',
+            `blob event for '${change.key}' failed ${blobAttempts} times and was given up`,
+            {
+              key: change.key,
+              type: change.type,
+            },
+          )
         }
       }
     }
@@ -323,7 +384,14 @@ export class LocalCloud {
       res.end(JSON.stringify(body))
     }
     const blob = /^\/_xfn\/blobs\/([^/]+)\/(.+)$/.exec(url.pathname)
-    if (blob) return this.#signedBlob(req, res, url, decodeURIComponent(blob[1] ?? ''), (blob[2] ?? '').split('/').map(decodeURIComponent).join('/'))
+    if (blob)
+      return this.#signedBlob(
+        req,
+        res,
+        url,
+        decodeURIComponent(blob[1] ?? ''),
+        (blob[2] ?? '').split('/').map(decodeURIComponent).join('/'),
+      )
     if (req.headers['x-xfn-token'] !== this.#token) return reply(403, { error: 'Forbidden' })
     const body = req.method === 'POST' ? JSON.parse((await readAll(req)) || '{}') : {}
     try {
@@ -343,28 +411,53 @@ export class LocalCloud {
       if (queue) {
         const name = decodeURIComponent(queue[1] ?? '')
         if (queue[2] === 'redrive' && req.method === 'POST') return reply(200, { moved: this.redrive(name) })
-        if (req.method === 'POST') return reply(200, { ids: this.send(name, (body as { bodies: string[] }).bodies ?? []) })
+        if (req.method === 'POST')
+          return reply(200, { ids: this.send(name, (body as { bodies: string[] }).bodies ?? []) })
         return reply(200, {
-          messages: this.queues.messages(name).map((m) => ({ id: m.id, body: m.body, attempt: m.attempt, enqueuedAt: new Date(m.enqueuedAt).toISOString() })),
+          messages: this.queues.messages(name).map((m) => ({
+            id: m.id,
+            body: m.body,
+            attempt: m.attempt,
+            enqueuedAt: new Date(m.enqueuedAt).toISOString(),
+          })),
         })
       }
       return reply(404, { error: 'Not Found' })
     } catch (error) {
-      return reply(error instanceof XfnError ? 400 : 500, { error: error instanceof Error ? error.message : String(error) })
+      return reply(error instanceof XfnError ? 400 : 500, {
+        error: error instanceof Error ? error.message : String(error),
+      })
     }
   }
 
-  async #signedBlob(req: IncomingMessage, res: ServerResponse, url: URL, bucket: string, key: string): Promise<void> {
+  async #signedBlob(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    bucket: string,
+    key: string,
+  ): Promise<void> {
     const method = url.searchParams.get('method') ?? 'GET'
     const valid =
       method === req.method &&
-      this.blobs.verify(method, bucket, key, Number(url.searchParams.get('expires')), url.searchParams.get('signature') ?? '')
+      this.blobs.verify(
+        method,
+        bucket,
+        key,
+        Number(url.searchParams.get('expires')),
+        url.searchParams.get('signature') ?? '',
+      )
     if (!valid) {
       res.writeHead(403, { 'content-type': 'application/json' })
       return void res.end(JSON.stringify({ error: 'Forbidden: the signed URL is invalid or has expired' }))
     }
     if (method === 'PUT') {
-      await this.blobs.put({ name: bucket }, key, Buffer.from(await readAll(req, 'binary'), 'binary'), req.headers['content-type'])
+      await this.blobs.put(
+        { name: bucket },
+        key,
+        Buffer.from(await readAll(req, 'binary'), 'binary'),
+        req.headers['content-type'],
+      )
       res.writeHead(200)
       return void res.end()
     }

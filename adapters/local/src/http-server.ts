@@ -37,7 +37,11 @@ export async function serveHttp(app: HttpApp, req: IncomingMessage, res: ServerR
   const outcome = app.route(req.method ?? 'GET', path)
   if (outcome.status === 'not-found') return writePlain(res, json(404, { error: 'Not Found' }), req)
   if (outcome.status === 'method-not-allowed') {
-    return writePlain(res, json(405, { error: 'Method Not Allowed' }, { allow: outcome.allowed.join(', ') }), req)
+    return writePlain(
+      res,
+      json(405, { error: 'Method Not Allowed' }, { allow: outcome.allowed.join(', ') }),
+      req,
+    )
   }
   const { fn, params } = outcome
   if (fn.trigger.auth === 'key' && !apiKeyMatches(headerValue(req, apiKeyHeader), app.apiKeyHash)) {
@@ -67,7 +71,10 @@ export async function serveHttp(app: HttpApp, req: IncomingMessage, res: ServerR
   } catch (error) {
     result =
       error instanceof InvocationTimeout
-        ? json(504, { error: 'Gateway Timeout', hint: `the function ran past its ${fn.settings.timeoutSeconds} s timeout` })
+        ? json(504, {
+            error: 'Gateway Timeout',
+            hint: `the function ran past its ${fn.settings.timeoutSeconds} s timeout`,
+          })
         : json(500, { error: 'Internal Server Error' })
   }
   if (result instanceof Response) return writeResponse(res, result, req)

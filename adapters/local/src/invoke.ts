@@ -32,18 +32,35 @@ export async function runInvocation<T>(
   })
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new InvocationTimeout(`timed out after ${fn.settings.timeoutSeconds} s`)), limitMs)
+    timer = setTimeout(
+      () => reject(new InvocationTimeout(`timed out after ${fn.settings.timeoutSeconds} s`)),
+      limitMs,
+    )
   })
   let outcome: 'ok' | 'error' | 'timeout' = 'ok'
   try {
-    const result = await Promise.race([currentInvocation.run({ function: fn.name, invocationId }, () => run(context)), timeout])
+    const result = await Promise.race([
+      currentInvocation.run({ function: fn.name, invocationId }, () => run(context)),
+      timeout,
+    ])
     if (failed(result)) outcome = 'error'
     return result
   } catch (error) {
     outcome = error instanceof InvocationTimeout ? 'timeout' : 'error'
-    telemetry.platform(fn.name, invocationId, 'error', outcome === 'timeout' ? `invocation ${error instanceof Error ? error.message : ''}` : 'invocation failed', {
-      error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
-    })
+    telemetry.platform(
+      fn.name,
+      invocationId,
+      'error',
+      outcome === 'timeout'
+        ? `invocation ${error instanceof Error ? error.message : ''}`
+        : 'invocation failed',
+      {
+        error:
+          error instanceof Error
+            ? { name: error.name, message: error.message, stack: error.stack }
+            : String(error),
+      },
+    )
     throw error
   } finally {
     clearTimeout(timer)

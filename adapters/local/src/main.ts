@@ -12,9 +12,13 @@ if (!projectDir || port === undefined) {
 const cloud = new LocalCloud({ projectDir, port: Number(port) })
 try {
   const info = await cloud.start()
-  process.stdout.write(`${new Date().toISOString()} local cloud ${info.pid} listening on http://${info.host}:${info.port}\n`)
+  process.stdout.write(
+    `${new Date().toISOString()} local cloud ${info.pid} listening on http://${info.host}:${info.port}\n`,
+  )
 } catch (error) {
-  process.stderr.write(`${JSON.stringify({ startError: error instanceof Error ? error.message : String(error) })}\n`)
+  process.stderr.write(
+    `${JSON.stringify({ startError: error instanceof Error ? error.message : String(error) })}\n`,
+  )
   process.exit(1)
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -1,4 +1,4 @@
-import { existsSync, openSync, readSync, statSync, closeSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs'
 import { type LogLevel, logLevels } from '@xfn/core'
 import type { StatePaths } from './state.js'
 import type { InvocationRecord, LogEvent } from './telemetry.js'
@@ -54,7 +54,8 @@ export async function readMetrics(paths: StatePaths, since?: Date): Promise<Func
   return [...byFunction.entries()]
     .map(([name, records]) => {
       const durations = records.map((r) => r.durationMs).sort((a, b) => a - b)
-      const at = (p: number) => durations[Math.min(durations.length - 1, Math.ceil(p * durations.length) - 1)] ?? 0
+      const at = (p: number) =>
+        durations[Math.min(durations.length - 1, Math.ceil(p * durations.length) - 1)] ?? 0
       return {
         function: name,
         trigger: records[0]?.trigger ?? '',
@@ -100,10 +101,14 @@ async function* tailLines(path: string, follow?: AbortSignal): AsyncIterable<str
     if (!follow || follow.aborted) return
     await new Promise((resolve) => {
       const timer = setTimeout(resolve, 200)
-      follow.addEventListener('abort', () => {
-        clearTimeout(timer)
-        resolve(undefined)
-      }, { once: true })
+      follow.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer)
+          resolve(undefined)
+        },
+        { once: true },
+      )
     })
   }
 }

@@ -68,7 +68,13 @@ export class QueueStore {
       if (taken.length >= max) break
     }
     this.#write(
-      taken.map((m) => ({ op: 'recv', id: m.id, q: m.queue, attempt: m.attempt + 1, visibleAt: now + spec.visibilityTimeoutSeconds * 1000 })),
+      taken.map((m) => ({
+        op: 'recv',
+        id: m.id,
+        q: m.queue,
+        attempt: m.attempt + 1,
+        visibleAt: now + spec.visibilityTimeoutSeconds * 1000,
+      })),
     )
     return taken
   }
@@ -82,7 +88,15 @@ export class QueueStore {
   move(message: StoredMessage, to: string, options: { keepAttempts: boolean }): void {
     const now = Date.now()
     this.#write([
-      { op: 'put', id: message.id, q: to, body: message.body, at: message.enqueuedAt, visibleAt: now, attempt: options.keepAttempts ? message.attempt : 0 },
+      {
+        op: 'put',
+        id: message.id,
+        q: to,
+        body: message.body,
+        at: message.enqueuedAt,
+        visibleAt: now,
+        attempt: options.keepAttempts ? message.attempt : 0,
+      },
       { op: 'ack', id: message.id, q: message.queue },
     ])
   }
@@ -162,7 +176,15 @@ export class QueueStore {
     const live: QueueRecord[] = []
     for (const queue of this.#queues.values()) {
       for (const m of queue.values()) {
-        live.push({ op: 'put', id: m.id, q: m.queue, body: m.body, at: m.enqueuedAt, visibleAt: m.visibleAt, attempt: m.attempt })
+        live.push({
+          op: 'put',
+          id: m.id,
+          q: m.queue,
+          body: m.body,
+          at: m.enqueuedAt,
+          visibleAt: m.visibleAt,
+          attempt: m.attempt,
+        })
       }
     }
     this.#journal.rewrite(live)

@@ -98,7 +98,13 @@ export class Telemetry {
     this.#logs.push(JSON.stringify(event))
   }
 
-  platform(fn: string, invocationId: string, level: LogLevel, message: string, fields?: Record<string, unknown>): void {
+  platform(
+    fn: string,
+    invocationId: string,
+    level: LogLevel,
+    message: string,
+    fields?: Record<string, unknown>,
+  ): void {
     this.event({
       time: new Date().toISOString(),
       cloud: 'local',
@@ -117,7 +123,13 @@ export class Telemetry {
 
   /** Records console output of handlers with their function and invocation, at the console method's level. */
   captureConsole(): void {
-    const levels: Record<string, LogLevel> = { log: 'info', info: 'info', debug: 'debug', warn: 'warn', error: 'error' }
+    const levels: Record<string, LogLevel> = {
+      log: 'info',
+      info: 'info',
+      debug: 'debug',
+      warn: 'warn',
+      error: 'error',
+    }
     const originals = new Map<string, (...args: unknown[]) => void>()
     const target = console as unknown as Record<string, (...args: unknown[]) => void>
     for (const [method, level] of Object.entries(levels)) {

@@ -9,20 +9,28 @@ export default class Deploy extends XfnCommand {
   static override summary = 'Deploy the app to a cloud.'
   static override description =
     'Builds the app and deploys it. On the local cloud (the default) the cloud process starts in the background if none runs for this project, and outlives the command; a second deploy swaps in the new build without losing queued messages. Deploys to AWS and Azure are not available yet.'
-  static override examples = ['<%= config.bin %> deploy', '<%= config.bin %> deploy examples/orders --cloud local --port 8080']
+  static override examples = [
+    '<%= config.bin %> deploy',
+    '<%= config.bin %> deploy examples/orders --cloud local --port 8080',
+  ]
   static override enableJsonFlag = true
   static override args = { project: Args.string({ description: 'folder of the app', default: '.' }) }
   static override flags = {
     cloud: cloudFlag,
     entry: Flags.string({ description: 'entry module, relative to the app folder (default: src/index.ts)' }),
-    port: Flags.integer({ description: 'local cloud: the port to listen on when it starts (default 4747; 0 for any free port)' }),
+    port: Flags.integer({
+      description: 'local cloud: the port to listen on when it starts (default 4747; 0 for any free port)',
+    }),
   }
 
   async run() {
     const { args, flags } = await this.parse(Deploy)
     if (flags.cloud !== 'local') {
       const issue = flags.cloud === 'aws' ? 7 : 8
-      throw new XfnError('INVALID_OPTIONS', `Deploying to ${flags.cloud} is not available yet (tracked in issue #${issue}). Build its artifact with: xfn build --cloud ${flags.cloud}`)
+      throw new XfnError(
+        'INVALID_OPTIONS',
+        `Deploying to ${flags.cloud} is not available yet (tracked in issue #${issue}). Build its artifact with: xfn build --cloud ${flags.cloud}`,
+      )
     }
     const project = findProject(args.project, flags.entry)
     const started = Date.now()
@@ -34,10 +42,16 @@ export default class Deploy extends XfnCommand {
       const { LocalCloudClient } = await import('@xfn/local')
       const client = new LocalCloudClient(project.dir)
       const result = await client.deploy(
-        { app: project.app, module: `${project.dir}/.xfn/build/local/${artifact.path}`, sha256: artifact.sha256 },
+        {
+          app: project.app,
+          module: `${project.dir}/.xfn/build/local/${artifact.path}`,
+          sha256: artifact.sha256,
+        },
         flags.port === undefined ? {} : { port: flags.port },
       )
-      ux.action.stop(`${result.started ? `started (pid ${result.status.pid})` : 'updated'} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+      ux.action.stop(
+        `${result.started ? `started (pid ${result.status.pid})` : 'updated'} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      )
       if (!this.jsonEnabled()) {
         this.log(describeDeployment(result.status, project.dir, result.apiKey))
         this.log(`Logs: xfn logs --cloud local --follow    Stop: xfn destroy --cloud local`)

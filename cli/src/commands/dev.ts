@@ -36,7 +36,11 @@ export default class Dev extends XfnCommand {
       const { build } = await buildApp(project, 'local')
       const artifact = build.artifacts[0]
       if (!artifact) throw new XfnError('INTERNAL', 'The local build wrote no module.')
-      return client.prepare({ app: project.app, module: `${project.dir}/.xfn/build/local/${artifact.path}`, sha256: artifact.sha256 })
+      return client.prepare({
+        app: project.app,
+        module: `${project.dir}/.xfn/build/local/${artifact.path}`,
+        sha256: artifact.sha256,
+      })
     }
     const { apiKey } = await deployBuild()
     const cloud = new LocalCloud({ projectDir: project.dir, port: flags.port ?? defaultPort })
@@ -50,7 +54,9 @@ export default class Dev extends XfnCommand {
         await cloud.deploy(deployment)
         this.log(`Reloaded in ${Math.round(performance.now() - started)} ms`)
       } catch (error) {
-        this.logToStderr(`Reload failed; the previous build keeps running.\n${error instanceof Error ? error.message : String(error)}`)
+        this.logToStderr(
+          `Reload failed; the previous build keeps running.\n${error instanceof Error ? error.message : String(error)}`,
+        )
       }
     })
     await new Promise<void>((resolve) => {

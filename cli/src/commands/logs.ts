@@ -30,7 +30,11 @@ export default class Logs extends XfnCommand {
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Logs)
-    if (flags.cloud !== 'local') throw new XfnError('INVALID_OPTIONS', `Logs from ${flags.cloud} are not available yet (tracked in issue #9).`)
+    if (flags.cloud !== 'local')
+      throw new XfnError(
+        'INVALID_OPTIONS',
+        `Logs from ${flags.cloud} are not available yet (tracked in issue #9).`,
+      )
     const project = findProject(flags.project)
     const { readLogs, statePaths } = await import('@xfn/local')
     const follow = flags.follow ? new AbortController() : undefined
@@ -53,7 +57,8 @@ export default class Logs extends XfnCommand {
 const levelColour = { debug: 'dim', info: 'ok', warn: 'warn', error: 'bad' } as const
 
 function formatEvent(event: LogEvent, style: ReturnType<typeof terminalStyle>): string {
-  const fields = event.fields && Object.keys(event.fields).length > 0 ? ` ${style.dim(JSON.stringify(event.fields))}` : ''
+  const fields =
+    event.fields && Object.keys(event.fields).length > 0 ? ` ${style.dim(JSON.stringify(event.fields))}` : ''
   const level = style[levelColour[event.level]](event.level.toUpperCase().padEnd(5))
   const source = `${event.cloud}/${event.function}`.padEnd(24)
   const kind = event.kind === 'platform' ? style.dim('[platform] ') : ''
@@ -69,7 +74,10 @@ export function parseSince(text: string): Date {
   }
   const time = new Date(text)
   if (Number.isNaN(time.getTime())) {
-    throw new XfnError('INVALID_OPTIONS', `--since: '${text}' is neither a duration (15m, 2h, 1d) nor a time (2026-11-22T10:00:00Z).`)
+    throw new XfnError(
+      'INVALID_OPTIONS',
+      `--since: '${text}' is neither a duration (15m, 2h, 1d) nor a time (2026-11-22T10:00:00Z).`,
+    )
   }
   return time
 }
@@ -80,6 +88,9 @@ function parseGrep(text: string): string | RegExp {
   try {
     return new RegExp(regex[1] ?? '', regex[2])
   } catch (error) {
-    throw new XfnError('INVALID_OPTIONS', `--grep: ${text} is not a valid regular expression: ${(error as Error).message}`)
+    throw new XfnError(
+      'INVALID_OPTIONS',
+      `--grep: ${text} is not a valid regular expression: ${(error as Error).message}`,
+    )
   }
 }

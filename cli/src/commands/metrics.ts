@@ -16,14 +16,23 @@ export default class Metrics extends XfnCommand {
 
   async run() {
     const { flags } = await this.parse(Metrics)
-    if (flags.cloud !== 'local') throw new XfnError('INVALID_OPTIONS', `Metrics from ${flags.cloud} are not available yet (tracked in issue #9).`)
+    if (flags.cloud !== 'local')
+      throw new XfnError(
+        'INVALID_OPTIONS',
+        `Metrics from ${flags.cloud} are not available yet (tracked in issue #9).`,
+      )
     const project = findProject(flags.project)
     const { readMetrics, statePaths } = await import('@xfn/local')
-    const metrics = await readMetrics(statePaths(project.dir), flags.since ? parseSince(flags.since) : undefined)
+    const metrics = await readMetrics(
+      statePaths(project.dir),
+      flags.since ? parseSince(flags.since) : undefined,
+    )
     if (!this.jsonEnabled()) {
       if (metrics.length === 0) this.log('No invocations recorded yet.')
       else {
-        this.log(`${'function'.padEnd(24)} ${'trigger'.padEnd(7)} ${'calls'.padStart(7)} ${'errors'.padStart(7)} ${'p50 ms'.padStart(9)} ${'p95 ms'.padStart(9)} ${'p99 ms'.padStart(9)}`)
+        this.log(
+          `${'function'.padEnd(24)} ${'trigger'.padEnd(7)} ${'calls'.padStart(7)} ${'errors'.padStart(7)} ${'p50 ms'.padStart(9)} ${'p95 ms'.padStart(9)} ${'p99 ms'.padStart(9)}`,
+        )
         for (const m of metrics) {
           this.log(
             `${m.function.padEnd(24)} ${m.trigger.padEnd(7)} ${String(m.invocations).padStart(7)} ${String(m.errors).padStart(7)} ${m.p50Ms.toFixed(1).padStart(9)} ${m.p95Ms.toFixed(1).padStart(9)} ${m.p99Ms.toFixed(1).padStart(9)}`,

@@ -13,21 +13,29 @@ export default class Status extends XfnCommand {
 
   async run() {
     const { args, flags } = await this.parse(Status)
-    if (flags.cloud !== 'local') throw new XfnError('INVALID_OPTIONS', `Status on ${flags.cloud} is not available yet (tracked in issue #9).`)
+    if (flags.cloud !== 'local')
+      throw new XfnError(
+        'INVALID_OPTIONS',
+        `Status on ${flags.cloud} is not available yet (tracked in issue #9).`,
+      )
     const project = findProject(args.project)
     const { LocalCloudClient } = await import('@xfn/local')
     const status = await new LocalCloudClient(project.dir).status()
     if (!status) {
-      if (!this.jsonEnabled()) this.log(`The local cloud of ${project.app} is not running. Start it with: xfn deploy --cloud local`)
+      if (!this.jsonEnabled())
+        this.log(`The local cloud of ${project.app} is not running. Start it with: xfn deploy --cloud local`)
       return { running: false }
     }
     if (!this.jsonEnabled()) {
-      this.log(`Local cloud of ${status.app ?? project.app}: pid ${status.pid}, deployed ${status.deployedAt ?? 'nothing'}`)
+      this.log(
+        `Local cloud of ${status.app ?? project.app}: pid ${status.pid}, deployed ${status.deployedAt ?? 'nothing'}`,
+      )
       this.log(describeDeployment(status, project.dir))
       const queues = Object.entries(status.queues)
       if (queues.length > 0) {
         this.log('Queues:')
-        for (const [name, depth] of queues) this.log(`  ${name.padEnd(24)} ${depth.visible} waiting, ${depth.hidden} in flight or delayed`)
+        for (const [name, depth] of queues)
+          this.log(`  ${name.padEnd(24)} ${depth.visible} waiting, ${depth.hidden} in flight or delayed`)
       }
     }
     return { running: true, ...status }

@@ -17,12 +17,18 @@ app.http('createOrder', { method: 'POST', route: '/orders', auth: 'key' }, async
   } catch {
     return { status: 400, json: { error: 'the body must be JSON, such as {"sku":"tea","quantity":2}' } }
   }
-  if (typeof body.sku !== 'string' || body.sku === '') return { status: 400, json: { error: 'sku must be a non-empty string' } }
+  if (typeof body.sku !== 'string' || body.sku === '')
+    return { status: 400, json: { error: 'sku must be a non-empty string' } }
   const quantity = body.quantity ?? 1
-  if (!Number.isInteger(quantity) || quantity < 1) return { status: 400, json: { error: 'quantity must be a whole number of 1 or more' } }
+  if (!Number.isInteger(quantity) || quantity < 1)
+    return { status: 400, json: { error: 'quantity must be a whole number of 1 or more' } }
   const order: Order = { id: crypto.randomUUID(), sku: body.sku, quantity }
   await orders.send(order)
-  return { status: 202, headers: { location: `/orders/${order.id}` }, json: { id: order.id, status: 'accepted' } }
+  return {
+    status: 202,
+    headers: { location: `/orders/${order.id}` },
+    json: { id: order.id, status: 'accepted' },
+  }
 })
 
 app.http('getOrder', { route: '/orders/{id}' }, async (request) => {
@@ -36,7 +42,9 @@ app.queue('fulfil', { queue: orders, batchSize: 5, timeoutSeconds: 10 }, async (
   // A poison order fails every time, so after maxAttempts it is dead-lettered.
   if (order.sku === 'poison') throw new Error(`order ${order.id} cannot be fulfilled`)
   const receipt = { ...order, fulfilledAt: new Date().toISOString(), attempt: message.attempt }
-  await receipts.put(`receipts/${order.id}.json`, JSON.stringify(receipt), { contentType: 'application/json' })
+  await receipts.put(`receipts/${order.id}.json`, JSON.stringify(receipt), {
+    contentType: 'application/json',
+  })
   context.log.info('order fulfilled', { id: order.id, sku: order.sku })
 })
 
@@ -48,6 +56,8 @@ app.timer('nightly', { schedule: '0 2 * * *' }, async (tick, context) => {
   let count = 0
   for await (const _receipt of receipts.list({ prefix: 'receipts/' })) count++
   const day = tick.scheduledAt.toISOString().slice(0, 10)
-  await receipts.put(`summaries/${day}.json`, JSON.stringify({ day, receipts: count }), { contentType: 'application/json' })
+  await receipts.put(`summaries/${day}.json`, JSON.stringify({ day, receipts: count }), {
+    contentType: 'application/json',
+  })
   context.log.info('nightly summary', { day, receipts: count })
 })

@@ -6,13 +6,17 @@ export default class QueueDlq extends XfnCommand {
   static override summary = "List the messages in a queue's dead-letter queue on the local cloud."
   static override examples = ['<%= config.bin %> queue dlq orders']
   static override enableJsonFlag = true
-  static override args = { queue: Args.string({ description: 'the queue whose dead letters to show', required: true }) }
+  static override args = {
+    queue: Args.string({ description: 'the queue whose dead letters to show', required: true }),
+  }
   static override flags = { project: Flags.string({ description: 'folder of the app', default: '.' }) }
 
   async run() {
     const { args, flags } = await this.parse(QueueDlq)
     const { LocalCloudClient, deadLetterName } = await import('@xfn/local')
-    const messages = await new LocalCloudClient(findProject(flags.project).dir).messages(deadLetterName(args.queue))
+    const messages = await new LocalCloudClient(findProject(flags.project).dir).messages(
+      deadLetterName(args.queue),
+    )
     if (!this.jsonEnabled()) {
       if (messages.length === 0) this.log(`No dead letters in ${deadLetterName(args.queue)}.`)
       for (const m of messages) this.log(`${m.enqueuedAt}  ${m.id}  attempts ${m.attempt}  ${m.body}`)

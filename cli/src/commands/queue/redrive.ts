@@ -3,7 +3,8 @@ import { XfnCommand } from '../../base-command.js'
 import { findProject } from '../../project.js'
 
 export default class QueueRedrive extends XfnCommand {
-  static override summary = "Move every message of a queue's dead-letter queue back to the queue, with fresh attempts."
+  static override summary =
+    "Move every message of a queue's dead-letter queue back to the queue, with fresh attempts."
   static override examples = ['<%= config.bin %> queue redrive orders']
   static override enableJsonFlag = true
   static override args = { queue: Args.string({ description: 'the queue to re-drive into', required: true }) }
@@ -13,7 +14,8 @@ export default class QueueRedrive extends XfnCommand {
     const { args, flags } = await this.parse(QueueRedrive)
     const { LocalCloudClient } = await import('@xfn/local')
     const moved = await new LocalCloudClient(findProject(flags.project).dir).redrive(args.queue)
-    if (!this.jsonEnabled()) this.log(`Moved ${moved} message${moved === 1 ? '' : 's'} back to ${args.queue}.`)
+    if (!this.jsonEnabled())
+      this.log(`Moved ${moved} message${moved === 1 ? '' : 's'} back to ${args.queue}.`)
     return { moved }
   }
 }

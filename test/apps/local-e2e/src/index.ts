@@ -14,7 +14,9 @@ app.http('read', { route: '/files/{*key}' }, async (request) => {
   return file ? { body: file.text() } : { status: 404, json: { error: 'no such file' } }
 })
 app.http('hang', { route: '/hang', timeoutSeconds: 1 }, () => new Promise(() => undefined))
-app.http('echoSize', { method: 'POST', route: '/size' }, async (request) => ({ json: { bytes: (await request.arrayBuffer()).byteLength } }))
+app.http('echoSize', { method: 'POST', route: '/size' }, async (request) => ({
+  json: { bytes: (await request.arrayBuffer()).byteLength },
+}))
 
 app.queue('work', { queue: jobs, timeoutSeconds: 1 }, async (message, context) => {
   const job = message.json<{ name: string; delayMs?: number }>()

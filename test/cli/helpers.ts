@@ -1,0 +1,61 @@
+import { spawn, spawnSync } from 'node:child_process'
+import { cpSync, mkdirSync, rmSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+
+export const bin = fileURLToPath(new URL('../../cli/bin/run.js', import.meta.url))
+
+/** Runs the xfn CLI; oclif's wrapped error lines are read back as one line. */
+export function xfn(...args: string[]) {
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  })
+  const stderr = result.stderr.replace(/\s*›\s*/g, ' ').replace(/\s+/g, ' ')
+  return { code: result.status, stdout: result.stdout, stderr }
+}
+
+/** The same, without blocking the test's event loop (for long commands while servers run in-process). */
+export function xfnAsync(
+  ...args: string[]
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, NO_COLOR: '1' } })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk
+    })
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk
+    })
+    child.on('close', (code) =>
+      resolve({ code, stdout, stderr: stderr.replace(/\s*›\s*/g, ' ').replace(/\s+/g, ' ') }),
+    )
+  })
+}
+
+export const testApp = (name: string) => fileURLToPath(new URL(`../apps/${name}`, import.meta.url))
+
+/** A fresh copy of a test app under test/.tmp, so tests that keep state do not share it. */
+export function copyOfApp(name: string, label: string): string {
+  const target = fileURLToPath(new URL(`../.tmp/${label}-${process.pid}`, import.meta.url))
+  rmSync(target, { recursive: true, force: true })
+  mkdirSync(target, { recursive: true })
+  cpSync(testApp(name), target, { recursive: true, filter: (source) => !source.includes('/.xfn') })
+  return target
+}
+
+export async function eventually<T>(
+  check: () => T | Promise<T>,
+  timeoutMs = 10_000,
+  what = 'the condition',
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs
+  let last: T | undefined
+  while (Date.now() < deadline) {
+    last = await check()
+    if (last) return last as NonNullable<T>
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`)
+}
