@@ -105,6 +105,8 @@ describe('the xfn command', () => {
     expect(stderr).toContain("'xfn init' is not available yet")
     const aws = xfn('deploy', app('every-kind'), '--cloud', 'aws')
     expect(aws.code).toBe(2)
-    expect(aws.stderr.replace(/\s*›\s*/g, ' ')).toContain('Deploying to aws is not available yet (tracked in issue #7)')
+    expect(aws.stderr.replace(/\s*›\s*/g, ' ')).toContain(
+      'Deploying to aws is not available yet (tracked in issue #7)',
+    )
   })
 })
