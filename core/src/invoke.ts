@@ -7,23 +7,56 @@ import type { HttpRequest } from './http/types.js'
  * Calls an HTTP handler the way every adapter does: a thrown error or a malformed result becomes
  * a 500 with a generic JSON body and no stack trace, and the error is logged with the invocation.
  * The request may be any `Request`-compatible object that carries `params`. `answer` turns the
- * outcome into the adapter's native result inside the same async step, which keeps the hot path
- * to one await.
+ * outcome into the adapter's native result. A handler that answers synchronously is answered
+ * synchronously: no promise is made on that path, which keeps fast handlers fast.
  */
-export async function callHttpHandler<Native = Response | PlainResult>(
+export function callHttpHandler<Native = Response | PlainResult>(
   fn: FunctionDefinition<HttpTrigger>,
   request: HttpRequest,
   context: Context,
-  answer: (result: Response | PlainResult) => Native | Promise<Native> = (result) => result as Native,
+  answer: Answer<Native> = (result) => result as Native,
+): Native | Promise<Native> {
+  let value: unknown
+  try {
+    value = fn.handler(request, context)
+  } catch (error) {
+    return answerFailure(context, answer, error)
+  }
+  if (typeof (value as { then?: unknown } | null)?.then === 'function')
+    return settle(fn, value, context, answer)
+  let result: Response | PlainResult
+  try {
+    result = normalizeResult(value, fn.name)
+  } catch (error) {
+    return answerFailure(context, answer, error)
+  }
+  return answer(result)
+}
+
+type Answer<Native> = (result: Response | PlainResult) => Native | Promise<Native>
+
+async function settle<Native>(
+  fn: FunctionDefinition<HttpTrigger>,
+  pending: unknown,
+  context: Context,
+  answer: Answer<Native>,
 ): Promise<Native> {
   let result: Response | PlainResult
   try {
-    result = normalizeResult(await fn.handler(request, context), fn.name)
+    result = normalizeResult(await pending, fn.name)
   } catch (error) {
-    context.log.error('handler failed', { error })
-    result = internalErrorResult(context.invocationId)
+    return answerFailure(context, answer, error)
   }
   return answer(result)
+}
+
+function answerFailure<Native>(
+  context: Context,
+  answer: Answer<Native>,
+  error: unknown,
+): Native | Promise<Native> {
+  context.log.error('handler failed', { error })
+  return answer(internalErrorResult(context.invocationId))
 }
 
 /** {@link callHttpHandler} for a real `Request`, answered with a real `Response`. */

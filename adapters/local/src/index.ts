@@ -1,6 +1,7 @@
 export { type BuildToDeploy, type CloudStatus, defaultPort, LocalCloudClient } from './client.js'
 export { LocalCloud } from './cloud.js'
+export type { MetricsLine } from './metrics.js'
 export { type FunctionMetrics, type LogQuery, readLogs, readMetrics } from './observe.js'
 export { deadLetterName, QueueStore } from './queues.js'
 export { type CloudInfo, type Deployment, statePaths } from './state.js'
-export type { InvocationRecord, LogEvent } from './telemetry.js'
+export type { LogEvent } from './telemetry.js'

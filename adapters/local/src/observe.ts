@@ -1,7 +1,8 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs'
 import { type LogLevel, logLevels } from '@xfn/core'
+import { bucketLimit, type MetricsLine } from './metrics.js'
 import type { StatePaths } from './state.js'
-import type { InvocationRecord, LogEvent } from './telemetry.js'
+import type { LogEvent } from './telemetry.js'
 
 export interface LogQuery {
   readonly functions?: readonly string[]
@@ -43,29 +44,61 @@ export interface FunctionMetrics {
   readonly maxMs: number
 }
 
-/** Invocations, errors and duration percentiles of every function, from the invocation records. */
+/** Invocations, errors and duration percentiles of every function, from the per-second counts. */
 export async function readMetrics(paths: StatePaths, since?: Date): Promise<FunctionMetrics[]> {
-  const byFunction = new Map<string, InvocationRecord[]>()
+  const totals = new Map<
+    string,
+    {
+      trigger: string
+      count: number
+      errors: number
+      timeouts: number
+      maxMs: number
+      histogram: Map<number, number>
+    }
+  >()
   for await (const line of tailLines(paths.invocations)) {
-    const record = parse<InvocationRecord>(line)
-    if (!record || (since && new Date(record.time) < since)) continue
-    byFunction.set(record.function, [...(byFunction.get(record.function) ?? []), record])
+    const window = parse<MetricsLine>(line)
+    if (!window || (since && window.time + 1000 <= since.getTime())) continue
+    const total = totals.get(window.function) ?? {
+      trigger: window.trigger,
+      count: 0,
+      errors: 0,
+      timeouts: 0,
+      maxMs: 0,
+      histogram: new Map(),
+    }
+    total.count += window.count
+    total.errors += window.errors
+    total.timeouts += window.timeouts
+    total.maxMs = Math.max(total.maxMs, window.maxMs)
+    for (const [bucket, count] of Object.entries(window.histogram)) {
+      total.histogram.set(Number(bucket), (total.histogram.get(Number(bucket)) ?? 0) + count)
+    }
+    totals.set(window.function, total)
   }
-  return [...byFunction.entries()]
-    .map(([name, records]) => {
-      const durations = records.map((r) => r.durationMs).sort((a, b) => a - b)
-      const at = (p: number) =>
-        durations[Math.min(durations.length - 1, Math.ceil(p * durations.length) - 1)] ?? 0
+  return [...totals.entries()]
+    .map(([name, total]) => {
+      const buckets = [...total.histogram.entries()].sort((a, b) => a[0] - b[0])
+      const at = (p: number) => {
+        const wanted = Math.ceil(p * total.count)
+        let seen = 0
+        for (const [bucket, count] of buckets) {
+          seen += count
+          if (seen >= wanted) return Math.min(bucketLimit(bucket), total.maxMs)
+        }
+        return total.maxMs
+      }
       return {
         function: name,
-        trigger: records[0]?.trigger ?? '',
-        invocations: records.length,
-        errors: records.filter((r) => r.outcome !== 'ok').length,
-        timeouts: records.filter((r) => r.outcome === 'timeout').length,
+        trigger: total.trigger,
+        invocations: total.count,
+        errors: total.errors,
+        timeouts: total.timeouts,
         p50Ms: at(0.5),
         p95Ms: at(0.95),
         p99Ms: at(0.99),
-        maxMs: durations.at(-1) ?? 0,
+        maxMs: total.maxMs,
       }
     })
     .sort((a, b) => a.function.localeCompare(b.function))

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import { closeSync, openSync, write, writeSync } from 'node:fs'
 import { format } from 'node:util'
 import type { LogLevel, LogRecord } from '@xfn/core'
+import { MetricsRecorder } from './metrics.js'
 
 /** One log event as `xfn logs` shows it, the same shape on every cloud. */
 export interface LogEvent {
@@ -16,27 +17,22 @@ export interface LogEvent {
   readonly kind: 'app' | 'platform'
 }
 
-/** One invocation, for `xfn metrics`. */
-export interface InvocationRecord {
-  readonly time: string
-  readonly function: string
-  readonly trigger: string
-  readonly invocationId: string
-  readonly durationMs: number
-  readonly outcome: 'ok' | 'error' | 'timeout'
-}
-
 /** The invocation a piece of code runs for, so console output can be attributed to it. */
 export const currentInvocation = new AsyncLocalStorage<{ function: string; invocationId: string }>()
 
+/** How long lines gather before they are written together. */
+const flushEveryMs = 50
+
 /**
- * Appends lines to a file in the background: lines are gathered and written together, so the
- * request path never waits on the disk. (Queue messages, which must not be lost, use the journal.)
+ * Appends lines to a file in the background: lines gather for a moment and are written together,
+ * so the request path never waits on the disk and a busy cloud makes few writes. (Queue messages,
+ * which must not be lost, use the journal instead.)
  */
 class LineWriter {
   readonly #fd: number
   #pending: string[] = []
-  #writing = false
+  #timer: NodeJS.Timeout | undefined
+  #inFlight = false
   #closing = false
 
   constructor(path: string) {
@@ -45,25 +41,31 @@ class LineWriter {
 
   push(line: string): void {
     this.#pending.push(line)
-    if (!this.#writing) this.#flush()
+    if (!this.#timer && !this.#inFlight) this.#timer = setTimeout(() => this.#flush(), flushEveryMs).unref()
   }
 
   #flush(): void {
-    if (this.#pending.length === 0) {
-      this.#writing = false
-      if (this.#closing) closeSync(this.#fd)
-      return
-    }
-    this.#writing = true
+    this.#timer = undefined
+    if (this.#pending.length === 0) return
     const chunk = `${this.#pending.join('\n')}\n`
     this.#pending = []
-    write(this.#fd, chunk, () => this.#flush())
+    this.#inFlight = true
+    write(this.#fd, chunk, () => {
+      this.#inFlight = false
+      if (this.#closing) this.#finish()
+      else if (this.#pending.length > 0) this.#timer = setTimeout(() => this.#flush(), flushEveryMs).unref()
+    })
   }
 
-  /** Writes what is pending now; the file closes when a write under way ends. */
+  /** Writes what is pending, then closes the file (after a write under way, if any). */
   close(): void {
     this.#closing = true
-    if (this.#writing) return
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+    if (!this.#inFlight) this.#finish()
+  }
+
+  #finish(): void {
     if (this.#pending.length > 0) writeSync(this.#fd, `${this.#pending.join('\n')}\n`)
     this.#pending = []
     closeSync(this.#fd)
@@ -73,12 +75,12 @@ class LineWriter {
 /** Where the local cloud records logs and invocations: `logs.jsonl` and `invocations.jsonl`. */
 export class Telemetry {
   readonly #logs: LineWriter
-  readonly #invocations: LineWriter
+  readonly #metrics: MetricsRecorder
   #restoreConsole: (() => void) | undefined
 
   constructor(paths: { logs: string; invocations: string }) {
     this.#logs = new LineWriter(paths.logs)
-    this.#invocations = new LineWriter(paths.invocations)
+    this.#metrics = new MetricsRecorder(paths.invocations)
   }
 
   log(record: LogRecord): void {
@@ -117,8 +119,9 @@ export class Telemetry {
     })
   }
 
-  invocation(record: InvocationRecord): void {
-    this.#invocations.push(JSON.stringify(record))
+  /** Counts an invocation for `xfn metrics`. */
+  invocation(fn: string, trigger: string, durationMs: number, outcome: 'ok' | 'error' | 'timeout'): void {
+    this.#metrics.record(fn, trigger, durationMs, outcome)
   }
 
   /** Records console output of handlers with their function and invocation, at the console method's level. */
@@ -157,6 +160,6 @@ export class Telemetry {
   close(): void {
     this.#restoreConsole?.()
     this.#logs.close()
-    this.#invocations.close()
+    this.#metrics.close()
   }
 }

@@ -53,8 +53,10 @@ export function handleHttp(
     bodyIsBase64: false,
     params,
   })
-  return callHttpHandler(fn, lazy, context, (result) =>
-    result instanceof Response ? responseToInit(result) : toResponseInit(result),
+  return Promise.resolve(
+    callHttpHandler(fn, lazy, context, (result) =>
+      result instanceof Response ? responseToInit(result) : toResponseInit(result),
+    ),
   )
 }
 

@@ -44,7 +44,10 @@ export function handleHttp(
     bodyIsBase64: view.bodyIsBase64,
     params,
   })
-  return callHttpHandler(fn, request, context, (result) =>
-    result instanceof Response ? responseToNative(result, view.format) : plainToNative(result, view.format),
+  // Lambda needs a promise from an async handler, even when the answer is ready now.
+  return Promise.resolve(
+    callHttpHandler(fn, request, context, (result) =>
+      result instanceof Response ? responseToNative(result, view.format) : plainToNative(result, view.format),
+    ),
   )
 }
