@@ -130,6 +130,8 @@ export class BlobStore {
           }, 25),
         )
       })
+      // A bucket folder removed while watched (xfn destroy) ends its watch; nothing else to do.
+      watcher.on('error', () => watcher.close())
       this.#watchers.push(watcher)
     }
   }

@@ -9,7 +9,13 @@ import { type BuildManifest, buildSchema, StagedOutput } from './output.js'
 
 export type { BuildManifest } from './output.js'
 
-export interface BuildOptions extends AzureBuildOptions {}
+export interface BuildOptions extends AzureBuildOptions {
+  /**
+   * Load the app a second time, announcing another cloud, and require the same registrations
+   * (default true). `xfn dev` skips it on reloads, where speed matters and nothing is deployed.
+   */
+  readonly verifyStable?: boolean
+}
 
 const builders = { aws: buildAws, azure: buildAzure, local: buildLocal } as const
 
@@ -24,7 +30,10 @@ export async function buildApp(
   cloud: Cloud,
   options: BuildOptions = {},
 ): Promise<{ dir: string; build: BuildManifest }> {
-  const manifest = await stableManifest(project, cloud)
+  const manifest =
+    options.verifyStable === false
+      ? await loadManifest(project, { XFN_CLOUD: cloud })
+      : await stableManifest(project, cloud)
   const problems = checkPortability(manifest, [cloud]).findings.filter((f) => f.severity === 'error')
   if (problems.length > 0) {
     throw new XfnError(

@@ -1,10 +1,14 @@
-import { watch } from 'node:fs'
+import { type FSWatcher, watch } from 'node:fs'
+import { dirname } from 'node:path'
 import { Args, Flags } from '@oclif/core'
 import { XfnError } from '@xfn/core'
 import { XfnCommand } from '../base-command.js'
 import { buildApp } from '../build/index.js'
 import { describeDeployment } from '../local.js'
 import { findProject, type Project } from '../project.js'
+
+/** Saving a file makes several events; a reload waits for them to settle. */
+const settleMs = 40
 
 /** Changes under these folders are not the app's sources. */
 const ignored = /(^|[/\\])(\.xfn|node_modules|\.git|dist)([/\\]|$)/
@@ -32,8 +36,8 @@ export default class Dev extends XfnCommand {
         `The local cloud of ${project.app} already runs in the background (pid ${background.pid}). Stop it with 'xfn destroy --cloud local', or keep using 'xfn deploy --cloud local'.`,
       )
     }
-    const deployBuild = async () => {
-      const { build } = await buildApp(project, 'local')
+    const deployBuild = async (verifyStable: boolean) => {
+      const { build } = await buildApp(project, 'local', { verifyStable })
       const artifact = build.artifacts[0]
       if (!artifact) throw new XfnError('INTERNAL', 'The local build wrote no module.')
       return client.prepare({
@@ -42,15 +46,13 @@ export default class Dev extends XfnCommand {
         sha256: artifact.sha256,
       })
     }
-    const { apiKey } = await deployBuild()
+    const { apiKey } = await deployBuild(true)
     const cloud = new LocalCloud({ projectDir: project.dir, port: flags.port ?? defaultPort })
     await cloud.start()
-    this.log(`Serving ${project.app} on the local cloud (Ctrl-C to stop)`)
-    this.log(describeDeployment(cloud.status(), project.dir, apiKey))
-    this.#watch(project, async () => {
+    const watcher = this.#watch(project, async () => {
       const started = performance.now()
       try {
-        const { deployment } = await deployBuild()
+        const { deployment } = await deployBuild(false)
         await cloud.deploy(deployment)
         this.log(`Reloaded in ${Math.round(performance.now() - started)} ms`)
       } catch (error) {
@@ -59,14 +61,20 @@ export default class Dev extends XfnCommand {
         )
       }
     })
+    // The watch starts before this says it serves, so a change saved right after is not missed.
+    this.log(`Serving ${project.app} on the local cloud (Ctrl-C to stop)`)
+    this.log(describeDeployment(cloud.status(), project.dir, apiKey))
     await new Promise<void>((resolve) => {
       for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve())
     })
+    watcher.close()
     await cloud.stop()
+    // Node 20's recursive watch on Linux can leave inner watchers open after close().
+    process.exit(0)
   }
 
   /** Calls `reload` once per burst of changes to the app's sources, never two at a time. */
-  #watch(project: Project, reload: () => Promise<void>): void {
+  #watch(project: Project, reload: () => Promise<void>): FSWatcher {
     let timer: NodeJS.Timeout | undefined
     let running: Promise<void> | undefined
     let again = false
@@ -83,10 +91,16 @@ export default class Dev extends XfnCommand {
         }
       })
     }
-    watch(project.dir, { recursive: true }, (_event, name) => {
+    // The entry's folder holds the sources (src/ by default); watching the whole project would
+    // also watch node_modules, which Node 20 does folder by folder on Linux.
+    const folder = dirname(project.entry)
+    const watcher = watch(folder, { recursive: folder !== project.dir }, (_event, name) => {
       if (!name || ignored.test(name)) return
       clearTimeout(timer)
-      timer = setTimeout(run, 75)
+      timer = setTimeout(run, settleMs)
     })
+    watcher.on('error', (error) => this.logToStderr(`Watching ${folder} failed: ${error.message}`))
+    watcher.on('close', () => clearTimeout(timer))
+    return watcher
   }
 }

@@ -1,0 +1,81 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bin, copyOfApp, eventually } from './helpers.js'
+
+describe('xfn dev', () => {
+  let project: string
+  let child: ChildProcess
+  let output = ''
+  let url = ''
+
+  beforeAll(async () => {
+    project = copyOfApp('local-e2e', 'dev')
+    child = spawn(process.execPath, [bin, 'dev', project, '--port', '0'], {
+      env: { ...process.env, NO_COLOR: '1' },
+    })
+    child.stdout?.on('data', (chunk) => {
+      output += chunk
+    })
+    child.stderr?.on('data', (chunk) => {
+      output += chunk
+    })
+    url = await eventually(() => /http:\/\/127\.0\.0\.1:\d+/.exec(output)?.[0], 20_000, 'xfn dev to serve')
+  })
+
+  afterAll(async () => {
+    child.kill('SIGINT')
+    await new Promise((resolve) => child.once('exit', resolve))
+    rmSync(project, { recursive: true, force: true })
+  })
+
+  it('serves the app in the foreground', async () => {
+    const response = await fetch(`${url}/size`, { method: 'POST', body: 'abc' })
+    expect(await response.json()).toEqual({ bytes: 3 })
+  })
+
+  it('reloads a changed function without losing queued messages', async () => {
+    const source = join(project, 'src/index.ts')
+    // A slow message is being handled while the code changes.
+    const key = readFileSync(join(project, '.xfn/local/api-key'), 'utf8').trim()
+    await fetch(`${url}/jobs`, {
+      method: 'POST',
+      body: JSON.stringify({ name: 'across-reload', delayMs: 300 }),
+      headers: { 'x-api-key': key },
+    })
+    writeFileSync(
+      source,
+      readFileSync(source, 'utf8').replace(
+        '{ bytes: (await request.arrayBuffer()).byteLength }',
+        '{ bytes: (await request.arrayBuffer()).byteLength, reloaded: true }',
+      ),
+    )
+    const reloaded = await eventually(() => /Reloaded in (\d+) ms/.exec(output)?.[1], 20_000, 'a reload')
+    console.log(`xfn dev reloaded in ${reloaded} ms`)
+    const response = await fetch(`${url}/size`, { method: 'POST', body: 'abcd' })
+    expect(await response.json()).toEqual({ bytes: 4, reloaded: true })
+    const done = await eventually(
+      async () => {
+        const file = await fetch(`${url}/files/done/across-reload.txt`)
+        return file.status === 200 ? file.text() : undefined
+      },
+      15_000,
+      'the message queued before the reload',
+    )
+    expect(done).toMatch(/^done on attempt \d$/)
+  })
+
+  it('keeps the last good build when a change does not compile', async () => {
+    const source = join(project, 'src/index.ts')
+    const good = readFileSync(source, 'utf8')
+    writeFileSync(source, `${good}\nconst broken = {\n`)
+    await eventually(
+      () => output.includes('Reload failed; the previous build keeps running.'),
+      20_000,
+      'the failed reload',
+    )
+    expect((await fetch(`${url}/size`, { method: 'POST', body: 'ab' })).status).toBe(200)
+    writeFileSync(source, good)
+  })
+})
