@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { basename, join } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { hashApiKey, XfnError } from '@xfn/core'
 import {
@@ -96,7 +96,12 @@ export class LocalCloudClient {
     mkdirSync(folder, { recursive: true })
     const module = join(folder, basename(build.module))
     copyFileSync(build.module, module)
-    if (existsSync(`${build.module}.map`)) copyFileSync(`${build.module}.map`, `${module}.map`)
+    if (existsSync(`${build.module}.map`)) {
+      // The map names sources relative to where it was built; make them absolute for the copy.
+      const map = JSON.parse(readFileSync(`${build.module}.map`, 'utf8')) as { sources: string[] }
+      map.sources = map.sources.map((source) => resolve(dirname(build.module), source))
+      writeFileSync(`${module}.map`, JSON.stringify(map))
+    }
     const apiKey = this.apiKey()
     const deployment: Deployment = {
       app: build.app,
