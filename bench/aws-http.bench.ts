@@ -3,17 +3,10 @@ import { createApp } from '@xfn/core'
 import { Hono } from 'hono'
 import { handle } from 'hono/aws-lambda'
 import { compare } from './lib/compare.js'
+import { type Order, orderBody, total } from './lib/order.js'
 
 /** A POST /items/{id} with a ~200-byte JSON body and 10 headers, as API Gateway sends it. */
-const body = JSON.stringify({
-  name: 'Darjeeling first flush',
-  sku: 'TEA-0042',
-  quantity: 3,
-  unitPrice: 12.5,
-  currency: 'EUR',
-  tags: ['black', 'india', 'spring'],
-  note: 'Leave the parcel at the door, please.',
-})
+const body = orderBody
 const headerList: [string, string][] = [
   ['accept', 'application/json'],
   ['accept-encoding', 'gzip, deflate, br'],
@@ -90,9 +83,6 @@ const lambdaContext = {
   fail: () => undefined,
   succeed: () => undefined,
 }
-
-type Order = { quantity: number; unitPrice: number }
-const total = (order: Order) => order.quantity * order.unitPrice
 
 /** What a hand-written Lambda handler does: parse the body, answer JSON. */
 async function nativeHandler(event: { body: string; pathParameters: { id: string } }) {

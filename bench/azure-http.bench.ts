@@ -3,18 +3,9 @@ import { registerAzureFunctions } from '@xfn/azure/runtime'
 import { createApp } from '@xfn/core'
 import { registration } from '../adapters/azure/src/runtime/__fixtures__/host.js'
 import { compare } from './lib/compare.js'
+import { type Order, orderBody, total } from './lib/order.js'
 
-type Order = { quantity: number; unitPrice: number }
-const total = (order: Order) => order.quantity * order.unitPrice
-const body = JSON.stringify({
-  name: 'Darjeeling first flush',
-  sku: 'TEA-0042',
-  quantity: 3,
-  unitPrice: 12.5,
-  currency: 'EUR',
-  tags: ['black', 'india', 'spring'],
-  note: 'Leave the parcel at the door, please.',
-})
+const body = orderBody
 const headers = {
   accept: 'application/json',
   'accept-encoding': 'gzip, deflate, br',

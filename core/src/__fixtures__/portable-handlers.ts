@@ -71,3 +71,17 @@ export const portableRequests: { method: string; path: string; query?: [string, 
     { method: 'GET', path: '/fails' },
     { method: 'GET', path: '/files/a/b c/d.txt' },
   ]
+
+/** The HTTP function of an app that serves a method and path. */
+export function functionFor(method: string, path: string, made: ReturnType<typeof createApp>): string {
+  for (const fn of made.registry.functions.values()) {
+    if (
+      fn.trigger.type === 'http' &&
+      fn.trigger.methods.includes(method as never) &&
+      fn.trigger.route.pattern.test(path)
+    ) {
+      return fn.name
+    }
+  }
+  throw new Error(`no function for ${method} ${path}`)
+}

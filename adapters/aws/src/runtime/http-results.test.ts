@@ -2,6 +2,7 @@ import { createApp, hashApiKey } from '@xfn/core'
 import { createTestHarness } from '@xfn/core/testing'
 import { describe, expect, it } from 'vitest'
 import {
+  functionFor,
   type Observed,
   portableRequests,
   registerPortableHandlers,
@@ -48,14 +49,6 @@ async function observeResponse(response: Response): Promise<Observed> {
     cookies: response.headers.getSetCookie(),
     body: Buffer.from(await response.arrayBuffer()).toString('hex'),
   }
-}
-
-function functionFor(method: string, path: string, made: ReturnType<typeof createApp>) {
-  for (const fn of made.registry.functions.values()) {
-    if (fn.trigger.type !== 'http' || !fn.trigger.methods.includes(method as never)) continue
-    if (fn.trigger.route.pattern.test(path)) return fn.name
-  }
-  throw new Error(`no function for ${method} ${path}`)
 }
 
 describe('one set of portable handlers, three event formats', () => {

@@ -5,6 +5,7 @@ import { parseSetCookie } from 'set-cookie-parser'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { registerEveryKind } from '../../../../core/src/__fixtures__/every-kind.js'
 import {
+  functionFor,
   portableRequests,
   registerPortableHandlers,
 } from '../../../../core/src/__fixtures__/portable-handlers.js'
@@ -132,18 +133,6 @@ async function observeResponse(response: Response): Promise<Observed> {
 }
 
 describe('HTTP invocations', () => {
-  function functionFor(method: string, path: string, made: ReturnType<typeof createApp>) {
-    for (const fn of made.registry.functions.values()) {
-      if (
-        fn.trigger.type === 'http' &&
-        fn.trigger.methods.includes(method as never) &&
-        fn.trigger.route.pattern.test(path)
-      )
-        return fn.name
-    }
-    throw new Error(`no function for ${method} ${path}`)
-  }
-
   it.each(portableRequests)('$method $path is observed as in-process', async (spec) => {
     const made = createApp()
     registerPortableHandlers(made)
