@@ -2,17 +2,10 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import { existsSync, type FSWatcher, mkdirSync, readdirSync, readFileSync, statSync, watch } from 'node:fs'
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
-import { type BlobEventType, type BucketSpec, type ObjectInfo, XfnError } from '@xfn/core'
+import { type BlobEvent, type BucketSpec, type ObjectInfo, XfnError } from '@xfn/core'
 
-/** A change seen in a bucket's folder, with the fields every cloud's blob event has. */
-export interface BlobChange {
-  readonly type: BlobEventType
-  readonly bucket: string
-  readonly key: string
-  readonly size: number
-  readonly etag: string
-  readonly time: Date
-}
+/** A change seen in a bucket's folder: a blob event, with every field the clouds' events have. */
+export type BlobChange = Omit<BlobEvent, 'native'>
 
 /**
  * Buckets as folders, `buckets/<bucket>/<key>`: objects written by the portable client and files

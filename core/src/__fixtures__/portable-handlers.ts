@@ -85,3 +85,20 @@ export function functionFor(method: string, path: string, made: ReturnType<typeo
   }
   throw new Error(`no function for ${method} ${path}`)
 }
+
+/** What a client observes of a `Response`; `cookies` turns its Set-Cookie values into comparable strings. */
+export async function observeResponse(
+  response: Response,
+  cookies: (setCookies: string[]) => string[] = (values) => values,
+): Promise<Observed> {
+  const headers: Record<string, string[]> = {}
+  response.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') headers[name] = value.split(/,\s*/)
+  })
+  return {
+    status: response.status,
+    headers,
+    cookies: cookies(response.headers.getSetCookie()),
+    body: Buffer.from(await response.arrayBuffer()).toString('hex'),
+  }
+}

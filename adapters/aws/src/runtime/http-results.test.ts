@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import {
   functionFor,
   type Observed,
+  observeResponse,
   portableRequests,
   registerPortableHandlers,
 } from '../../../../core/src/__fixtures__/portable-handlers.js'
@@ -36,19 +37,6 @@ function observeNative(result: NativeHttpResult): Observed {
     ? Buffer.from(result.body, 'base64').toString('hex')
     : Buffer.from(result.body).toString('hex')
   return { status: result.statusCode, headers, cookies, body }
-}
-
-async function observeResponse(response: Response): Promise<Observed> {
-  const headers: Record<string, string[]> = {}
-  response.headers.forEach((value, name) => {
-    if (name !== 'set-cookie') headers[name] = value.split(/,\s*/)
-  })
-  return {
-    status: response.status,
-    headers,
-    cookies: response.headers.getSetCookie(),
-    body: Buffer.from(await response.arrayBuffer()).toString('hex'),
-  }
 }
 
 describe('one set of portable handlers, three event formats', () => {

@@ -6,6 +6,8 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { registerEveryKind } from '../../../../core/src/__fixtures__/every-kind.js'
 import {
   functionFor,
+  type Observed,
+  observeResponse,
   portableRequests,
   registerPortableHandlers,
 } from '../../../../core/src/__fixtures__/portable-handlers.js'
@@ -99,8 +101,6 @@ describe('registration with the real @azure/functions library', () => {
   })
 })
 
-type Observed = { status: number; headers: Record<string, string[]>; cookies: string[]; body: string }
-
 function canonicalCookie(cookie: { name: string; value: string; path?: string; httpOnly?: boolean }): string {
   return `${cookie.name}=${cookie.value}${cookie.path ? `; path=${cookie.path}` : ''}${cookie.httpOnly ? '; httponly' : ''}`
 }
@@ -115,19 +115,6 @@ async function observeAzure(init: unknown): Promise<Observed> {
     status: response.status,
     headers,
     cookies: response.cookies.map(canonicalCookie),
-    body: Buffer.from(await response.arrayBuffer()).toString('hex'),
-  }
-}
-
-async function observeResponse(response: Response): Promise<Observed> {
-  const headers: Record<string, string[]> = {}
-  response.headers.forEach((value, name) => {
-    if (name !== 'set-cookie') headers[name] = value.split(/,\s*/)
-  })
-  return {
-    status: response.status,
-    headers,
-    cookies: parseSetCookie(response.headers.getSetCookie()).map((c) => canonicalCookie(c)),
     body: Buffer.from(await response.arrayBuffer()).toString('hex'),
   }
 }
@@ -152,6 +139,7 @@ describe('HTTP invocations', () => {
         method: spec.method,
         ...(spec.body ? { body: spec.body } : {}),
       }),
+      (values) => parseSetCookie(values).map((cookie) => canonicalCookie(cookie)),
     )
     if (local.status === 500) expect(azure.status).toBe(500)
     else expect(azure).toEqual(local)
