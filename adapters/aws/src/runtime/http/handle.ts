@@ -36,14 +36,8 @@ export function handleHttp(
   if (keyHash && !apiKeyMatches(view.headers().get(apiKeyHeader), keyHash)) {
     return Promise.resolve(plainToNative(unauthorizedResult(), view.format))
   }
-  const request = new LazyRequest({
-    method: view.method,
-    url: view.url,
-    headers: view.headers,
-    body: view.body,
-    bodyIsBase64: view.bodyIsBase64,
-    params,
-  })
+  view.params = params
+  const request = new LazyRequest(view)
   // Lambda needs a promise from an async handler, even when the answer is ready now.
   return Promise.resolve(
     callHttpHandler(fn, request, context, (result) =>

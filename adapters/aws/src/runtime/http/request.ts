@@ -13,7 +13,11 @@ export interface HttpEventView {
   readonly headers: () => Headers
   readonly body: string | null
   readonly bodyIsBase64: boolean
+  /** The route's parameters, set once the path is matched; the view is then the request's parts. */
+  params: Readonly<Record<string, string>>
 }
+
+const noParams: Readonly<Record<string, string>> = Object.freeze({})
 
 /** Tells the HTTP event formats apart by shape; undefined for anything else. */
 export function viewHttpEvent(event: unknown): HttpEventView | undefined {
@@ -54,6 +58,7 @@ function viewV2(event: HttpApiEvent): HttpEventView {
     },
     body: event.body ?? null,
     bodyIsBase64: event.isBase64Encoded === true,
+    params: noParams,
   }
 }
 
@@ -84,6 +89,7 @@ function viewRest(event: RestEvent): HttpEventView {
     },
     body: event.body ?? null,
     bodyIsBase64: event.isBase64Encoded === true,
+    params: noParams,
   }
 }
 
