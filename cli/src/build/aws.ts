@@ -19,9 +19,13 @@ const handlerFactory = {
  */
 export async function buildAws(project: Project, manifest: Manifest, out: StagedOutput) {
   const factories = [...new Set(manifest.functions.map((fn) => handlerFactory[fn.trigger.type]))].sort()
+  // Queue and bucket clients only for apps that declare queues or buckets.
+  const usesResources = manifest.queues.length > 0 || manifest.buckets.length > 0
+  const imports = usesResources ? [...factories, 'installAwsResources'] : factories
   const lines = [
     `import ${JSON.stringify(project.entry)}`,
-    `import { ${factories.join(', ')} } from '@xfn/aws/runtime'`,
+    `import { ${imports.join(', ')} } from '@xfn/aws/runtime'`,
+    ...(usesResources ? ['installAwsResources()'] : []),
     ...manifest.functions.map(
       (fn, i) => `const handler${i} = ${handlerFactory[fn.trigger.type]}(${JSON.stringify(fn.name)})`,
     ),

@@ -20,6 +20,12 @@ import { handleSqs, isSqsEvent } from './sqs.js'
 import { handleTimer, isTimerEvent } from './timer.js'
 
 export type { LambdaContext } from './events.js'
+export {
+  type AwsResources,
+  awsResourceProvider,
+  installAwsResources,
+  sqsMaxMessageBytes,
+} from './resources.js'
 export { decodeS3Key } from './s3.js'
 
 export interface LambdaHandlerOptions {

@@ -25,6 +25,7 @@ it('bundles a hello-world HTTP function, minified, under 15 KB', async () => {
     alias: { '@xfn/core': core },
     // As `xfn build` does: the app was validated in record mode before bundling.
     define: { 'process.env.XFN_PREVALIDATED': '"true"' },
+    external: ['@aws-sdk/*'],
     metafile: true,
   })
   const bytes = result.outputFiles[0]?.contents.byteLength ?? Number.POSITIVE_INFINITY

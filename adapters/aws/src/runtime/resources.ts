@@ -1,0 +1,184 @@
+import type { S3Client } from '@aws-sdk/client-s3'
+import type { SQSClient } from '@aws-sdk/client-sqs'
+import {
+  type BucketSpec,
+  defaultRegistry,
+  type ObjectInfo,
+  type QueueSpec,
+  type Registry,
+  type ResourceProvider,
+  XfnError,
+} from '@xfn/core'
+
+/** SQS takes messages of at most 256 KiB; Azure Storage Queues 64 KiB, the portable limit. */
+export const sqsMaxMessageBytes = 256 * 1024
+const sqsBatchSize = 10
+
+/**
+ * Where the app's queues and buckets are on AWS, which the deployer writes into the function's
+ * environment as XFN_RESOURCES: only the resources the function declares it uses.
+ */
+export interface AwsResources {
+  readonly queues: Readonly<Record<string, { readonly url: string }>>
+  readonly buckets: Readonly<Record<string, { readonly name: string }>>
+}
+
+export function resourcesFromEnvironment(text = process.env.XFN_RESOURCES): AwsResources {
+  if (!text) return { queues: {}, buckets: {} }
+  try {
+    const parsed = JSON.parse(text) as Partial<AwsResources>
+    return { queues: parsed.queues ?? {}, buckets: parsed.buckets ?? {} }
+  } catch {
+    throw new XfnError(
+      'CLOUD_ERROR',
+      'The environment variable XFN_RESOURCES is not valid JSON; redeploy the app with xfn.',
+    )
+  }
+}
+
+/**
+ * Queues and buckets on AWS, through the AWS SDK v3 that the Lambda runtime provides. Each client
+ * is made on first use, so a function that uses no resource loads no SDK at cold start. Endpoints
+ * follow the SDK's own settings (AWS_ENDPOINT_URL and friends), for LocalStack or moto.
+ */
+export function awsResourceProvider(resources: AwsResources = resourcesFromEnvironment()): ResourceProvider {
+  let sqs: Promise<{ client: SQSClient; sdk: typeof import('@aws-sdk/client-sqs') }> | undefined
+  let s3: Promise<{ client: S3Client; sdk: typeof import('@aws-sdk/client-s3') }> | undefined
+  const sqsClient = () => {
+    sqs ??= import('@aws-sdk/client-sqs').then((sdk) => ({ client: new sdk.SQSClient({}), sdk }))
+    return sqs
+  }
+  const s3Client = () => {
+    s3 ??= import('@aws-sdk/client-s3').then((sdk) => ({ client: new sdk.S3Client({}), sdk }))
+    return s3
+  }
+  const queueUrl = (queue: QueueSpec) => {
+    const url = resources.queues[queue.name]?.url
+    if (!url) throw undeclared('queue', queue.name)
+    return url
+  }
+  const bucketName = (bucket: BucketSpec) => {
+    const name = resources.buckets[bucket.name]?.name
+    if (!name) throw undeclared('bucket', bucket.name)
+    return name
+  }
+
+  return {
+    async sendMessages(queue, messages) {
+      const url = queueUrl(queue)
+      for (const message of messages) checkSize(queue.name, message.body)
+      if (queue.fifo && messages.some((m) => m.delaySeconds)) {
+        throw new XfnError(
+          'INVALID_OPTIONS',
+          `queue('${queue.name}') is FIFO, and SQS FIFO queues take no per-message delay; send it without delaySeconds.`,
+        )
+      }
+      const { client, sdk } = await sqsClient()
+      for (let start = 0; start < messages.length; start += sqsBatchSize) {
+        const entries = messages.slice(start, start + sqsBatchSize).map((message, index) => ({
+          Id: String(start + index),
+          MessageBody: message.body,
+          ...(message.delaySeconds ? { DelaySeconds: message.delaySeconds } : {}),
+          ...(queue.fifo ? { MessageGroupId: queue.name } : {}),
+        }))
+        const result = await client.send(new sdk.SendMessageBatchCommand({ QueueUrl: url, Entries: entries }))
+        if (result.Failed && result.Failed.length > 0) {
+          const reasons = result.Failed.map((f) => `message ${f.Id}: ${f.Code} ${f.Message ?? ''}`.trim())
+          throw new XfnError(
+            'CLOUD_ERROR',
+            `SQS did not take ${result.Failed.length} message(s) for queue('${queue.name}'): ${reasons.join('; ')}. Nothing after them was sent.`,
+          )
+        }
+      }
+    },
+
+    async putObject(bucket, key, body, contentType) {
+      const { client, sdk } = await s3Client()
+      await client.send(
+        new sdk.PutObjectCommand({
+          Bucket: bucketName(bucket),
+          Key: key,
+          Body: body,
+          ContentType: contentType,
+        }),
+      )
+    },
+
+    async getObject(bucket, key) {
+      const { client, sdk } = await s3Client()
+      try {
+        const result = await client.send(new sdk.GetObjectCommand({ Bucket: bucketName(bucket), Key: key }))
+        return {
+          body: (await result.Body?.transformToByteArray()) ?? new Uint8Array(0),
+          contentType: result.ContentType,
+        }
+      } catch (error) {
+        if ((error as { name?: string }).name === 'NoSuchKey') return null
+        throw error
+      }
+    },
+
+    async *listObjects(bucket, prefix): AsyncIterable<ObjectInfo> {
+      const { client, sdk } = await s3Client()
+      for await (const page of sdk.paginateListObjectsV2(
+        { client },
+        { Bucket: bucketName(bucket), Prefix: prefix },
+      )) {
+        for (const item of page.Contents ?? []) {
+          if (!item.Key) continue
+          yield {
+            key: item.Key,
+            size: item.Size ?? 0,
+            etag: item.ETag ?? '',
+            lastModified: item.LastModified ?? new Date(0),
+          }
+        }
+      }
+    },
+
+    async deleteObject(bucket, key) {
+      const { client, sdk } = await s3Client()
+      await client.send(new sdk.DeleteObjectCommand({ Bucket: bucketName(bucket), Key: key }))
+    },
+
+    async signedUrl(bucket, key, options) {
+      const [{ client, sdk }, { getSignedUrl }] = await Promise.all([
+        s3Client(),
+        import('@aws-sdk/s3-request-presigner'),
+      ])
+      const input = { Bucket: bucketName(bucket), Key: key }
+      const command =
+        options.method === 'PUT' ? new sdk.PutObjectCommand(input) : new sdk.GetObjectCommand(input)
+      return getSignedUrl(client, command, { expiresIn: options.expiresIn })
+    },
+  }
+}
+
+function checkSize(queue: string, body: string): void {
+  const bytes = Buffer.byteLength(body)
+  if (bytes > sqsMaxMessageBytes) {
+    throw new XfnError(
+      'INVALID_OPTIONS',
+      `queue('${queue}').send(): the message is ${bytes} bytes, over SQS's limit of 256 KiB (and Azure's 64 KiB, the portable limit). Store the payload in a bucket and send its key.`,
+    )
+  }
+}
+
+function undeclared(kind: 'queue' | 'bucket', name: string): XfnError {
+  return new XfnError(
+    'INVALID_OPTIONS',
+    `${kind}('${name}') is not among the resources this function was deployed with (XFN_RESOURCES lacks it). Redeploy the app with xfn so the function gets it.`,
+  )
+}
+
+/**
+ * Makes the app's queues and buckets work inside Lambda. The build's generated entry calls it when
+ * the app declares any, so an app without resources carries none of this code.
+ *
+ * @example
+ * import './app.js'
+ * installAwsResources()
+ */
+export function installAwsResources(registry: Registry = defaultRegistry()): void {
+  registry.resources.provider ??= awsResourceProvider()
+}
