@@ -94,7 +94,7 @@ export type {
   ResourceProvider,
   StoredObject,
 } from './resources.js'
-export { encodeMessage } from './resources.js'
+export { checkMessageSize, encodeMessage, queueMessageLimits } from './resources.js'
 export {
   type CronFields,
   nextFireTimes,

@@ -136,3 +136,16 @@ describe('the portability report', () => {
     ])
   })
 })
+
+describe('queue message limits', () => {
+  it('refuse a message over the cloud limit before sending, naming both limits', async () => {
+    const { checkMessageSize } = await import('./resources.js')
+    expect(() => checkMessageSize('orders', 'x'.repeat(64 * 1024), 'azure')).not.toThrow()
+    expect(() => checkMessageSize('orders', 'x'.repeat(64 * 1024 + 1), 'azure')).toThrow(
+      "queue('orders').send(): the message is 65537 bytes, over the limit of 64 KiB on azure",
+    )
+    expect(() => checkMessageSize('orders', 'é'.repeat(128 * 1024 + 1), 'local')).toThrow(
+      /262146 bytes, over the limit of 256 KiB on local/,
+    )
+  })
+})

@@ -1,8 +1,11 @@
 import { clouds as allClouds, type Cloud, PortabilityError } from './errors.js'
 import type { Manifest, ManifestFunction, ManifestTrigger } from './manifest.js'
+import { queueMessageLimits } from './resources.js'
 import { parseSchedule, toAwsSchedule, toAzureSchedule } from './schedule/index.js'
 
 export type Severity = 'error' | 'warning'
+
+export { queueMessageLimits }
 
 export interface PortabilityFinding {
   readonly cloud: Cloud
@@ -27,9 +30,6 @@ export interface PortabilityReport {
   /** Facts that bind every cloud at once, such as the largest queue message all of them take. */
   readonly limits: { readonly queueMessageBytes: number }
 }
-
-/** Largest queue message in bytes: SQS takes 256 KiB, Azure Storage Queues 64 KiB. */
-export const queueMessageLimits = { aws: 256 * 1024, azure: 64 * 1024, local: 256 * 1024 } as const
 
 /** Azure's front end ends an HTTP request after 230 seconds, whatever the function's timeout. */
 const azureHttpLimitSeconds = 230

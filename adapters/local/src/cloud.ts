@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url'
 import {
   type BlobEvent,
   type BlobTrigger,
+  checkMessageSize,
   createRouter,
   type FunctionDefinition,
   nextFireTimes,
@@ -212,6 +213,7 @@ export class LocalCloud {
   #provider(): ResourceProvider {
     return {
       sendMessages: async (queue, messages) => {
+        for (const message of messages) checkMessageSize(queue.name, message.body, 'local')
         this.queues.send(queue.name, messages)
         this.#wakers.get(queue.name)?.()
       },

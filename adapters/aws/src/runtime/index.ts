@@ -24,7 +24,6 @@ export {
   type AwsResources,
   awsResourceProvider,
   installAwsResources,
-  sqsMaxMessageBytes,
 } from './resources.js'
 export { decodeS3Key } from './s3.js'
 

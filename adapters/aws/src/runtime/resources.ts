@@ -2,6 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import type { SQSClient } from '@aws-sdk/client-sqs'
 import {
   type BucketSpec,
+  checkMessageSize,
   defaultRegistry,
   type ObjectInfo,
   type QueueSpec,
@@ -10,8 +11,6 @@ import {
   XfnError,
 } from '@xfn/core'
 
-/** SQS takes messages of at most 256 KiB; Azure Storage Queues 64 KiB, the portable limit. */
-export const sqsMaxMessageBytes = 256 * 1024
 const sqsBatchSize = 10
 
 /**
@@ -66,7 +65,7 @@ export function awsResourceProvider(resources: AwsResources = resourcesFromEnvir
   return {
     async sendMessages(queue, messages) {
       const url = queueUrl(queue)
-      for (const message of messages) checkSize(queue.name, message.body)
+      for (const message of messages) checkMessageSize(queue.name, message.body, 'aws')
       if (queue.fifo && messages.some((m) => m.delaySeconds)) {
         throw new XfnError(
           'INVALID_OPTIONS',
@@ -151,16 +150,6 @@ export function awsResourceProvider(resources: AwsResources = resourcesFromEnvir
         options.method === 'PUT' ? new sdk.PutObjectCommand(input) : new sdk.GetObjectCommand(input)
       return getSignedUrl(client, command, { expiresIn: options.expiresIn })
     },
-  }
-}
-
-function checkSize(queue: string, body: string): void {
-  const bytes = Buffer.byteLength(body)
-  if (bytes > sqsMaxMessageBytes) {
-    throw new XfnError(
-      'INVALID_OPTIONS',
-      `queue('${queue}').send(): the message is ${bytes} bytes, over SQS's limit of 256 KiB (and Azure's 64 KiB, the portable limit). Store the payload in a bucket and send its key.`,
-    )
   }
 }
 
