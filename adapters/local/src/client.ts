@@ -132,7 +132,12 @@ export class LocalCloudClient {
   async destroy(): Promise<{ stopped: boolean }> {
     const info = this.running()
     if (info) {
-      await this.#call(info, 'POST', '/_xfn/shutdown')
+      try {
+        await this.#call(info, 'POST', '/_xfn/shutdown')
+      } catch {
+        // It does not answer: stop it with a signal instead.
+        process.kill(info.pid, 'SIGTERM')
+      }
       await waitFor(() => !processAlive(info.pid), 10_000)
     }
     rmSync(this.paths.root, { recursive: true, force: true })
@@ -209,11 +214,20 @@ export class LocalCloudClient {
   }
 
   async #call<T>(info: CloudInfo, method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(`http://${info.host}:${info.port}${path}`, {
-      method,
-      headers: { 'x-xfn-token': info.token, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
+    let response: Response
+    try {
+      response = await fetch(`http://${info.host}:${info.port}${path}`, {
+        method,
+        headers: { 'x-xfn-token': info.token, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      })
+    } catch (error) {
+      throw new XfnError(
+        'CLOUD_ERROR',
+        `The local cloud (pid ${info.pid}) does not answer on port ${info.port}. Stop it with 'xfn destroy --cloud local --yes', then deploy again.`,
+        { cause: error },
+      )
+    }
     const answer = (await response.json()) as T & { error?: string }
     if (!response.ok)
       throw new XfnError(
