@@ -25,7 +25,7 @@ describe('the portability report', () => {
       azure: { ok: true, detail: '0 0 2 * * *' },
       local: { ok: true, detail: 'ok' },
     })
-    expect(report.limits.queueMessageBytes).toBe(64 * 1024)
+    expect(report.limits.queueMessageBytes).toBe(48 * 1024)
   })
 
   it.each([
@@ -140,9 +140,9 @@ describe('the portability report', () => {
 describe('queue message limits', () => {
   it('refuse a message over the cloud limit before sending, naming both limits', async () => {
     const { checkMessageSize } = await import('./resources.js')
-    expect(() => checkMessageSize('orders', 'x'.repeat(64 * 1024), 'azure')).not.toThrow()
-    expect(() => checkMessageSize('orders', 'x'.repeat(64 * 1024 + 1), 'azure')).toThrow(
-      "queue('orders').send(): the message is 65537 bytes, over the limit of 64 KiB on azure",
+    expect(() => checkMessageSize('orders', 'x'.repeat(48 * 1024), 'azure')).not.toThrow()
+    expect(() => checkMessageSize('orders', 'x'.repeat(48 * 1024 + 1), 'azure')).toThrow(
+      "queue('orders').send(): the message is 49153 bytes, over the limit of 48 KiB on azure",
     )
     expect(() => checkMessageSize('orders', 'é'.repeat(128 * 1024 + 1), 'local')).toThrow(
       /262146 bytes, over the limit of 256 KiB on local/,

@@ -21,9 +21,12 @@ export async function buildAzure(
   out: StagedOutput,
   options: AzureBuildOptions = {},
 ) {
+  // Queue and bucket clients only for apps that declare queues or buckets.
+  const usesResources = manifest.queues.length > 0 || manifest.buckets.length > 0
   const entry = [
     `import ${JSON.stringify(project.entry)}`,
-    `import { registerAzureFunctions } from '@xfn/azure/runtime'`,
+    `import { registerAzureFunctions${usesResources ? ', installAzureResources' : ''} } from '@xfn/azure/runtime'`,
+    ...(usesResources ? ['installAzureResources()'] : []),
     `registerAzureFunctions(${JSON.stringify({ blobSource: options.blobSource ?? 'EventGrid' })})`,
   ]
   await bundle({

@@ -13,6 +13,7 @@ import { azureLogSink } from './log.js'
 import { handleBlob, handleQueue, handleTimer } from './triggers.js'
 
 export { apiKeyHashSetting, azureRoute, toResponseInit } from './http.js'
+export { azureResourceProvider, installAzureResources } from './resources.js'
 
 /**
  * The app setting of the storage account that holds the app's queues and blob containers: the

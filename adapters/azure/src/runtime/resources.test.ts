@@ -1,0 +1,107 @@
+import { InvocationContext } from '@azure/functions'
+import { BlobServiceClient } from '@azure/storage-blob'
+import { QueueServiceClient } from '@azure/storage-queue'
+import { createApp, type QueueMessage } from '@xfn/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startAzurite } from './__fixtures__/azurite.js'
+import { registration, resetRegistrations } from './__fixtures__/host.js'
+import { registerAzureFunctions } from './index.js'
+import { azureResourceProvider } from './resources.js'
+
+let azurite: Awaited<ReturnType<typeof startAzurite>>
+beforeAll(async () => {
+  azurite = await startAzurite()
+  await QueueServiceClient.fromConnectionString(azurite.connectionString)
+    .getQueueClient('orders')
+    .createIfNotExists()
+  await BlobServiceClient.fromConnectionString(azurite.connectionString)
+    .getContainerClient('receipts')
+    .createIfNotExists()
+}, 30_000)
+afterAll(async () => {
+  await azurite?.stop()
+})
+
+function app() {
+  const made = createApp()
+  made.registry.resources.provider = azureResourceProvider(azurite.connectionString)
+  return made
+}
+
+describe('queues on Azure Storage Queues, against Azurite', () => {
+  it('sends base64 text that the queue trigger decodes back to the same text and JSON', async () => {
+    const { queue } = app()
+    await queue('orders').send({ sku: 'café', quantity: 2 })
+    await queue('orders').send('plain text')
+    const received = await QueueServiceClient.fromConnectionString(azurite.connectionString)
+      .getQueueClient('orders')
+      .receiveMessages({ numberOfMessages: 2 })
+    const texts = received.receivedMessageItems.map((m) =>
+      Buffer.from(m.messageText, 'base64').toString('utf8'),
+    )
+    expect(texts).toEqual(['{"sku":"café","quantity":2}', 'plain text'])
+
+    // The host decodes base64 and parses JSON before calling the function; the message reads the same.
+    resetRegistrations()
+    const consumer = createApp()
+    const seen: QueueMessage[] = []
+    consumer.app.queue('fulfil', { queue: 'orders' }, (message) => {
+      seen.push(message)
+    })
+    registerAzureFunctions({ registry: consumer.registry })
+    const context = new InvocationContext({ triggerMetadata: { id: 'm1', dequeueCount: 1 } })
+    await registration('fulfil').handler(JSON.parse(texts[0] ?? ''), context)
+    await registration('fulfil').handler(texts[1], context)
+    expect(seen.map((m) => m.text())).toEqual(texts)
+    expect(seen[0]?.json()).toEqual({ sku: 'café', quantity: 2 })
+  })
+
+  it('refuses a message over 48 KiB of text before sending', async () => {
+    const { queue } = app()
+    await expect(queue('orders').send('x'.repeat(48 * 1024 + 1))).rejects.toThrow(
+      'over the limit of 48 KiB on azure',
+    )
+  })
+})
+
+describe('buckets as blob containers, against Azurite', () => {
+  it('puts, gets, lists and deletes objects with unicode keys and spaces', async () => {
+    const { bucket } = app()
+    const receipts = bucket('receipts')
+    await receipts.put('r/café menu.json', '{"a":1}', { contentType: 'application/json' })
+    await receipts.put('r/日本/a b.txt', 'konnichiwa')
+    await receipts.put('other.txt', 'x')
+    const got = await receipts.get('r/café menu.json')
+    expect(got?.text()).toBe('{"a":1}')
+    expect(got?.contentType).toBe('application/json')
+    expect(await receipts.get('r/missing.json')).toBeNull()
+    const listed: string[] = []
+    for await (const item of receipts.list({ prefix: 'r/' })) listed.push(`${item.key}:${item.size}`)
+    expect(listed.sort()).toEqual(['r/café menu.json:7', 'r/日本/a b.txt:10'])
+    await receipts.delete('r/café menu.json')
+    await receipts.delete('r/never-there.json')
+    expect(await receipts.get('r/café menu.json')).toBeNull()
+  })
+
+  it('signs URLs that read and write an object', async () => {
+    const { bucket } = app()
+    const receipts = bucket('receipts')
+    const put = await receipts.signedUrl('signed/a b.txt', { method: 'PUT', expiresIn: 60 })
+    const written = await fetch(put, {
+      method: 'PUT',
+      body: 'via url',
+      headers: { 'x-ms-blob-type': 'BlockBlob' },
+    })
+    expect(written.status).toBe(201)
+    const get = await receipts.signedUrl('signed/a b.txt', { method: 'GET', expiresIn: 60 })
+    expect(await (await fetch(get)).text()).toBe('via url')
+  })
+
+  it('says which setting is missing when there is no connection', async () => {
+    const made = createApp()
+    made.registry.resources.provider = azureResourceProvider(undefined)
+    await expect(made.queue('orders').send('a')).rejects.toThrow(
+      'The app setting AzureWebJobsStorage is not set',
+    )
+  })
+})

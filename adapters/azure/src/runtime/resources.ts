@@ -1,0 +1,105 @@
+import type { BlobServiceClient } from '@azure/storage-blob'
+import type { QueueServiceClient } from '@azure/storage-queue'
+import {
+  type BucketSpec,
+  checkMessageSize,
+  defaultRegistry,
+  type ObjectInfo,
+  type Registry,
+  type ResourceProvider,
+  XfnError,
+} from '@xfn/core'
+
+/**
+ * Queues and buckets on Azure Storage: queues in Storage Queues (messages base64-encoded, as the
+ * queue trigger's host setting `messageEncoding: base64` expects) and buckets as blob containers
+ * of the same name, in the Function App's storage account (the `AzureWebJobsStorage` setting).
+ * Each client is made on first use.
+ */
+export function azureResourceProvider(connectionString = process.env.AzureWebJobsStorage): ResourceProvider {
+  let queues: Promise<QueueServiceClient> | undefined
+  let blobs: Promise<BlobServiceClient> | undefined
+  const connection = () => {
+    if (!connectionString) {
+      throw new XfnError(
+        'CLOUD_ERROR',
+        'The app setting AzureWebJobsStorage is not set, so queues and buckets cannot be reached; redeploy the app with xfn.',
+      )
+    }
+    return connectionString
+  }
+  const queueService = () => {
+    queues ??= import('@azure/storage-queue').then((sdk) =>
+      sdk.QueueServiceClient.fromConnectionString(connection()),
+    )
+    return queues
+  }
+  const blobService = () => {
+    blobs ??= import('@azure/storage-blob').then((sdk) =>
+      sdk.BlobServiceClient.fromConnectionString(connection()),
+    )
+    return blobs
+  }
+  const container = async (bucket: BucketSpec) => (await blobService()).getContainerClient(bucket.name)
+
+  return {
+    async sendMessages(queue, messages) {
+      for (const message of messages) checkMessageSize(queue.name, message.body, 'azure')
+      const client = (await queueService()).getQueueClient(queue.name)
+      for (const message of messages) {
+        await client.sendMessage(Buffer.from(message.body).toString('base64'), {
+          ...(message.delaySeconds ? { visibilityTimeout: message.delaySeconds } : {}),
+        })
+      }
+    },
+
+    async putObject(bucket, key, body, contentType) {
+      const blob = (await container(bucket)).getBlockBlobClient(key)
+      await blob.uploadData(body, contentType ? { blobHTTPHeaders: { blobContentType: contentType } } : {})
+    },
+
+    async getObject(bucket, key) {
+      const blob = (await container(bucket)).getBlobClient(key)
+      try {
+        const buffer = await blob.downloadToBuffer()
+        const properties = await blob.getProperties()
+        return { body: new Uint8Array(buffer), contentType: properties.contentType }
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode === 404) return null
+        throw error
+      }
+    },
+
+    async *listObjects(bucket, prefix): AsyncIterable<ObjectInfo> {
+      for await (const item of (await container(bucket)).listBlobsFlat({ prefix })) {
+        yield {
+          key: item.name,
+          size: item.properties.contentLength ?? 0,
+          etag: item.properties.etag ?? '',
+          lastModified: item.properties.lastModified,
+        }
+      }
+    },
+
+    async deleteObject(bucket, key) {
+      await (await container(bucket)).getBlobClient(key).deleteIfExists()
+    },
+
+    async signedUrl(bucket, key, options) {
+      const { BlobSASPermissions } = await import('@azure/storage-blob')
+      const blob = (await container(bucket)).getBlobClient(key)
+      return blob.generateSasUrl({
+        permissions: BlobSASPermissions.parse(options.method === 'PUT' ? 'cw' : 'r'),
+        expiresOn: new Date(Date.now() + options.expiresIn * 1000),
+      })
+    },
+  }
+}
+
+/**
+ * Makes the app's queues and buckets work inside the Function App. The build's generated entry
+ * calls it when the app declares any.
+ */
+export function installAzureResources(registry: Registry = defaultRegistry()): void {
+  registry.resources.provider ??= azureResourceProvider()
+}
