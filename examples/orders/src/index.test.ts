@@ -1,0 +1,44 @@
+import { createTestHarness } from '@xfn/core/testing'
+import { describe, expect, it } from 'vitest'
+import './index.js'
+
+describe('the orders example, in-process', () => {
+  const t = createTestHarness()
+
+  it('accepts an order, fulfils it from the queue, and serves the receipt', async () => {
+    const accepted = await t.fetch('/orders', {
+      method: 'POST',
+      body: JSON.stringify({ sku: 'tea', quantity: 2 }),
+    })
+    expect(accepted.status).toBe(202)
+    const { id } = (await accepted.json()) as { id: string }
+    const [sent] = t.sent('orders')
+    expect(JSON.parse(sent?.body ?? '')).toEqual({ id, sku: 'tea', quantity: 2 })
+    await t.queue('fulfil', JSON.parse(sent?.body ?? ''))
+    const receipt = await t.fetch(`/orders/${id}`)
+    expect(await receipt.json()).toMatchObject({ id, sku: 'tea', quantity: 2, attempt: 1 })
+  })
+
+  it('rejects a bad order with the reason', async () => {
+    const response = await t.fetch('/orders', {
+      method: 'POST',
+      body: JSON.stringify({ quantity: 0, sku: 'tea' }),
+    })
+    expect(response.status).toBe(400)
+    expect(await response.json()).toEqual({ error: 'quantity must be a whole number of 1 or more' })
+  })
+
+  it('fails a poison order, so the queue retries and then dead-letters it', async () => {
+    await expect(t.queue('fulfil', { id: 'p1', sku: 'poison', quantity: 1 })).rejects.toThrow(
+      'order p1 cannot be fulfilled',
+    )
+  })
+
+  it('writes a nightly summary of the receipts', async () => {
+    await t.timer('nightly', { scheduledAt: new Date('2027-01-02T02:00:00Z') })
+    expect(t.logs.find((record) => record.message === 'nightly summary')?.fields).toEqual({
+      day: '2027-01-02',
+      receipts: 1,
+    })
+  })
+})
