@@ -6,7 +6,6 @@ import { pathToFileURL } from 'node:url'
 import {
   type BlobEvent,
   type BlobTrigger,
-  checkMessageSize,
   createRouter,
   type FunctionDefinition,
   nextFireTimes,
@@ -14,7 +13,6 @@ import {
   type QueueSpec,
   type QueueTrigger,
   Registry,
-  type ResourceProvider,
   type TimerTrigger,
   textMessage,
   XfnError,
@@ -22,6 +20,7 @@ import {
 import { type BlobChange, BlobStore } from './blobs.js'
 import { type HttpApp, serveHttp } from './http-server.js'
 import { runInvocation } from './invoke.js'
+import { localResourceProvider } from './provider.js'
 import { deadLetterName, QueueStore, type StoredMessage } from './queues.js'
 import {
   type CloudInfo,
@@ -125,7 +124,10 @@ export class LocalCloud {
       )
     }
     const registry = new Registry()
-    registry.resources.provider = this.#provider()
+    registry.resources.provider = localResourceProvider(this.queues, this.blobs, {
+      baseUrl: () => this.baseUrl,
+      sent: (queue) => this.#wakers.get(queue)?.(),
+    })
     const holder = globalThis as { [registryKey]?: Registry }
     const previous = holder[registryKey]
     holder[registryKey] = registry
@@ -208,22 +210,6 @@ export class LocalCloud {
     const moved = this.queues.redrive(queue)
     this.#wakers.get(queue)?.()
     return moved
-  }
-
-  #provider(): ResourceProvider {
-    return {
-      sendMessages: async (queue, messages) => {
-        for (const message of messages) checkMessageSize(queue.name, message.body, 'local')
-        this.queues.send(queue.name, messages)
-        this.#wakers.get(queue.name)?.()
-      },
-      putObject: (bucket, key, body, contentType) => this.blobs.put(bucket, key, body, contentType),
-      getObject: (bucket, key) => this.blobs.get(bucket, key),
-      listObjects: (bucket, prefix) => this.blobs.list(bucket, prefix),
-      deleteObject: (bucket, key) => this.blobs.delete(bucket, key),
-      signedUrl: async (bucket, key, options) =>
-        this.blobs.signedUrl(this.baseUrl, bucket.name, key, options),
-    }
   }
 
   #startWork(): void {

@@ -1,0 +1,26 @@
+import { checkMessageSize, type ResourceProvider } from '@xfn/core'
+import type { BlobStore } from './blobs.js'
+import type { QueueStore } from './queues.js'
+
+/**
+ * The portable queue and bucket clients on the local cloud's stores. `sent` is told the queue a
+ * message went to, so its consumer wakes at once; `baseUrl` is where signed URLs point.
+ */
+export function localResourceProvider(
+  queues: QueueStore,
+  blobs: BlobStore,
+  options: { baseUrl: () => string; sent?: (queue: string) => void },
+): ResourceProvider {
+  return {
+    sendMessages: async (queue, messages) => {
+      for (const message of messages) checkMessageSize(queue.name, message.body, 'local')
+      queues.send(queue.name, messages)
+      options.sent?.(queue.name)
+    },
+    putObject: (bucket, key, body, contentType) => blobs.put(bucket, key, body, contentType),
+    getObject: (bucket, key) => blobs.get(bucket, key),
+    listObjects: (bucket, prefix) => blobs.list(bucket, prefix),
+    deleteObject: (bucket, key) => blobs.delete(bucket, key),
+    signedUrl: async (bucket, key, signing) => blobs.signedUrl(options.baseUrl(), bucket.name, key, signing),
+  }
+}
