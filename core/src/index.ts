@@ -69,13 +69,19 @@ export {
   PortabilityError,
   XfnError,
 } from './errors.js'
-export { apiKeyHeader, apiKeyMatches, hashApiKey, unauthorizedResult } from './http/api-key.js'
+export {
+  apiKeyHashSetting,
+  apiKeyHeader,
+  apiKeyMatches,
+  hashApiKey,
+  unauthorizedResult,
+} from './http/api-key.js'
 export { type BodySource, LazyRequest, type RequestParts } from './http/lazy-request.js'
 export { internalErrorResult, normalizeResult, type PlainResult, toResponse } from './http/result.js'
 export { matchRoute, type ParsedRoute, parseRoute } from './http/route.js'
 export { createRouter, type RouteOutcome } from './http/router.js'
 export type { HttpAuth, HttpMethod, HttpRequest, HttpResult } from './http/types.js'
-export { callHttpHandler, invokeHttp, textMessage } from './invoke.js'
+export { callHttpHandler, invokeHttp, pastDueAfterMs, textMessage, timerTick } from './invoke.js'
 export {
   type Manifest,
   type ManifestFunction,

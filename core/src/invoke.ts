@@ -1,5 +1,5 @@
 import type { Context } from './context.js'
-import type { FunctionDefinition, HttpTrigger } from './definitions.js'
+import type { FunctionDefinition, HttpTrigger, TimerTick } from './definitions.js'
 import { internalErrorResult, normalizeResult, type PlainResult, toResponse } from './http/result.js'
 import type { HttpRequest } from './http/types.js'
 
@@ -68,6 +68,19 @@ export async function invokeHttp(
 ): Promise<Response> {
   const withParams = Object.assign(request, { params: Object.freeze({ ...params }) }) as HttpRequest
   return toResponse(await callHttpHandler(fn, withParams, context), fn.name)
+}
+
+/** A firing this much later than its scheduled time is past due, on every cloud xfn runs timers for. */
+export const pastDueAfterMs = 60_000
+
+/** Builds a timer tick from when it was due and when it fired. */
+export function timerTick<Native>(scheduledAt: Date, firedAt: Date, native: Native): TimerTick<Native> {
+  return {
+    scheduledAt,
+    firedAt,
+    isPastDue: firedAt.getTime() - scheduledAt.getTime() > pastDueAfterMs,
+    native,
+  }
 }
 
 /** Builds a queue message from its text, the same way on every cloud. */

@@ -15,10 +15,11 @@ import {
   Registry,
   type TimerTrigger,
   textMessage,
+  timerTick,
   XfnError,
 } from '@xfn/core'
 import { type BlobChange, BlobStore } from './blobs.js'
-import { type HttpApp, serveHttp } from './http-server.js'
+import { type HttpApp, readBody, serveHttp } from './http-server.js'
 import { runInvocation } from './invoke.js'
 import { localResourceProvider } from './provider.js'
 import { deadLetterName, QueueStore, type StoredMessage } from './queues.js'
@@ -35,8 +36,6 @@ import { Telemetry } from './telemetry.js'
 const registryKey = Symbol.for('xfn.registry.v1')
 /** Blob events are tried this many times, as Lambda retries asynchronous invocations. */
 const blobAttempts = 3
-/** A timer that fires more than this late is past due. */
-const pastDueAfterMs = 60_000
 
 export interface CloudOptions {
   readonly projectDir: string
@@ -299,9 +298,11 @@ export class LocalCloud {
     })
   }
 
+  /** Every consumed queue is declared: app.queue declares the queue it consumes. */
   #queueSpec(name: string): QueueSpec {
     const declared = this.#registry.resources.queues.get(name)
-    return declared ?? { name, maxAttempts: 5, visibilityTimeoutSeconds: 30, fifo: false }
+    if (!declared) throw new XfnError('INTERNAL', `queue '${name}' is consumed but was never declared`)
+    return declared
   }
 
   #schedule(fn: FunctionDefinition<TimerTrigger>, generation: number): void {
@@ -309,25 +310,17 @@ export class LocalCloud {
     const arm = () => {
       const next = nextFireTimes(schedule, new Date(), 1)[0]
       if (!next || generation !== this.#generation) return
+      // setTimeout holds at most about 24.8 days; a later firing waits in several steps.
+      const wait = () =>
+        this.#timers.push(setTimeout(fire, Math.min(next.getTime() - Date.now(), 2 ** 31 - 1)))
       const fire = () => {
         if (generation !== this.#generation) return
-        if (Date.now() < next.getTime())
-          return void this.#timers.push(setTimeout(fire, Math.min(next.getTime() - Date.now(), 2 ** 31 - 1)))
-        const firedAt = new Date()
-        runInvocation(this.telemetry, fn, (context) =>
-          fn.handler(
-            {
-              scheduledAt: next,
-              firedAt,
-              isPastDue: firedAt.getTime() - next.getTime() > pastDueAfterMs,
-              native: { schedule: fn.trigger.schedule },
-            },
-            context,
-          ),
-        ).catch(() => undefined)
+        if (Date.now() < next.getTime()) return void wait()
+        const tick = timerTick(next, new Date(), { schedule: fn.trigger.schedule })
+        runInvocation(this.telemetry, fn, (context) => fn.handler(tick, context)).catch(() => undefined)
         arm()
       }
-      this.#timers.push(setTimeout(fire, Math.min(next.getTime() - Date.now(), 2 ** 31 - 1)))
+      wait()
     }
     arm()
   }
@@ -381,8 +374,10 @@ export class LocalCloud {
         (blob[2] ?? '').split('/').map(decodeURIComponent).join('/'),
       )
     if (req.headers['x-xfn-token'] !== this.#token) return reply(403, { error: 'Forbidden' })
-    const body = req.method === 'POST' ? JSON.parse((await readAll(req)) || '{}') : {}
     try {
+      const raw = req.method === 'POST' ? await readBody(req) : new Uint8Array(0)
+      if (raw === 'too-large') return reply(413, { error: 'Payload Too Large' })
+      const body = raw.byteLength > 0 ? JSON.parse(Buffer.from(raw).toString('utf8')) : {}
       if (url.pathname === '/_xfn/status') return reply(200, this.status())
       if (url.pathname === '/_xfn/deploy' && req.method === 'POST') {
         const deployment = readState<Deployment>(this.paths.deployment)
@@ -412,7 +407,7 @@ export class LocalCloud {
       }
       return reply(404, { error: 'Not Found' })
     } catch (error) {
-      return reply(error instanceof XfnError ? 400 : 500, {
+      return reply(error instanceof XfnError || error instanceof SyntaxError ? 400 : 500, {
         error: error instanceof Error ? error.message : String(error),
       })
     }
@@ -440,12 +435,14 @@ export class LocalCloud {
       return void res.end(JSON.stringify({ error: 'Forbidden: the signed URL is invalid or has expired' }))
     }
     if (method === 'PUT') {
-      await this.blobs.put(
-        { name: bucket },
-        key,
-        Buffer.from(await readAll(req, 'binary'), 'binary'),
-        req.headers['content-type'],
-      )
+      const body = await readBody(req)
+      if (body === 'too-large') {
+        res.writeHead(413, { 'content-type': 'application/json' })
+        return void res.end(
+          JSON.stringify({ error: 'Payload Too Large: upload at most 6 MiB through a signed URL' }),
+        )
+      }
+      await this.blobs.put({ name: bucket }, key, body, req.headers['content-type'])
       res.writeHead(200)
       return void res.end()
     }
@@ -466,15 +463,6 @@ function matches(trigger: BlobTrigger, change: BlobChange): boolean {
     change.key.startsWith(trigger.prefix) &&
     change.key.endsWith(trigger.suffix)
   )
-}
-
-function readAll(req: IncomingMessage, encoding: BufferEncoding = 'utf8'): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.on('end', () => resolve(Buffer.concat(chunks).toString(encoding)))
-    req.on('error', reject)
-  })
 }
 
 export { statePaths }

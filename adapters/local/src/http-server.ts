@@ -103,7 +103,8 @@ async function writeResponse(res: ServerResponse, response: Response, req: Incom
   res.end(new Uint8Array(await response.arrayBuffer()))
 }
 
-function readBody(req: IncomingMessage): Promise<Uint8Array | 'too-large'> {
+/** A request's body, up to {@link maxBodyBytes}; beyond that the rest is drained and 'too-large' returned. */
+export function readBody(req: IncomingMessage): Promise<Uint8Array | 'too-large'> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0)
     if (declared > maxBodyBytes) {

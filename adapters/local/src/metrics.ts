@@ -28,14 +28,18 @@ export interface MetricsLine {
   readonly histogram: Readonly<Record<string, number>>
 }
 
-interface Window {
-  time: number
+/** One function's counts over a span of time: a second while recording, any span when reading. */
+export interface Counts {
   trigger: string
   count: number
   errors: number
   timeouts: number
   maxMs: number
   histogram: Map<number, number>
+}
+
+interface Window extends Counts {
+  time: number
 }
 
 /**

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs'
 import { type LogLevel, logLevels } from '@xfn/core'
-import { bucketLimit, type MetricsLine } from './metrics.js'
+import { bucketLimit, type Counts, type MetricsLine } from './metrics.js'
 import type { StatePaths } from './state.js'
 import type { LogEvent } from './telemetry.js'
 
@@ -46,17 +46,7 @@ export interface FunctionMetrics {
 
 /** Invocations, errors and duration percentiles of every function, from the per-second counts. */
 export async function readMetrics(paths: StatePaths, since?: Date): Promise<FunctionMetrics[]> {
-  const totals = new Map<
-    string,
-    {
-      trigger: string
-      count: number
-      errors: number
-      timeouts: number
-      maxMs: number
-      histogram: Map<number, number>
-    }
-  >()
+  const totals = new Map<string, Counts>()
   for await (const line of tailLines(paths.invocations)) {
     const window = parse<MetricsLine>(line)
     if (!window || (since && window.time + 1000 <= since.getTime())) continue

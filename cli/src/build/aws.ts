@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import type { Manifest } from '@xfn/core'
 import type { Project } from '../project.js'
 import { bundle, resolvePackage } from './bundle.js'
-import type { Artifact, BuiltFunction, StagedOutput } from './output.js'
+import type { Built, StagedOutput } from './output.js'
 import { deterministicZip } from './zip.js'
 
 const handlerFactory = {
@@ -44,12 +44,5 @@ export async function buildAws(project: Project, manifest: Manifest, out: Staged
     app: project.entry,
   })
   await out.write('function.zip', deterministicZip(await out.files('bundle')))
-  const artifacts: Artifact[] = [await out.artifact('function.zip')]
-  const functions: BuiltFunction[] = manifest.functions.map((fn) => ({
-    name: fn.name,
-    trigger: fn.trigger,
-    handler: `index.${fn.name}`,
-    artifact: 'function.zip',
-  }))
-  return { artifacts, functions }
+  return { artifact: 'function.zip', handler: (name) => `index.${name}` } satisfies Built
 }

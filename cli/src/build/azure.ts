@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import type { Manifest } from '@xfn/core'
 import type { Project } from '../project.js'
 import { bundle, resolvePackage } from './bundle.js'
-import type { Artifact, BuiltFunction, StagedOutput } from './output.js'
+import type { Built, StagedOutput } from './output.js'
 import { deterministicZip } from './zip.js'
 
 export interface AzureBuildOptions {
@@ -57,14 +57,7 @@ export async function buildAzure(
     )}\n`,
   )
   await out.write('app.zip', deterministicZip(await out.files('app')))
-  const artifacts: Artifact[] = [await out.artifact('app.zip')]
-  const functions: BuiltFunction[] = manifest.functions.map((fn) => ({
-    name: fn.name,
-    trigger: fn.trigger,
-    handler: fn.name,
-    artifact: 'app.zip',
-  }))
-  return { artifacts, functions }
+  return { artifact: 'app.zip', handler: (name) => name } satisfies Built
 }
 
 /**

@@ -43,7 +43,14 @@ export async function buildApp(
   }
   const out = await StagedOutput.create(project.dir, cloud)
   try {
-    const { artifacts, functions } = await builders[cloud](project, manifest, out, options)
+    const built = await builders[cloud](project, manifest, out, options)
+    const functions = manifest.functions.map((fn) => ({
+      name: fn.name,
+      trigger: fn.trigger,
+      handler: built.handler(fn.name),
+      artifact: built.artifact,
+    }))
+    const artifacts = [await out.artifact(built.artifact)]
     const build: BuildManifest = {
       schema: buildSchema,
       cloud,

@@ -20,6 +20,12 @@ export interface BuiltFunction {
   readonly artifact: string
 }
 
+/** What a cloud's builder made: its one artifact, and how the platform names each function's handler. */
+export interface Built {
+  readonly artifact: string
+  readonly handler: (functionName: string) => string
+}
+
 /** `.xfn/build/<cloud>/manifest.json`: what was built, where, and its hash. */
 export interface BuildManifest {
   readonly schema: typeof buildSchema

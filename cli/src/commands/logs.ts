@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { Args, Flags } from '@oclif/core'
 import { type LogLevel, logLevels, XfnError } from '@xfn/core'
 import type { LogEvent } from '@xfn/local'
@@ -37,11 +38,18 @@ export default class Logs extends XfnCommand {
       )
     const project = findProject(flags.project)
     const { readLogs, statePaths } = await import('@xfn/local')
+    const paths = statePaths(project.dir)
+    if (!flags.follow && !existsSync(paths.logs)) {
+      this.logToStderr(
+        `No logs recorded for ${project.app} on the local cloud yet. Deploy it with 'xfn deploy --cloud local', or wait for logs with --follow.`,
+      )
+      return
+    }
     const follow = flags.follow ? new AbortController() : undefined
     if (follow) process.once('SIGINT', () => follow.abort())
     const style = terminalStyle(flags['no-color'])
     const grep = flags.grep ? parseGrep(flags.grep) : undefined
-    for await (const event of readLogs(statePaths(project.dir), {
+    for await (const event of readLogs(paths, {
       functions: argv as string[],
       ...(flags.since ? { since: parseSince(flags.since) } : {}),
       ...(flags.level ? { minLevel: flags.level as LogLevel } : {}),

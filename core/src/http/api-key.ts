@@ -4,6 +4,9 @@ import type { PlainResult } from './result.js'
 /** The header that carries the app's key on every cloud, for functions with `auth: 'key'`. */
 export const apiKeyHeader = 'x-api-key'
 
+/** The setting (environment variable, Azure app setting) that holds the SHA-256 of the app's key. */
+export const apiKeyHashSetting = 'XFN_API_KEY_SHA256'
+
 /** The SHA-256 of a key, in hex: what a deployment stores instead of the key. */
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex')

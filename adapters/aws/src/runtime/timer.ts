@@ -1,8 +1,5 @@
-import type { Context, FunctionDefinition, TimerTick, TimerTrigger } from '@xfn/core'
+import { type Context, type FunctionDefinition, type TimerTrigger, timerTick } from '@xfn/core'
 import type { ScheduledEvent, SchedulerEvent } from './events.js'
-
-/** A tick that fires more than this long after its scheduled time is past due. */
-export const pastDueAfterMs = 60_000
 
 /**
  * Runs a timer. The scheduled time comes from the EventBridge rule's event (`time`) or from the
@@ -15,14 +12,7 @@ export async function handleTimer(
   context: Context,
 ): Promise<void> {
   const scheduledAt = new Date('scheduledTime' in event ? event.scheduledTime : event.time)
-  const firedAt = new Date()
-  const tick: TimerTick<ScheduledEvent | SchedulerEvent> = {
-    scheduledAt,
-    firedAt,
-    isPastDue: firedAt.getTime() - scheduledAt.getTime() > pastDueAfterMs,
-    native: event,
-  }
-  await fn.handler(tick, context)
+  await fn.handler(timerTick(scheduledAt, new Date(), event), context)
 }
 
 export function isTimerEvent(event: unknown): event is ScheduledEvent | SchedulerEvent {

@@ -5,6 +5,7 @@ import type {
   InvocationContext,
 } from '@azure/functions'
 import {
+  apiKeyHashSetting,
   apiKeyHeader,
   apiKeyMatches,
   type Context,
@@ -18,9 +19,6 @@ import {
   unauthorizedResult,
 } from '@xfn/core'
 import { parseSetCookie } from 'set-cookie-parser'
-
-/** The app setting that holds the SHA-256 (hex) of the app's key, for functions with `auth: 'key'`. */
-export const apiKeyHashSetting = 'XFN_API_KEY_SHA256'
 
 /**
  * One HTTP invocation: the host's request wrapped (not copied) as a `Request` with the route's

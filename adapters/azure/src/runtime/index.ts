@@ -12,7 +12,7 @@ import { azureRoute, handleHttp } from './http.js'
 import { azureLogSink } from './log.js'
 import { handleBlob, handleQueue, handleTimer } from './triggers.js'
 
-export { apiKeyHashSetting, azureRoute, toResponseInit } from './http.js'
+export { azureRoute, toResponseInit } from './http.js'
 export { azureResourceProvider, installAzureResources } from './resources.js'
 
 /**

@@ -1,5 +1,6 @@
 import type { HttpTrigger } from '@xfn/core'
 import {
+  apiKeyHashSetting,
   apiKeyHeader,
   apiKeyMatches,
   type Context,
@@ -32,7 +33,7 @@ export function handleHttp(
   }
   // API Gateway REST checks keys itself; where the deployment sets the key's hash (Function URLs,
   // HTTP APIs), the shim checks it, with the same header and answer as on the other clouds.
-  const keyHash = fn.trigger.auth === 'key' ? process.env.XFN_API_KEY_SHA256 : undefined
+  const keyHash = fn.trigger.auth === 'key' ? process.env[apiKeyHashSetting] : undefined
   if (keyHash && !apiKeyMatches(view.headers().get(apiKeyHeader), keyHash)) {
     return Promise.resolve(plainToNative(unauthorizedResult(), view.format))
   }
