@@ -13,6 +13,7 @@ import type {
 } from './definitions.js'
 import { blobEventTypes } from './definitions.js'
 import { XfnError } from './errors.js'
+import { checkUses, type Usable } from './grants.js'
 import { parseRoute } from './http/route.js'
 import { type HttpAuth, type HttpMethod, httpAuthModes, httpMethods } from './http/types.js'
 import { validateName } from './names.js'
@@ -33,6 +34,12 @@ export interface FunctionOptions {
   readonly timeoutSeconds?: number
   /** 128 to 4096 MB; default 256. */
   readonly memoryMb?: number
+  /**
+   * The queues and buckets the handler calls: a queue to send to it, a bucket to read and write
+   * it, `bucket.readOnly` or `bucket.writeOnly` for less. The function gets these and nothing
+   * else, on every cloud; a trigger's own bucket is readable without listing it.
+   */
+  readonly uses?: readonly Usable[]
 }
 
 export interface HttpOptions extends FunctionOptions {
@@ -72,13 +79,14 @@ export class Registry {
 
   /** Adds a definition: the funnel behind app.http, app.queue, app.timer and app.blob. */
   define(definition: FunctionDefinition): void {
-    if (process.env.XFN_PREVALIDATED !== 'true') checkDefinition(this.functions, definition)
+    if (process.env.XFN_PREVALIDATED !== 'true') checkDefinition(this.functions, this.resources, definition)
     this.functions.set(definition.name, definition)
   }
 }
 
 function checkDefinition(
   functions: ReadonlyMap<string, FunctionDefinition>,
+  resources: ResourceTable,
   definition: FunctionDefinition,
 ): void {
   const clash = [...functions.values()].find((f) => f.name.toLowerCase() === definition.name.toLowerCase())
@@ -87,6 +95,15 @@ function checkDefinition(
       'DUPLICATE_NAME',
       `function '${definition.name}' is defined twice${clash.name === definition.name ? '' : ` (as '${clash.name}'; Azure function names ignore case)`}; give each function its own name.`,
     )
+  }
+  for (const used of definition.uses) {
+    const kind = used.kind === 'grant' ? used.resource : used.kind
+    const declared: ReadonlyMap<string, unknown> = kind === 'queue' ? resources.queues : resources.buckets
+    if (!declared.has(used.name))
+      throw new XfnError(
+        'INVALID_OPTIONS',
+        `function '${definition.name}' uses ${kind}('${used.name}'), which belongs to another app; declare it with this app's ${kind}().`,
+      )
   }
   const { trigger } = definition
   if (trigger.type !== 'http') return
@@ -122,7 +139,7 @@ export interface App {
 
 /** The checks of the settings every function takes (made on demand, so bundles that skip validation drop them). */
 function settingChecks(): Record<string, OptionCheck> {
-  return { timeoutSeconds: integerBetween(1, 900), memoryMb: integerBetween(128, 4096) }
+  return { timeoutSeconds: integerBetween(1, 900), memoryMb: integerBetween(128, 4096), uses: checkUses }
 }
 
 const prefixCheck: OptionCheck = (value) =>
@@ -168,7 +185,13 @@ export function createApp(registry = new Registry()) {
       timeoutSeconds: settings.timeoutSeconds ?? 30,
       memoryMb: settings.memoryMb ?? 256,
     }
-    registry.define({ name, trigger, settings: resolved, handler } as FunctionDefinition)
+    registry.define({
+      name,
+      trigger,
+      settings: resolved,
+      uses: settings.uses ?? [],
+      handler,
+    } as FunctionDefinition)
   }
 
   const where = (kind: string, name: string) => `app.${kind}('${String(name)}')`

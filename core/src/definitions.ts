@@ -1,4 +1,5 @@
 import type { Context } from './context.js'
+import type { Usable } from './grants.js'
 import type { ParsedRoute } from './http/route.js'
 import type { HttpAuth, HttpMethod, HttpRequest, HttpResult } from './http/types.js'
 import type { ScheduleInput } from './schedule/index.js'
@@ -94,5 +95,7 @@ export interface FunctionDefinition<T extends Trigger = Trigger> {
   readonly name: string
   readonly trigger: T
   readonly settings: FunctionSettings
+  /** The queues and buckets the handler calls, as declared in `uses`; see grantsOf() for the full grants. */
+  readonly uses: readonly Usable[]
   readonly handler: HandlerOf<T>
 }

@@ -14,6 +14,7 @@ export const errorCodes = {
   UNKNOWN_FUNCTION: 'user',
   APP_LOAD_FAILED: 'user',
   NO_RUNTIME: 'user',
+  UNDECLARED_RESOURCE: 'user',
   CLOUD_ERROR: 'cloud',
   MALFORMED_EVENT: 'cloud',
   INTERNAL: 'internal',

@@ -70,6 +70,16 @@ export {
   XfnError,
 } from './errors.js'
 export {
+  type Access,
+  accessKinds,
+  type CallerLookup,
+  type Grant,
+  grantsOf,
+  guardProvider,
+  type ResourceGrant,
+  type Usable,
+} from './grants.js'
+export {
   apiKeyHashSetting,
   apiKeyHeader,
   apiKeyMatches,
@@ -111,3 +121,4 @@ export {
   toAwsSchedule,
   toAzureSchedule,
 } from './schedule/index.js'
+export { functionScope } from './scope.js'

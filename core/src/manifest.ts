@@ -1,5 +1,6 @@
 import type { Registry } from './app.js'
 import type { BlobEventType, FunctionDefinition } from './definitions.js'
+import { type Grant, grantsOf } from './grants.js'
 import type { HttpAuth, HttpMethod } from './http/types.js'
 import { validateName } from './names.js'
 import type { QueueSpec } from './resources.js'
@@ -29,6 +30,8 @@ export interface ManifestFunction {
   readonly trigger: ManifestTrigger
   readonly timeoutSeconds: number
   readonly memoryMb: number
+  /** What the function may do with the app's resources: its `uses`, plus what its trigger implies. */
+  readonly uses: readonly Grant[]
 }
 
 /** The plain JSON description of an app: the input of every build, plan and check. */
@@ -83,5 +86,5 @@ function describeFunction(fn: FunctionDefinition): ManifestFunction {
               suffix: trigger.suffix,
               events: trigger.events,
             }
-  return { name: fn.name, trigger: described, ...fn.settings }
+  return { name: fn.name, trigger: described, ...fn.settings, uses: grantsOf(fn) }
 }

@@ -1,4 +1,5 @@
 import { XfnError } from './errors.js'
+import type { ResourceGrant } from './grants.js'
 import { validateName } from './names.js'
 import { integerBetween, isBoolean, validateOptions } from './options.js'
 
@@ -70,6 +71,10 @@ export interface Queue extends QueueSpec {
 
 export interface Bucket extends BucketSpec {
   readonly kind: 'bucket'
+  /** For `uses`: get, list and signed GET URLs, no changes. */
+  readonly readOnly: ResourceGrant
+  /** For `uses`: put, delete and signed PUT URLs, no reads. */
+  readonly writeOnly: ResourceGrant
   put(key: string, body: string | Uint8Array, options?: { contentType?: string }): Promise<void>
   /** The object, or null when there is none under that key. */
   get(key: string): Promise<StoredObject | null>
@@ -168,6 +173,8 @@ export class ResourceTable {
     const created: Bucket = {
       kind: 'bucket',
       ...spec,
+      readOnly: { kind: 'grant', resource: 'bucket', name, access: ['read'] },
+      writeOnly: { kind: 'grant', resource: 'bucket', name, access: ['write'] },
       put: async (key, body, options = {}) =>
         this.need(`${where}.put()`).putObject(
           spec,

@@ -8,6 +8,7 @@ import {
   type BlobTrigger,
   createRouter,
   type FunctionDefinition,
+  guardProvider,
   nextFireTimes,
   parseSchedule,
   type QueueSpec,
@@ -31,7 +32,7 @@ import {
   statePaths,
   writeState,
 } from './state.js'
-import { Telemetry } from './telemetry.js'
+import { currentInvocation, Telemetry } from './telemetry.js'
 
 const registryKey = Symbol.for('xfn.registry.v1')
 /** Blob events are tried this many times, as Lambda retries asynchronous invocations. */
@@ -123,10 +124,14 @@ export class LocalCloud {
       )
     }
     const registry = new Registry()
-    registry.resources.provider = localResourceProvider(this.queues, this.blobs, {
-      baseUrl: () => this.baseUrl,
-      sent: (queue) => this.#wakers.get(queue)?.(),
-    })
+    registry.resources.provider = guardProvider(
+      localResourceProvider(this.queues, this.blobs, {
+        baseUrl: () => this.baseUrl,
+        sent: (queue) => this.#wakers.get(queue)?.(),
+      }),
+      registry.functions,
+      () => currentInvocation.getStore()?.function,
+    )
     const holder = globalThis as { [registryKey]?: Registry }
     const previous = holder[registryKey]
     holder[registryKey] = registry

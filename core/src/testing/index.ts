@@ -10,9 +10,11 @@ import type {
   TriggerType,
 } from '../definitions.js'
 import { XfnError } from '../errors.js'
+import { guardProvider } from '../grants.js'
 import { createRouter } from '../http/router.js'
 import { invokeHttp, textMessage } from '../invoke.js'
 import { encodeMessage } from '../resources.js'
+import { functionScope } from '../scope.js'
 import { MemoryProvider } from './memory-provider.js'
 
 export { MemoryProvider, type SentMessage } from './memory-provider.js'
@@ -41,7 +43,8 @@ export interface TestHarnessOptions {
 export function createTestHarness(options: TestHarnessOptions = {}) {
   const registry = options.registry ?? defaultRegistry()
   const provider = new MemoryProvider()
-  registry.resources.provider = provider
+  const scope = functionScope()
+  registry.resources.provider = guardProvider(provider, registry.functions, scope.caller)
   const logs: LogRecord[] = []
   const route = createRouter(registry.functions.values())
 
@@ -85,7 +88,8 @@ export function createTestHarness(options: TestHarnessOptions = {}) {
           { status: 405, headers: { allow: outcome.allowed.join(', ') } },
         )
       }
-      return invokeHttp(outcome.fn, request, outcome.params, contextFor(outcome.fn))
+      const { fn, params } = outcome
+      return scope.run(fn.name, () => invokeHttp(fn, request, params, contextFor(fn)))
     },
 
     /** Delivers one message to a queue function; a handler error is thrown, as the cloud would retry. */
@@ -102,33 +106,37 @@ export function createTestHarness(options: TestHarnessOptions = {}) {
         enqueuedAt: new Date(),
         native: { source: 'test' },
       })
-      await fn.handler(message, contextFor(fn))
+      await scope.run(fn.name, () => fn.handler(message, contextFor(fn)))
     },
 
     /** Fires a timer function once. */
     async timer(name: string, tick: Partial<Omit<TimerTick, 'native'>> = {}): Promise<void> {
       const fn = find(name, 'timer')
       const now = new Date()
-      await fn.handler(
-        { scheduledAt: now, firedAt: now, isPastDue: false, ...tick, native: { source: 'test' } },
-        contextFor(fn),
+      await scope.run(fn.name, () =>
+        fn.handler(
+          { scheduledAt: now, firedAt: now, isPastDue: false, ...tick, native: { source: 'test' } },
+          contextFor(fn),
+        ),
       )
     },
 
     /** Delivers one bucket event to a blob function. */
     async blob(name: string, event: Partial<Omit<BlobEvent, 'native'>> & { key: string }): Promise<void> {
       const fn = find(name, 'blob')
-      await fn.handler(
-        {
-          type: 'created',
-          bucket: fn.trigger.bucket,
-          size: 0,
-          etag: '',
-          time: new Date(),
-          ...event,
-          native: { source: 'test' },
-        },
-        contextFor(fn),
+      await scope.run(fn.name, () =>
+        fn.handler(
+          {
+            type: 'created',
+            bucket: fn.trigger.bucket,
+            size: 0,
+            etag: '',
+            time: new Date(),
+            ...event,
+            native: { source: 'test' },
+          },
+          contextFor(fn),
+        ),
       )
     },
 

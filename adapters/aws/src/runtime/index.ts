@@ -11,6 +11,7 @@ import {
   type Trigger,
   XfnError,
 } from '@xfn/core'
+import { running } from './caller.js'
 import type { LambdaContext } from './events.js'
 import { handleHttp } from './http/handle.js'
 import { viewHttpEvent } from './http/request.js'
@@ -115,6 +116,7 @@ function bind<T extends Trigger>(
     } catch (error) {
       return Promise.reject(error)
     }
+    running.name = name
     const context = createContext({
       invocationId: lambda.awsRequestId,
       functionName: fn.name,

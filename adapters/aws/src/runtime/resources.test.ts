@@ -154,10 +154,14 @@ describe('inside a Lambda handler', () => {
     sqs.on(SendMessageBatchCommand).resolves({})
     process.env.XFN_RESOURCES = JSON.stringify(resources)
     const made = createApp()
-    made.app.http('enqueue', { route: '/enqueue', method: 'POST' }, async (request) => {
-      await made.queue('orders').send(await request.json())
-      return { status: 202 }
-    })
+    made.app.http(
+      'enqueue',
+      { route: '/enqueue', method: 'POST', uses: [made.queue('orders')] },
+      async (request) => {
+        await made.queue('orders').send(await request.json())
+        return { status: 202 }
+      },
+    )
     installAwsResources(made.registry)
     const handler = httpHandler('enqueue', { registry: made.registry, write: () => undefined })
     const result = (await handler(
@@ -170,6 +174,27 @@ describe('inside a Lambda handler', () => {
     expect(sqs.commandCalls(SendMessageBatchCommand)[0]?.args[0].input.Entries?.[0]?.MessageBody).toBe(
       '{"sku":"tea"}',
     )
+  })
+
+  it('refuses a call the function did not declare, before any SDK call', async () => {
+    process.env.XFN_RESOURCES = JSON.stringify(resources)
+    const made = createApp()
+    made.queue('orders')
+    made.app.http('sneaky', { route: '/sneaky' }, async () => {
+      await made.queue('orders').send('x')
+      return { status: 204 }
+    })
+    installAwsResources(made.registry)
+    const lines: string[] = []
+    const handler = httpHandler('sneaky', { registry: made.registry, write: (line) => lines.push(line) })
+    const result = (await handler(v2Event({ method: 'GET', path: '/sneaky' }), lambdaContext())) as {
+      statusCode: number
+    }
+    expect(result.statusCode).toBe(500)
+    expect(lines.join('\n')).toContain(
+      "queue('orders').send() was called by function 'sneaky', which does not declare that it uses it",
+    )
+    expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(0)
   })
 
   it('says clearly when XFN_RESOURCES is damaged', () => {

@@ -4,12 +4,15 @@ import {
   type BucketSpec,
   checkMessageSize,
   defaultRegistry,
+  guardProvider,
   type ObjectInfo,
   type QueueSpec,
   type Registry,
   type ResourceProvider,
   XfnError,
 } from '@xfn/core'
+
+import { running } from './caller.js'
 
 const sqsBatchSize = 10
 
@@ -169,5 +172,5 @@ function undeclared(kind: 'queue' | 'bucket', name: string): XfnError {
  * installAwsResources()
  */
 export function installAwsResources(registry: Registry = defaultRegistry()): void {
-  registry.resources.provider ??= awsResourceProvider()
+  registry.resources.provider ??= guardProvider(awsResourceProvider(), registry.functions, () => running.name)
 }

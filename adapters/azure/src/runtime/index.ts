@@ -10,6 +10,7 @@ import {
 } from '@xfn/core'
 import { azureRoute, handleHttp } from './http.js'
 import { azureLogSink } from './log.js'
+import { invocationScope } from './scope.js'
 import { handleBlob, handleQueue, handleTimer } from './triggers.js'
 
 export { azureRoute, toResponseInit } from './http.js'
@@ -41,10 +42,17 @@ export interface RegisterOptions {
  */
 export function registerAzureFunctions(options: RegisterOptions = {}): void {
   const registry = options.registry ?? defaultRegistry()
-  for (const fn of registry.functions.values()) register(fn, options)
+  const { queues, buckets } = registry.resources
+  // When the app has resources, each invocation runs in a scope that tells the resource guard
+  // which function is calling; an app without them skips the cost.
+  const scoped: Scoped =
+    queues.size + buckets.size > 0 ? (fn, body) => invocationScope.run(fn.name, body) : (_fn, body) => body()
+  for (const fn of registry.functions.values()) register(fn, options, scoped)
 }
 
-function register(fn: FunctionDefinition, options: RegisterOptions): void {
+type Scoped = <T>(fn: FunctionDefinition, body: () => T) => T
+
+function register(fn: FunctionDefinition, options: RegisterOptions, scoped: Scoped): void {
   const contextFor = (invocation: InvocationContext) => {
     const deadline = Date.now() + fn.settings.timeoutSeconds * 1000
     return createContext({
@@ -64,7 +72,8 @@ function register(fn: FunctionDefinition, options: RegisterOptions): void {
         route: azureRoute(trigger.route.template),
         // Keys are checked by xfn against x-api-key, the same header on every cloud.
         authLevel: 'anonymous',
-        handler: (request, invocation) => handleHttp(http, request, invocation, contextFor(invocation)),
+        handler: (request, invocation) =>
+          scoped(fn, () => handleHttp(http, request, invocation, contextFor(invocation))),
       })
       return
     }
@@ -73,7 +82,8 @@ function register(fn: FunctionDefinition, options: RegisterOptions): void {
       azureApp.storageQueue(fn.name, {
         queueName: trigger.queue,
         connection: storageConnection,
-        handler: (item, invocation) => handleQueue(queue, item, invocation, contextFor(invocation)),
+        handler: (item, invocation) =>
+          scoped(fn, () => handleQueue(queue, item, invocation, contextFor(invocation))),
       })
       return
     }
@@ -81,7 +91,7 @@ function register(fn: FunctionDefinition, options: RegisterOptions): void {
       const timer = fn as FunctionDefinition<typeof trigger>
       azureApp.timer(fn.name, {
         schedule: toAzureSchedule(parseSchedule(trigger.schedule, `app.timer('${fn.name}')`), fn.name),
-        handler: (tick, invocation) => handleTimer(timer, tick, contextFor(invocation)),
+        handler: (tick, invocation) => scoped(fn, () => handleTimer(timer, tick, contextFor(invocation))),
       })
       return
     }
@@ -98,7 +108,8 @@ function register(fn: FunctionDefinition, options: RegisterOptions): void {
         path: `${trigger.bucket}/${trigger.prefix}{name}${trigger.suffix}`,
         connection: storageConnection,
         source: options.blobSource ?? 'EventGrid',
-        handler: (content, invocation) => handleBlob(blob, content, invocation, contextFor(invocation)),
+        handler: (content, invocation) =>
+          scoped(fn, () => handleBlob(blob, content, invocation, contextFor(invocation))),
       })
       return
     }

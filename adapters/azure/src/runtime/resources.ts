@@ -4,11 +4,13 @@ import {
   type BucketSpec,
   checkMessageSize,
   defaultRegistry,
+  guardProvider,
   type ObjectInfo,
   type Registry,
   type ResourceProvider,
   XfnError,
 } from '@xfn/core'
+import { invocationScope } from './scope.js'
 
 /**
  * Queues and buckets on Azure Storage: queues in Storage Queues (messages base64-encoded, as the
@@ -101,5 +103,9 @@ export function azureResourceProvider(connectionString = process.env.AzureWebJob
  * calls it when the app declares any.
  */
 export function installAzureResources(registry: Registry = defaultRegistry()): void {
-  registry.resources.provider ??= azureResourceProvider()
+  registry.resources.provider ??= guardProvider(
+    azureResourceProvider(),
+    registry.functions,
+    invocationScope.caller,
+  )
 }

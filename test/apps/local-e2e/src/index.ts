@@ -4,12 +4,12 @@ import { app, bucket, queue } from '@xfn/core'
 const jobs = queue('jobs', { maxAttempts: 2, visibilityTimeoutSeconds: 1 })
 const files = bucket('files')
 
-app.http('submit', { method: 'POST', route: '/jobs', auth: 'key' }, async (request) => {
+app.http('submit', { method: 'POST', route: '/jobs', auth: 'key', uses: [jobs] }, async (request) => {
   const job = (await request.json()) as { name: string }
   await jobs.send(job)
   return { status: 202, json: { queued: job.name } }
 })
-app.http('read', { route: '/files/{*key}' }, async (request) => {
+app.http('read', { route: '/files/{*key}', uses: [files.readOnly] }, async (request) => {
   const file = await files.get(request.params.key ?? '')
   return file ? { body: file.text() } : { status: 404, json: { error: 'no such file' } }
 })
@@ -18,7 +18,7 @@ app.http('echoSize', { method: 'POST', route: '/size' }, async (request) => ({
   json: { bytes: (await request.arrayBuffer()).byteLength },
 }))
 
-app.queue('work', { queue: jobs, timeoutSeconds: 1 }, async (message, context) => {
+app.queue('work', { queue: jobs, timeoutSeconds: 1, uses: [files] }, async (message, context) => {
   const job = message.json<{ name: string; delayMs?: number }>()
   if (job.delayMs) await new Promise((resolve) => setTimeout(resolve, job.delayMs))
   if (job.name.startsWith('poison')) throw new Error(`job ${job.name} always fails`)
