@@ -1,0 +1,619 @@
+import { createHash } from 'node:crypto'
+import * as apigw from '@aws-sdk/client-apigatewayv2'
+import * as events from '@aws-sdk/client-eventbridge'
+import * as iam from '@aws-sdk/client-iam'
+import * as lambda from '@aws-sdk/client-lambda'
+import * as s3 from '@aws-sdk/client-s3'
+import * as sqs from '@aws-sdk/client-sqs'
+import * as ssm from '@aws-sdk/client-ssm'
+import * as sts from '@aws-sdk/client-sts'
+import { mockClient } from 'aws-sdk-client-mock'
+
+/*
+ * A small, stateful stand-in for the AWS control plane, installed with aws-sdk-client-mock: each
+ * command the deployer sends reads or changes in-memory state the way the service would, so a
+ * second deploy sees what the first made. Every call is recorded in order.
+ */
+
+export const account = '123456789012'
+export const region = 'eu-west-1'
+
+export interface Call {
+  readonly command: string
+  readonly input: Record<string, unknown>
+}
+
+class AwsError extends Error {
+  readonly $metadata: { httpStatusCode: number }
+  constructor(name: string, message: string, status = 400) {
+    super(message)
+    this.name = name
+    this.$metadata = { httpStatusCode: status }
+  }
+}
+
+const readPrefixes = ['Get', 'List', 'Describe', 'Head']
+
+/** Whether a command changes anything. */
+export function isMutating(command: string): boolean {
+  return !readPrefixes.some((prefix) => command.startsWith(prefix))
+}
+
+type Handler = (input: never) => unknown
+
+interface FakeFunction {
+  config: lambda.FunctionConfiguration
+  tags: Record<string, string>
+  statements: Map<string, { principal: string; source: string }>
+}
+
+export class FakeAws {
+  readonly calls: Call[] = []
+  readonly params = new Map<string, { value: string; tags: unknown }>()
+  readonly roles = new Map<string, { path: string; policy?: string; tags: unknown }>()
+  readonly queues = new Map<string, { attributes: Record<string, string>; tags: Record<string, string> }>()
+  readonly buckets = new Map<
+    string,
+    { tags: s3.Tag[]; notifications: s3.NotificationConfiguration; objects: Set<string> }
+  >()
+  readonly functions = new Map<string, FakeFunction>()
+  readonly mappings = new Map<string, lambda.EventSourceMappingConfiguration>()
+  readonly rules = new Map<string, { expression: string; tags: events.Tag[]; targets: events.Target[] }>()
+  readonly apis = new Map<
+    string,
+    {
+      name: string
+      tags: Record<string, string>
+      stages: Set<string>
+      integrations: Map<string, string>
+      routes: Map<string, { key: string; target: string }>
+    }
+  >()
+  /** How many more CreateFunction calls fail because a new role is not yet assumable. */
+  roleNotAssumable = 0
+  readonly #failures = new Map<string, Error>()
+  readonly #stubs: { restore(): void }[] = []
+  #ids = 0
+
+  constructor() {
+    this.#install()
+  }
+
+  /** Makes the next call of a command fail with an error, as an interrupted deploy would see. */
+  failNext(command: string, error: Error = new AwsError('InternalFailure', 'the connection was reset', 500)) {
+    this.#failures.set(command, error)
+  }
+
+  mutatingCalls(): Call[] {
+    return this.calls.filter((c) => isMutating(c.command))
+  }
+
+  reset(): void {
+    this.calls.length = 0
+  }
+
+  restore(): void {
+    for (const stub of this.#stubs) stub.restore()
+  }
+
+  #id(prefix: string): string {
+    this.#ids++
+    return `${prefix}${String(this.#ids).padStart(6, '0')}`
+  }
+
+  #on<T>(
+    client: new (config: object) => T,
+    handlers: Record<string, Handler>,
+    module: Record<string, unknown>,
+  ) {
+    const stub = mockClient(client as never)
+    this.#stubs.push(stub)
+    for (const [name, handler] of Object.entries(handlers)) {
+      stub.on(module[`${name}Command`] as never).callsFake(async (input: Record<string, unknown>) => {
+        this.calls.push({ command: name, input })
+        const failure = this.#failures.get(name)
+        if (failure) {
+          this.#failures.delete(name)
+          throw failure
+        }
+        return handler(input as never)
+      })
+    }
+  }
+
+  #install(): void {
+    this.#on(sts.STSClient, { GetCallerIdentity: () => ({ Account: account }) }, sts)
+    this.#installSsm()
+    this.#installIam()
+    this.#installSqs()
+    this.#installS3()
+    this.#installLambda()
+    this.#installEvents()
+    this.#installApi()
+  }
+
+  #installSsm(): void {
+    this.#on(
+      ssm.SSMClient,
+      {
+        GetParameter: ({ Name }: ssm.GetParameterRequest) => {
+          const found = this.params.get(Name ?? '')
+          if (!found) throw new AwsError('ParameterNotFound', 'ParameterNotFound')
+          return { Parameter: { Name, Value: found.value } }
+        },
+        PutParameter: ({ Name, Value, Tags }: ssm.PutParameterRequest) => {
+          this.params.set(Name ?? '', { value: Value ?? '', tags: Tags })
+          return { Version: 1 }
+        },
+        DeleteParameter: ({ Name }: ssm.DeleteParameterRequest) => {
+          if (!this.params.delete(Name ?? '')) throw new AwsError('ParameterNotFound', 'ParameterNotFound')
+          return {}
+        },
+      },
+      ssm,
+    )
+  }
+
+  #installIam(): void {
+    const role = (name: string | undefined) => {
+      const found = this.roles.get(name ?? '')
+      if (!found)
+        throw new AwsError('NoSuchEntityException', `The role with name ${name} cannot be found.`, 404)
+      return found
+    }
+    this.#on(
+      iam.IAMClient,
+      {
+        ListRoles: ({ PathPrefix }: iam.ListRolesRequest) => ({
+          Roles: [...this.roles]
+            .filter(([, r]) => r.path.startsWith(PathPrefix ?? '/'))
+            .map(([RoleName, r]) => ({
+              RoleName,
+              Path: r.path,
+              Arn: `arn:aws:iam::${account}:role${r.path}${RoleName}`,
+            })),
+          IsTruncated: false,
+        }),
+        GetRolePolicy: ({ RoleName }: iam.GetRolePolicyRequest) => {
+          const found = role(RoleName)
+          if (!found.policy) throw new AwsError('NoSuchEntityException', 'no policy', 404)
+          return { PolicyDocument: encodeURIComponent(found.policy) }
+        },
+        CreateRole: ({ RoleName, Path, Tags }: iam.CreateRoleRequest) => {
+          if (this.roles.has(RoleName ?? ''))
+            throw new AwsError('EntityAlreadyExistsException', 'exists', 409)
+          this.roles.set(RoleName ?? '', { path: Path ?? '/', tags: Tags })
+          return { Role: { RoleName, Arn: `arn:aws:iam::${account}:role${Path}${RoleName}` } }
+        },
+        PutRolePolicy: ({ RoleName, PolicyDocument }: iam.PutRolePolicyRequest) => {
+          role(RoleName).policy = PolicyDocument
+          return {}
+        },
+        DeleteRolePolicy: ({ RoleName }: iam.DeleteRolePolicyRequest) => {
+          const found = role(RoleName)
+          if (!found.policy) throw new AwsError('NoSuchEntityException', 'no policy', 404)
+          found.policy = undefined
+          return {}
+        },
+        DeleteRole: ({ RoleName }: iam.DeleteRoleRequest) => {
+          if (role(RoleName).policy) throw new AwsError('DeleteConflictException', 'policies attached', 409)
+          this.roles.delete(RoleName ?? '')
+          return {}
+        },
+      },
+      iam,
+    )
+  }
+
+  #queueUrl(name: string): string {
+    return `https://sqs.${region}.amazonaws.com/${account}/${name}`
+  }
+
+  #installSqs(): void {
+    const byUrl = (url: string | undefined) => {
+      const name = (url ?? '').slice((url ?? '').lastIndexOf('/') + 1)
+      const found = this.queues.get(name)
+      if (!found) throw new AwsError('QueueDoesNotExist', 'The specified queue does not exist.')
+      return { name, found }
+    }
+    this.#on(
+      sqs.SQSClient,
+      {
+        ListQueues: ({ QueueNamePrefix }: sqs.ListQueuesRequest) => ({
+          QueueUrls: [...this.queues.keys()]
+            .filter((n) => n.startsWith(QueueNamePrefix ?? ''))
+            .map((n) => this.#queueUrl(n)),
+        }),
+        ListQueueTags: ({ QueueUrl }: sqs.ListQueueTagsRequest) => ({ Tags: byUrl(QueueUrl).found.tags }),
+        GetQueueAttributes: ({ QueueUrl }: sqs.GetQueueAttributesRequest) => {
+          const { name, found } = byUrl(QueueUrl)
+          return { Attributes: { ...found.attributes, QueueArn: `arn:aws:sqs:${region}:${account}:${name}` } }
+        },
+        CreateQueue: ({ QueueName, Attributes, tags }: sqs.CreateQueueRequest) => {
+          const name = QueueName ?? ''
+          const existing = this.queues.get(name)
+          if (existing && JSON.stringify(existing.attributes) !== JSON.stringify(Attributes ?? {}))
+            throw new AwsError(
+              'QueueAlreadyExists',
+              'A queue already exists with the same name and a different value for attribute(s)',
+            )
+          this.queues.set(name, {
+            attributes: { VisibilityTimeout: '30', MessageRetentionPeriod: '345600', ...Attributes },
+            tags: tags ?? {},
+          })
+          return { QueueUrl: this.#queueUrl(name) }
+        },
+        SetQueueAttributes: ({ QueueUrl, Attributes }: sqs.SetQueueAttributesRequest) => {
+          Object.assign(byUrl(QueueUrl).found.attributes, Attributes)
+          return {}
+        },
+        DeleteQueue: ({ QueueUrl }: sqs.DeleteQueueRequest) => {
+          this.queues.delete(byUrl(QueueUrl).name)
+          return {}
+        },
+      },
+      sqs,
+    )
+  }
+
+  #installS3(): void {
+    const bucket = (name: string | undefined) => {
+      const found = this.buckets.get(name ?? '')
+      if (!found) throw new AwsError('NoSuchBucket', 'The specified bucket does not exist', 404)
+      return found
+    }
+    this.#on(
+      s3.S3Client,
+      {
+        ListBuckets: ({ Prefix }: s3.ListBucketsRequest) => ({
+          Buckets: [...this.buckets.keys()]
+            .filter((n) => n.startsWith(Prefix ?? ''))
+            .map((Name) => ({ Name })),
+        }),
+        HeadBucket: ({ Bucket }: s3.HeadBucketRequest) => {
+          bucket(Bucket)
+          return {}
+        },
+        GetBucketTagging: ({ Bucket }: s3.GetBucketTaggingRequest) => {
+          const found = bucket(Bucket)
+          if (found.tags.length === 0) throw new AwsError('NoSuchTagSet', 'The TagSet does not exist', 404)
+          return { TagSet: found.tags }
+        },
+        GetBucketNotificationConfiguration: ({ Bucket }: s3.GetBucketNotificationConfigurationRequest) =>
+          structuredClone(bucket(Bucket).notifications),
+        CreateBucket: ({ Bucket }: s3.CreateBucketRequest) => {
+          if (this.buckets.has(Bucket ?? ''))
+            throw new AwsError(
+              'BucketAlreadyOwnedByYou',
+              'Your previous request to create the named bucket succeeded',
+              409,
+            )
+          this.buckets.set(Bucket ?? '', { tags: [], notifications: {}, objects: new Set() })
+          return {}
+        },
+        PutBucketTagging: ({ Bucket, Tagging }: s3.PutBucketTaggingRequest) => {
+          bucket(Bucket).tags = Tagging?.TagSet ?? []
+          return {}
+        },
+        PutBucketNotificationConfiguration: ({
+          Bucket,
+          NotificationConfiguration,
+        }: s3.PutBucketNotificationConfigurationRequest) => {
+          for (const config of NotificationConfiguration?.LambdaFunctionConfigurations ?? []) {
+            const name = config.LambdaFunctionArn?.split(':').at(-1) ?? ''
+            const fn = this.functions.get(name)
+            if (fn && ![...fn.statements.values()].some((s) => s.principal === 's3.amazonaws.com'))
+              throw new AwsError(
+                'InvalidArgument',
+                'Unable to validate the following destination configurations',
+              )
+          }
+          bucket(Bucket).notifications = structuredClone(NotificationConfiguration ?? {})
+          return {}
+        },
+        ListObjectsV2: ({ Bucket }: s3.ListObjectsV2Request) => {
+          const keys = [...bucket(Bucket).objects]
+          return { KeyCount: keys.length, Contents: keys.map((Key) => ({ Key })), IsTruncated: false }
+        },
+        DeleteObjects: ({ Bucket, Delete }: s3.DeleteObjectsRequest) => {
+          for (const object of Delete?.Objects ?? []) bucket(Bucket).objects.delete(object.Key ?? '')
+          return {}
+        },
+        DeleteBucket: ({ Bucket }: s3.DeleteBucketRequest) => {
+          if (bucket(Bucket).objects.size > 0)
+            throw new AwsError('BucketNotEmpty', 'The bucket you tried to delete is not empty', 409)
+          this.buckets.delete(Bucket ?? '')
+          return {}
+        },
+      },
+      s3,
+    )
+  }
+
+  #installLambda(): void {
+    const fn = (name: string | undefined) => {
+      const found = this.functions.get(name ?? '')
+      if (!found) throw new AwsError('ResourceNotFoundException', `Function not found: ${name}`, 404)
+      return found
+    }
+    const sha = (zip: Uint8Array | undefined) =>
+      createHash('sha256')
+        .update(zip ?? new Uint8Array())
+        .digest('base64')
+    this.#on(
+      lambda.LambdaClient,
+      {
+        ListFunctions: () => ({
+          Functions: [...this.functions.values()].map((f) => ({ FunctionName: f.config.FunctionName })),
+        }),
+        GetFunction: ({ FunctionName }: lambda.GetFunctionRequest) => {
+          const found = fn(FunctionName)
+          return { Configuration: structuredClone(found.config), Tags: { ...found.tags } }
+        },
+        GetPolicy: ({ FunctionName }: lambda.GetPolicyRequest) => {
+          const found = fn(FunctionName)
+          if (found.statements.size === 0)
+            throw new AwsError('ResourceNotFoundException', 'No policy is associated', 404)
+          return {
+            Policy: JSON.stringify({
+              Version: '2012-10-17',
+              Statement: [...found.statements].map(([Sid, s]) => ({
+                Sid,
+                Effect: 'Allow',
+                Principal: { Service: s.principal },
+                Action: 'lambda:InvokeFunction',
+                Condition: { ArnLike: { 'AWS:SourceArn': s.source } },
+              })),
+            }),
+          }
+        },
+        ListEventSourceMappings: ({ FunctionName }: lambda.ListEventSourceMappingsRequest) => ({
+          EventSourceMappings: [...this.mappings.values()].filter((m) =>
+            m.FunctionArn?.endsWith(`:${FunctionName}`),
+          ),
+        }),
+        CreateFunction: (input: lambda.CreateFunctionRequest) => {
+          if (this.functions.has(input.FunctionName ?? ''))
+            throw new AwsError(
+              'ResourceConflictException',
+              `Function already exist: ${input.FunctionName}`,
+              409,
+            )
+          if (!this.roles.has(input.Role?.split('/').at(-1) ?? ''))
+            throw new AwsError(
+              'InvalidParameterValueException',
+              'The role defined for the function cannot be assumed by Lambda.',
+            )
+          if (this.roleNotAssumable > 0) {
+            this.roleNotAssumable--
+            throw new AwsError(
+              'InvalidParameterValueException',
+              'The role defined for the function cannot be assumed by Lambda.',
+            )
+          }
+          const { Code, Tags, Layers: _layers, ...config } = input
+          this.functions.set(input.FunctionName ?? '', {
+            config: {
+              ...config,
+              FunctionArn: `arn:aws:lambda:${region}:${account}:function:${input.FunctionName}`,
+              CodeSha256: sha(Code?.ZipFile),
+              LoggingConfig: { ...config.LoggingConfig, LogGroup: `/aws/lambda/${input.FunctionName}` },
+              State: 'Active',
+              LastUpdateStatus: 'Successful',
+            },
+            tags: Tags ?? {},
+            statements: new Map(),
+          })
+          return { FunctionName: input.FunctionName }
+        },
+        UpdateFunctionCode: ({ FunctionName, ZipFile }: lambda.UpdateFunctionCodeRequest) => {
+          fn(FunctionName).config.CodeSha256 = sha(ZipFile)
+          return {}
+        },
+        UpdateFunctionConfiguration: ({
+          FunctionName,
+          ...changes
+        }: lambda.UpdateFunctionConfigurationRequest) => {
+          const found = fn(FunctionName)
+          found.config = {
+            ...found.config,
+            ...changes,
+            LoggingConfig: { ...changes.LoggingConfig, LogGroup: `/aws/lambda/${FunctionName}` },
+          } as lambda.FunctionConfiguration
+          return {}
+        },
+        DeleteFunction: ({ FunctionName }: lambda.DeleteFunctionRequest) => {
+          fn(FunctionName)
+          this.functions.delete(FunctionName ?? '')
+          return {}
+        },
+        AddPermission: ({ FunctionName, StatementId, Principal, SourceArn }: lambda.AddPermissionRequest) => {
+          const found = fn(FunctionName)
+          if (found.statements.has(StatementId ?? ''))
+            throw new AwsError('ResourceConflictException', 'The statement id provided already exists', 409)
+          found.statements.set(StatementId ?? '', { principal: Principal ?? '', source: SourceArn ?? '' })
+          return {}
+        },
+        RemovePermission: ({ FunctionName, StatementId }: lambda.RemovePermissionRequest) => {
+          if (!fn(FunctionName).statements.delete(StatementId ?? ''))
+            throw new AwsError('ResourceNotFoundException', 'The statement is not found', 404)
+          return {}
+        },
+        CreateEventSourceMapping: (input: lambda.CreateEventSourceMappingRequest) => {
+          const UUID = this.#id('esm-')
+          this.mappings.set(UUID, {
+            UUID,
+            EventSourceArn: input.EventSourceArn,
+            FunctionArn: fn(input.FunctionName).config.FunctionArn,
+            BatchSize: input.BatchSize,
+            FunctionResponseTypes: input.FunctionResponseTypes,
+            State: 'Enabled',
+          })
+          return { UUID }
+        },
+        UpdateEventSourceMapping: ({
+          UUID,
+          BatchSize,
+          FunctionResponseTypes,
+        }: lambda.UpdateEventSourceMappingRequest) => {
+          const found = this.mappings.get(UUID ?? '')
+          if (!found) throw new AwsError('ResourceNotFoundException', 'mapping not found', 404)
+          Object.assign(found, { BatchSize, FunctionResponseTypes })
+          return {}
+        },
+        DeleteEventSourceMapping: ({ UUID }: lambda.DeleteEventSourceMappingRequest) => {
+          if (!this.mappings.delete(UUID ?? ''))
+            throw new AwsError('ResourceNotFoundException', 'mapping not found', 404)
+          return {}
+        },
+      },
+      lambda,
+    )
+  }
+
+  #installEvents(): void {
+    const rule = (name: string | undefined) => {
+      const found = this.rules.get(name ?? '')
+      if (!found) throw new AwsError('ResourceNotFoundException', `Rule ${name} does not exist.`)
+      return found
+    }
+    const arn = (name: string) => `arn:aws:events:${region}:${account}:rule/${name}`
+    this.#on(
+      events.EventBridgeClient,
+      {
+        ListRules: ({ NamePrefix }: events.ListRulesRequest) => ({
+          Rules: [...this.rules.keys()]
+            .filter((n) => n.startsWith(NamePrefix ?? ''))
+            .map((Name) => ({ Name, Arn: arn(Name) })),
+        }),
+        ListTagsForResource: ({ ResourceARN }: events.ListTagsForResourceRequest) => ({
+          Tags: rule(ResourceARN?.split('/').at(-1)).tags,
+        }),
+        DescribeRule: ({ Name }: events.DescribeRuleRequest) => ({
+          Name,
+          Arn: arn(Name ?? ''),
+          ScheduleExpression: rule(Name).expression,
+        }),
+        ListTargetsByRule: ({ Rule }: events.ListTargetsByRuleRequest) => ({ Targets: rule(Rule).targets }),
+        PutRule: ({ Name, ScheduleExpression, Tags }: events.PutRuleRequest) => {
+          const existing = this.rules.get(Name ?? '')
+          this.rules.set(Name ?? '', {
+            expression: ScheduleExpression ?? '',
+            tags: existing?.tags ?? Tags ?? [],
+            targets: existing?.targets ?? [],
+          })
+          return { RuleArn: arn(Name ?? '') }
+        },
+        PutTargets: ({ Rule, Targets }: events.PutTargetsRequest) => {
+          const found = rule(Rule)
+          found.targets = [
+            ...found.targets.filter((t) => !Targets?.some((n) => n.Id === t.Id)),
+            ...(Targets ?? []),
+          ]
+          return { FailedEntryCount: 0 }
+        },
+        RemoveTargets: ({ Rule, Ids }: events.RemoveTargetsRequest) => {
+          const found = rule(Rule)
+          found.targets = found.targets.filter((t) => !Ids?.includes(t.Id ?? ''))
+          return { FailedEntryCount: 0 }
+        },
+        DeleteRule: ({ Name }: events.DeleteRuleRequest) => {
+          if (rule(Name).targets.length > 0)
+            throw new AwsError('ValidationException', "Rule can't be deleted since it has targets.")
+          this.rules.delete(Name ?? '')
+          return {}
+        },
+      },
+      events,
+    )
+  }
+
+  #installApi(): void {
+    const api = (id: string | undefined) => {
+      const found = this.apis.get(id ?? '')
+      if (!found) throw new AwsError('NotFoundException', `Invalid API identifier specified ${id}`, 404)
+      return found
+    }
+    this.#on(
+      apigw.ApiGatewayV2Client,
+      {
+        GetApis: () => ({
+          Items: [...this.apis].map(([ApiId, a]) => ({
+            ApiId,
+            Name: a.name,
+            Tags: a.tags,
+            ApiEndpoint: `https://${ApiId}.execute-api.${region}.amazonaws.com`,
+          })),
+        }),
+        GetStages: ({ ApiId }: apigw.GetStagesRequest) => ({
+          Items: [...api(ApiId).stages].map((StageName) => ({ StageName, AutoDeploy: true })),
+        }),
+        GetIntegrations: ({ ApiId }: apigw.GetIntegrationsRequest) => ({
+          Items: [...api(ApiId).integrations].map(([IntegrationId, IntegrationUri]) => ({
+            IntegrationId,
+            IntegrationUri,
+          })),
+        }),
+        GetRoutes: ({ ApiId }: apigw.GetRoutesRequest) => ({
+          Items: [...api(ApiId).routes].map(([RouteId, r]) => ({
+            RouteId,
+            RouteKey: r.key,
+            Target: r.target,
+          })),
+        }),
+        CreateApi: ({ Name, Tags }: apigw.CreateApiRequest) => {
+          const ApiId = this.#id('api')
+          this.apis.set(ApiId, {
+            name: Name ?? '',
+            tags: Tags ?? {},
+            stages: new Set(),
+            integrations: new Map(),
+            routes: new Map(),
+          })
+          return { ApiId, ApiEndpoint: `https://${ApiId}.execute-api.${region}.amazonaws.com` }
+        },
+        CreateStage: ({ ApiId, StageName }: apigw.CreateStageRequest) => {
+          api(ApiId).stages.add(StageName ?? '')
+          return { StageName }
+        },
+        CreateIntegration: ({ ApiId, IntegrationUri }: apigw.CreateIntegrationRequest) => {
+          const IntegrationId = this.#id('int')
+          api(ApiId).integrations.set(IntegrationId, IntegrationUri ?? '')
+          return { IntegrationId }
+        },
+        CreateRoute: ({ ApiId, RouteKey, Target }: apigw.CreateRouteRequest) => {
+          const found = api(ApiId)
+          if ([...found.routes.values()].some((r) => r.key === RouteKey))
+            throw new AwsError(
+              'ConflictException',
+              `Route with key ${RouteKey} already exists for this API`,
+              409,
+            )
+          const RouteId = this.#id('rt')
+          found.routes.set(RouteId, { key: RouteKey ?? '', target: Target ?? '' })
+          return { RouteId }
+        },
+        UpdateRoute: ({ ApiId, RouteId, Target }: apigw.UpdateRouteRequest) => {
+          const route = api(ApiId).routes.get(RouteId ?? '')
+          if (!route) throw new AwsError('NotFoundException', 'route not found', 404)
+          route.target = Target ?? ''
+          return {}
+        },
+        DeleteRoute: ({ ApiId, RouteId }: apigw.DeleteRouteRequest) => {
+          api(ApiId).routes.delete(RouteId ?? '')
+          return {}
+        },
+        DeleteIntegration: ({ ApiId, IntegrationId }: apigw.DeleteIntegrationRequest) => {
+          api(ApiId).integrations.delete(IntegrationId ?? '')
+          return {}
+        },
+        DeleteApi: ({ ApiId }: apigw.DeleteApiRequest) => {
+          api(ApiId)
+          this.apis.delete(ApiId ?? '')
+          return {}
+        },
+      },
+      apigw,
+    )
+  }
+}

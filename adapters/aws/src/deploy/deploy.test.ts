@@ -1,0 +1,290 @@
+import { createApp, type Manifest, toManifest } from '@xfn/core'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { registerEveryKind } from '../../../../core/src/__fixtures__/every-kind.js'
+import { account, type Call, FakeAws, isMutating, region } from './__fixtures__/fake-aws.js'
+import {
+  type AwsBuild,
+  applyPlan,
+  createAwsClients,
+  describeChange,
+  planDeploy,
+  planDestroy,
+  resolveTarget,
+} from './index.js'
+
+const encoder = new TextEncoder()
+
+function everyKindBuild(code = 'export const v = 1'): AwsBuild {
+  const made = createApp()
+  registerEveryKind(made)
+  const manifest = toManifest(made.registry, { app: 'shop' })
+  return { manifest, zip: encoder.encode(code), handlers: handlersOf(manifest) }
+}
+
+function handlersOf(manifest: Manifest) {
+  return Object.fromEntries(manifest.functions.map((fn) => [fn.name, `index.${fn.name}`]))
+}
+
+let fake: FakeAws
+const sleeps: number[] = []
+const options = { sleep: async (ms: number) => void sleeps.push(ms), iamTimeoutMs: 60_000, waitSeconds: 5 }
+
+beforeEach(() => {
+  fake = new FakeAws()
+  sleeps.length = 0
+})
+afterEach(() => fake.restore())
+
+async function deploy(build: AwsBuild, stage = 'dev') {
+  const clients = createAwsClients({ region })
+  const target = await resolveTarget(clients, build.manifest.app, stage)
+  const plan = await planDeploy(clients, build, target)
+  const endpoints = await applyPlan(clients, plan, options)
+  return { plan, endpoints }
+}
+
+const summary = (calls: Call[]) =>
+  calls
+    .filter((c) => isMutating(c.command))
+    .map((c) =>
+      `${c.command} ${String(c.input.FunctionName ?? c.input.RoleName ?? c.input.QueueName ?? c.input.Bucket ?? c.input.Name ?? c.input.RouteKey ?? c.input.Rule ?? c.input.StatementId ?? '')}`.trim(),
+    )
+
+describe('xfn deploy --cloud aws', () => {
+  it('makes every resource of a one-of-each app on the first deploy, in dependency order', async () => {
+    const { endpoints } = await deploy(everyKindBuild())
+    const sequence = summary(fake.calls)
+    expect(sequence).toMatchSnapshot()
+
+    const before = (a: string, b: string) => {
+      const at = (step: string) => sequence.findIndex((s) => s === step || s.startsWith(`${step} `))
+      const [i, j] = [at(a), at(b)]
+      expect(i, a).toBeGreaterThanOrEqual(0)
+      expect(j, b).toBeGreaterThanOrEqual(0)
+      expect(i, `${a} before ${b}`).toBeLessThan(j)
+    }
+    before('CreateRole shop-dev-fulfil', 'CreateFunction shop-dev-fulfil')
+    before('PutRolePolicy shop-dev-fulfil', 'CreateFunction shop-dev-fulfil')
+    before('CreateQueue shop-dev-orders-dlq', 'CreateQueue shop-dev-orders')
+    before('CreateFunction shop-dev-fulfil', 'CreateEventSourceMapping shop-dev-fulfil')
+    before('AddPermission shop-dev-audit', 'PutBucketNotificationConfiguration')
+    before('PutRule shop-dev-nightly', 'PutTargets shop-dev-nightly')
+    before('CreateApi', 'CreateRoute POST /orders')
+
+    // What exists afterwards.
+    expect([...fake.functions.keys()].sort()).toEqual(
+      ['audit', 'createOrder', 'fulfil', 'getOrder', 'nightly'].map((n) => `shop-dev-${n}`),
+    )
+    const fulfil = fake.functions.get('shop-dev-fulfil')?.config
+    expect(fulfil).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Handler: 'index.fulfil',
+      Timeout: 30,
+      MemorySize: 256,
+      LoggingConfig: { LogFormat: 'JSON' },
+      Role: `arn:aws:iam::${account}:role/xfn/shop/dev/shop-dev-fulfil`,
+    })
+    expect(JSON.parse(fulfil?.Environment?.Variables?.XFN_RESOURCES ?? '{}')).toEqual({
+      queues: {},
+      buckets: { receipts: { name: expect.stringMatching(/^shop-dev-receipts-[0-9a-f]{8}$/) } },
+    })
+    const createOrder = fake.functions.get('shop-dev-createOrder')?.config.Environment?.Variables ?? {}
+    expect(JSON.parse(createOrder.XFN_RESOURCES ?? '{}').queues.orders.url).toBe(
+      `https://sqs.${region}.amazonaws.com/${account}/shop-dev-orders`,
+    )
+    expect(createOrder.XFN_API_KEY_SHA256).toMatch(/^[0-9a-f]{64}$/)
+    expect(fake.queues.get('shop-dev-orders')?.attributes).toMatchObject({
+      VisibilityTimeout: '180', // max(declared 180, 6 × the consumer's 30 s)
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: `arn:aws:sqs:${region}:${account}:shop-dev-orders-dlq`,
+        maxReceiveCount: 4,
+      }),
+    })
+    expect([...fake.mappings.values()]).toEqual([
+      expect.objectContaining({ BatchSize: 5, FunctionResponseTypes: ['ReportBatchItemFailures'] }),
+    ])
+    const [api] = fake.apis.values()
+    expect([...(api?.routes.values() ?? [])].map((r) => r.key).sort()).toEqual([
+      'GET /orders/{id}',
+      'POST /orders',
+    ])
+    expect(fake.functions.get('shop-dev-createOrder')?.statements.get('xfn-http')?.source).toMatch(
+      new RegExp(`^arn:aws:execute-api:${region}:${account}:api\\d+/\\*/\\*/\\*$`),
+    )
+    const [bucket] = fake.buckets.values()
+    expect(bucket?.notifications.LambdaFunctionConfigurations).toEqual([
+      expect.objectContaining({
+        Id: 'xfn-audit',
+        Events: ['s3:ObjectCreated:*'],
+        Filter: {
+          Key: {
+            FilterRules: [
+              { Name: 'prefix', Value: 'r/' },
+              { Name: 'suffix', Value: '.json' },
+            ],
+          },
+        },
+      }),
+    ])
+    expect(fake.rules.get('shop-dev-nightly')?.expression).toBe('cron(0 2 * * ? *)')
+
+    expect(endpoints.baseUrl).toMatch(/^https:\/\/api\d+\.execute-api\.eu-west-1\.amazonaws\.com$/)
+    expect(endpoints.routes).toEqual([
+      { route: 'POST /orders', function: 'createOrder', auth: 'key' },
+      { route: 'GET /orders/{id}', function: 'getOrder', auth: 'public' },
+    ])
+    expect(endpoints.apiKey).toBe(fake.params.get('/xfn/shop/dev/api-key')?.value)
+  })
+
+  it('makes no mutating call when nothing changed', async () => {
+    await deploy(everyKindBuild())
+    fake.reset()
+    const { plan, endpoints } = await deploy(everyKindBuild())
+    expect(plan.changes).toEqual([])
+    expect(fake.mutatingCalls()).toEqual([])
+    expect(endpoints.apiKey).toBeDefined()
+  })
+
+  it('updates one function when only its settings change', async () => {
+    await deploy(everyKindBuild())
+    const changed = everyKindBuild()
+    const manifest = {
+      ...changed.manifest,
+      functions: changed.manifest.functions.map((fn) =>
+        fn.name === 'nightly' ? { ...fn, memoryMb: 512 } : fn,
+      ),
+    }
+    fake.reset()
+    await deploy({ ...changed, manifest })
+    expect(summary(fake.calls)).toEqual(['UpdateFunctionConfiguration shop-dev-nightly'])
+    // The function was waited on before its configuration changed.
+    const commands = fake.calls.map((c) => c.command)
+    expect(commands.lastIndexOf('GetFunction')).toBeGreaterThan(
+      commands.indexOf('UpdateFunctionConfiguration'),
+    )
+    expect(commands.slice(0, commands.indexOf('UpdateFunctionConfiguration')).at(-1)).toBe('GetFunction')
+  })
+
+  it('uploads new code once per function, waits, then changes nothing else', async () => {
+    await deploy(everyKindBuild())
+    fake.reset()
+    await deploy(everyKindBuild('export const v = 2'))
+    const mutating = fake.mutatingCalls()
+    // One shared zip serves every function (the build explains why), so each gets the new code.
+    expect(mutating.map((c) => c.command)).toEqual(Array(5).fill('UpdateFunctionCode'))
+  })
+
+  it('deletes the resources of a removed function and leaves the rest', async () => {
+    await deploy(everyKindBuild())
+    const full = everyKindBuild()
+    const manifest = {
+      ...full.manifest,
+      functions: full.manifest.functions.filter((fn) => fn.name !== 'audit' && fn.name !== 'nightly'),
+    }
+    fake.reset()
+    await deploy({ ...full, manifest })
+    expect(summary(fake.calls).sort()).toEqual(
+      [
+        'PutBucketNotificationConfiguration',
+        'RemoveTargets shop-dev-nightly',
+        'DeleteRule shop-dev-nightly',
+        'DeleteFunction shop-dev-audit',
+        'DeleteFunction shop-dev-nightly',
+        'DeleteRolePolicy shop-dev-audit',
+        'DeleteRole shop-dev-audit',
+        'DeleteRolePolicy shop-dev-nightly',
+        'DeleteRole shop-dev-nightly',
+      ]
+        .map((s) =>
+          s.replace(
+            /^PutBucketNotificationConfiguration$/,
+            `PutBucketNotificationConfiguration ${[...fake.buckets.keys()][0]}`,
+          ),
+        )
+        .sort(),
+    )
+    expect(fake.functions.size).toBe(3)
+    expect(fake.rules.size).toBe(0)
+    expect([...fake.buckets.values()][0]?.notifications.LambdaFunctionConfigurations).toEqual([])
+    fake.reset()
+    await deploy({ ...full, manifest })
+    expect(fake.mutatingCalls()).toEqual([])
+  })
+
+  it('retries while IAM propagates a new role, with backoff', async () => {
+    fake.roleNotAssumable = 3
+    const clients = createAwsClients({ region })
+    const plan = await planDeploy(clients, everyKindBuild(), await resolveTarget(clients, 'shop', 'dev'))
+    await applyPlan(clients, plan, { ...options, concurrency: 1 })
+    expect(sleeps).toEqual([1000, 2000, 4000])
+    expect(fake.functions.size).toBe(5)
+  })
+
+  it('gives up on a role that never becomes assumable, with a clear error', async () => {
+    fake.roleNotAssumable = 1000
+    const clients = createAwsClients({ region })
+    const target = await resolveTarget(clients, 'shop', 'dev')
+    const plan = await planDeploy(clients, everyKindBuild(), target)
+    await expect(applyPlan(clients, plan, { ...options, iamTimeoutMs: 10_000 })).rejects.toThrow(
+      /create function shop-dev-\w+ failed: InvalidParameterValueException: The role defined for the function cannot be assumed by Lambda\. Run the deploy again/,
+    )
+  })
+
+  it('converges when re-run after a deploy interrupted at any step', async () => {
+    await deploy(everyKindBuild())
+    const steps = [...new Set(fake.mutatingCalls().map((c) => c.command))]
+    fake.restore()
+    expect(steps.length).toBeGreaterThan(15)
+    for (const step of steps) {
+      fake = new FakeAws()
+      fake.failNext(step)
+      await expect(deploy(everyKindBuild()), step).rejects.toThrow(/failed: InternalFailure/)
+      await deploy(everyKindBuild())
+      fake.reset()
+      const { plan } = await deploy(everyKindBuild())
+      expect(plan.changes.map(describeChange), `after an interruption at ${step}`).toEqual([])
+      expect(fake.functions.size).toBe(5)
+      fake.restore()
+    }
+    fake = new FakeAws()
+  })
+
+  it('destroys exactly what it made, emptying buckets, and leaves other stages alone', async () => {
+    await deploy(everyKindBuild(), 'prod')
+    const prodState = JSON.stringify([
+      ...fake.functions.keys(),
+      ...fake.queues.keys(),
+      ...fake.buckets.keys(),
+    ])
+    await deploy(everyKindBuild())
+    const devBucket = [...fake.buckets.keys()].find((b) => b.startsWith('shop-dev-'))
+    fake.buckets.get(devBucket ?? '')?.objects.add('r/tea.json')
+    const clients = createAwsClients({ region })
+    const plan = await planDestroy(clients, await resolveTarget(clients, 'shop', 'dev'))
+    expect(plan.changes.every((c) => c.action === 'delete')).toBe(true)
+    await applyPlan(clients, plan, options)
+    expect(JSON.stringify([...fake.functions.keys(), ...fake.queues.keys(), ...fake.buckets.keys()])).toBe(
+      prodState,
+    )
+    expect([...fake.roles.keys()].every((r) => r.startsWith('shop-prod-'))).toBe(true)
+    expect([...fake.rules.keys()]).toEqual(['shop-prod-nightly'])
+    expect([...fake.apis.values()].map((a) => a.tags['xfn:stage'])).toEqual(['prod'])
+    expect([...fake.params.keys()]).toEqual(['/xfn/shop/prod/api-key'])
+    expect(fake.mappings.size).toBe(1)
+    fake.reset()
+    const again = await planDestroy(clients, await resolveTarget(clients, 'shop', 'dev'))
+    expect(again.changes).toEqual([])
+  })
+
+  it('describes the plan of a dry run, one line per change, without changing anything', async () => {
+    const clients = createAwsClients({ region })
+    const plan = await planDeploy(clients, everyKindBuild(), await resolveTarget(clients, 'shop', 'dev'))
+    expect(fake.mutatingCalls()).toEqual([])
+    const lines = plan.changes.map(describeChange)
+    expect(lines).toContain("+ create role shop-dev-fulfil: execution role of function 'fulfil'")
+    expect(lines).toContain("+ create function shop-dev-fulfil: queue function 'fulfil'")
+    expect(lines).toContain('+ create route POST /orders: to createOrder')
+    expect(lines.filter((l) => l.startsWith('+')).length).toBe(lines.length)
+    expect(lines).toMatchSnapshot()
+  })
+})

@@ -1,0 +1,197 @@
+import { createHash } from 'node:crypto'
+import {
+  apiKeyHashSetting,
+  hashApiKey,
+  type Manifest,
+  type ManifestFunction,
+  parseSchedule,
+  toAwsSchedule,
+} from '@xfn/core'
+import type { AwsResources } from '../runtime/resources.js'
+import { functionPolicy, type PolicyDocument } from './policy.js'
+import { type AwsLayout, type AwsTarget, awsLayout, ownerTags } from './target.js'
+
+/** What `xfn build --cloud aws` made, as the deployer needs it. */
+export interface AwsBuild {
+  readonly manifest: Manifest
+  /** The shared zip of every function. */
+  readonly zip: Uint8Array
+  /** Handler string per function name, such as `index.createOrder`. */
+  readonly handlers: Readonly<Record<string, string>>
+}
+
+/** The Lambda runtime of deployed functions. */
+export const lambdaRuntime = 'nodejs22.x' as const
+
+export interface DesiredFunction {
+  readonly logical: ManifestFunction
+  readonly name: string
+  readonly role: string
+  readonly handler: string
+  readonly policy: PolicyDocument
+  /** Logical to physical names of the queues and buckets it may call, for its XFN_RESOURCES. */
+  readonly queues: Readonly<Record<string, string>>
+  readonly buckets: Readonly<Record<string, string>>
+}
+
+export interface DesiredQueue {
+  readonly logical: string
+  readonly name: string
+  readonly deadLetter: string
+  readonly fifo: boolean
+  readonly attributes: Readonly<Record<string, string>>
+  readonly deadLetterAttributes: Readonly<Record<string, string>>
+}
+
+export interface DesiredRoute {
+  /** `GET /orders/{id}` */
+  readonly key: string
+  readonly function: string
+}
+
+/** Everything the app should be on AWS, derived from the build alone. */
+export interface Desired {
+  readonly target: AwsTarget
+  readonly layout: AwsLayout
+  readonly tags: Record<string, string>
+  readonly zip: Uint8Array
+  /** As Lambda reports `CodeSha256`: base64 of the zip's SHA-256. */
+  readonly codeSha256: string
+  readonly functions: readonly DesiredFunction[]
+  readonly queues: readonly DesiredQueue[]
+  readonly buckets: readonly { readonly logical: string; readonly name: string }[]
+  readonly routes: readonly DesiredRoute[]
+  readonly schedules: readonly {
+    readonly function: string
+    readonly rule: string
+    readonly expression: string
+  }[]
+  /** Whether any route has `auth: 'key'`, so the app needs a key. */
+  readonly needsKey: boolean
+}
+
+const fourteenDays = String(14 * 24 * 3600)
+
+export function desiredState(build: AwsBuild, target: AwsTarget): Desired {
+  const { manifest } = build
+  const layout = awsLayout(target)
+  const specs = new Map(manifest.queues.map((q) => [q.name, q]))
+  const queueName = (logical: string) => layout.queue(logical, specs.get(logical)?.fifo ?? false)
+  const consumerTimeout = (queue: string) =>
+    Math.max(
+      0,
+      ...manifest.functions.map((fn) =>
+        fn.trigger.type === 'queue' && fn.trigger.queue === queue ? fn.timeoutSeconds : 0,
+      ),
+    )
+
+  const queues = manifest.queues.map((spec): DesiredQueue => {
+    const name = queueName(spec.name)
+    const deadLetter = layout.deadLetterQueue(spec.name, spec.fifo)
+    const fifo: Record<string, string> = spec.fifo
+      ? { FifoQueue: 'true', ContentBasedDeduplication: 'true' }
+      : {}
+    return {
+      logical: spec.name,
+      name,
+      deadLetter,
+      fifo: spec.fifo,
+      attributes: {
+        ...fifo,
+        // At least 6 times the consumer's timeout, as AWS advises, so a slow message is not redelivered mid-run.
+        VisibilityTimeout: String(
+          Math.min(43200, Math.max(spec.visibilityTimeoutSeconds, 6 * consumerTimeout(spec.name))),
+        ),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: layout.queueArn(deadLetter),
+          maxReceiveCount: spec.maxAttempts,
+        }),
+      },
+      deadLetterAttributes: { ...fifo, MessageRetentionPeriod: fourteenDays },
+    }
+  })
+
+  const functions = manifest.functions.map((fn): DesiredFunction => {
+    const used = (resource: 'queue' | 'bucket', physical: (logical: string) => string) =>
+      Object.fromEntries(
+        fn.uses.filter((g) => g.resource === resource).map((g) => [g.name, physical(g.name)]),
+      )
+    return {
+      logical: fn,
+      name: layout.function(fn.name),
+      role: layout.role(fn.name),
+      handler: build.handlers[fn.name] ?? `index.${fn.name}`,
+      policy: functionPolicy(fn, layout, queueName),
+      queues: used('queue', queueName),
+      buckets: used('bucket', layout.bucket),
+    }
+  })
+
+  return {
+    target,
+    layout,
+    tags: ownerTags(target),
+    zip: build.zip,
+    codeSha256: createHash('sha256').update(build.zip).digest('base64'),
+    functions,
+    queues,
+    buckets: manifest.buckets.map((b) => ({ logical: b.name, name: layout.bucket(b.name) })),
+    routes: manifest.functions.flatMap((fn) =>
+      fn.trigger.type === 'http'
+        ? apiRoutes(fn.trigger.route).flatMap((path) =>
+            (fn.trigger as { methods: readonly string[] }).methods.map((method) => ({
+              key: `${method} ${path}`,
+              function: fn.name,
+            })),
+          )
+        : [],
+    ),
+    schedules: manifest.functions.flatMap((fn) =>
+      fn.trigger.type === 'timer'
+        ? [
+            {
+              function: fn.name,
+              rule: layout.rule(fn.name),
+              expression: toAwsSchedule(parseSchedule(fn.trigger, `app.timer('${fn.name}')`), fn.name),
+            },
+          ]
+        : [],
+    ),
+    needsKey: manifest.functions.some((fn) => fn.trigger.type === 'http' && fn.trigger.auth === 'key'),
+  }
+}
+
+/**
+ * API Gateway route paths for an xfn route. A catch-all becomes a greedy `{name+}`, which does not
+ * match the empty rest, so the path without it is routed too: `/files/{*path}` serves `/files`.
+ */
+export function apiRoutes(route: string): string[] {
+  const greedy = /\/\{\*([A-Za-z0-9_]+)\}$/.exec(route)
+  if (!greedy) return [route]
+  const parent = route.slice(0, greedy.index) || '/'
+  return [`${route.slice(0, greedy.index)}/{${greedy[1]}+}`, parent]
+}
+
+/**
+ * The environment of a deployed function: source maps, the queues and buckets it may call
+ * (XFN_RESOURCES, read by the runtime), and the key hash for `auth: 'key'` routes.
+ */
+export function functionEnvironment(
+  fn: DesiredFunction,
+  queueUrls: ReadonlyMap<string, string>,
+  apiKey: string | undefined,
+): Record<string, string> {
+  const environment: Record<string, string> = { NODE_OPTIONS: '--enable-source-maps' }
+  if (fn.logical.uses.length > 0) {
+    const resources: AwsResources = {
+      queues: Object.fromEntries(
+        Object.entries(fn.queues).map(([logical, name]) => [logical, { url: queueUrls.get(name) ?? '' }]),
+      ),
+      buckets: Object.fromEntries(Object.entries(fn.buckets).map(([logical, name]) => [logical, { name }])),
+    }
+    environment.XFN_RESOURCES = JSON.stringify(resources)
+  }
+  if (apiKey && fn.logical.trigger.type === 'http' && fn.logical.trigger.auth === 'key')
+    environment[apiKeyHashSetting] = hashApiKey(apiKey)
+  return environment
+}

@@ -1,0 +1,120 @@
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts'
+import { type Manifest, manifestVersion, XfnError } from '@xfn/core'
+import { type ApplyOptions, applyChanges } from './apply.js'
+import type { AwsClients } from './clients.js'
+import { type AwsBuild, type Desired, desiredState } from './desired.js'
+import { cloudError } from './errors.js'
+import { type Observed, observe } from './observe.js'
+import { type Change, initialFacts, type PlanOptions, planChanges } from './plan.js'
+import type { AwsTarget } from './target.js'
+
+export type { ApplyOptions, ProgressEvent } from './apply.js'
+export { type AwsClients, type ClientOptions, createAwsClients } from './clients.js'
+export { type AwsBuild, apiRoutes, lambdaRuntime } from './desired.js'
+export type { Change, ChangeAction } from './plan.js'
+export { functionPolicy, lambdaTrustPolicy, type PolicyDocument } from './policy.js'
+export { type AwsLayout, type AwsTarget, awsLayout } from './target.js'
+
+/** A deploy worked out but not yet performed: what should be, what is, and the changes between. */
+export interface AwsPlan {
+  readonly target: AwsTarget
+  readonly desired: Desired
+  readonly observed: Observed
+  readonly changes: readonly Change[]
+}
+
+export interface AwsEndpoints {
+  /** The HTTP API's base URL, when the app has HTTP functions. */
+  readonly baseUrl: string | undefined
+  readonly routes: readonly { readonly route: string; readonly function: string; readonly auth: string }[]
+  /** The key clients send in `x-api-key` to `auth: 'key'` routes. */
+  readonly apiKey: string | undefined
+}
+
+/** Finds the account and region the clients deploy to, or says how to provide them. */
+export async function resolveTarget(clients: AwsClients, app: string, stage: string): Promise<AwsTarget> {
+  let region: string
+  try {
+    region = await clients.lambda.config.region()
+  } catch {
+    region = ''
+  }
+  if (!region)
+    throw new XfnError(
+      'INVALID_OPTIONS',
+      'No AWS region is set. Pass --region, set AWS_REGION, or set a region in the profile (aws configure).',
+    )
+  let accountId: string | undefined
+  try {
+    accountId = (await clients.sts.send(new GetCallerIdentityCommand({}))).Account
+  } catch (error) {
+    throw cloudError('Finding the AWS account (sts:GetCallerIdentity)', error)
+  }
+  if (!accountId) throw new XfnError('CLOUD_ERROR', 'sts:GetCallerIdentity returned no account id.')
+  return { app, stage, region, accountId }
+}
+
+/** Reads what exists and returns the changes a deploy of this build would make. Read-only. */
+export async function planDeploy(clients: AwsClients, build: AwsBuild, target: AwsTarget): Promise<AwsPlan> {
+  return plan(clients, desiredState(build, target), target, {})
+}
+
+/** Reads what exists and returns the changes that remove every resource xfn made for the app and stage. */
+export async function planDestroy(clients: AwsClients, target: AwsTarget): Promise<AwsPlan> {
+  const nothing: Manifest = { manifestVersion, app: target.app, functions: [], queues: [], buckets: [] }
+  return plan(
+    clients,
+    desiredState({ manifest: nothing, zip: new Uint8Array(0), handlers: {} }, target),
+    target,
+    {
+      deleteData: true,
+    },
+  )
+}
+
+async function plan(
+  clients: AwsClients,
+  desired: Desired,
+  target: AwsTarget,
+  options: PlanOptions,
+): Promise<AwsPlan> {
+  let observed: Observed
+  try {
+    observed = await observe(clients, target, desired.layout)
+  } catch (error) {
+    throw cloudError(`Reading what exists for ${target.app} (${target.stage}) in ${target.region}`, error)
+  }
+  return { target, desired, observed, changes: planChanges(desired, observed, options) }
+}
+
+/** Performs a plan, and returns the app's endpoints. */
+export async function applyPlan(
+  clients: AwsClients,
+  planned: AwsPlan,
+  options: ApplyOptions = {},
+): Promise<AwsEndpoints> {
+  const facts = initialFacts(planned.observed)
+  await applyChanges(planned.changes, clients, facts, options)
+  const { desired } = planned
+  return {
+    baseUrl: desired.routes.length > 0 ? facts.apiEndpoint : undefined,
+    routes: desired.functions.flatMap((fn) =>
+      fn.logical.trigger.type === 'http'
+        ? [
+            {
+              route: `${fn.logical.trigger.methods.join(',')} ${fn.logical.trigger.route}`,
+              function: fn.logical.name,
+              auth: fn.logical.trigger.auth,
+            },
+          ]
+        : [],
+    ),
+    apiKey: desired.needsKey ? facts.apiKey : undefined,
+  }
+}
+
+/** One line per change, as `xfn deploy --dry-run` prints it. */
+export function describeChange(change: Change): string {
+  const sign = change.action === 'create' ? '+' : change.action === 'update' ? '~' : '-'
+  return `${sign} ${change.action} ${change.kind} ${change.name}: ${change.reason}`
+}

@@ -1,0 +1,273 @@
+import {
+  GetApisCommand,
+  GetIntegrationsCommand,
+  GetRoutesCommand,
+  GetStagesCommand,
+} from '@aws-sdk/client-apigatewayv2'
+import {
+  DescribeRuleCommand,
+  ListRulesCommand,
+  ListTagsForResourceCommand,
+  ListTargetsByRuleCommand,
+} from '@aws-sdk/client-eventbridge'
+import { GetRolePolicyCommand, paginateListRoles } from '@aws-sdk/client-iam'
+import {
+  type FunctionConfiguration,
+  GetFunctionCommand,
+  GetPolicyCommand,
+  ListEventSourceMappingsCommand,
+  paginateListFunctions,
+} from '@aws-sdk/client-lambda'
+import {
+  GetBucketNotificationConfigurationCommand,
+  GetBucketTaggingCommand,
+  HeadBucketCommand,
+  ListBucketsCommand,
+  type NotificationConfiguration,
+} from '@aws-sdk/client-s3'
+import { GetQueueAttributesCommand, ListQueuesCommand, ListQueueTagsCommand } from '@aws-sdk/client-sqs'
+import { GetParameterCommand } from '@aws-sdk/client-ssm'
+import type { AwsClients } from './clients.js'
+import { errorName, ifExists } from './errors.js'
+import { type AwsLayout, type AwsTarget, ownedBy } from './target.js'
+
+/*
+ * The read side of the reconciler: what exists on AWS for one app and stage, found by derived
+ * names and confirmed by the xfn:app and xfn:stage tags. Only reads happen here.
+ */
+
+export interface ObservedFunction {
+  readonly config: FunctionConfiguration
+  readonly tags: Record<string, string>
+  /** Source ARN of each statement of the function's resource policy, by statement id. */
+  readonly permissions: ReadonlyMap<string, string>
+  readonly mappings: readonly {
+    uuid: string
+    source: string
+    batchSize: number | undefined
+    responseTypes: readonly string[]
+  }[]
+}
+
+export interface ObservedApi {
+  readonly id: string
+  readonly endpoint: string
+  readonly hasDefaultStage: boolean
+  /** Integration id by the function ARN it calls. */
+  readonly integrations: ReadonlyMap<string, string>
+  readonly routes: ReadonlyMap<string, { id: string; target: string }>
+}
+
+export interface Observed {
+  readonly apiKey: string | undefined
+  /** Role name to its inline policy document (undefined when the role has none). */
+  readonly roles: ReadonlyMap<string, string | undefined>
+  readonly queues: ReadonlyMap<string, { url: string; attributes: Record<string, string> }>
+  readonly buckets: ReadonlyMap<string, { notifications: NotificationConfiguration }>
+  readonly functions: ReadonlyMap<string, ObservedFunction>
+  readonly rules: ReadonlyMap<string, { expression: string | undefined; targets: readonly string[] }>
+  readonly api: ObservedApi | undefined
+}
+
+export async function observe(clients: AwsClients, target: AwsTarget, layout: AwsLayout): Promise<Observed> {
+  const [apiKey, roles, queues, buckets, functions, rules, api] = await Promise.all([
+    readApiKey(clients, layout),
+    readRoles(clients, layout),
+    readQueues(clients, target, layout),
+    readBuckets(clients, target, layout),
+    readFunctions(clients, target, layout),
+    readRules(clients, target, layout),
+    readApi(clients, target, layout),
+  ])
+  return { apiKey, roles, queues, buckets, functions, rules, api }
+}
+
+async function readApiKey(clients: AwsClients, layout: AwsLayout) {
+  const found = await ifExists(() =>
+    clients.ssm.send(new GetParameterCommand({ Name: layout.apiKeyParameter, WithDecryption: true })),
+  )
+  return found?.Parameter?.Value
+}
+
+async function readRoles(clients: AwsClients, layout: AwsLayout) {
+  const roles = new Map<string, string | undefined>()
+  for await (const page of paginateListRoles({ client: clients.iam }, { PathPrefix: layout.rolePath })) {
+    for (const role of page.Roles ?? []) if (role.RoleName) roles.set(role.RoleName, undefined)
+  }
+  await Promise.all(
+    [...roles.keys()].map(async (name) => {
+      const policy = await ifExists(() =>
+        clients.iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: 'xfn' })),
+      )
+      roles.set(name, policy?.PolicyDocument && decodeURIComponent(policy.PolicyDocument))
+    }),
+  )
+  return roles
+}
+
+async function readQueues(clients: AwsClients, target: AwsTarget, layout: AwsLayout) {
+  const urls: string[] = []
+  let NextToken: string | undefined
+  do {
+    const page = await clients.sqs.send(
+      new ListQueuesCommand({ QueueNamePrefix: `${layout.prefix}-`, NextToken, MaxResults: 1000 }),
+    )
+    urls.push(...(page.QueueUrls ?? []))
+    NextToken = page.NextToken
+  } while (NextToken)
+  const queues = new Map<string, { url: string; attributes: Record<string, string> }>()
+  await Promise.all(
+    urls.map(async (url) => {
+      const tags = await ifExists(() => clients.sqs.send(new ListQueueTagsCommand({ QueueUrl: url })))
+      if (!ownedBy(tags?.Tags, target)) return
+      const attributes = await ifExists(() =>
+        clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] })),
+      )
+      if (attributes)
+        queues.set(url.slice(url.lastIndexOf('/') + 1), { url, attributes: attributes.Attributes ?? {} })
+    }),
+  )
+  return queues
+}
+
+async function readBuckets(clients: AwsClients, target: AwsTarget, layout: AwsLayout) {
+  const candidates: string[] = []
+  let ContinuationToken: string | undefined
+  do {
+    const page = await clients.s3.send(
+      new ListBucketsCommand({ Prefix: `${layout.prefix}-`, ContinuationToken, MaxBuckets: 1000 }),
+    )
+    candidates.push(...(page.Buckets ?? []).flatMap((b) => (b.Name ? [b.Name] : [])))
+    ContinuationToken = page.ContinuationToken
+  } while (ContinuationToken)
+  const buckets = new Map<string, { notifications: NotificationConfiguration }>()
+  await Promise.all(
+    candidates.map(async (name) => {
+      const tagging = await ifExists(() => clients.s3.send(new GetBucketTaggingCommand({ Bucket: name })))
+      const tags = Object.fromEntries((tagging?.TagSet ?? []).map((t) => [t.Key, t.Value]))
+      if (!ownedBy(tags, target)) return
+      const notifications = await clients.s3.send(
+        new GetBucketNotificationConfigurationCommand({ Bucket: name }),
+      )
+      buckets.set(name, { notifications })
+    }),
+  )
+  return buckets
+}
+
+/** A bucket of the app's name that xfn does not own: someone else has the global name. */
+export async function bucketTakenElsewhere(clients: AwsClients, name: string): Promise<boolean> {
+  try {
+    await clients.s3.send(new HeadBucketCommand({ Bucket: name }))
+    return false
+  } catch (error) {
+    return (
+      errorName(error) === 'Forbidden' ||
+      (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403
+    )
+  }
+}
+
+async function readFunctions(clients: AwsClients, target: AwsTarget, layout: AwsLayout) {
+  const names: string[] = []
+  for await (const page of paginateListFunctions({ client: clients.lambda }, {})) {
+    for (const fn of page.Functions ?? [])
+      if (fn.FunctionName?.startsWith(`${layout.prefix}-`)) names.push(fn.FunctionName)
+  }
+  const functions = new Map<string, ObservedFunction>()
+  await Promise.all(
+    names.map(async (name) => {
+      const found = await ifExists(() => clients.lambda.send(new GetFunctionCommand({ FunctionName: name })))
+      if (!found?.Configuration || !ownedBy(found.Tags, target)) return
+      const [policy, mappings] = await Promise.all([
+        ifExists(() => clients.lambda.send(new GetPolicyCommand({ FunctionName: name }))),
+        clients.lambda.send(new ListEventSourceMappingsCommand({ FunctionName: name })),
+      ])
+      functions.set(name, {
+        config: found.Configuration,
+        tags: found.Tags ?? {},
+        permissions: permissionsOf(policy?.Policy),
+        mappings: (mappings.EventSourceMappings ?? []).map((m) => ({
+          uuid: m.UUID ?? '',
+          source: m.EventSourceArn ?? '',
+          batchSize: m.BatchSize,
+          responseTypes: m.FunctionResponseTypes ?? [],
+        })),
+      })
+    }),
+  )
+  return functions
+}
+
+function permissionsOf(policy: string | undefined): Map<string, string> {
+  const statements = policy
+    ? ((
+        JSON.parse(policy) as {
+          Statement?: { Sid?: string; Condition?: { ArnLike?: Record<string, string> } }[]
+        }
+      ).Statement ?? [])
+    : []
+  return new Map(statements.map((s) => [s.Sid ?? '', s.Condition?.ArnLike?.['AWS:SourceArn'] ?? '']))
+}
+
+async function readRules(clients: AwsClients, target: AwsTarget, layout: AwsLayout) {
+  const rules = new Map<string, { expression: string | undefined; targets: readonly string[] }>()
+  const found: { Name?: string; Arn?: string }[] = []
+  let NextToken: string | undefined
+  do {
+    const page = await clients.events.send(
+      new ListRulesCommand({ NamePrefix: `${layout.prefix}-`, NextToken }),
+    )
+    found.push(...(page.Rules ?? []))
+    NextToken = page.NextToken
+  } while (NextToken)
+  await Promise.all(
+    found.map(async ({ Name, Arn }) => {
+      if (!Name || !Arn) return
+      const tags = await clients.events.send(new ListTagsForResourceCommand({ ResourceARN: Arn }))
+      const byKey = Object.fromEntries((tags.Tags ?? []).map((t) => [t.Key, t.Value]))
+      if (!ownedBy(byKey, target)) return
+      const [rule, targets] = await Promise.all([
+        clients.events.send(new DescribeRuleCommand({ Name })),
+        clients.events.send(new ListTargetsByRuleCommand({ Rule: Name })),
+      ])
+      rules.set(Name, {
+        expression: rule.ScheduleExpression,
+        targets: (targets.Targets ?? []).flatMap((t) => (t.Arn ? [t.Arn] : [])),
+      })
+    }),
+  )
+  return rules
+}
+
+async function readApi(
+  clients: AwsClients,
+  target: AwsTarget,
+  layout: AwsLayout,
+): Promise<ObservedApi | undefined> {
+  let NextToken: string | undefined
+  let api: { ApiId?: string; ApiEndpoint?: string } | undefined
+  do {
+    const page = await clients.api.send(new GetApisCommand({ NextToken }))
+    api ??= (page.Items ?? []).find((a) => a.Name === layout.api && ownedBy(a.Tags, target))
+    NextToken = page.NextToken
+  } while (NextToken && !api)
+  if (!api?.ApiId) return undefined
+  const ApiId = api.ApiId
+  const [stages, integrations, routes] = await Promise.all([
+    clients.api.send(new GetStagesCommand({ ApiId })),
+    clients.api.send(new GetIntegrationsCommand({ ApiId, MaxResults: '500' })),
+    clients.api.send(new GetRoutesCommand({ ApiId, MaxResults: '500' })),
+  ])
+  return {
+    id: ApiId,
+    endpoint: api.ApiEndpoint ?? '',
+    hasDefaultStage: (stages.Items ?? []).some((s) => s.StageName === '$default'),
+    integrations: new Map(
+      (integrations.Items ?? []).map((i) => [i.IntegrationUri ?? '', i.IntegrationId ?? '']),
+    ),
+    routes: new Map(
+      (routes.Items ?? []).map((r) => [r.RouteKey ?? '', { id: r.RouteId ?? '', target: r.Target ?? '' }]),
+    ),
+  }
+}

@@ -1,0 +1,100 @@
+import type { ManifestFunction } from '@xfn/core'
+import type { AwsLayout } from './target.js'
+
+export interface PolicyStatement {
+  readonly Sid: string
+  readonly Effect: 'Allow'
+  readonly Action: readonly string[]
+  readonly Resource: readonly string[]
+}
+
+export interface PolicyDocument {
+  readonly Version: '2012-10-17'
+  readonly Statement: readonly PolicyStatement[]
+}
+
+/** Who may assume a function's role: Lambda, and nothing else. */
+export const lambdaTrustPolicy = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+} as const
+
+const actions = {
+  logs: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+  consume: [
+    'sqs:ChangeMessageVisibility',
+    'sqs:DeleteMessage',
+    'sqs:GetQueueAttributes',
+    'sqs:ReceiveMessage',
+  ],
+  send: ['sqs:SendMessage'],
+  readObjects: ['s3:GetObject'],
+  listBucket: ['s3:ListBucket'],
+  writeObjects: ['s3:DeleteObject', 's3:PutObject'],
+} as const
+
+/**
+ * The one inline policy of a function's role: its own log group, the queue it consumes, and the
+ * queues and buckets its grants name (`uses`, plus what its trigger implies). No wildcard
+ * resource: every statement names ARNs of this app and stage.
+ */
+export function functionPolicy(
+  fn: ManifestFunction,
+  layout: AwsLayout,
+  queueName: (logical: string) => string,
+): PolicyDocument {
+  const physical = layout.function(fn.name)
+  const statements: PolicyStatement[] = [
+    {
+      Sid: 'Logs',
+      Effect: 'Allow',
+      Action: [...actions.logs],
+      Resource: [`${layout.logGroupArn(physical)}:*`],
+    },
+  ]
+  if (fn.trigger.type === 'queue') {
+    const queue = fn.trigger.queue
+    statements.push({
+      Sid: 'ConsumeQueue',
+      Effect: 'Allow',
+      Action: [...actions.consume],
+      Resource: [layout.queueArn(queueName(queue))],
+    })
+  }
+  const sendTo = fn.uses.filter((g) => g.resource === 'queue' && g.access.includes('send'))
+  if (sendTo.length > 0)
+    statements.push({
+      Sid: 'SendMessages',
+      Effect: 'Allow',
+      Action: [...actions.send],
+      Resource: sendTo.map((g) => layout.queueArn(queueName(g.name))),
+    })
+  const buckets = (access: 'read' | 'write') =>
+    fn.uses
+      .filter((g) => g.resource === 'bucket' && g.access.includes(access))
+      .map((g) => layout.bucket(g.name))
+  const readable = buckets('read')
+  if (readable.length > 0) {
+    statements.push({
+      Sid: 'ReadObjects',
+      Effect: 'Allow',
+      Action: [...actions.readObjects],
+      Resource: readable.map((name) => `${layout.bucketArn(name)}/*`),
+    })
+    statements.push({
+      Sid: 'ListObjects',
+      Effect: 'Allow',
+      Action: [...actions.listBucket],
+      Resource: readable.map((name) => layout.bucketArn(name)),
+    })
+  }
+  const writable = buckets('write')
+  if (writable.length > 0)
+    statements.push({
+      Sid: 'WriteObjects',
+      Effect: 'Allow',
+      Action: [...actions.writeObjects],
+      Resource: writable.map((name) => `${layout.bucketArn(name)}/*`),
+    })
+  return { Version: '2012-10-17', Statement: statements }
+}

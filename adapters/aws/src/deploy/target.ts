@@ -1,0 +1,43 @@
+import { awsNames, type NameTarget } from '@xfn/core'
+
+/** Where a deploy goes: the app and stage, the account and the region. */
+export interface AwsTarget extends NameTarget {
+  readonly region: string
+  readonly accountId: string
+}
+
+/** The tags on everything xfn makes, by which `plan` and `destroy` find what belongs to an app and stage. */
+export function ownerTags(target: NameTarget): Record<string, string> {
+  return { 'xfn:app': target.app, 'xfn:stage': target.stage }
+}
+
+/** Whether a resource's tags say it belongs to this app and stage. */
+export function ownedBy(tags: Record<string, string | undefined> | undefined, target: NameTarget): boolean {
+  return tags?.['xfn:app'] === target.app && tags['xfn:stage'] === target.stage
+}
+
+/** Physical names and ARNs on AWS. Everything is derived, so no state file is kept. */
+export function awsLayout(target: AwsTarget) {
+  const names = awsNames(target, target)
+  const { region, accountId } = target
+  const prefix = `${target.app}-${target.stage}`
+  return {
+    ...names,
+    prefix,
+    /** IAM path of the app's roles, which scopes listing them. */
+    rolePath: `/xfn/${target.app}/${target.stage}/`,
+    api: prefix,
+    rule: (fn: string) => `${prefix}-${fn}`,
+    apiKeyParameter: `/xfn/${target.app}/${target.stage}/api-key`,
+    roleArn: (name: string) => `arn:aws:iam::${accountId}:role/xfn/${target.app}/${target.stage}/${name}`,
+    functionArn: (name: string) => `arn:aws:lambda:${region}:${accountId}:function:${name}`,
+    queueArn: (name: string) => `arn:aws:sqs:${region}:${accountId}:${name}`,
+    bucketArn: (name: string) => `arn:aws:s3:::${name}`,
+    ruleArn: (name: string) => `arn:aws:events:${region}:${accountId}:rule/${name}`,
+    logGroupArn: (fn: string) => `arn:aws:logs:${region}:${accountId}:log-group:/aws/lambda/${fn}`,
+    executeApiArn: (apiId: string) => `arn:aws:execute-api:${region}:${accountId}:${apiId}/*/*/*`,
+    parameterArn: (name: string) => `arn:aws:ssm:${region}:${accountId}:parameter${name}`,
+  }
+}
+
+export type AwsLayout = ReturnType<typeof awsLayout>
