@@ -103,10 +103,10 @@ describe('the xfn command', () => {
     const { code, stderr } = xfn('init', 'my-app')
     expect(code).toBe(2)
     expect(stderr).toContain("'xfn init' is not available yet")
-    const aws = xfn('deploy', app('every-kind'), '--cloud', 'aws')
-    expect(aws.code).toBe(2)
-    expect(aws.stderr.replace(/\s*›\s*/g, ' ')).toContain(
-      'Deploying to aws is not available yet (tracked in issue #7)',
+    const azure = xfn('deploy', app('every-kind'), '--cloud', 'azure')
+    expect(azure.code).toBe(2)
+    expect(azure.stderr.replace(/\s*›\s*/g, ' ')).toContain(
+      'Deploying to azure is not available yet (tracked in issue #8)',
     )
   })
 })

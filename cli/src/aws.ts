@@ -1,0 +1,137 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Flags, ux } from '@oclif/core'
+import { validateName, XfnError } from '@xfn/core'
+import { buildApp } from './build/index.js'
+import type { Project } from './project.js'
+
+/** Flags of the commands that act on a deployed app on AWS. */
+export const awsFlags = {
+  stage: Flags.string({ description: 'aws: the stage, a prefix of every resource name', default: 'dev' }),
+  region: Flags.string({ description: 'aws: the region (default: AWS_REGION or the profile region)' }),
+  profile: Flags.string({ description: 'aws: the profile of ~/.aws/config to use (default: AWS_PROFILE)' }),
+}
+
+interface AwsFlags {
+  readonly stage: string
+  readonly region?: string | undefined
+  readonly profile?: string | undefined
+}
+
+type Log = (line: string) => void
+
+async function connect(project: Project, flags: AwsFlags) {
+  validateName('stage', flags.stage, '--stage')
+  // Loaded only here: the SDKs stay out of every command that does not talk to AWS.
+  const deploy = await import('@xfn/aws/deploy')
+  const clients = deploy.createAwsClients({ region: flags.region, profile: flags.profile })
+  const target = await deploy.resolveTarget(clients, project.app, flags.stage)
+  return { deploy, clients, target }
+}
+
+/** Runs a step under a spinner that says 'failed' if it throws, so the error that follows reads clearly. */
+async function step<T>(title: string, body: () => Promise<T>, done: (value: T) => string): Promise<T> {
+  ux.action.start(title)
+  try {
+    const value = await body()
+    ux.action.stop(done(value))
+    return value
+  } catch (error) {
+    ux.action.stop('failed')
+    throw error
+  }
+}
+
+/** `xfn deploy --cloud aws`: build, plan, and (unless a dry run) apply, printing each step. */
+export async function deployToAws(project: Project, flags: AwsFlags & { dryRun: boolean }, log: Log) {
+  validateName('stage', flags.stage, '--stage')
+  const started = performance.now()
+  const { build, zip } = await step(
+    'Building for AWS',
+    async () => {
+      const { build } = await buildApp(project, 'aws')
+      const artifact = build.artifacts[0]
+      if (!artifact) throw new XfnError('INTERNAL', 'The AWS build wrote no zip.')
+      return { build, zip: await readFile(join(project.dir, '.xfn', 'build', 'aws', artifact.path)) }
+    },
+    ({ zip }) => `${(zip.byteLength / 1024).toFixed(1)} KiB`,
+  )
+  const { deploy, clients, target, plan } = await step(
+    'Reading what exists on AWS',
+    async () => {
+      const connected = await connect(project, flags)
+      const handlers = Object.fromEntries(build.functions.map((fn) => [fn.name, fn.handler]))
+      const zipped = { manifest: build.manifest, zip, handlers }
+      return {
+        ...connected,
+        plan: await connected.deploy.planDeploy(connected.clients, zipped, connected.target),
+      }
+    },
+    ({ plan }) => `${plan.changes.length} change(s)`,
+  )
+  const where = `${project.app} (${target.stage}) in ${target.region}, account ${target.accountId}`
+  for (const change of plan.changes) log(`  ${deploy.describeChange(change)}`)
+  if (flags.dryRun) {
+    log(
+      plan.changes.length === 0
+        ? `Nothing to change for ${where}.`
+        : `Dry run: nothing was changed for ${where}.`,
+    )
+    return { dryRun: true, target, changes: plan.changes.map(deploy.describeChange) }
+  }
+  const endpoints = await deploy.applyPlan(clients, plan, {
+    onProgress: (event) => {
+      if (event.status === 'done')
+        log(
+          `  ✓ ${event.change.action} ${event.change.kind} ${event.change.name} (${(event.elapsedMs / 1000).toFixed(1)} s)`,
+        )
+      if (event.status === 'warning') log(`  ! ${event.message}`)
+    },
+  })
+  log(
+    `Deployed ${where}: ${plan.changes.length} change(s) in ${((performance.now() - started) / 1000).toFixed(1)} s.`,
+  )
+  if (endpoints.baseUrl) {
+    log(`  ${endpoints.baseUrl}`)
+    for (const route of endpoints.routes)
+      log(`  ${route.route.padEnd(28)}${route.auth === 'key' ? ' (key)' : '      '}  → ${route.function}`)
+  }
+  if (endpoints.apiKey) log(`API key (send it as x-api-key): ${endpoints.apiKey}`)
+  return { dryRun: false, target, changes: plan.changes.map(deploy.describeChange), endpoints }
+}
+
+/** `xfn destroy --cloud aws`: removes every resource tagged for the app and stage. */
+export async function destroyOnAws(
+  project: Project,
+  flags: AwsFlags,
+  confirm: (summary: string) => Promise<boolean>,
+  log: Log,
+) {
+  const { deploy, clients, target, plan } = await step(
+    'Reading what exists on AWS',
+    async () => {
+      const connected = await connect(project, flags)
+      return { ...connected, plan: await connected.deploy.planDestroy(connected.clients, connected.target) }
+    },
+    ({ plan }) => `${plan.changes.length} resource(s)`,
+  )
+  const where = `${project.app} (${target.stage}) in ${target.region}, account ${target.accountId}`
+  if (plan.changes.length === 0) {
+    log(`Nothing of ${where} exists.`)
+    return { destroyed: false, changes: [] }
+  }
+  for (const change of plan.changes) log(`  ${deploy.describeChange(change)}`)
+  if (
+    !(await confirm(
+      `Delete these ${plan.changes.length} resources of ${where}, with the objects in its buckets?`,
+    ))
+  )
+    return { destroyed: false, changes: [] }
+  await deploy.applyPlan(clients, plan, {
+    onProgress: (event) => {
+      if (event.status === 'done') log(`  ✓ ${event.change.action} ${event.change.kind} ${event.change.name}`)
+    },
+  })
+  log(`Destroyed ${where}.`)
+  return { destroyed: true, changes: plan.changes.map(deploy.describeChange) }
+}

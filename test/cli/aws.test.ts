@@ -1,0 +1,166 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bin, copyOfApp } from './helpers.js'
+
+/*
+ * The CLI against AWS, without AWS: every SDK client is pointed by AWS_ENDPOINT_URL at a server
+ * on 127.0.0.1 that answers as an empty account would, and records what it was asked.
+ */
+
+const account = '123456789012'
+const requests: string[] = []
+let server: Server
+let endpoint: string
+
+function answer(target: string | undefined, method: string, path: string, body: string) {
+  const json = (value: unknown, status = 200) => ({
+    status,
+    type: 'application/x-amz-json-1.1',
+    body: JSON.stringify(value),
+  })
+  const xml = (value: string) => ({ status: 200, type: 'text/xml', body: value })
+  if (target) {
+    const operation = target.split('.').at(-1) ?? ''
+    requests.push(operation)
+    if (operation === 'GetCallerIdentity')
+      return json({ Account: account, Arn: `arn:aws:iam::${account}:user/ci`, UserId: 'AID' })
+    if (operation === 'GetParameter') return json({ __type: 'ParameterNotFound', message: 'not found' }, 400)
+    return json({})
+  }
+  const action = /Action=(\w+)/.exec(body)?.[1]
+  if (action) {
+    requests.push(action)
+    if (action === 'GetCallerIdentity')
+      return xml(
+        `<GetCallerIdentityResponse><GetCallerIdentityResult><Account>${account}</Account><Arn>arn:aws:iam::${account}:user/ci</Arn><UserId>AID</UserId></GetCallerIdentityResult></GetCallerIdentityResponse>`,
+      )
+    return xml(
+      `<${action}Response><${action}Result><IsTruncated>false</IsTruncated></${action}Result></${action}Response>`,
+    )
+  }
+  requests.push(`${method} ${path.split('?')[0]}`)
+  if (path.startsWith('/2015-03-31/functions')) return json({ Functions: [] })
+  if (path.startsWith('/v2/apis')) return json({ items: [] })
+  if (method === 'GET' && path.split('?')[0] === '/')
+    return xml('<ListAllMyBucketsResult><Buckets></Buckets></ListAllMyBucketsResult>')
+  return json({ message: `not served: ${method} ${path}` }, 400)
+}
+
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    let body = ''
+    request.on('data', (chunk) => {
+      body += chunk
+    })
+    request.on('end', () => {
+      const reply = answer(
+        request.headers['x-amz-target'] as string | undefined,
+        request.method ?? 'GET',
+        request.url ?? '/',
+        body,
+      )
+      response.writeHead(reply.status, { 'content-type': reply.type }).end(reply.body)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+afterAll(() => server.close())
+
+/** Runs the CLI with a clean AWS environment: no real credentials, profile files or instance metadata. */
+function xfn(env: Record<string, string>, ...args: string[]) {
+  const home = mkdtempSync(join(tmpdir(), 'xfn-aws-home-'))
+  writeFileSync(join(home, 'config'), '')
+  writeFileSync(join(home, 'credentials'), '')
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_')))
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      env: {
+        ...clean,
+        NO_COLOR: '1',
+        AWS_CONFIG_FILE: join(home, 'config'),
+        AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
+        AWS_EC2_METADATA_DISABLED: 'true',
+        ...env,
+      },
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk
+    })
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk
+    })
+    child.on('close', (code) =>
+      resolve({ code, stdout, stderr: stderr.replace(/\s*›\s*/g, ' ').replace(/\s+/g, ' ') }),
+    )
+  })
+}
+
+const credentials = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' }
+
+describe('xfn deploy --cloud aws', () => {
+  it('prints the plan of a dry run against any endpoint, reading only', async () => {
+    const app = copyOfApp('every-kind', 'aws-dry-run')
+    requests.length = 0
+    const result = await xfn(
+      { ...credentials, AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL: endpoint },
+      'deploy',
+      app,
+      '--cloud',
+      'aws',
+      '--stage',
+      'ci',
+      '--dry-run',
+    )
+    expect(result.stderr).not.toMatch(/Error/)
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('+ create function every-kind-ci-fulfil: queue function')
+    expect(result.stdout).toContain('+ create route POST /orders: to createOrder')
+    expect(result.stdout).toContain(
+      `Dry run: nothing was changed for every-kind (ci) in eu-west-1, account ${account}.`,
+    )
+    // Every service was asked, at the custom endpoint, and nothing was changed.
+    expect(new Set(requests)).toEqual(
+      new Set([
+        'GetCallerIdentity',
+        'GetParameter',
+        'ListRoles',
+        'ListQueues',
+        'GET /',
+        'GET /2015-03-31/functions',
+        'ListRules',
+        'GET /v2/apis',
+      ]),
+    )
+  })
+
+  it('names the environment variables when there are no credentials', async () => {
+    const app = copyOfApp('every-kind', 'aws-no-credentials')
+    const result = await xfn({ AWS_REGION: 'eu-west-1' }, 'deploy', app, '--cloud', 'aws', '--dry-run')
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('No AWS credentials were found')
+    expect(result.stderr).toContain('AWS_ACCESS_KEY_ID')
+    expect(result.stderr).toContain('--profile')
+  })
+
+  it('says how to set a region when there is none', async () => {
+    const app = copyOfApp('every-kind', 'aws-no-region')
+    const result = await xfn(credentials, 'deploy', app, '--cloud', 'aws', '--dry-run')
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('No AWS region is set. Pass --region, set AWS_REGION')
+  })
+
+  it('refuses a stage that is not a valid name', async () => {
+    const app = copyOfApp('every-kind', 'aws-bad-stage')
+    const result = await xfn(credentials, 'deploy', app, '--cloud', 'aws', '--stage', 'Prod-1', '--dry-run')
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain("--stage: 'Prod-1' is not a valid stage name")
+  })
+})
