@@ -80,3 +80,45 @@ describe('the IAM policy of each function', () => {
     }
   })
 })
+
+describe('the policy a deploying identity needs (adapters/aws/deploy-policy.json, in the README)', () => {
+  it('allows every call a deploy, a redeploy with changes, and a destroy make', async () => {
+    const { readFileSync } = await import('node:fs')
+    const granted = new Set(
+      (
+        JSON.parse(readFileSync(new URL('../../deploy-policy.json', import.meta.url), 'utf8')) as {
+          Statement: { Action: string | string[] }[]
+        }
+      ).Statement.flatMap((s) => s.Action),
+    )
+    const { commandsOfAFullLifecycle } = await import('./__fixtures__/lifecycle.js')
+    const missing = (await commandsOfAFullLifecycle())
+      .map(({ service, command }) => iamAction(service, command))
+      .filter((action) => !granted.has(action))
+    expect([...new Set(missing)]).toEqual([])
+  })
+})
+
+/** The IAM action behind an SDK command, where its name is not simply `service:Command`. */
+function iamAction(service: string, command: string): string {
+  const s3: Record<string, string> = {
+    ListBuckets: 's3:ListAllMyBuckets',
+    GetBucketNotificationConfiguration: 's3:GetBucketNotification',
+    PutBucketNotificationConfiguration: 's3:PutBucketNotification',
+    ListObjectsV2: 's3:ListBucket',
+    HeadBucket: 's3:ListBucket',
+    DeleteObjects: 's3:DeleteObject',
+  }
+  if (service === 's3') return s3[command] ?? `s3:${command}`
+  if (service === 'apigateway') {
+    const verb = /^(Get)/.test(command)
+      ? 'GET'
+      : /^Create/.test(command)
+        ? 'POST'
+        : /^Update/.test(command)
+          ? 'PATCH'
+          : 'DELETE'
+    return `apigateway:${verb}`
+  }
+  return `${service}:${command}`
+}

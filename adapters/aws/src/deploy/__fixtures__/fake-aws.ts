@@ -19,6 +19,8 @@ export const account = '123456789012'
 export const region = 'eu-west-1'
 
 export interface Call {
+  /** The IAM prefix of the service: lambda, iam, sqs, s3, events, apigateway, ssm, sts. */
+  readonly service: string
   readonly command: string
   readonly input: Record<string, unknown>
 }
@@ -71,6 +73,8 @@ export class FakeAws {
   >()
   /** How many more CreateFunction calls fail because a new role is not yet assumable. */
   roleNotAssumable = 0
+  /** Time each call takes, to stand for the network and the service in benchmarks. */
+  latencyMs = 0
   readonly #failures = new Map<string, Error>()
   readonly #stubs: { restore(): void }[] = []
   #ids = 0
@@ -102,6 +106,7 @@ export class FakeAws {
   }
 
   #on<T>(
+    service: string,
     client: new (config: object) => T,
     handlers: Record<string, Handler>,
     module: Record<string, unknown>,
@@ -110,7 +115,8 @@ export class FakeAws {
     this.#stubs.push(stub)
     for (const [name, handler] of Object.entries(handlers)) {
       stub.on(module[`${name}Command`] as never).callsFake(async (input: Record<string, unknown>) => {
-        this.calls.push({ command: name, input })
+        this.calls.push({ service, command: name, input })
+        if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs))
         const failure = this.#failures.get(name)
         if (failure) {
           this.#failures.delete(name)
@@ -122,7 +128,7 @@ export class FakeAws {
   }
 
   #install(): void {
-    this.#on(sts.STSClient, { GetCallerIdentity: () => ({ Account: account }) }, sts)
+    this.#on('sts', sts.STSClient, { GetCallerIdentity: () => ({ Account: account }) }, sts)
     this.#installSsm()
     this.#installIam()
     this.#installSqs()
@@ -134,6 +140,7 @@ export class FakeAws {
 
   #installSsm(): void {
     this.#on(
+      'ssm',
       ssm.SSMClient,
       {
         GetParameter: ({ Name }: ssm.GetParameterRequest) => {
@@ -162,6 +169,7 @@ export class FakeAws {
       return found
     }
     this.#on(
+      'iam',
       iam.IAMClient,
       {
         ListRoles: ({ PathPrefix }: iam.ListRolesRequest) => ({
@@ -217,6 +225,7 @@ export class FakeAws {
       return { name, found }
     }
     this.#on(
+      'sqs',
       sqs.SQSClient,
       {
         ListQueues: ({ QueueNamePrefix }: sqs.ListQueuesRequest) => ({
@@ -263,6 +272,7 @@ export class FakeAws {
       return found
     }
     this.#on(
+      's3',
       s3.S3Client,
       {
         ListBuckets: ({ Prefix }: s3.ListBucketsRequest) => ({
@@ -341,6 +351,7 @@ export class FakeAws {
         .update(zip ?? new Uint8Array())
         .digest('base64')
     this.#on(
+      'lambda',
       lambda.LambdaClient,
       {
         ListFunctions: () => ({
@@ -479,6 +490,7 @@ export class FakeAws {
     }
     const arn = (name: string) => `arn:aws:events:${region}:${account}:rule/${name}`
     this.#on(
+      'events',
       events.EventBridgeClient,
       {
         ListRules: ({ NamePrefix }: events.ListRulesRequest) => ({
@@ -535,6 +547,7 @@ export class FakeAws {
       return found
     }
     this.#on(
+      'apigateway',
       apigw.ApiGatewayV2Client,
       {
         GetApis: () => ({

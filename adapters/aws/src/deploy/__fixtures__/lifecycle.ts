@@ -1,0 +1,48 @@
+import { createApp, toManifest } from '@xfn/core'
+import { registerEveryKind } from '../../../../../core/src/__fixtures__/every-kind.js'
+import { applyPlan, createAwsClients, planDeploy, planDestroy, resolveTarget } from '../index.js'
+import { type Call, FakeAws, region } from './fake-aws.js'
+
+/**
+ * Every call of a first deploy of the one-of-each app, a second with new code, new settings and a
+ * function removed, and a destroy, against the fake control plane.
+ */
+export async function commandsOfAFullLifecycle(): Promise<Call[]> {
+  const fake = new FakeAws()
+  try {
+    const made = createApp()
+    registerEveryKind(made)
+    const manifest = toManifest(made.registry, { app: 'shop' })
+    const handlers = Object.fromEntries(manifest.functions.map((fn) => [fn.name, `index.${fn.name}`]))
+    const clients = createAwsClients({ region })
+    const target = await resolveTarget(clients, 'shop', 'dev')
+    const options = { sleep: async () => undefined }
+    await applyPlan(
+      clients,
+      await planDeploy(clients, { manifest, zip: new Uint8Array([1]), handlers }, target),
+      options,
+    )
+    const changed = {
+      ...manifest,
+      functions: manifest.functions
+        .filter((fn) => fn.name !== 'audit')
+        .map((fn) =>
+          fn.name === 'fulfil' ? { ...fn, memoryMb: 512, trigger: { ...fn.trigger, batchSize: 2 } } : fn,
+        ),
+    }
+    await applyPlan(
+      clients,
+      await planDeploy(
+        clients,
+        { manifest: changed as typeof manifest, zip: new Uint8Array([2]), handlers },
+        target,
+      ),
+      options,
+    )
+    for (const bucket of fake.buckets.values()) bucket.objects.add('left-behind.txt')
+    await applyPlan(clients, await planDestroy(clients, target), options)
+    return [...fake.calls]
+  } finally {
+    fake.restore()
+  }
+}
