@@ -554,14 +554,20 @@ function mappingChanges(
       name: `${fn.name} ← ${trigger.queue}`,
       reason: 'the function consumes the queue, reporting failures per message',
       phase: phase.mapping,
-      async run({ clients }) {
-        await clients.lambda.send(
-          new CreateEventSourceMappingCommand({
-            FunctionName: fn.name,
-            EventSourceArn: source,
-            Enabled: true,
-            ...settings,
-          }),
+      async run({ clients, sleep, iamTimeoutMs }) {
+        // Lambda checks that the role may read the queue, which a new policy may not yet allow.
+        await retrying(
+          () =>
+            clients.lambda.send(
+              new CreateEventSourceMappingCommand({
+                FunctionName: fn.name,
+                EventSourceArn: source,
+                Enabled: true,
+                ...settings,
+              }),
+            ),
+          isRoleNotReady,
+          { timeoutMs: iamTimeoutMs, sleep },
         )
       },
     })
