@@ -7,25 +7,39 @@ import type { Project } from './project.js'
 
 /** Flags of the commands that act on a deployed app on AWS. */
 export const awsFlags = {
-  stage: Flags.string({ description: 'aws: the stage, a prefix of every resource name', default: 'dev' }),
+  stage: Flags.string({
+    description:
+      'aws: the stage, a prefix of every resource name (default: "stage" in xfn.config.ts, or dev)',
+  }),
   region: Flags.string({ description: 'aws: the region (default: AWS_REGION or the profile region)' }),
   profile: Flags.string({ description: 'aws: the profile of ~/.aws/config to use (default: AWS_PROFILE)' }),
 }
 
 interface AwsFlags {
-  readonly stage: string
+  readonly stage?: string | undefined
   readonly region?: string | undefined
   readonly profile?: string | undefined
+}
+
+/** Flags first, then the environment the SDK reads, then xfn.config.ts. */
+function settings(project: Project, flags: AwsFlags) {
+  const { config } = project
+  return {
+    stage: flags.stage ?? config.stage ?? 'dev',
+    region: flags.region ?? (process.env.AWS_REGION ? undefined : config.aws?.region),
+    profile: flags.profile ?? (process.env.AWS_PROFILE ? undefined : config.aws?.profile),
+  }
 }
 
 type Log = (line: string) => void
 
 async function connect(project: Project, flags: AwsFlags) {
-  validateName('stage', flags.stage, '--stage')
+  const { stage, region, profile } = settings(project, flags)
+  validateName('stage', stage, '--stage')
   // Loaded only here: the SDKs stay out of every command that does not talk to AWS.
   const deploy = await import('@xfn/aws/deploy')
-  const clients = deploy.createAwsClients({ region: flags.region, profile: flags.profile })
-  const target = await deploy.resolveTarget(clients, project.app, flags.stage)
+  const clients = deploy.createAwsClients({ region, profile })
+  const target = await deploy.resolveTarget(clients, project.app, stage)
   return { deploy, clients, target }
 }
 
@@ -44,7 +58,7 @@ async function step<T>(title: string, body: () => Promise<T>, done: (value: T) =
 
 /** `xfn deploy --cloud aws`: build, plan, and (unless a dry run) apply, printing each step. */
 export async function deployToAws(project: Project, flags: AwsFlags & { dryRun: boolean }, log: Log) {
-  validateName('stage', flags.stage, '--stage')
+  validateName('stage', settings(project, flags).stage, '--stage')
   const started = performance.now()
   const { build, zip } = await step(
     'Building for AWS',

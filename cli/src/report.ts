@@ -1,5 +1,6 @@
 import type { Cloud } from '@xfn/core'
 import type { PortabilityReport } from '@xfn/core/portability'
+import type { LogEvent } from '@xfn/local'
 
 export interface Style {
   ok(text: string): string
@@ -81,4 +82,16 @@ export function terminalStyle(noColor: boolean): Style {
   const color = !noColor && !process.env.NO_COLOR && process.stdout.isTTY === true
   const paint = (code: number) => (text: string) => (color ? `\u001b[${code}m${text}\u001b[0m` : text)
   return { ok: paint(32), bad: paint(31), warn: paint(33), dim: paint(2), bold: paint(1) }
+}
+
+const levelColour = { debug: 'dim', info: 'ok', warn: 'warn', error: 'bad' } as const
+
+/** One log event as one readable line: time, cloud/function, level, invocation, message, fields. */
+export function formatEvent(event: LogEvent, style: ReturnType<typeof terminalStyle>): string {
+  const fields =
+    event.fields && Object.keys(event.fields).length > 0 ? ` ${style.dim(JSON.stringify(event.fields))}` : ''
+  const level = style[levelColour[event.level]](event.level.toUpperCase().padEnd(5))
+  const source = `${event.cloud}/${event.function}`.padEnd(24)
+  const kind = event.kind === 'platform' ? style.dim('[platform] ') : ''
+  return `${event.time}  ${source} ${level} ${style.dim(event.invocationId.slice(0, 8))}  ${kind}${event.message}${fields}`
 }

@@ -47,18 +47,6 @@ describe('the portability report', () => {
       /do not keep messages in order/,
     ],
     [
-      'a visibility timeout shorter than the consumer timeout on AWS',
-      ({ app, queue }: ReturnType<typeof createApp>) => {
-        app.queue(
-          'slow',
-          { queue: queue('jobs', { visibilityTimeoutSeconds: 10 }), timeoutSeconds: 60 },
-          noop,
-        )
-      },
-      'aws',
-      /shorter than the timeoutSeconds of its consumer 'slow'/,
-    ],
-    [
       'blob deletions on Azure',
       ({ app }: ReturnType<typeof createApp>) => {
         app.blob('gone', { bucket: 'files', events: ['deleted'] }, noop)
@@ -115,6 +103,22 @@ describe('the portability report', () => {
     expect(errors[0]?.message).toMatch(message)
     expect(report.portableTo).not.toContain(cloud)
     expect(report.portableTo).toContain('local')
+  })
+
+  it('warns that the AWS deploy raises a short visibility timeout to 6 times the consumer timeout', () => {
+    const report = reportFor(({ app, queue }) =>
+      app.queue('slow', { queue: queue('jobs', { visibilityTimeoutSeconds: 10 }), timeoutSeconds: 60 }, noop),
+    )
+    expect(report.findings).toEqual([
+      expect.objectContaining({
+        cloud: 'aws',
+        severity: 'warning',
+        message: expect.stringMatching(
+          /raises its visibility timeout from 10 s to 360 s, 6 times the timeout of its consumer 'slow'/,
+        ),
+      }),
+    ])
+    expect(report.portableTo).toContain('aws')
   })
 
   it('reports only the clouds asked about', () => {

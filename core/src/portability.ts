@@ -127,19 +127,12 @@ function checkQueues(manifest: Manifest, add: Add): void {
       )
     for (const consumer of consumers) {
       if (consumer.trigger.type !== 'queue' || consumer.trigger.queue !== queue.name) continue
-      if (queue.visibilityTimeoutSeconds < consumer.timeoutSeconds) {
-        add(
-          'aws',
-          subject,
-          'error',
-          `its visibilityTimeoutSeconds (${queue.visibilityTimeoutSeconds}) is shorter than the timeoutSeconds of its consumer '${consumer.name}' (${consumer.timeoutSeconds}), which Lambda rejects; raise the visibility timeout to at least 6 times the function timeout`,
-        )
-      } else if (queue.visibilityTimeoutSeconds < 6 * consumer.timeoutSeconds) {
+      if (queue.visibilityTimeoutSeconds < 6 * consumer.timeoutSeconds) {
         add(
           'aws',
           subject,
           'warning',
-          `AWS advises a visibilityTimeoutSeconds of at least 6 times the timeout of its consumer '${consumer.name}' (${6 * consumer.timeoutSeconds} s), so retries of throttled batches are not counted as failures`,
+          `the deploy raises its visibility timeout from ${queue.visibilityTimeoutSeconds} s to ${Math.min(43200, 6 * consumer.timeoutSeconds)} s, 6 times the timeout of its consumer '${consumer.name}' as AWS advises (Lambda rejects one shorter than the function timeout); declare visibilityTimeoutSeconds: ${Math.min(43200, 6 * consumer.timeoutSeconds)} to have the same everywhere`,
         )
       }
     }

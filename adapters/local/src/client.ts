@@ -165,6 +165,16 @@ export class LocalCloudClient {
     ).messages
   }
 
+  /** Runs a queue, timer or blob function once, now (see LocalCloud.invoke). */
+  async invoke(functionName: string, data: string) {
+    return this.#call<{ invocationId: string; ok: boolean; error?: string }>(
+      this.#need(),
+      'POST',
+      `/_xfn/invoke/${encodeURIComponent(functionName)}`,
+      { data },
+    )
+  }
+
   async redrive(queue: string): Promise<number> {
     return (
       await this.#call<{ moved: number }>(

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { existsSync, mkdirSync, rmSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -330,6 +330,59 @@ export class LocalCloud {
     arm()
   }
 
+  /**
+   * Runs a queue, timer or blob function once, now, as its trigger would (`xfn invoke`): a queue
+   * function gets one message (first attempt, not through the queue, so no retry follows), a
+   * timer a tick due now, a blob function a created event for the key given.
+   */
+  async invoke(name: string, data: string): Promise<{ invocationId: string; ok: boolean; error?: string }> {
+    const fn = this.#registry.functions.get(name)
+    if (!fn) {
+      const known = [...this.#registry.functions.keys()].join(', ') || 'none'
+      throw new XfnError(
+        'UNKNOWN_FUNCTION',
+        `There is no function '${name}' in the deployed app (it has: ${known}).`,
+      )
+    }
+    const now = new Date()
+    const { trigger } = fn
+    let event: unknown
+    if (trigger.type === 'http')
+      throw new XfnError('INVALID_OPTIONS', `'${name}' is an HTTP function: call it through its URL.`)
+    if (trigger.type === 'queue')
+      event = textMessage({
+        id: randomUUID(),
+        body: data,
+        attempt: 1,
+        enqueuedAt: now,
+        native: { source: 'invoke' },
+      })
+    if (trigger.type === 'timer') event = timerTick(now, now, { source: 'invoke' })
+    if (trigger.type === 'blob') {
+      const key = data || `${trigger.prefix}example${trigger.suffix}`
+      const stored = await this.blobs.get({ name: trigger.bucket }, key)
+      event = {
+        type: 'created',
+        bucket: trigger.bucket,
+        key,
+        size: stored?.body.byteLength ?? 0,
+        etag: '',
+        time: now,
+        native: { source: 'invoke' },
+      } satisfies BlobEvent
+    }
+    let invocationId = ''
+    try {
+      await runInvocation(this.telemetry, fn, (context) => {
+        invocationId = context.invocationId
+        return (fn.handler as (event: unknown, context: unknown) => unknown)(event, context)
+      })
+      return { invocationId, ok: true }
+    } catch (error) {
+      return { invocationId, ok: false, error: error instanceof Error ? error.message : String(error) }
+    }
+  }
+
   async #deliverBlob(fn: FunctionDefinition<BlobTrigger>, change: BlobChange): Promise<void> {
     const event: BlobEvent = { ...change, bucket: fn.trigger.bucket, native: change }
     for (let attempt = 1; attempt <= blobAttempts; attempt++) {
@@ -395,6 +448,12 @@ export class LocalCloud {
         setImmediate(() => this.stop().then(() => process.exit(0)))
         return
       }
+      const invoke = /^\/_xfn\/invoke\/([^/]+)$/.exec(url.pathname)
+      if (invoke && req.method === 'POST')
+        return reply(
+          200,
+          await this.invoke(decodeURIComponent(invoke[1] ?? ''), (body as { data?: string }).data ?? ''),
+        )
       const queue = /^\/_xfn\/queues\/([^/]+)\/(messages|redrive)$/.exec(url.pathname)
       if (queue) {
         const name = decodeURIComponent(queue[1] ?? '')

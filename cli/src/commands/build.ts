@@ -28,7 +28,7 @@ export default class Build extends XfnCommand {
 
   async run(): Promise<BuildManifest & { dir: string }> {
     const { args, flags } = await this.parse(Build)
-    const project = findProject(args.project, flags.entry)
+    const project = await findProject(args.project, flags.entry)
     const started = Date.now()
     ux.action.start(`Building ${project.app} for ${flags.cloud}`)
     try {

@@ -29,7 +29,7 @@ export default class Check extends XfnCommand {
   async run(): Promise<PortabilityReport> {
     const { args, flags } = await this.parse(Check)
     const targets = parseClouds(flags.cloud)
-    const project = findProject(args.project, flags.entry)
+    const project = await findProject(args.project, flags.entry)
     const report = checkPortability(await loadManifest(project), targets)
     if (!this.jsonEnabled()) this.log(formatReport(report, terminalStyle(flags['no-color'])))
     if (report.portableTo.length < report.clouds.length) process.exitCode = exitCodes.problemsFound

@@ -29,7 +29,7 @@ export default class Deploy extends XfnCommand {
 
   async run() {
     const { args, flags } = await this.parse(Deploy)
-    const project = findProject(args.project, flags.entry)
+    const project = await findProject(args.project, flags.entry)
     if (flags.cloud === 'aws')
       return deployToAws(project, { ...flags, dryRun: flags['dry-run'] }, (line) => {
         if (!this.jsonEnabled()) this.log(line)

@@ -22,7 +22,7 @@ export default class Destroy extends XfnCommand {
 
   async run() {
     const { args, flags } = await this.parse(Destroy)
-    const project = findProject(args.project)
+    const project = await findProject(args.project)
     const log = (line: string) => {
       if (!this.jsonEnabled()) this.log(line)
     }

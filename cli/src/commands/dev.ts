@@ -26,7 +26,7 @@ export default class Dev extends XfnCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Dev)
-    const project = findProject(args.project, flags.entry)
+    const project = await findProject(args.project, flags.entry)
     const { LocalCloud, LocalCloudClient, defaultPort } = await import('@xfn/local')
     const client = new LocalCloudClient(project.dir)
     const background = client.running()

@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs'
 import { Args, Flags } from '@oclif/core'
 import { type LogLevel, logLevels, XfnError } from '@xfn/core'
-import type { LogEvent } from '@xfn/local'
 import { cloudFlag, XfnCommand } from '../base-command.js'
 import { findProject } from '../project.js'
-import { terminalStyle } from '../report.js'
+import { formatEvent, terminalStyle } from '../report.js'
 
 export default class Logs extends XfnCommand {
   static override summary = 'Show and follow the logs of every function.'
@@ -36,7 +35,7 @@ export default class Logs extends XfnCommand {
         'INVALID_OPTIONS',
         `Logs from ${flags.cloud} are not available yet (tracked in issue #9).`,
       )
-    const project = findProject(flags.project)
+    const project = await findProject(flags.project)
     const { readLogs, statePaths } = await import('@xfn/local')
     const paths = statePaths(project.dir)
     if (!flags.follow && !existsSync(paths.logs)) {
@@ -60,17 +59,6 @@ export default class Logs extends XfnCommand {
       this.log(flags.json ? JSON.stringify(event) : formatEvent(event, style))
     }
   }
-}
-
-const levelColour = { debug: 'dim', info: 'ok', warn: 'warn', error: 'bad' } as const
-
-function formatEvent(event: LogEvent, style: ReturnType<typeof terminalStyle>): string {
-  const fields =
-    event.fields && Object.keys(event.fields).length > 0 ? ` ${style.dim(JSON.stringify(event.fields))}` : ''
-  const level = style[levelColour[event.level]](event.level.toUpperCase().padEnd(5))
-  const source = `${event.cloud}/${event.function}`.padEnd(24)
-  const kind = event.kind === 'platform' ? style.dim('[platform] ') : ''
-  return `${event.time}  ${source} ${level} ${style.dim(event.invocationId.slice(0, 8))}  ${kind}${event.message}${fields}`
 }
 
 /** `15m`, `2h`, `1d`, `30s` ago, or an ISO time. */

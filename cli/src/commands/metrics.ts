@@ -21,7 +21,7 @@ export default class Metrics extends XfnCommand {
         'INVALID_OPTIONS',
         `Metrics from ${flags.cloud} are not available yet (tracked in issue #9).`,
       )
-    const project = findProject(flags.project)
+    const project = await findProject(flags.project)
     const { readMetrics, statePaths } = await import('@xfn/local')
     const metrics = await readMetrics(
       statePaths(project.dir),

@@ -18,7 +18,7 @@ export default class Status extends XfnCommand {
         'INVALID_OPTIONS',
         `Status on ${flags.cloud} is not available yet (tracked in issue #9).`,
       )
-    const project = findProject(args.project)
+    const project = await findProject(args.project)
     const { LocalCloudClient } = await import('@xfn/local')
     const status = await new LocalCloudClient(project.dir).status()
     if (!status) {

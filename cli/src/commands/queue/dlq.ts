@@ -14,7 +14,7 @@ export default class QueueDlq extends XfnCommand {
   async run() {
     const { args, flags } = await this.parse(QueueDlq)
     const { LocalCloudClient, deadLetterName } = await import('@xfn/local')
-    const messages = await new LocalCloudClient(findProject(flags.project).dir).messages(
+    const messages = await new LocalCloudClient((await findProject(flags.project)).dir).messages(
       deadLetterName(args.queue),
     )
     if (!this.jsonEnabled()) {

@@ -13,7 +13,7 @@ export default class QueueRedrive extends XfnCommand {
   async run() {
     const { args, flags } = await this.parse(QueueRedrive)
     const { LocalCloudClient } = await import('@xfn/local')
-    const moved = await new LocalCloudClient(findProject(flags.project).dir).redrive(args.queue)
+    const moved = await new LocalCloudClient((await findProject(flags.project)).dir).redrive(args.queue)
     if (!this.jsonEnabled())
       this.log(`Moved ${moved} message${moved === 1 ? '' : 's'} back to ${args.queue}.`)
     return { moved }

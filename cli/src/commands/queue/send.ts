@@ -15,7 +15,9 @@ export default class QueueSend extends XfnCommand {
   async run() {
     const { args, flags } = await this.parse(QueueSend)
     const { LocalCloudClient } = await import('@xfn/local')
-    const ids = await new LocalCloudClient(findProject(flags.project).dir).send(args.queue, [args.message])
+    const ids = await new LocalCloudClient((await findProject(flags.project)).dir).send(args.queue, [
+      args.message,
+    ])
     if (!this.jsonEnabled()) this.log(`Sent ${ids[0]} to ${args.queue}.`)
     return { ids }
   }

@@ -1,0 +1,109 @@
+import { existsSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { XfnError } from '@xfn/core'
+
+/** What `xfn.config.ts` may set. Every field is optional; flags given on the command line win. */
+export interface XfnConfig {
+  /** The app's name, which prefixes every cloud resource (default: package.json "name"). */
+  readonly name?: string
+  /** The entry module that registers the functions (default: src/index.ts). */
+  readonly entry?: string
+  /** The stage deploys go to when --stage is not given (default: dev). */
+  readonly stage?: string
+  readonly aws?: {
+    /** The region when neither --region nor AWS_REGION is set. */
+    readonly region?: string
+    /** The profile when neither --profile nor AWS_PROFILE is set. */
+    readonly profile?: string
+  }
+}
+
+/**
+ * Types `xfn.config.ts`, and returns what it is given.
+ *
+ * @example
+ * import { defineConfig } from 'xfn'
+ * export default defineConfig({ entry: 'src/index.ts', stage: 'dev', aws: { region: 'eu-west-1' } })
+ */
+export function defineConfig(config: XfnConfig): XfnConfig {
+  return config
+}
+
+export const configFile = 'xfn.config.ts'
+
+const known = { name: 'string', entry: 'string', stage: 'string', aws: 'object' } as const
+const knownAws = { region: 'string', profile: 'string' } as const
+
+/**
+ * Loads `xfn.config.ts` from an app folder, if there is one: compiled with esbuild (with `xfn`
+ * standing for defineConfig alone, so the config loads nothing else) and imported.
+ */
+export async function loadConfig(dir: string): Promise<XfnConfig> {
+  const file = join(dir, configFile)
+  if (!existsSync(file)) return {}
+  const { build } = await import('esbuild')
+  const outDir = join(dir, '.xfn')
+  mkdirSync(outDir, { recursive: true })
+  const outfile = join(outDir, 'config.mjs')
+  try {
+    await build({
+      entryPoints: [file],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      logLevel: 'silent',
+      plugins: [
+        {
+          name: 'xfn-define-config',
+          setup(b) {
+            b.onResolve({ filter: /^xfn$/ }, () => ({ path: 'xfn', namespace: 'xfn-config' }))
+            b.onLoad({ filter: /.*/, namespace: 'xfn-config' }, () => ({
+              contents: 'export const defineConfig = (config) => config',
+              loader: 'js',
+            }))
+          },
+        },
+      ],
+    })
+  } catch (error) {
+    const first = (error as { errors?: { text: string; location?: { line: number; column: number } }[] })
+      .errors?.[0]
+    throw new XfnError(
+      'APP_LOAD_FAILED',
+      `${file}${first?.location ? `:${first.location.line}:${first.location.column}` : ''}: ${first?.text ?? String(error)}. Fix the config file.`,
+    )
+  }
+  const loaded = (await import(`${pathToFileURL(outfile).href}?at=${Date.now()}`)) as { default?: unknown }
+  return checkConfig(loaded.default, file)
+}
+
+function checkConfig(value: unknown, file: string): XfnConfig {
+  if (typeof value !== 'object' || value === null)
+    throw new XfnError(
+      'INVALID_OPTIONS',
+      `${file}: export the config as default: export default defineConfig({ ... }).`,
+    )
+  const check = (object: object, rules: Record<string, string>, where: string) => {
+    for (const [key, given] of Object.entries(object)) {
+      const type = rules[key]
+      if (!type)
+        throw new XfnError(
+          'INVALID_OPTIONS',
+          `${file}: unknown setting '${where}${key}'. Known: ${Object.keys(rules)
+            .map((k) => where + k)
+            .join(', ')}.`,
+        )
+      if (typeof given !== type || given === null)
+        throw new XfnError(
+          'INVALID_OPTIONS',
+          `${file}: '${where}${key}' must be a${type === 'object' ? 'n object' : ` ${type}`}.`,
+        )
+    }
+  }
+  check(value, known, '')
+  const aws = (value as XfnConfig).aws
+  if (aws) check(aws, knownAws, 'aws.')
+  return value as XfnConfig
+}
