@@ -7,10 +7,32 @@ import { exitCodeFor } from './exit-codes.js'
  * one paragraph, without a stack trace, and exits with the code of its class.
  */
 export abstract class XfnCommand extends Command {
+  static override baseFlags = {
+    verbose: Flags.boolean({ description: 'on errors, also print their causes', helpGroup: 'GLOBAL' }),
+  }
+
   protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
-    if (error instanceof XfnError) this.error(error.message, { exit: exitCodeFor(error) })
+    if (error instanceof XfnError) {
+      const causes = this.argv.includes('--verbose') ? causeChain(error) : ''
+      this.error(`${error.message}${causes}`, { exit: exitCodeFor(error) })
+    }
     return super.catch(error)
   }
+}
+
+/** The causes of an error, one per line with its name and message, then the innermost stack. */
+function causeChain(error: Error): string {
+  const lines: string[] = []
+  let cause: unknown = error.cause
+  let last: unknown
+  while (cause !== undefined && lines.length < 10) {
+    lines.push(`caused by ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}`)
+    last = cause
+    cause = cause instanceof Error ? cause.cause : undefined
+  }
+  const stack =
+    last instanceof Error && last.stack ? `\n${last.stack}` : error.stack ? `\n${error.stack}` : ''
+  return `\n${lines.join('\n')}${stack}`
 }
 
 /** `--cloud` for commands that act on one cloud. */

@@ -107,3 +107,23 @@ describe('the xfn command', () => {
     )
   })
 })
+
+describe('start-up', () => {
+  // A module hook that fails any import of a cloud SDK, so a command that loads one fails.
+  const hook =
+    'data:text/javascript,import{register}from"node:module";register("data:text/javascript,export async function resolve(s,c,n){if(/^@(aws-sdk|azure)\\\\//.test(s))throw new Error(\\"cloud SDK loaded: \\"+s);return n(s,c)}")'
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, ['--import', hook, bin, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    })
+
+  it('loads no cloud SDK for --help and check, and the hook does catch one that does', () => {
+    expect(run('--help').status).toBe(0)
+    const check = run('check', app('every-kind'))
+    expect(check.stderr).not.toContain('cloud SDK loaded')
+    expect(check.status).toBe(0)
+    const aws = run('deploy', app('every-kind'), '--cloud', 'aws', '--region', 'eu-west-1', '--dry-run')
+    expect(aws.stderr).toContain('cloud SDK loaded: @aws-sdk/')
+  })
+})
