@@ -1,6 +1,6 @@
 import type { Cloud } from '@xfn/core'
 import type { PortabilityReport } from '@xfn/core/portability'
-import type { LogEvent } from '@xfn/local'
+import type { FunctionMetrics, LogEvent } from '@xfn/local'
 
 export interface Style {
   ok(text: string): string
@@ -89,9 +89,37 @@ const levelColour = { debug: 'dim', info: 'ok', warn: 'warn', error: 'bad' } as 
 /** One log event as one readable line: time, cloud/function, level, invocation, message, fields. */
 export function formatEvent(event: LogEvent, style: ReturnType<typeof terminalStyle>): string {
   const fields =
-    event.fields && Object.keys(event.fields).length > 0 ? ` ${style.dim(JSON.stringify(event.fields))}` : ''
+    event.fields && Object.keys(event.fields).length > 0
+      ? ` ${style.dim(JSON.stringify(event.fields, withoutStacks))}`
+      : ''
   const level = style[levelColour[event.level]](event.level.toUpperCase().padEnd(5))
   const source = `${event.cloud}/${event.function}`.padEnd(24)
   const kind = event.kind === 'platform' ? style.dim('[platform] ') : ''
   return `${event.time}  ${source} ${level} ${style.dim(event.invocationId.slice(0, 8))}  ${kind}${event.message}${fields}`
+}
+
+/** Errors read on one line: their name and message; the stack stays in `--json`. */
+function withoutStacks(key: string, value: unknown): unknown {
+  return key === 'stack' ? undefined : value
+}
+
+const bars = '▁▂▃▄▅▆▇█'
+
+/** Invocations over the window as a row of bars, scaled to the busiest period; a dot for none. */
+export function sparkline(series: readonly number[]): string {
+  const top = Math.max(0, ...series)
+  return series
+    .map((n) => (n === 0 ? '·' : bars[Math.min(bars.length - 1, Math.floor((n / top) * (bars.length - 1)))]))
+    .join('')
+}
+
+/** One row per function: calls, errors and their share, latency percentiles, and a sparkline. */
+export function metricsTable(metrics: readonly FunctionMetrics[], style: Style): string {
+  const header = `${'function'.padEnd(18)} ${'trigger'.padEnd(7)} ${'calls'.padStart(6)} ${'errors'.padStart(6)} ${'err %'.padStart(6)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'p99 ms'.padStart(8)}  calls over time`
+  const rows = metrics.map((m) => {
+    const share = m.invocations === 0 ? 0 : (100 * m.errors) / m.invocations
+    const errors = `${String(m.errors).padStart(6)} ${share.toFixed(1).padStart(6)}`
+    return `${m.function.padEnd(18)} ${m.trigger.padEnd(7)} ${String(m.invocations).padStart(6)} ${m.errors > 0 ? style.bad(errors) : errors} ${m.p50Ms.toFixed(1).padStart(8)} ${m.p95Ms.toFixed(1).padStart(8)} ${m.p99Ms.toFixed(1).padStart(8)}  ${style.ok(sparkline(m.series))}`
+  })
+  return [style.bold(header), ...rows].join('\n')
 }

@@ -42,14 +42,25 @@ export interface FunctionMetrics {
   readonly p95Ms: number
   readonly p99Ms: number
   readonly maxMs: number
+  /** Invocations in each period from the start of the window to now, oldest first. */
+  readonly series: readonly number[]
+}
+
+export interface MetricsQuery {
+  readonly since?: Date | undefined
+  /** The length of each point of `series`; by default the window is cut into 24. */
+  readonly periodMs?: number | undefined
 }
 
 /** Invocations, errors and duration percentiles of every function, from the per-second counts. */
-export async function readMetrics(paths: StatePaths, since?: Date): Promise<FunctionMetrics[]> {
+export async function readMetrics(paths: StatePaths, query: MetricsQuery = {}): Promise<FunctionMetrics[]> {
+  const { since } = query
   const totals = new Map<string, Counts>()
+  const calls: { function: string; time: number; count: number }[] = []
   for await (const line of tailLines(paths.invocations)) {
     const window = parse<MetricsLine>(line)
     if (!window || (since && window.time + 1000 <= since.getTime())) continue
+    calls.push({ function: window.function, time: window.time, count: window.count })
     const total = totals.get(window.function) ?? {
       trigger: window.trigger,
       count: 0,
@@ -66,6 +77,17 @@ export async function readMetrics(paths: StatePaths, since?: Date): Promise<Func
       total.histogram.set(Number(bucket), (total.histogram.get(Number(bucket)) ?? 0) + count)
     }
     totals.set(window.function, total)
+  }
+  const end = Date.now()
+  const start = since?.getTime() ?? Math.min(end - 60_000, ...calls.map((c) => c.time))
+  const periodMs = query.periodMs ?? Math.max(1000, Math.ceil((end - start) / 24 / 1000) * 1000)
+  const points = Math.max(1, Math.ceil((end - start) / periodMs))
+  const series = new Map<string, number[]>()
+  for (const call of calls) {
+    const counts = series.get(call.function) ?? Array<number>(points).fill(0)
+    const index = Math.min(points - 1, Math.max(0, Math.floor((call.time - start) / periodMs)))
+    counts[index] = (counts[index] ?? 0) + call.count
+    series.set(call.function, counts)
   }
   return [...totals.entries()]
     .map(([name, total]) => {
@@ -89,6 +111,7 @@ export async function readMetrics(paths: StatePaths, since?: Date): Promise<Func
         p95Ms: at(0.95),
         p99Ms: at(0.99),
         maxMs: total.maxMs,
+        series: series.get(name) ?? [],
       }
     })
     .sort((a, b) => a.function.localeCompare(b.function))

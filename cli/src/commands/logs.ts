@@ -4,6 +4,7 @@ import { type LogLevel, logLevels, XfnError } from '@xfn/core'
 import { cloudFlag, XfnCommand } from '../base-command.js'
 import { findProject } from '../project.js'
 import { formatEvent, terminalStyle } from '../report.js'
+import { parseSince } from '../time.js'
 
 export default class Logs extends XfnCommand {
   static override summary = 'Show and follow the logs of every function.'
@@ -59,23 +60,6 @@ export default class Logs extends XfnCommand {
       this.log(flags.json ? JSON.stringify(event) : formatEvent(event, style))
     }
   }
-}
-
-/** `15m`, `2h`, `1d`, `30s` ago, or an ISO time. */
-export function parseSince(text: string): Date {
-  const relative = /^(\d+)\s*(s|m|h|d)$/.exec(text)
-  if (relative) {
-    const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as 's' | 'm' | 'h' | 'd']
-    return new Date(Date.now() - Number(relative[1]) * unit)
-  }
-  const time = new Date(text)
-  if (Number.isNaN(time.getTime())) {
-    throw new XfnError(
-      'INVALID_OPTIONS',
-      `--since: '${text}' is neither a duration (15m, 2h, 1d) nor a time (2026-11-22T10:00:00Z).`,
-    )
-  }
-  return time
 }
 
 function parseGrep(text: string): string | RegExp {

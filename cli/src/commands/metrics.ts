@@ -2,7 +2,8 @@ import { Flags } from '@oclif/core'
 import { XfnError } from '@xfn/core'
 import { cloudFlag, XfnCommand } from '../base-command.js'
 import { findProject } from '../project.js'
-import { parseSince } from './logs.js'
+import { metricsTable, terminalStyle } from '../report.js'
+import { parseDuration, parseSince } from '../time.js'
 
 export default class Metrics extends XfnCommand {
   static override summary = 'Show invocations, errors and latency of every function.'
@@ -12,6 +13,8 @@ export default class Metrics extends XfnCommand {
     cloud: cloudFlag,
     project: Flags.string({ description: 'folder of the app', default: '.' }),
     since: Flags.string({ description: 'from this long ago (15m, 2h, 1d) or this time (ISO)' }),
+    period: Flags.string({ description: 'the length of each point of the sparkline (30s, 5m, 1h)' }),
+    'no-color': Flags.boolean({ description: 'print without colours' }),
   }
 
   async run() {
@@ -23,22 +26,13 @@ export default class Metrics extends XfnCommand {
       )
     const project = await findProject(flags.project)
     const { readMetrics, statePaths } = await import('@xfn/local')
-    const metrics = await readMetrics(
-      statePaths(project.dir),
-      flags.since ? parseSince(flags.since) : undefined,
-    )
+    const metrics = await readMetrics(statePaths(project.dir), {
+      since: flags.since ? parseSince(flags.since) : undefined,
+      periodMs: flags.period ? parseDuration(flags.period, '--period') : undefined,
+    })
     if (!this.jsonEnabled()) {
       if (metrics.length === 0) this.log('No invocations recorded yet.')
-      else {
-        this.log(
-          `${'function'.padEnd(24)} ${'trigger'.padEnd(7)} ${'calls'.padStart(7)} ${'errors'.padStart(7)} ${'p50 ms'.padStart(9)} ${'p95 ms'.padStart(9)} ${'p99 ms'.padStart(9)}`,
-        )
-        for (const m of metrics) {
-          this.log(
-            `${m.function.padEnd(24)} ${m.trigger.padEnd(7)} ${String(m.invocations).padStart(7)} ${String(m.errors).padStart(7)} ${m.p50Ms.toFixed(1).padStart(9)} ${m.p95Ms.toFixed(1).padStart(9)} ${m.p99Ms.toFixed(1).padStart(9)}`,
-          )
-        }
-      }
+      else this.log(metricsTable(metrics, terminalStyle(flags['no-color'])))
     }
     return { cloud: 'local', functions: metrics }
   }
