@@ -89,8 +89,20 @@ export {
 export { type BodySource, LazyRequest, type RequestParts } from './http/lazy-request.js'
 export { internalErrorResult, normalizeResult, type PlainResult, toResponse } from './http/result.js'
 export { matchRoute, type ParsedRoute, parseRoute } from './http/route.js'
-export { createRouter, type RouteOutcome } from './http/router.js'
-export type { HttpAuth, HttpMethod, HttpRequest, HttpResult } from './http/types.js'
+export {
+  createRouter,
+  methodNotAllowedResult,
+  notFoundResult,
+  type RouteOutcome,
+  unroutedResult,
+} from './http/router.js'
+export {
+  type HttpAuth,
+  type HttpMethod,
+  type HttpRequest,
+  type HttpResult,
+  httpMethods,
+} from './http/types.js'
 export { callHttpHandler, invokeHttp, pastDueAfterMs, textMessage, timerTick } from './invoke.js'
 export {
   type Manifest,

@@ -9,6 +9,7 @@ import {
   type PlainResult,
   type RouteOutcome,
   unauthorizedResult,
+  unroutedResult,
 } from '@xfn/core'
 import { InvocationTimeout, runInvocation } from './invoke.js'
 import type { Telemetry } from './telemetry.js'
@@ -35,14 +36,7 @@ export async function serveHttp(app: HttpApp, req: IncomingMessage, res: ServerR
   const query = url.indexOf('?')
   const path = query < 0 ? url : url.slice(0, query)
   const outcome = app.route(req.method ?? 'GET', path)
-  if (outcome.status === 'not-found') return writePlain(res, json(404, { error: 'Not Found' }), req)
-  if (outcome.status === 'method-not-allowed') {
-    return writePlain(
-      res,
-      json(405, { error: 'Method Not Allowed' }, { allow: outcome.allowed.join(', ') }),
-      req,
-    )
-  }
+  if (outcome.status !== 'matched') return writePlain(res, unroutedResult(outcome), req)
   const { fn, params } = outcome
   if (fn.trigger.auth === 'key' && !apiKeyMatches(headerValue(req, apiKeyHeader), app.apiKeyHash)) {
     req.resume()

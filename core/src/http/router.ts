@@ -1,4 +1,5 @@
 import type { FunctionDefinition, HttpTrigger } from '../definitions.js'
+import type { PlainResult } from './result.js'
 import { matchRoute, routeSpecificity } from './route.js'
 
 export type RouteOutcome =
@@ -48,4 +49,23 @@ function compareRanks(a: readonly number[], b: readonly number[]): number {
     if (difference !== 0) return difference
   }
   return 0
+}
+
+/** The answer for a path no function serves: the same on every cloud. */
+export function notFoundResult(): PlainResult {
+  return { status: 404, headers: { 'content-type': 'application/json' }, body: '{"error":"Not Found"}' }
+}
+
+/** The answer for a method a path's functions do not take, with `Allow`: the same on every cloud. */
+export function methodNotAllowedResult(allowed: readonly string[]): PlainResult {
+  return {
+    status: 405,
+    headers: { 'content-type': 'application/json', allow: allowed.join(', ') },
+    body: '{"error":"Method Not Allowed"}',
+  }
+}
+
+/** The answer when routing found no function for a request: 404, or 405 with the methods the path takes. */
+export function unroutedResult(outcome: Exclude<RouteOutcome, { status: 'matched' }>): PlainResult {
+  return outcome.status === 'not-found' ? notFoundResult() : methodNotAllowedResult(outcome.allowed)
 }

@@ -11,7 +11,8 @@ import type {
 } from '../definitions.js'
 import { XfnError } from '../errors.js'
 import { guardProvider } from '../grants.js'
-import { createRouter } from '../http/router.js'
+import { toResponse } from '../http/result.js'
+import { createRouter, unroutedResult } from '../http/router.js'
 import { invokeHttp, textMessage } from '../invoke.js'
 import { encodeMessage } from '../resources.js'
 import { functionScope } from '../scope.js'
@@ -81,13 +82,7 @@ export function createTestHarness(options: TestHarnessOptions = {}) {
       const request =
         typeof input === 'string' ? new Request(new URL(input, 'http://localhost'), init) : input
       const outcome = route(request.method, new URL(request.url).pathname)
-      if (outcome.status === 'not-found') return Response.json({ error: 'Not Found' }, { status: 404 })
-      if (outcome.status === 'method-not-allowed') {
-        return Response.json(
-          { error: 'Method Not Allowed' },
-          { status: 405, headers: { allow: outcome.allowed.join(', ') } },
-        )
-      }
+      if (outcome.status !== 'matched') return toResponse(unroutedResult(outcome), 'router')
       const { fn, params } = outcome
       return scope.run(fn.name, () => invokeHttp(fn, request, params, contextFor(fn)))
     },

@@ -104,7 +104,11 @@ describe('xfn deploy --cloud aws', () => {
       expect.objectContaining({ BatchSize: 5, FunctionResponseTypes: ['ReportBatchItemFailures'] }),
     ])
     const [api] = fake.apis.values()
+    // Each route, ANY on each path (the app's 405) and $default (the app's 404).
     expect([...(api?.routes.values() ?? [])].map((r) => r.key).sort()).toEqual([
+      '$default',
+      'ANY /orders',
+      'ANY /orders/{id}',
       'GET /orders/{id}',
       'POST /orders',
     ])

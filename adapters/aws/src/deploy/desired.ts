@@ -136,16 +136,7 @@ export function desiredState(build: AwsBuild, target: AwsTarget): Desired {
     functions,
     queues,
     buckets: manifest.buckets.map((b) => ({ logical: b.name, name: layout.bucket(b.name) })),
-    routes: manifest.functions.flatMap((fn) =>
-      fn.trigger.type === 'http'
-        ? apiRoutes(fn.trigger.route).flatMap((path) =>
-            (fn.trigger as { methods: readonly string[] }).methods.map((method) => ({
-              key: `${method} ${path}`,
-              function: fn.name,
-            })),
-          )
-        : [],
-    ),
+    routes: httpRoutes(manifest),
     schedules: manifest.functions.flatMap((fn) =>
       fn.trigger.type === 'timer'
         ? [
@@ -159,6 +150,28 @@ export function desiredState(build: AwsBuild, target: AwsTarget): Desired {
     ),
     needsKey: manifest.functions.some((fn) => fn.trigger.type === 'http' && fn.trigger.auth === 'key'),
   }
+}
+
+/**
+ * The HTTP API's routes: each method and path of each function; `ANY` on each path, to the first
+ * function serving it, so a method the path does not take reaches the app and gets its 405 with
+ * Allow; and `$default`, so an unknown path gets the app's JSON 404, as on every cloud.
+ */
+function httpRoutes(manifest: Manifest): DesiredRoute[] {
+  const routes: DesiredRoute[] = []
+  const anyRoutes = new Map<string, string>()
+  for (const fn of manifest.functions) {
+    if (fn.trigger.type !== 'http') continue
+    for (const path of apiRoutes(fn.trigger.route)) {
+      for (const method of fn.trigger.methods) routes.push({ key: `${method} ${path}`, function: fn.name })
+      if (!anyRoutes.has(path)) anyRoutes.set(path, fn.name)
+    }
+  }
+  const [first] = routes
+  if (!first) return routes
+  for (const [path, fn] of anyRoutes) routes.push({ key: `ANY ${path}`, function: fn })
+  routes.push({ key: '$default', function: first.function })
+  return routes
 }
 
 /**

@@ -192,3 +192,32 @@ describe('derived variants', () => {
     }
   })
 })
+
+describe('requests the deployed API hands over without a function for them', () => {
+  it('answers a method the path does not take with 405 and Allow, and an unknown path with 404', async () => {
+    const made = createApp()
+    made.app.http('list', { route: '/orders' }, () => ({ json: [] }))
+    made.app.http('create', { route: '/orders', method: 'POST' }, () => ({ status: 201 }))
+    const handler = lambdaHandler('list', { registry: made.registry, write: () => undefined })
+    for (const format of ['rest', 'http-api', 'function-url'] as const) {
+      const event = (spec: RequestSpec) => (format === 'rest' ? restEvent(spec) : v2Event(spec, format))
+      const wrong = (await handler(
+        event({ method: 'DELETE', path: '/orders' }),
+        lambdaContext(),
+      )) as NativeHttpResult
+      expect(wrong.statusCode, format).toBe(405)
+      expect(JSON.stringify(wrong), format).toContain('GET, POST')
+      expect(wrong.body, format).toBe('{"error":"Method Not Allowed"}')
+      const head = (await handler(
+        event({ method: 'HEAD', path: '/orders' }),
+        lambdaContext(),
+      )) as NativeHttpResult
+      expect(head.statusCode, format).toBe(200)
+      const unknown = (await handler(
+        event({ method: 'GET', path: '/nowhere' }),
+        lambdaContext(),
+      )) as NativeHttpResult
+      expect([unknown.statusCode, unknown.body], format).toEqual([404, '{"error":"Not Found"}'])
+    }
+  })
+})

@@ -55,7 +55,7 @@ type Run<T extends Trigger> = (
 export function httpHandler(name: string, options: LambdaHandlerOptions = {}): LambdaHandler {
   return bind<HttpTrigger>(name, 'http', options, (fn, event, context) => {
     const view = viewHttpEvent(event)
-    return view && handleHttp(fn, view, context)
+    return view && handleHttp(fn, view, context, options.registry ?? defaultRegistry())
   })
 }
 

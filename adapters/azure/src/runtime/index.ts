@@ -1,14 +1,18 @@
 import { app as azureApp, type InvocationContext } from '@azure/functions'
 import {
   createContext,
+  createRouter,
   defaultRegistry,
   type FunctionDefinition,
+  httpMethods,
+  notFoundResult,
   PortabilityError,
   parseSchedule,
   type Registry,
   toAzureSchedule,
+  unroutedResult,
 } from '@xfn/core'
-import { azureRoute, handleHttp } from './http.js'
+import { azureRoute, handleHttp, toResponseInit } from './http.js'
 import { azureLogSink } from './log.js'
 import { invocationScope } from './scope.js'
 import { handleBlob, handleQueue, handleTimer } from './triggers.js'
@@ -48,6 +52,30 @@ export function registerAzureFunctions(options: RegisterOptions = {}): void {
   const scoped: Scoped =
     queues.size + buckets.size > 0 ? (fn, body) => invocationScope.run(fn.name, body) : (_fn, body) => body()
   for (const fn of registry.functions.values()) register(fn, options, scoped)
+  registerUnrouted(registry)
+}
+
+/** The name of the catch-all function that answers requests no route of the app takes. */
+export const unroutedFunction = 'xfnUnrouted'
+
+/**
+ * The Functions host answers a path or method no function takes with its own empty 404. A
+ * catch-all route, which the host tries last, lets the app answer as on every cloud instead:
+ * 405 with Allow for a method its path does not take, a JSON 404 otherwise.
+ */
+function registerUnrouted(registry: Registry): void {
+  const http = [...registry.functions.values()].filter((fn) => fn.trigger.type === 'http')
+  if (http.length === 0) return
+  const route = createRouter(http)
+  azureApp.http(unroutedFunction, {
+    methods: [...httpMethods],
+    route: '{*xfnUnroutedPath}',
+    authLevel: 'anonymous',
+    handler: (request) => {
+      const outcome = route(request.method, new URL(request.url).pathname)
+      return toResponseInit(outcome.status === 'matched' ? notFoundResult() : unroutedResult(outcome))
+    },
+  })
 }
 
 type Scoped = <T>(fn: FunctionDefinition, body: () => T) => T

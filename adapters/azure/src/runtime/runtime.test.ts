@@ -35,6 +35,29 @@ function invocation(
   })
 }
 
+describe('requests no route takes', () => {
+  it('answers 405 with Allow for a known path, and a JSON 404 otherwise, as every cloud does', async () => {
+    const made = createApp()
+    registerEveryKind(made)
+    registerAzureFunctions({ registry: made.registry })
+    expect(triggerOf('xfnUnrouted')).toMatchObject({ route: '{*xfnUnroutedPath}', authLevel: 'anonymous' })
+    const call = async (method: string, path: string) =>
+      observeAzure(
+        await registration('xfnUnrouted').handler(
+          new HttpRequest({ method, url: `https://app.azurewebsites.net${path}` }),
+          invocation('xfnUnrouted'),
+        ),
+      )
+    const wrongMethod = await call('DELETE', '/orders')
+    expect(wrongMethod.status).toBe(405)
+    expect(wrongMethod.headers.allow).toEqual(['POST'])
+    expect(wrongMethod.body).toBe(Buffer.from('{"error":"Method Not Allowed"}').toString('hex'))
+    const unknown = await call('GET', '/nowhere')
+    expect(unknown.status).toBe(404)
+    expect(unknown.body).toBe(Buffer.from('{"error":"Not Found"}').toString('hex'))
+  })
+})
+
 describe('registration with the real @azure/functions library', () => {
   it('registers every kind of function with its binding', () => {
     const made = createApp()
@@ -46,6 +69,7 @@ describe('registration with the real @azure/functions library', () => {
       'fulfil',
       'getOrder',
       'nightly',
+      'xfnUnrouted',
     ])
     expect(triggerOf('createOrder')).toMatchObject({
       type: 'httpTrigger',

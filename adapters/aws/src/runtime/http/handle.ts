@@ -6,30 +6,37 @@ import {
   type Context,
   callHttpHandler,
   type FunctionDefinition,
+  type HttpMethod,
   LazyRequest,
   matchRoute,
+  methodNotAllowedResult,
+  notFoundResult,
+  type Registry,
   unauthorizedResult,
 } from '@xfn/core'
 import type { HttpEventView } from './request.js'
 import { type NativeHttpResult, plainToNative, responseToNative } from './response.js'
 
-const notFound = JSON.stringify({ error: 'Not Found' })
-
-/** One HTTP invocation: the event's view in, the handler called, the native result out. */
+/**
+ * One HTTP invocation: the event's view in, the handler called, the native result out. The
+ * deployed API sends a path's other methods (`ANY` routes) and unknown paths (`$default`) here
+ * too, and a Function URL sends everything: those get the 405 and 404 of every cloud.
+ */
 export function handleHttp(
   fn: FunctionDefinition<HttpTrigger>,
   view: HttpEventView,
   context: Context,
+  registry: Registry,
 ): Promise<NativeHttpResult> {
   const params = matchRoute(fn.trigger.route, view.path)
-  if (params === undefined) {
-    // A Function URL sends every path to the function; only its route is served, as elsewhere.
-    return Promise.resolve(
-      plainToNative(
-        { status: 404, headers: { 'content-type': 'application/json' }, body: notFound },
-        view.format,
-      ),
-    )
+  if (params === undefined) return Promise.resolve(plainToNative(notFoundResult(), view.format))
+  const { methods } = fn.trigger
+  if (!methods.includes(view.method as HttpMethod) && !(view.method === 'HEAD' && methods.includes('GET'))) {
+    const allowed = new Set<string>()
+    for (const other of registry.functions.values())
+      if (other.trigger.type === 'http' && matchRoute(other.trigger.route, view.path))
+        for (const method of other.trigger.methods) allowed.add(method)
+    return Promise.resolve(plainToNative(methodNotAllowedResult([...allowed]), view.format))
   }
   // API Gateway REST checks keys itself; where the deployment sets the key's hash (Function URLs,
   // HTTP APIs), the shim checks it, with the same header and answer as on the other clouds.
