@@ -121,7 +121,13 @@ describe('xfn build --cloud azure', () => {
     resetRegistrations()
     const pkg = JSON.parse(readFileSync(join(folder(), 'package.json'), 'utf8'))
     await import(pathToFileURL(join(folder(), pkg.main)).href)
-    expect(registrations.map((r) => r.metadata.name).sort()).toEqual(['audit', 'echo', 'tick', 'work', 'xfnUnrouted'])
+    expect(registrations.map((r) => r.metadata.name).sort()).toEqual([
+      'audit',
+      'echo',
+      'tick',
+      'work',
+      'xfnUnrouted',
+    ])
     expect(triggerOf('echo')).toMatchObject({
       type: 'httpTrigger',
       route: '{*path}',

@@ -11,6 +11,7 @@ import {
   guardProvider,
   nextFireTimes,
   parseSchedule,
+  previousFireTime,
   type QueueSpec,
   type QueueTrigger,
   Registry,
@@ -357,7 +358,10 @@ export class LocalCloud {
         enqueuedAt: now,
         native: { source: 'invoke' },
       })
-    if (trigger.type === 'timer') event = timerTick(now, now, { source: 'invoke' })
+    if (trigger.type === 'timer') {
+      const due = previousFireTime(parseSchedule(trigger.schedule, `app.timer('${name}')`), now) ?? now
+      event = timerTick(due, now, { source: 'invoke' })
+    }
     if (trigger.type === 'blob') {
       const key = data || `${trigger.prefix}example${trigger.suffix}`
       const stored = await this.blobs.get({ name: trigger.bucket }, key)

@@ -9,7 +9,7 @@ import { formatEvent, terminalStyle } from '../report.js'
 export default class Invoke extends XfnCommand {
   static override summary = 'Call one function of the deployed app, and show its result and logs.'
   static override description =
-    "An HTTP function is called through its URL (with the app's key when its route needs one); a queue function gets one message, a timer a tick due now, and a blob function a created event for the key given in --data, each run once, directly, as its trigger would (a queue message sent this way is not retried: use 'xfn queue send' for the real path). Then the invocation's log lines are printed. Served on the local cloud today."
+    "An HTTP function is called through its URL (with the app's key when its route needs one); a queue function gets one message, a timer the tick of its latest scheduled time, and a blob function a created event for the key given in --data, each run once, directly, as its trigger would (a queue message sent this way is not retried: use 'xfn queue send' for the real path). Then the invocation's log lines are printed. Served on the local cloud today."
   static override examples = [
     '<%= config.bin %> invoke hello --path /hello/world',
     `<%= config.bin %> invoke createOrder --data '{"sku":"tea"}'`,

@@ -1,0 +1,74 @@
+import type { Cloud } from '@xfn/core'
+import type { AppName, Scenario } from '../scenarios.js'
+
+/** What a target showed for a scenario, in one neutral shape. */
+export interface Observed {
+  /** Which native form carried it, when a target has several (API Gateway REST, HTTP API, Function URL). */
+  readonly via: string
+  readonly status?: number
+  /** Response headers, lowercase names, repeated values joined with ', '. */
+  readonly headers?: Readonly<Record<string, string>>
+  /** Set-Cookie values, normalised by normalCookie(). */
+  readonly cookies?: readonly string[]
+  readonly body?: Uint8Array
+  readonly results: Readonly<Record<string, unknown>>
+  readonly deadLettered: readonly string[]
+  readonly logs: readonly { level: string; message: string; fields?: unknown }[]
+}
+
+/** One target: it turns a scenario's input into its native form and observes the outcome. */
+export interface Driver {
+  readonly target: Cloud
+  /** Builds and loads the apps it can run; an app the target refuses is reported by name, with why. */
+  start(apps: readonly AppName[]): Promise<void>
+  stop(): Promise<void>
+  run(scenario: Scenario): Promise<Observed[]>
+}
+
+/** A Set-Cookie value as `name=value` then its lowercased attributes, sorted, for comparison. */
+export function normalCookie(setCookie: string): string {
+  const [pair = '', ...attributes] = setCookie.split(';').map((part) => part.trim())
+  return [
+    pair,
+    ...attributes
+      .filter(Boolean)
+      .map((a) => a.toLowerCase())
+      .sort(),
+  ].join('; ')
+}
+
+/** A request body as bytes, from a scenario's input. */
+export function requestBody(input: Extract<Scenario['input'], { kind: 'http' }>): Uint8Array | undefined {
+  if (input.bodyHex !== undefined) return Buffer.from(input.bodyHex, 'hex')
+  if (input.bodyBytes !== undefined) return Buffer.alloc(input.bodyBytes, 'x')
+  if (input.body !== undefined) return Buffer.from(input.body)
+  return undefined
+}
+
+/** The key the drivers give the app, and send for `key: 'right'`. */
+export const appKey = 'conformance-key-0123456789abcdef'
+
+/** The request path with its query, as a client sends it. */
+export function pathWithQuery(input: Extract<Scenario['input'], { kind: 'http' }>): string {
+  const query = (input.query ?? [])
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+    .join('&')
+  return query ? `${input.path}?${query}` : input.path
+}
+
+/** Request headers as pairs, with the key when the scenario sends one. */
+export function requestHeaders(input: Extract<Scenario['input'], { kind: 'http' }>): [string, string][] {
+  const headers = (input.headers ?? []).map(([name, value]) => [name, value] as [string, string])
+  if (input.key) headers.push(['x-api-key', input.key === 'right' ? appKey : 'not-the-key'])
+  return headers
+}
+
+/** Waits for a condition, polling; returns whether it came true in time. */
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await check()) return true
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return check()
+}

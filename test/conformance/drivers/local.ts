@@ -1,0 +1,172 @@
+import { spawnSync } from 'node:child_process'
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
+import { dirname, join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { LocalCloudClient, readLogs, statePaths } from '@xfn/local'
+import type { AppName, Scenario } from '../scenarios.js'
+import {
+  appKey,
+  type Driver,
+  normalCookie,
+  type Observed,
+  pathWithQuery,
+  requestBody,
+  requestHeaders,
+  until,
+} from './driver.js'
+
+const bin = fileURLToPath(new URL('../../../cli/bin/run.js', import.meta.url))
+const appsDir = fileURLToPath(new URL('../apps/', import.meta.url))
+const work = fileURLToPath(new URL(`../../.tmp/conformance-local-${process.pid}/`, import.meta.url))
+
+interface Deployed {
+  readonly dir: string
+  readonly url: string
+  readonly client: LocalCloudClient
+}
+
+/** The real local cloud, over HTTP on 127.0.0.1: one cloud process per app, as `xfn deploy` starts it. */
+export function localDriver(): Driver {
+  const deployed = new Map<AppName, Deployed>()
+  const seenDeadLetters = new Set<string>()
+
+  const need = (app: AppName) => {
+    const found = deployed.get(app)
+    if (!found) throw new Error(`the ${app} app is not deployed`)
+    return found
+  }
+
+  /** Objects written to `results` since a time, by key, parsed as JSON. */
+  const resultsSince = (app: Deployed, since: number) => {
+    const root = join(statePaths(app.dir).buckets, 'results')
+    const out: Record<string, unknown> = {}
+    if (!existsSync(root)) return out
+    for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile()) continue
+      const file = join(entry.parentPath, entry.name)
+      const key = relative(root, file).split('\\').join('/')
+      // Content types live beside the objects, under .meta/.
+      if (key.startsWith('.meta/') || statSync(file).mtimeMs < since) continue
+      out[key] = JSON.parse(readFileSync(file, 'utf8'))
+    }
+    return out
+  }
+
+  const newDeadLetters = async (app: Deployed) => {
+    const found = (await app.client.messages('jobs-dlq')).filter((m) => !seenDeadLetters.has(m.id))
+    for (const message of found) seenDeadLetters.add(message.id)
+    return found.map((m) => m.body)
+  }
+
+  const logsSince = async (app: Deployed, since: number) => {
+    // The local cloud writes its records within a tenth of a second.
+    await new Promise((resolve) => setTimeout(resolve, 250))
+    const lines: Observed['logs'][number][] = []
+    for await (const event of readLogs(statePaths(app.dir), { since: new Date(since) }))
+      if (event.kind === 'app')
+        lines.push({
+          level: event.level,
+          message: event.message,
+          ...(event.fields ? { fields: event.fields } : {}),
+        })
+    return lines
+  }
+
+  /** Waits for what the scenario expects to happen (or its time), then reports what did. */
+  const settle = async (
+    app: Deployed,
+    scenario: Scenario,
+    since: number,
+    base: Omit<Observed, 'results' | 'deadLettered' | 'logs'>,
+  ) => {
+    const wantedKeys = Object.keys(scenario.expect.results ?? {})
+    const wantedDead = scenario.expect.deadLettered?.length ?? 0
+    const dead: string[] = []
+    const done = await until(async () => {
+      dead.push(...(await newDeadLetters(app)))
+      const results = resultsSince(app, since)
+      return wantedKeys.every((key) => key in results) && dead.length >= wantedDead
+    }, 20_000)
+    // Nothing expected of a trigger (or the wait ran out): give stray effects a moment to show.
+    if (!done || (wantedKeys.length === 0 && scenario.input.kind !== 'http'))
+      await new Promise((resolve) => setTimeout(resolve, 1500))
+    dead.push(...(await newDeadLetters(app)))
+    return {
+      ...base,
+      results: resultsSince(app, since),
+      deadLettered: dead,
+      logs: await logsSince(app, since),
+    }
+  }
+
+  return {
+    target: 'local',
+    async start(apps) {
+      rmSync(work, { recursive: true, force: true })
+      for (const app of apps) {
+        const dir = join(work, app)
+        mkdirSync(dir, { recursive: true })
+        cpSync(join(appsDir, app), dir, { recursive: true, filter: (source) => !source.includes('.xfn') })
+        const paths = statePaths(dir)
+        mkdirSync(dirname(paths.apiKey), { recursive: true })
+        writeFileSync(paths.apiKey, `${appKey}\n`)
+        const result = spawnSync(process.execPath, [bin, 'deploy', dir, '--port', '0', '--json'], {
+          encoding: 'utf8',
+        })
+        if (result.status !== 0) throw new Error(`xfn deploy ${app} failed: ${result.stderr}`)
+        const status = JSON.parse(result.stdout) as { url: string }
+        deployed.set(app, { dir, url: status.url, client: new LocalCloudClient(dir) })
+      }
+    },
+    async stop() {
+      for (const app of deployed.values()) await app.client.destroy()
+      rmSync(work, { recursive: true, force: true })
+    },
+    async run(scenario) {
+      const app = need(scenario.app)
+      const since = Date.now() - 5
+      const { input } = scenario
+      if (input.kind === 'http') {
+        const body = requestBody(input)
+        const response = await fetch(`${app.url}${pathWithQuery(input)}`, {
+          method: input.method,
+          headers: requestHeaders(input),
+          ...(body ? { body } : {}),
+        })
+        const headers: Record<string, string> = {}
+        response.headers.forEach((value, name) => {
+          if (name !== 'set-cookie') headers[name] = value
+        })
+        const base = {
+          via: 'http',
+          status: response.status,
+          headers,
+          cookies: response.headers.getSetCookie().map(normalCookie),
+          body: new Uint8Array(await response.arrayBuffer()),
+        }
+        return [await settle(app, scenario, since, base)]
+      }
+      if (input.kind === 'queue') await app.client.send('jobs', [...input.bodies])
+      if (input.kind === 'timer') await app.client.invoke(input.function, '')
+      if (input.kind === 'blob') {
+        const file = join(statePaths(app.dir).buckets, 'uploads', input.key)
+        mkdirSync(dirname(file), { recursive: true })
+        writeFileSync(file, input.body)
+        if (input.type === 'deleted') {
+          await new Promise((resolve) => setTimeout(resolve, 500))
+          rmSync(file)
+        }
+      }
+      return [await settle(app, scenario, since, { via: input.kind })]
+    },
+  }
+}

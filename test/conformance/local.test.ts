@@ -1,0 +1,4 @@
+import { localDriver } from './drivers/local.js'
+import { conformance } from './run.js'
+
+conformance(localDriver())
