@@ -18,6 +18,7 @@ export interface HttpEventView {
 }
 
 const noParams: Readonly<Record<string, string>> = Object.freeze({})
+const commaWithoutSpace = /,(?=\S)/g
 
 /** Tells the HTTP event formats apart by shape; undefined for anything else. */
 export function viewHttpEvent(event: unknown): HttpEventView | undefined {
@@ -51,7 +52,8 @@ function viewV2(event: HttpApiEvent): HttpEventView {
       const headers = new Headers()
       for (const name in event.headers ?? {}) {
         const value = event.headers?.[name]
-        if (value !== undefined) headers.append(name, value)
+        // Payload 2.0 joins a repeated header with ','; every other cloud, and Headers, with ', '.
+        if (value !== undefined) headers.append(name, value.replace(commaWithoutSpace, ', '))
       }
       if (event.cookies && event.cookies.length > 0) headers.set('cookie', event.cookies.join('; '))
       return headers

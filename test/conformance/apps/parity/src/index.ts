@@ -103,12 +103,12 @@ app.queue(
   },
 )
 
-app.timer('tick', { schedule: '*/5 * * * *', uses: [results.writeOnly] }, async (tick) => {
+app.timer('tick', { schedule: '* * * * *', uses: [results.writeOnly] }, async (tick) => {
   await results.put(
     'timer/tick.json',
     JSON.stringify({
       isPastDue: tick.isPastDue,
-      onSchedule: tick.scheduledAt.getUTCSeconds() === 0 && tick.scheduledAt.getUTCMinutes() % 5 === 0,
+      onSchedule: tick.scheduledAt.getUTCSeconds() === 0 && tick.scheduledAt.getUTCMilliseconds() === 0,
       firedAfterScheduled: tick.firedAt.getTime() >= tick.scheduledAt.getTime(),
     }),
   )

@@ -1,0 +1,4 @@
+import { awsDriver } from './drivers/aws.js'
+import { conformance } from './run.js'
+
+conformance(awsDriver())
