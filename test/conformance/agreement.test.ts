@@ -1,0 +1,42 @@
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { clouds } from '@xfn/core'
+import { describe, expect, it } from 'vitest'
+import { type AppName, scenarios } from './scenarios.js'
+
+const bin = fileURLToPath(new URL('../../cli/bin/run.js', import.meta.url))
+const appDir = (app: AppName) => fileURLToPath(new URL(`./apps/${app}`, import.meta.url))
+
+interface Report {
+  findings: { cloud: string; severity: string; message: string }[]
+}
+
+function check(app: AppName): Report {
+  const result = spawnSync(process.execPath, [bin, 'check', appDir(app), '--json'], { encoding: 'utf8' })
+  return JSON.parse(result.stdout) as Report
+}
+
+describe('scenarios marked not portable, and xfn check', () => {
+  const apps = [...new Set(scenarios.map((s) => s.app))]
+  it.each(apps)(
+    'agree for the %s app: every limitation in the data is reported, and every error is in the data',
+    (app) => {
+      const errors = check(app).findings.filter((f) => f.severity === 'error')
+      const marked = scenarios.filter((s) => s.app === app && s.notPortable)
+      for (const scenario of marked) {
+        const reported = errors.filter((e) => e.cloud === scenario.notPortable?.cloud)
+        expect(
+          reported.some((e) => e.message.includes(scenario.notPortable?.reason ?? '')),
+          `${scenario.id}: xfn check must report '${scenario.notPortable?.reason}' on ${scenario.notPortable?.cloud}`,
+        ).toBe(true)
+      }
+      for (const cloud of clouds) {
+        if (!errors.some((e) => e.cloud === cloud)) continue
+        expect(
+          marked.some((s) => s.notPortable?.cloud === cloud),
+          `xfn check reports the ${app} app not portable to ${cloud}, so a scenario of it must say so`,
+        ).toBe(true)
+      }
+    },
+  )
+})
