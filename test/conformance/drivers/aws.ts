@@ -1,8 +1,7 @@
-import { spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { pathToFileURL } from 'node:url'
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -28,11 +27,17 @@ import {
   v2Event,
 } from '../../../adapters/aws/src/runtime/__fixtures__/events.js'
 import type { AppName } from '../scenarios.js'
-import { appKey, type Driver, normalCookie, type Observed, requestBody, requestHeaders } from './driver.js'
-
-const bin = fileURLToPath(new URL('../../../cli/bin/run.js', import.meta.url))
-const appsDir = fileURLToPath(new URL('../apps/', import.meta.url))
-const work = fileURLToPath(new URL(`../../.tmp/conformance-aws-${process.pid}/`, import.meta.url))
+import {
+  appKey,
+  copyApp,
+  type Driver,
+  freshWorkDir,
+  normalCookie,
+  type Observed,
+  requestBody,
+  requestHeaders,
+  xfn,
+} from './driver.js'
 
 type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<unknown>
 interface Loaded {
@@ -61,6 +66,7 @@ export function awsDriver(): Driver {
   const sent: SqsMessage[] = []
   const deadLetters: string[] = []
   const sqs = mockClient(SQSClient)
+  let work = ''
   const s3 = mockClient(S3Client)
 
   sqs.on(SendMessageBatchCommand).callsFake((input: { Entries?: { MessageBody?: string }[] }) => {
@@ -180,7 +186,7 @@ export function awsDriver(): Driver {
   return {
     target: 'aws',
     async start(apps) {
-      rmSync(work, { recursive: true, force: true })
+      work = freshWorkDir('aws')
       process.env.AWS_REGION = 'eu-west-1'
       process.env.XFN_RESOURCES = JSON.stringify({
         queues: { jobs: { url: queueUrl } },
@@ -188,13 +194,8 @@ export function awsDriver(): Driver {
       })
       process.env.XFN_API_KEY_SHA256 = hashApiKey(appKey)
       for (const app of apps) {
-        const dir = join(work, app)
-        mkdirSync(dir, { recursive: true })
-        cpSync(join(appsDir, app), dir, { recursive: true, filter: (source) => !source.includes('.xfn') })
-        const result = spawnSync(process.execPath, [bin, 'build', dir, '--cloud', 'aws'], {
-          encoding: 'utf8',
-        })
-        if (result.status !== 0) throw new Error(`xfn build ${app} --cloud aws failed: ${result.stderr}`)
+        const dir = copyApp(work, app)
+        xfn('build', dir, '--cloud', 'aws')
         const build = JSON.parse(readFileSync(join(dir, '.xfn/build/aws/manifest.json'), 'utf8')) as {
           manifest: Manifest
         }

@@ -1,9 +1,8 @@
 import '../../../adapters/azure/src/runtime/__fixtures__/host.js'
-import { spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { pathToFileURL } from 'node:url'
 import { type Cookie, HttpRequest, HttpResponse, InvocationContext } from '@azure/functions'
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob'
 import { type QueueClient, QueueServiceClient } from '@azure/storage-queue'
@@ -19,17 +18,16 @@ import { startAzurite } from '../../../adapters/azure/src/runtime/__fixtures__/a
 import { registrations } from '../../../adapters/azure/src/runtime/__fixtures__/host.js'
 import {
   appKey,
+  copyApp,
   type Driver,
+  freshWorkDir,
   normalCookie,
   type Observed,
   pathWithQuery,
   requestBody,
   requestHeaders,
+  xfn,
 } from './driver.js'
-
-const bin = fileURLToPath(new URL('../../../cli/bin/run.js', import.meta.url))
-const appsDir = fileURLToPath(new URL('../apps/', import.meta.url))
-const work = fileURLToPath(new URL(`../../.tmp/conformance-azure-${process.pid}/`, import.meta.url))
 
 type Logs = Observed['logs'][number][]
 
@@ -48,6 +46,7 @@ export function azureDriver(): Driver {
   let jobs: QueueClient
   let maxDequeueCount = 5
   const poison: string[] = []
+  let work = ''
 
   const registered = (name: string) => {
     const found = registrations.find((r) => r.metadata.name === name)
@@ -154,7 +153,7 @@ export function azureDriver(): Driver {
   return {
     target: 'azure',
     async start(apps) {
-      rmSync(work, { recursive: true, force: true })
+      work = freshWorkDir('azure')
       azurite = await startAzurite()
       process.env.AzureWebJobsStorage = azurite.connectionString
       process.env[apiKeyHashSetting] = hashApiKey(appKey)
@@ -166,13 +165,8 @@ export function azureDriver(): Driver {
       jobs = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient('jobs')
       await jobs.createIfNotExists()
       for (const app of apps) {
-        const dir = join(work, app)
-        mkdirSync(dir, { recursive: true })
-        cpSync(join(appsDir, app), dir, { recursive: true, filter: (source) => !source.includes('.xfn') })
-        const result = spawnSync(process.execPath, [bin, 'build', dir, '--cloud', 'azure'], {
-          encoding: 'utf8',
-        })
-        if (result.status !== 0) throw new Error(`xfn build ${app} --cloud azure failed: ${result.stderr}`)
+        const dir = copyApp(work, app)
+        xfn('build', dir, '--cloud', 'azure')
         const folder = join(dir, '.xfn/build/azure/app')
         const host = JSON.parse(readFileSync(join(folder, 'host.json'), 'utf8')) as {
           extensions?: { queues?: { maxDequeueCount?: number } }

@@ -1,5 +1,34 @@
+import { spawnSync } from 'node:child_process'
+import { cpSync, mkdirSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { Cloud } from '@xfn/core'
 import type { AppName, Scenario } from '../scenarios.js'
+
+const bin = fileURLToPath(new URL('../../../cli/bin/run.js', import.meta.url))
+const appsDir = fileURLToPath(new URL('../apps/', import.meta.url))
+
+/** A fresh folder of this process for a target's copies of the apps. */
+export function freshWorkDir(target: Cloud): string {
+  const dir = fileURLToPath(new URL(`../../.tmp/conformance-${target}-${process.pid}/`, import.meta.url))
+  rmSync(dir, { recursive: true, force: true })
+  return dir
+}
+
+/** Copies a conformance app into a work folder, so its .xfn state starts empty. */
+export function copyApp(work: string, app: AppName): string {
+  const dir = join(work, app)
+  mkdirSync(dir, { recursive: true })
+  cpSync(join(appsDir, app), dir, { recursive: true, filter: (source) => !source.includes('.xfn') })
+  return dir
+}
+
+/** Runs the xfn CLI, and returns its standard output; throws with its errors when it fails. */
+export function xfn(...args: string[]): string {
+  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' })
+  if (result.status !== 0) throw new Error(`xfn ${args.join(' ')} failed: ${result.stderr}`)
+  return result.stdout
+}
 
 /** What a target showed for a scenario, in one neutral shape. */
 export interface Observed {
