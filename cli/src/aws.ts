@@ -149,3 +149,27 @@ export async function destroyOnAws(
   log(`Destroyed ${where}.`)
   return { destroyed: true, changes: plan.changes.map(deploy.describeChange) }
 }
+
+/** `xfn invoke --cloud aws`: one invocation of a deployed function, with the tail of its log. */
+export async function invokeOnAws(
+  project: Project,
+  flags: AwsFlags,
+  functionName: string,
+  request: { data: string; path?: string | undefined; method?: string | undefined },
+  log: Log,
+) {
+  const { loadManifest } = await import('./load-app.js')
+  const manifest = await loadManifest(project, { XFN_CLOUD: 'aws' })
+  const fn = manifest.functions.find((f) => f.name === functionName)
+  if (!fn)
+    throw new XfnError(
+      'UNKNOWN_FUNCTION',
+      `There is no function '${functionName}' in ${project.app} (it has: ${manifest.functions.map((f) => f.name).join(', ')}).`,
+    )
+  const { deploy, clients, target } = await connect(project, flags)
+  const outcome = await deploy.invokeFunction(clients, target, fn, request)
+  log(outcome.error ? `${fn.name}: failed (${outcome.error})` : `${fn.name}: done`)
+  if (outcome.result !== undefined && outcome.result !== null) log(JSON.stringify(outcome.result, null, 2))
+  for (const line of outcome.log) log(line)
+  return { function: fn.name, trigger: fn.trigger.type, ...outcome }
+}

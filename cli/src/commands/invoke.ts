@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { Args, Flags } from '@oclif/core'
 import { XfnError } from '@xfn/core'
 import type { LogEvent } from '@xfn/local'
+import { awsFlags, invokeOnAws } from '../aws.js'
 import { cloudFlag, XfnCommand } from '../base-command.js'
 import { findProject } from '../project.js'
 import { formatEvent, terminalStyle } from '../report.js'
@@ -9,12 +10,13 @@ import { formatEvent, terminalStyle } from '../report.js'
 export default class Invoke extends XfnCommand {
   static override summary = 'Call one function of the deployed app, and show its result and logs.'
   static override description =
-    "An HTTP function is called through its URL (with the app's key when its route needs one); a queue function gets one message, a timer the tick of its latest scheduled time, and a blob function a created event for the key given in --data, each run once, directly, as its trigger would (a queue message sent this way is not retried: use 'xfn queue send' for the real path). Then the invocation's log lines are printed. Served on the local cloud today."
+    "An HTTP function is called through its URL (with the app's key when its route needs one); a queue function gets one message, a timer the tick of its latest scheduled time, and a blob function a created event for the key given in --data, each run once, directly, as its trigger would (a queue message sent this way is not retried: use 'xfn queue send' for the real path). Then the invocation's log lines are printed. On AWS every kind goes through Lambda's Invoke with the event its trigger sends (an HTTP API request with the app's key, an SQS record, a scheduled event, an S3 record), and the tail of its log is printed."
   static override examples = [
     '<%= config.bin %> invoke hello --path /hello/world',
     `<%= config.bin %> invoke createOrder --data '{"sku":"tea"}'`,
     '<%= config.bin %> invoke fulfil --data @order.json',
     '<%= config.bin %> invoke nightly',
+    '<%= config.bin %> invoke fulfil --cloud aws --stage dev --data \'{"id":"1","sku":"tea"}\'',
   ]
   static override enableJsonFlag = true
   static override args = { function: Args.string({ description: 'the function to call', required: true }) }
@@ -27,17 +29,31 @@ export default class Invoke extends XfnCommand {
     path: Flags.string({ description: 'http: the path to call, for routes with parameters' }),
     method: Flags.string({ description: 'http: the method (default: the first the function takes)' }),
     'no-color': Flags.boolean({ description: 'print without colours' }),
+    ...awsFlags,
   }
 
   async run() {
     const { args, flags } = await this.parse(Invoke)
+    const project = await findProject(flags.project)
+    const data = flags.data === undefined ? '' : readData(flags.data)
+    if (flags.cloud === 'aws') {
+      const outcome = await invokeOnAws(
+        project,
+        flags,
+        args.function,
+        { data, path: flags.path, method: flags.method },
+        (line) => {
+          if (!this.jsonEnabled()) this.log(line)
+        },
+      )
+      if (outcome.error) process.exitCode = 1
+      return outcome
+    }
     if (flags.cloud !== 'local')
       throw new XfnError(
         'INVALID_OPTIONS',
-        `Invoking on ${flags.cloud} is not available yet (tracked in issue #11); deploy and call the function on the local cloud.`,
+        `Invoking on ${flags.cloud} is not available yet: the Azure deployer is not built (issue #8).`,
       )
-    const project = await findProject(flags.project)
-    const data = flags.data === undefined ? '' : readData(flags.data)
     const { LocalCloudClient, readLogs, statePaths } = await import('@xfn/local')
     const client = new LocalCloudClient(project.dir)
     const status = await client.status()
