@@ -33,7 +33,7 @@ function settings(project: Project, flags: AwsFlags) {
 
 type Log = (line: string) => void
 
-async function connect(project: Project, flags: AwsFlags) {
+export async function connect(project: Project, flags: AwsFlags) {
   const { stage, region, profile } = settings(project, flags)
   validateName('stage', stage, '--stage')
   // Loaded only here: the SDKs stay out of every command that does not talk to AWS.

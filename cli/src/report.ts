@@ -1,6 +1,5 @@
-import type { Cloud } from '@xfn/core'
+import type { Cloud, FunctionMetrics, LogEvent } from '@xfn/core'
 import type { PortabilityReport } from '@xfn/core/portability'
-import type { FunctionMetrics, LogEvent } from '@xfn/local'
 
 export interface Style {
   ok(text: string): string

@@ -225,12 +225,21 @@ export class LocalCloudClient {
 
   async #call<T>(info: CloudInfo, method: string, path: string, body?: unknown): Promise<T> {
     let response: Response
-    try {
-      response = await fetch(`http://${info.host}:${info.port}${path}`, {
+    const request = () =>
+      fetch(`http://${info.host}:${info.port}${path}`, {
         method,
         headers: { 'x-xfn-token': info.token, 'content-type': 'application/json' },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       })
+    try {
+      try {
+        response = await request()
+      } catch (error) {
+        // A kept-alive connection the cloud closed as the request went out: nothing reached it, so
+        // sending again is safe. Anything else is reported below.
+        if ((error as { cause?: { code?: string } }).cause?.code !== 'UND_ERR_SOCKET') throw error
+        response = await request()
+      }
     } catch (error) {
       throw new XfnError(
         'CLOUD_ERROR',

@@ -1,4 +1,5 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs'
+import type { FunctionMetrics } from '@xfn/core'
 import { type LogLevel, logLevels } from '@xfn/core'
 import { bucketLimit, type Counts, type MetricsLine } from './metrics.js'
 import type { StatePaths } from './state.js'
@@ -30,20 +31,6 @@ export async function* readLogs(paths: StatePaths, query: LogQuery = {}): AsyncI
     const event = parse<LogEvent>(line)
     if (event && keep(event)) yield event
   }
-}
-
-export interface FunctionMetrics {
-  readonly function: string
-  readonly trigger: string
-  readonly invocations: number
-  readonly errors: number
-  readonly timeouts: number
-  readonly p50Ms: number
-  readonly p95Ms: number
-  readonly p99Ms: number
-  readonly maxMs: number
-  /** Invocations in each period from the start of the window to now, oldest first. */
-  readonly series: readonly number[]
 }
 
 export interface MetricsQuery {

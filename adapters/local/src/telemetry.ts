@@ -1,21 +1,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { closeSync, openSync, write, writeSync } from 'node:fs'
 import { format } from 'node:util'
-import type { LogLevel, LogRecord } from '@xfn/core'
+import type { LogEvent as CoreLogEvent, LogLevel, LogRecord } from '@xfn/core'
 import { MetricsRecorder } from './metrics.js'
 
 /** One log event as `xfn logs` shows it, the same shape on every cloud. */
-export interface LogEvent {
-  readonly time: string
-  readonly cloud: 'local'
-  readonly function: string
-  readonly level: LogLevel
-  readonly invocationId: string
-  readonly message: string
-  readonly fields?: Readonly<Record<string, unknown>>
-  /** `app`: written by the handler; `platform`: written by the cloud (start, end, failures). */
-  readonly kind: 'app' | 'platform'
-}
+/** A log event of the local cloud: the neutral shape of every cloud. */
+export type LogEvent = CoreLogEvent & { readonly cloud: 'local' }
 
 /** The invocation a piece of code runs for, so console output can be attributed to it. */
 export const currentInvocation = new AsyncLocalStorage<{ function: string; invocationId: string }>()

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { Args, Flags } from '@oclif/core'
+import type { LogEvent } from '@xfn/core'
 import { XfnError } from '@xfn/core'
-import type { LogEvent } from '@xfn/local'
 import { awsFlags, invokeOnAws } from '../aws.js'
 import { cloudFlag, XfnCommand } from '../base-command.js'
 import { findProject } from '../project.js'

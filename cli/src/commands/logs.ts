@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs'
 import { Args, Flags } from '@oclif/core'
-import { type LogLevel, logLevels, XfnError } from '@xfn/core'
-import { cloudFlag, XfnCommand } from '../base-command.js'
+import { type LogEvent, type LogLevel, logLevels, XfnError } from '@xfn/core'
+import { XfnCommand } from '../base-command.js'
+import { cloudsOf, logsOf, mergeInTimeOrder, observeFlags } from '../observe.js'
 import { findProject } from '../project.js'
 import { formatEvent, terminalStyle } from '../report.js'
 import { parseSince } from '../time.js'
@@ -9,16 +9,17 @@ import { parseSince } from '../time.js'
 export default class Logs extends XfnCommand {
   static override summary = 'Show and follow the logs of every function.'
   static override description =
-    'Prints log events in time order, one per line with time, cloud, function, level and invocation: what handlers logged (ctx.log and console) and what the platform recorded (failures, timeouts, dead-lettering). The local cloud is served today; AWS and Azure come with their deployers.'
+    "Prints log events in time order, one per line with time, cloud, function, level and invocation: what handlers logged (ctx.log and console) and what the platform recorded (start, end, report with duration, memory and cold starts; failures, timeouts, dead-lettering). Several clouds at once are merged in time order. On AWS, history comes from FilterLogEvents over each function's log group (the last 15 minutes unless --since), and --follow uses CloudWatch Live Tail, or polling where Live Tail is denied. Azure comes with its deployer."
   static override examples = [
     '<%= config.bin %> logs --follow',
     '<%= config.bin %> logs fulfil --level warn --since 15m',
     '<%= config.bin %> logs --grep /order-\\d+/ --json',
+    '<%= config.bin %> logs --cloud local,aws --stage dev --follow',
   ]
   static override strict = false
   static override args = { functions: Args.string({ description: 'functions to show (all by default)' }) }
   static override flags = {
-    cloud: cloudFlag,
+    ...observeFlags,
     project: Flags.string({ description: 'folder of the app', default: '.' }),
     follow: Flags.boolean({ char: 'f', description: 'keep printing new events' }),
     level: Flags.string({ description: 'the lowest level shown', options: [...logLevels] }),
@@ -31,36 +32,35 @@ export default class Logs extends XfnCommand {
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Logs)
-    if (flags.cloud !== 'local')
-      throw new XfnError(
-        'INVALID_OPTIONS',
-        `Logs from ${flags.cloud} are not available yet (tracked in issue #9).`,
-      )
     const project = await findProject(flags.project)
-    const { readLogs, statePaths } = await import('@xfn/local')
-    const paths = statePaths(project.dir)
-    if (!flags.follow && !existsSync(paths.logs)) {
-      this.logToStderr(
-        `No logs recorded for ${project.app} on the local cloud yet. Deploy it with 'xfn deploy --cloud local', or wait for logs with --follow.`,
-      )
-      return
-    }
+    const notice = (line: string) => this.logToStderr(line)
+    const clouds = cloudsOf(flags.cloud, notice)
     const follow = flags.follow ? new AbortController() : undefined
     if (follow) process.once('SIGINT', () => follow.abort())
     const style = terminalStyle(flags['no-color'])
-    const grep = flags.grep ? parseGrep(flags.grep) : undefined
-    for await (const event of readLogs(paths, {
+    const query = {
       functions: argv as string[],
-      ...(flags.since ? { since: parseSince(flags.since) } : {}),
-      ...(flags.level ? { minLevel: flags.level as LogLevel } : {}),
-      ...(grep ? { grep } : {}),
-      ...(flags.invocation ? { invocationId: flags.invocation } : {}),
-      ...(follow ? { follow: follow.signal } : {}),
-    })) {
+      since: flags.since ? parseSince(flags.since) : undefined,
+      minLevel: flags.level as LogLevel | undefined,
+      grep: flags.grep ? parseGrep(flags.grep) : undefined,
+      invocationId: flags.invocation,
+      follow: follow?.signal,
+    }
+    const streams = await Promise.all(clouds.map((cloud) => logsOf(cloud, project, flags, query, notice)))
+    if (follow && clouds.length > 1)
+      notice(
+        `Following ${clouds.join(' and ')}: each line waits ${mergeWindowMs / 1000} s, so lines from every cloud come in time order.`,
+      )
+    for await (const event of clouds.length === 1
+      ? (streams[0] as AsyncIterable<LogEvent>)
+      : mergeInTimeOrder(streams, follow ? mergeWindowMs : 0)) {
       this.log(flags.json ? JSON.stringify(event) : formatEvent(event, style))
     }
   }
 }
+
+/** How long a followed line waits for earlier lines of other clouds. */
+const mergeWindowMs = 2000
 
 function parseGrep(text: string): string | RegExp {
   const regex = /^\/(.*)\/([a-z]*)$/.exec(text)

@@ -1,16 +1,22 @@
 import { Flags } from '@oclif/core'
-import { XfnError } from '@xfn/core'
-import { cloudFlag, XfnCommand } from '../base-command.js'
+import { XfnCommand } from '../base-command.js'
+import { cloudsOf, metricsOf, observeFlags } from '../observe.js'
 import { findProject } from '../project.js'
 import { metricsTable, terminalStyle } from '../report.js'
 import { parseDuration, parseSince } from '../time.js'
 
 export default class Metrics extends XfnCommand {
   static override summary = 'Show invocations, errors and latency of every function.'
-  static override examples = ['<%= config.bin %> metrics', '<%= config.bin %> metrics --since 1h --json']
+  static override description =
+    'Per function and cloud: invocations, errors and their share, p50/p95/p99 duration, and a sparkline of calls over the window. On AWS from CloudWatch (AWS/Lambda: Invocations, Errors, Throttles, Duration percentiles); several clouds are shown one after the other.'
+  static override examples = [
+    '<%= config.bin %> metrics',
+    '<%= config.bin %> metrics --since 1h --json',
+    '<%= config.bin %> metrics --cloud local,aws --since 6h --period 15m',
+  ]
   static override enableJsonFlag = true
   static override flags = {
-    cloud: cloudFlag,
+    ...observeFlags,
     project: Flags.string({ description: 'folder of the app', default: '.' }),
     since: Flags.string({ description: 'from this long ago (15m, 2h, 1d) or this time (ISO)' }),
     period: Flags.string({ description: 'the length of each point of the sparkline (30s, 5m, 1h)' }),
@@ -19,21 +25,22 @@ export default class Metrics extends XfnCommand {
 
   async run() {
     const { flags } = await this.parse(Metrics)
-    if (flags.cloud !== 'local')
-      throw new XfnError(
-        'INVALID_OPTIONS',
-        `Metrics from ${flags.cloud} are not available yet (tracked in issue #9).`,
-      )
     const project = await findProject(flags.project)
-    const { readMetrics, statePaths } = await import('@xfn/local')
-    const metrics = await readMetrics(statePaths(project.dir), {
+    const clouds = cloudsOf(flags.cloud, (line) => this.logToStderr(line))
+    const window = {
       since: flags.since ? parseSince(flags.since) : undefined,
       periodMs: flags.period ? parseDuration(flags.period, '--period') : undefined,
-    })
-    if (!this.jsonEnabled()) {
-      if (metrics.length === 0) this.log('No invocations recorded yet.')
-      else this.log(metricsTable(metrics, terminalStyle(flags['no-color'])))
     }
-    return { cloud: 'local', functions: metrics }
+    const byCloud = await Promise.all(
+      clouds.map(async (cloud) => ({ cloud, functions: await metricsOf(cloud, project, flags, window) })),
+    )
+    if (!this.jsonEnabled()) {
+      const style = terminalStyle(flags['no-color'])
+      for (const { cloud, functions } of byCloud) {
+        if (clouds.length > 1) this.log(style.bold(`\n${cloud}`))
+        this.log(functions.length === 0 ? 'No invocations recorded yet.' : metricsTable(functions, style))
+      }
+    }
+    return clouds.length === 1 ? byCloud[0] : { clouds: byCloud }
   }
 }

@@ -1,4 +1,6 @@
 import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2'
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch'
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge'
 import { IAMClient } from '@aws-sdk/client-iam'
 import { LambdaClient } from '@aws-sdk/client-lambda'
@@ -17,6 +19,8 @@ export interface AwsClients {
   readonly api: ApiGatewayV2Client
   readonly ssm: SSMClient
   readonly sts: STSClient
+  readonly logs: CloudWatchLogsClient
+  readonly cloudwatch: CloudWatchClient
 }
 
 export interface ClientOptions {
@@ -49,5 +53,13 @@ export function createAwsClients(options: ClientOptions = {}): AwsClients {
     api: new ApiGatewayV2Client(config),
     ssm: new SSMClient(config),
     sts: new STSClient(config),
+    // Live Tail's host prefix (streaming-) does not exist on an emulator's endpoint.
+    logs: new CloudWatchLogsClient({
+      ...config,
+      disableHostPrefix: Boolean(
+        process.env.AWS_ENDPOINT_URL || process.env.AWS_ENDPOINT_URL_CLOUDWATCH_LOGS,
+      ),
+    }),
+    cloudwatch: new CloudWatchClient(config),
   }
 }
