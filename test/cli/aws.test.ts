@@ -13,6 +13,13 @@ import { bin, copyOfApp } from './helpers.js'
  */
 
 const account = '123456789012'
+const loggedAt = Date.now() - 60_000
+const logLines = [
+  'START RequestId: 1f2e Version: $LATEST',
+  `{"timestamp":"${new Date(loggedAt + 1).toISOString()}","level":"INFO","requestId":"1f2e","message":"fulfilled","function":"fulfil","fields":{"sku":"tea"}}`,
+  'END RequestId: 1f2e',
+  'REPORT RequestId: 1f2e\tDuration: 12.50 ms\tBilled Duration: 13 ms\tMemory Size: 256 MB\tMax Memory Used: 80 MB\tInit Duration: 171.85 ms\t',
+]
 const requests: string[] = []
 let server: Server
 let endpoint: string
@@ -30,6 +37,17 @@ function answer(target: string | undefined, method: string, path: string, body: 
     if (operation === 'GetCallerIdentity')
       return json({ Account: account, Arn: `arn:aws:iam::${account}:user/ci`, UserId: 'AID' })
     if (operation === 'GetParameter') return json({ __type: 'ParameterNotFound', message: 'not found' }, 400)
+    if (operation === 'FilterLogEvents') {
+      const group = (JSON.parse(body) as { logGroupName: string }).logGroupName
+      if (group !== '/aws/lambda/every-kind-ci-fulfil')
+        return json(
+          { __type: 'ResourceNotFoundException', message: 'The specified log group does not exist.' },
+          400,
+        )
+      return json({
+        events: logLines.map((message, i) => ({ eventId: String(i), timestamp: loggedAt + i, message })),
+      })
+    }
     return json({})
   }
   const action = /Action=(\w+)/.exec(body)?.[1]
@@ -162,5 +180,29 @@ describe('xfn deploy --cloud aws', () => {
     const result = await xfn(credentials, 'deploy', app, '--cloud', 'aws', '--stage', 'Prod-1', '--dry-run')
     expect(result.code).toBe(2)
     expect(result.stderr).toContain("--stage: 'Prod-1' is not a valid stage name")
+  })
+})
+
+describe('xfn logs --cloud aws', () => {
+  it("reads every function's log group at the endpoint, a group not yet made being no error", async () => {
+    const app = copyOfApp('every-kind', 'aws-logs')
+    const result = await xfn(
+      { ...credentials, AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL: endpoint },
+      'logs',
+      '--project',
+      app,
+      '--cloud',
+      'aws',
+      '--stage',
+      'ci',
+      '--no-color',
+    )
+    expect(result.stderr).not.toMatch(/Error/)
+    expect(result.code).toBe(0)
+    const lines = result.stdout.trim().split('\n')
+    expect(lines).toHaveLength(4)
+    expect(lines[0]).toMatch(/aws\/fulfil\s+INFO\s+1f2e\s+\[platform\] start$/)
+    expect(lines[1]).toContain('aws/fulfil               INFO  1f2e  fulfilled {"sku":"tea"}')
+    expect(lines[3]).toContain('[platform] report: 12.5 ms, 80/256 MB, cold start 171.85 ms')
   })
 })
