@@ -173,3 +173,27 @@ export async function invokeOnAws(
   for (const line of outcome.log) log(line)
   return { function: fn.name, trigger: fn.trigger.type, ...outcome }
 }
+
+/** `xfn status --cloud aws`: the functions, endpoint, queues, buckets and schedules that exist. */
+export async function statusOnAws(project: Project, flags: AwsFlags, log: Log) {
+  const { deploy, clients, target } = await connect(project, flags)
+  const status = await deploy.describeDeployed(clients, target)
+  const where = `${project.app} (${target.stage}) in ${target.region}, account ${target.accountId}`
+  if (status.functions.length === 0) {
+    log(`Nothing of ${where} is deployed. Deploy it with: xfn deploy --cloud aws --stage ${target.stage}`)
+    return status
+  }
+  log(`${where}${status.baseUrl ? `: ${status.baseUrl}` : ''}`)
+  for (const fn of status.functions)
+    log(
+      `  ${fn.function.padEnd(20)} ${String(fn.state).padEnd(8)} ${`${fn.memoryMb} MB`.padStart(8)} ${`${fn.timeoutSeconds} s`.padStart(6)}  updated ${fn.lastModified}${fn.lastUpdate && fn.lastUpdate !== 'Successful' ? ` (${fn.lastUpdate})` : ''}`,
+    )
+  if (status.queues.length > 0) log('Queues:')
+  for (const queue of status.queues)
+    log(
+      `  ${queue.name.padEnd(32)} ${queue.waiting} waiting, ${queue.inFlight} in flight, ${queue.delayed} delayed`,
+    )
+  for (const schedule of status.schedules) log(`Schedule ${schedule.name}: ${schedule.expression}`)
+  for (const bucket of status.buckets) log(`Bucket ${bucket}`)
+  return status
+}

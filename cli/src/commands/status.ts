@@ -1,24 +1,30 @@
 import { Args } from '@oclif/core'
 import { XfnError } from '@xfn/core'
+import { awsFlags, statusOnAws } from '../aws.js'
 import { cloudFlag, XfnCommand } from '../base-command.js'
 import { describeDeployment } from '../local.js'
 import { findProject } from '../project.js'
 
 export default class Status extends XfnCommand {
   static override summary = 'Show what is deployed and where.'
-  static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --json']
+  static override examples = [
+    '<%= config.bin %> status',
+    '<%= config.bin %> status --json',
+    '<%= config.bin %> status --cloud aws --stage prod',
+  ]
   static override enableJsonFlag = true
   static override args = { project: Args.string({ description: 'folder of the app', default: '.' }) }
-  static override flags = { cloud: cloudFlag }
+  static override flags = { cloud: cloudFlag, ...awsFlags }
 
   async run() {
     const { args, flags } = await this.parse(Status)
-    if (flags.cloud !== 'local')
-      throw new XfnError(
-        'INVALID_OPTIONS',
-        `Status on ${flags.cloud} is not available yet (tracked in issue #9).`,
-      )
     const project = await findProject(args.project)
+    if (flags.cloud === 'aws')
+      return statusOnAws(project, flags, (line) => {
+        if (!this.jsonEnabled()) this.log(line)
+      })
+    if (flags.cloud !== 'local')
+      throw new XfnError('INVALID_OPTIONS', `Status on ${flags.cloud} comes with its deployer (issue #8).`)
     const { LocalCloudClient } = await import('@xfn/local')
     const status = await new LocalCloudClient(project.dir).status()
     if (!status) {

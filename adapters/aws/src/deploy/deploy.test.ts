@@ -7,6 +7,7 @@ import {
   applyPlan,
   createAwsClients,
   describeChange,
+  describeDeployed,
   planDeploy,
   planDestroy,
   resolveTarget,
@@ -290,5 +291,26 @@ describe('xfn deploy --cloud aws', () => {
     expect(lines).toContain('+ create route POST /orders: to createOrder')
     expect(lines.filter((l) => l.startsWith('+')).length).toBe(lines.length)
     expect(lines).toMatchSnapshot()
+  })
+
+  it('describes what is deployed: functions, endpoint, queues, buckets and schedules', async () => {
+    await deploy(everyKindBuild())
+    Object.assign(fake.queues.get('shop-dev-orders')?.attributes ?? {}, { ApproximateNumberOfMessages: '3' })
+    const clients = createAwsClients({ region })
+    const status = await describeDeployed(clients, await resolveTarget(clients, 'shop', 'dev'))
+    expect(status.functions.map((f) => `${f.function} ${f.state} ${f.memoryMb}`)).toEqual([
+      'audit Active 256',
+      'createOrder Active 256',
+      'fulfil Active 256',
+      'getOrder Active 256',
+      'nightly Active 256',
+    ])
+    expect(status.baseUrl).toMatch(/^https:\/\/api\d+\.execute-api/)
+    expect(status.queues).toEqual([
+      { name: 'shop-dev-orders', waiting: 3, inFlight: 0, delayed: 0 },
+      { name: 'shop-dev-orders-dlq', waiting: 0, inFlight: 0, delayed: 0 },
+    ])
+    expect(status.schedules).toEqual([{ name: 'shop-dev-nightly', expression: 'cron(0 2 * * ? *)' }])
+    expect(status.buckets).toHaveLength(1)
   })
 })

@@ -6,7 +6,7 @@ import { type AwsBuild, type Desired, desiredState } from './desired.js'
 import { cloudError } from './errors.js'
 import { type Observed, observe } from './observe.js'
 import { type Change, initialFacts, type PlanOptions, planChanges } from './plan.js'
-import type { AwsTarget } from './target.js'
+import { type AwsTarget, awsLayout } from './target.js'
 
 export type { ApplyOptions, ProgressEvent } from './apply.js'
 export { type AwsClients, type ClientOptions, createAwsClients } from './clients.js'
@@ -14,7 +14,8 @@ export { type AwsBuild, apiRoutes, lambdaRuntime } from './desired.js'
 export { type InvokeOutcome, type InvokeRequest, invokeFunction } from './invoke.js'
 export type { Change, ChangeAction } from './plan.js'
 export { functionPolicy, lambdaTrustPolicy, type PolicyDocument } from './policy.js'
-export { type AwsLayout, type AwsTarget, awsLayout } from './target.js'
+export type { AwsLayout, AwsTarget } from './target.js'
+export { awsLayout }
 
 /** A deploy worked out but not yet performed: what should be, what is, and the changes between. */
 export interface AwsPlan {
@@ -118,4 +119,41 @@ export async function applyPlan(
 export function describeChange(change: Change): string {
   const sign = change.action === 'create' ? '+' : change.action === 'update' ? '~' : '-'
   return `${sign} ${change.action} ${change.kind} ${change.name}: ${change.reason}`
+}
+
+/** What is deployed for an app and stage, as `xfn status --cloud aws` shows it. Read-only. */
+export async function describeDeployed(clients: AwsClients, target: AwsTarget) {
+  const layout = awsLayout(target)
+  let observed: Observed
+  try {
+    observed = await observe(clients, target, layout)
+  } catch (error) {
+    throw cloudError(`Reading what exists for ${target.app} (${target.stage}) in ${target.region}`, error)
+  }
+  return {
+    target,
+    baseUrl: observed.api?.endpoint,
+    functions: [...observed.functions.entries()]
+      .map(([name, fn]) => ({
+        name,
+        function: fn.tags['xfn:function'] ?? name,
+        state: fn.config.State,
+        lastUpdate: fn.config.LastUpdateStatus,
+        lastModified: fn.config.LastModified,
+        memoryMb: fn.config.MemorySize,
+        timeoutSeconds: fn.config.Timeout,
+        codeSha256: fn.config.CodeSha256,
+      }))
+      .sort((a, b) => a.function.localeCompare(b.function)),
+    queues: [...observed.queues.entries()]
+      .map(([name, queue]) => ({
+        name,
+        waiting: Number(queue.attributes.ApproximateNumberOfMessages ?? 0),
+        inFlight: Number(queue.attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+        delayed: Number(queue.attributes.ApproximateNumberOfMessagesDelayed ?? 0),
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
+    buckets: [...observed.buckets.keys()].sort(),
+    schedules: [...observed.rules.entries()].map(([name, rule]) => ({ name, expression: rule.expression })),
+  }
 }
