@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bin, copyOfApp } from './helpers.js'
+import { copyOfApp, xfnAsync } from './helpers.js'
 
 /*
  * The CLI against AWS, without AWS: every SDK client is pointed by AWS_ENDPOINT_URL at a server
@@ -96,29 +95,18 @@ function xfn(env: Record<string, string>, ...args: string[]) {
   writeFileSync(join(home, 'config'), '')
   writeFileSync(join(home, 'credentials'), '')
   const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_')))
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], {
+  return xfnAsync(
+    {
       env: {
         ...clean,
-        NO_COLOR: '1',
         AWS_CONFIG_FILE: join(home, 'config'),
         AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
         AWS_EC2_METADATA_DISABLED: 'true',
         ...env,
       },
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk
-    })
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk
-    })
-    child.on('close', (code) =>
-      resolve({ code, stdout, stderr: stderr.replace(/\s*›\s*/g, ' ').replace(/\s+/g, ' ') }),
-    )
-  })
+    },
+    ...args,
+  )
 }
 
 const credentials = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' }

@@ -14,12 +14,18 @@ export function xfn(...args: string[]) {
   return { code: result.status, stdout: result.stdout, stderr }
 }
 
-/** The same, without blocking the test's event loop (for long commands while servers run in-process). */
+/**
+ * The same, without blocking the test's event loop (for long commands while servers run
+ * in-process); `env`, when given, is the whole environment of the command.
+ */
 export function xfnAsync(
-  ...args: string[]
+  ...args: [...string[]] | [{ env: NodeJS.ProcessEnv }, ...string[]]
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const [first, ...rest] = args
+  const env = typeof first === 'object' ? first.env : process.env
+  const argv = (typeof first === 'object' ? rest : args) as string[]
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, NO_COLOR: '1' } })
+    const child = spawn(process.execPath, [bin, ...argv], { env: { ...env, NO_COLOR: '1' } })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk) => {
