@@ -1,6 +1,6 @@
 import type { AwsClients } from './clients.js'
 import { cloudError, realSleep, type Sleep } from './errors.js'
-import type { ApplyContext, Change, Facts } from './plan.js'
+import type { ApplyContext, Change, Facts } from './plan/index.js'
 
 export type ProgressEvent =
   | { readonly status: 'start'; readonly change: Change }

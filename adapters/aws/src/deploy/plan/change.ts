@@ -1,0 +1,88 @@
+import type { AwsClients } from '../clients.js'
+import type { Sleep } from '../errors.js'
+import type { Observed } from '../observe.js'
+
+/** What a plan is made of, the order changes run in, and what apply learns as it goes. */
+
+export type ChangeAction = 'create' | 'update' | 'delete'
+
+/** One step of a deploy: what changes, why, and the calls that make it so. */
+export interface Change {
+  readonly action: ChangeAction
+  readonly kind: string
+  readonly name: string
+  readonly reason: string
+  /** Changes run in phase order, so each finds what it depends on already made. */
+  readonly phase: number
+  readonly run: (context: ApplyContext) => Promise<void>
+}
+
+/** What apply learns as it goes: values only known once something exists. */
+export interface Facts {
+  apiKey: string | undefined
+  apiId: string | undefined
+  apiEndpoint: string | undefined
+  readonly queueUrls: Map<string, string>
+  /** Integration id by the function ARN it calls. */
+  readonly integrations: Map<string, string>
+}
+
+export interface ApplyContext {
+  readonly clients: AwsClients
+  readonly facts: Facts
+  readonly sleep: Sleep
+  /** How long to retry while IAM propagates a new role. */
+  readonly iamTimeoutMs: number
+  /** How long to wait for a function update to finish. */
+  readonly waitSeconds: number
+  readonly warn: (message: string) => void
+}
+
+export interface PlanOptions {
+  /** Destroy: empty and delete buckets. A deploy deletes a removed bucket only if it is empty. */
+  readonly deleteData?: boolean
+}
+
+export const phase = {
+  apiKey: 1,
+  role: 2,
+  deadLetterQueue: 3,
+  queue: 4,
+  bucket: 5,
+  function: 6,
+  functionCode: 7,
+  functionConfig: 8,
+  mapping: 9,
+  api: 10,
+  permission: 11,
+  integration: 12,
+  route: 13,
+  schedule: 14,
+  notifications: 15,
+  deleteRoute: 20,
+  deleteIntegration: 21,
+  deleteSchedule: 22,
+  deleteMapping: 23,
+  deleteFunction: 24,
+  deleteApi: 25,
+  deleteBucket: 26,
+  deleteQueue: 27,
+  deleteRole: 28,
+  deleteApiKey: 29,
+} as const
+
+/** The facts known before anything is applied. */
+export function initialFacts(observed: Observed): Facts {
+  return {
+    apiKey: observed.apiKey,
+    apiId: observed.api?.id,
+    apiEndpoint: observed.api?.endpoint,
+    queueUrls: new Map([...observed.queues].map(([name, q]) => [name, q.url])),
+    integrations: new Map(observed.api?.integrations ?? []),
+  }
+}
+
+/** Tags as the list form IAM, SSM, EventBridge and S3 take. */
+export function tagList(tags: Record<string, string>) {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }))
+}

@@ -1,0 +1,39 @@
+import type { Desired } from '../desired.js'
+import type { Observed } from '../observe.js'
+import { type Change, initialFacts, type PlanOptions } from './change.js'
+import { notificationChanges, scheduleChanges } from './events.js'
+import { functionChanges } from './functions.js'
+import { httpChanges } from './http.js'
+import { apiKeyChanges, roleChanges } from './roles.js'
+import { bucketChanges, queueChanges } from './storage.js'
+
+export {
+  type ApplyContext,
+  type Change,
+  type ChangeAction,
+  type Facts,
+  initialFacts,
+  type PlanOptions,
+} from './change.js'
+
+/**
+ * Compares what should exist with what does, and returns the changes that close the gap, in
+ * apply order. Pure: every read happened in observe(), so the same inputs give the same plan.
+ */
+export function planChanges(desired: Desired, observed: Observed, options: PlanOptions = {}): Change[] {
+  const facts = initialFacts(observed)
+  const changes = [
+    ...apiKeyChanges(desired, observed),
+    ...roleChanges(desired, observed),
+    ...queueChanges(desired, observed),
+    ...bucketChanges(desired, observed, options),
+    ...functionChanges(desired, observed, facts),
+    ...httpChanges(desired, observed),
+    ...scheduleChanges(desired, observed),
+    ...notificationChanges(desired, observed),
+  ]
+  return changes
+    .map((change, index) => ({ change, index }))
+    .sort((a, b) => a.change.phase - b.change.phase || a.index - b.index)
+    .map(({ change }) => change)
+}
