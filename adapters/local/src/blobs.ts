@@ -1,6 +1,6 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto'
 import { existsSync, type FSWatcher, mkdirSync, readdirSync, readFileSync, statSync, watch } from 'node:fs'
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
 import { type BlobEvent, type BucketSpec, type ObjectInfo, XfnError } from '@xfn/core'
 
@@ -41,7 +41,11 @@ export class BlobStore {
       await mkdir(dirname(meta), { recursive: true })
       await writeFile(meta, contentType)
     }
-    await writeFile(file, body)
+    // Written beside and moved into place, so no reader sees half an object, as on S3 and Azure.
+    const partial = join(this.folder(bucket.name), '.meta', `.partial-${randomUUID()}`)
+    await mkdir(dirname(partial), { recursive: true })
+    await writeFile(partial, body)
+    await rename(partial, file)
   }
 
   async get(
