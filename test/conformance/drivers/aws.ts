@@ -124,7 +124,8 @@ export function awsDriver(): Driver {
       return await handler(event, lambdaContext(randomUUID(), 30_000))
     } finally {
       process.stdout.write = write
-      for (const line of output.split('\n').filter(Boolean)) {
+      // The function's log lines are JSON; anything else on stdout is not the function's.
+      for (const line of output.split('\n').filter((l) => l.startsWith('{"timestamp"'))) {
         const record = JSON.parse(line) as { level: string; message: string; fields?: unknown }
         logs.push({
           level: record.level.toLowerCase(),
