@@ -16,6 +16,14 @@ export interface XfnConfig {
     readonly region?: string
     /** The profile when neither --profile nor AWS_PROFILE is set. */
     readonly profile?: string
+    /** `rest` or `http`; by default a REST API for apps with `auth: 'key'` routes, else an HTTP API. */
+    readonly api?: 'http' | 'rest'
+    /** REST API: the rate, burst and quota of the app's key. */
+    readonly usagePlan?: {
+      readonly rateLimit?: number
+      readonly burstLimit?: number
+      readonly quota?: { readonly limit: number; readonly period: 'DAY' | 'WEEK' | 'MONTH' }
+    }
   }
 }
 
@@ -33,7 +41,7 @@ export function defineConfig(config: XfnConfig): XfnConfig {
 export const configFile = 'xfn.config.ts'
 
 const known = { name: 'string', entry: 'string', stage: 'string', aws: 'object' } as const
-const knownAws = { region: 'string', profile: 'string' } as const
+const knownAws = { region: 'string', profile: 'string', api: 'string', usagePlan: 'object' } as const
 
 /**
  * Loads `xfn.config.ts` from an app folder, if there is one: compiled with esbuild (with `xfn`
@@ -105,5 +113,13 @@ function checkConfig(value: unknown, file: string): XfnConfig {
   check(value, known, '')
   const aws = (value as XfnConfig).aws
   if (aws) check(aws, knownAws, 'aws.')
+  if (aws?.api !== undefined && aws.api !== 'http' && aws.api !== 'rest')
+    throw new XfnError('INVALID_OPTIONS', `${file}: 'aws.api' must be 'http' or 'rest', not '${aws.api}'.`)
+  const quota = aws?.usagePlan?.quota
+  if (quota && (!Number.isInteger(quota.limit) || !['DAY', 'WEEK', 'MONTH'].includes(quota.period)))
+    throw new XfnError(
+      'INVALID_OPTIONS',
+      `${file}: 'aws.usagePlan.quota' must be { limit: <whole number>, period: 'DAY' | 'WEEK' | 'MONTH' }.`,
+    )
   return value as XfnConfig
 }

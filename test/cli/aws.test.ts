@@ -63,6 +63,7 @@ function answer(target: string | undefined, method: string, path: string, body: 
   requests.push(`${method} ${path.split('?')[0]}`)
   if (path.startsWith('/2015-03-31/functions')) return json({ Functions: [] })
   if (path.startsWith('/v2/apis')) return json({ items: [] })
+  if (/^\/(restapis|apikeys|usageplans)/.test(path)) return json({ item: [] })
   if (method === 'GET' && path.split('?')[0] === '/')
     return xml('<ListAllMyBucketsResult><Buckets></Buckets></ListAllMyBucketsResult>')
   return json({ message: `not served: ${method} ${path}` }, 400)
@@ -128,7 +129,7 @@ describe('xfn deploy --cloud aws', () => {
     expect(result.stderr).not.toMatch(/Error/)
     expect(result.code).toBe(0)
     expect(result.stdout).toContain('+ create function every-kind-ci-fulfil: queue function')
-    expect(result.stdout).toContain('+ create route POST /orders: to createOrder')
+    expect(result.stdout).toContain('+ create method POST /orders: to createOrder, key required')
     expect(result.stdout).toContain(
       `Dry run: nothing was changed for every-kind (ci) in eu-west-1, account ${account}.`,
     )
@@ -143,6 +144,9 @@ describe('xfn deploy --cloud aws', () => {
         'GET /2015-03-31/functions',
         'ListRules',
         'GET /v2/apis',
+        'GET /restapis',
+        'GET /apikeys',
+        'GET /usageplans',
       ]),
     )
   })

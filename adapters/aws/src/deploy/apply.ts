@@ -19,7 +19,7 @@ export interface ApplyOptions {
 }
 
 /** Kinds whose changes touch one shared document per function or bucket, so they run one by one. */
-const oneAtATime = new Set(['permission', 'notifications'])
+const oneAtATime = new Set(['permission', 'notifications', 'resource'])
 
 /**
  * Performs planned changes in phase order. Independent changes of one phase run a few at a

@@ -1,3 +1,4 @@
+import { APIGatewayClient } from '@aws-sdk/client-api-gateway'
 import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2'
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch'
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
@@ -17,6 +18,8 @@ export interface AwsClients {
   readonly s3: S3Client
   readonly events: EventBridgeClient
   readonly api: ApiGatewayV2Client
+  /** API Gateway REST APIs, API keys and usage plans. */
+  readonly rest: APIGatewayClient
   readonly ssm: SSMClient
   readonly sts: STSClient
   readonly logs: CloudWatchLogsClient
@@ -51,6 +54,7 @@ export function createAwsClients(options: ClientOptions = {}): AwsClients {
     s3: new S3Client({ ...config, forcePathStyle: customEndpoint }),
     events: new EventBridgeClient(config),
     api: new ApiGatewayV2Client(config),
+    rest: new APIGatewayClient(config),
     ssm: new SSMClient(config),
     sts: new STSClient(config),
     // Live Tail's host prefix (streaming-) does not exist on an emulator's endpoint.

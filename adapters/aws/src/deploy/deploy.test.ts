@@ -6,6 +6,7 @@ import {
   type AwsBuild,
   applyPlan,
   createAwsClients,
+  type DeployOptions,
   describeChange,
   describeDeployed,
   planDeploy,
@@ -36,10 +37,10 @@ beforeEach(() => {
 })
 afterEach(() => fake.restore())
 
-async function deploy(build: AwsBuild, stage = 'dev') {
+async function deploy(build: AwsBuild, stage = 'dev', deployOptions: DeployOptions = {}) {
   const clients = createAwsClients({ region })
   const target = await resolveTarget(clients, build.manifest.app, stage)
-  const plan = await planDeploy(clients, build, target)
+  const plan = await planDeploy(clients, build, target, deployOptions)
   const endpoints = await applyPlan(clients, plan, options)
   return { plan, endpoints }
 }
@@ -52,8 +53,8 @@ const summary = (calls: Call[]) =>
     )
 
 describe('xfn deploy --cloud aws', () => {
-  it('makes every resource of a one-of-each app on the first deploy, in dependency order', async () => {
-    const { endpoints } = await deploy(everyKindBuild())
+  it('makes every resource of a one-of-each app on the first deploy (HTTP API), in dependency order', async () => {
+    const { endpoints } = await deploy(everyKindBuild(), 'dev', { api: 'http' })
     const sequence = summary(fake.calls)
     expect(sequence).toMatchSnapshot()
 
@@ -139,6 +140,73 @@ describe('xfn deploy --cloud aws', () => {
       { route: 'GET /orders/{id}', function: 'getOrder', auth: 'public' },
     ])
     expect(endpoints.apiKey).toBe(fake.params.get('/xfn/shop/dev/api-key')?.value)
+  })
+
+  it('serves key routes from a REST API: keys checked by API Gateway, the portable 401 and 404, a usage plan', async () => {
+    const { endpoints } = await deploy(everyKindBuild(), 'dev', {
+      usagePlan: { rateLimit: 5, burstLimit: 10, quota: { limit: 1000, period: 'DAY' } },
+    })
+    expect(fake.apis.size).toBe(0)
+    const [[apiId, api] = []] = fake.restApis
+    const methods = [...(api?.resources.values() ?? [])].flatMap((r) =>
+      [...r.methods].map(([m, v]) => `${m} ${r.path}${v.apiKeyRequired ? ' (key)' : ''}`),
+    )
+    expect(methods.sort()).toEqual([
+      'ANY /orders',
+      'ANY /orders/{id}',
+      'GET /orders/{id}',
+      'POST /orders (key)',
+    ])
+    const post = [...(api?.resources.values() ?? [])].find((r) => r.path === '/orders')?.methods.get('POST')
+    expect(post?.uri).toBe(
+      `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/arn:aws:lambda:${region}:${account}:function:shop-dev-createOrder/invocations`,
+    )
+    expect(Object.fromEntries(api?.responses ?? [])).toEqual({
+      INVALID_API_KEY: '401',
+      MISSING_AUTHENTICATION_TOKEN: '404',
+    })
+    expect([...(api?.stages ?? [])]).toEqual(['dev'])
+    const key = fake.params.get('/xfn/shop/dev/api-key')?.value
+    expect([...fake.apiKeys.values()].map((k) => k.value)).toEqual([key])
+    expect([...fake.usagePlans.values()]).toEqual([
+      expect.objectContaining({
+        throttle: { rateLimit: 5, burstLimit: 10 },
+        quota: { limit: 1000, period: 'DAY' },
+        stages: [`${apiId}:dev`],
+        keys: new Set([...fake.apiKeys.keys()]),
+      }),
+    ])
+    // API Gateway checks the key, so the function does not.
+    expect(
+      fake.functions.get('shop-dev-createOrder')?.config.Environment?.Variables?.XFN_API_KEY_SHA256,
+    ).toBeUndefined()
+    expect(fake.functions.get('shop-dev-createOrder')?.statements.get('xfn-http')?.source).toBe(
+      `arn:aws:execute-api:${region}:${account}:${apiId}/*/*/*`,
+    )
+    expect(endpoints.baseUrl).toBe(`https://${apiId}.execute-api.${region}.amazonaws.com/dev`)
+    expect(endpoints.apiKey).toBe(key)
+
+    fake.reset()
+    await deploy(everyKindBuild(), 'dev', {
+      usagePlan: { rateLimit: 5, burstLimit: 10, quota: { limit: 1000, period: 'DAY' } },
+    })
+    expect(fake.mutatingCalls()).toEqual([])
+    await deploy(everyKindBuild(), 'dev', { usagePlan: { rateLimit: 50, burstLimit: 10 } })
+    expect([...fake.usagePlans.values()][0]).toMatchObject({ throttle: { rateLimit: 50, burstLimit: 10 } })
+    expect([...fake.usagePlans.values()][0]?.quota).toBeUndefined()
+  })
+
+  it('moves between an HTTP API and a REST API, leaving neither behind', async () => {
+    await deploy(everyKindBuild(), 'dev', { api: 'http' })
+    await deploy(everyKindBuild())
+    expect([fake.apis.size, fake.restApis.size]).toEqual([0, 1])
+    await deploy(everyKindBuild(), 'dev', { api: 'http' })
+    expect([fake.apis.size, fake.restApis.size, fake.usagePlans.size, fake.apiKeys.size]).toEqual([
+      1, 0, 0, 0,
+    ])
+    fake.reset()
+    await deploy(everyKindBuild(), 'dev', { api: 'http' })
+    expect(fake.mutatingCalls()).toEqual([])
   })
 
   it('makes no mutating call when nothing changed', async () => {
@@ -273,7 +341,9 @@ describe('xfn deploy --cloud aws', () => {
     )
     expect([...fake.roles.keys()].every((r) => r.startsWith('shop-prod-'))).toBe(true)
     expect([...fake.rules.keys()]).toEqual(['shop-prod-nightly'])
-    expect([...fake.apis.values()].map((a) => a.tags['xfn:stage'])).toEqual(['prod'])
+    expect([...fake.restApis.values()].map((a) => a.tags['xfn:stage'])).toEqual(['prod'])
+    expect([...fake.usagePlans.values()].map((p) => p.tags['xfn:stage'])).toEqual(['prod'])
+    expect([...fake.apiKeys.values()].map((k) => k.tags['xfn:stage'])).toEqual(['prod'])
     expect([...fake.params.keys()]).toEqual(['/xfn/shop/prod/api-key'])
     expect(fake.mappings.size).toBe(1)
     fake.reset()
@@ -288,7 +358,7 @@ describe('xfn deploy --cloud aws', () => {
     const lines = plan.changes.map(describeChange)
     expect(lines).toContain("+ create role shop-dev-fulfil: execution role of function 'fulfil'")
     expect(lines).toContain("+ create function shop-dev-fulfil: queue function 'fulfil'")
-    expect(lines).toContain('+ create route POST /orders: to createOrder')
+    expect(lines).toContain('+ create method POST /orders: to createOrder, key required')
     expect(lines.filter((l) => l.startsWith('+')).length).toBe(lines.length)
     expect(lines).toMatchSnapshot()
   })
@@ -305,7 +375,7 @@ describe('xfn deploy --cloud aws', () => {
       'getOrder Active 256',
       'nightly Active 256',
     ])
-    expect(status.baseUrl).toMatch(/^https:\/\/api\d+\.execute-api/)
+    expect(status.baseUrl).toMatch(/^https:\/\/rest\d+\.execute-api\.eu-west-1\.amazonaws\.com\/dev$/)
     expect(status.queues).toEqual([
       { name: 'shop-dev-orders', waiting: 3, inFlight: 0, delayed: 0 },
       { name: 'shop-dev-orders-dlq', waiting: 0, inFlight: 0, delayed: 0 },

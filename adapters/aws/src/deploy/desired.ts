@@ -49,6 +49,25 @@ export interface DesiredRoute {
   readonly function: string
 }
 
+/** How the app is exposed over HTTP on AWS, from `aws` in xfn.config.ts. */
+export interface DeployOptions {
+  /**
+   * `http` (an HTTP API) or `rest` (a REST API, with API keys and a usage plan). By default an app
+   * with `auth: 'key'` routes gets a REST API, and any other an HTTP API.
+   */
+  readonly api?: 'http' | 'rest' | undefined
+  /** REST only: the throttling and quota of the app's key. */
+  readonly usagePlan?: UsagePlan | undefined
+}
+
+export interface UsagePlan {
+  /** Steady requests per second; default 100. */
+  readonly rateLimit?: number
+  /** Requests in a burst; default 200. */
+  readonly burstLimit?: number
+  readonly quota?: { readonly limit: number; readonly period: 'DAY' | 'WEEK' | 'MONTH' }
+}
+
 /** Everything the app should be on AWS, derived from the build alone. */
 export interface Desired {
   readonly target: AwsTarget
@@ -68,13 +87,17 @@ export interface Desired {
   }[]
   /** Whether any route has `auth: 'key'`, so the app needs a key. */
   readonly needsKey: boolean
+  /** Which API Gateway serves the routes. */
+  readonly api: 'http' | 'rest'
+  readonly usagePlan: Required<Pick<UsagePlan, 'rateLimit' | 'burstLimit'>> & Pick<UsagePlan, 'quota'>
 }
 
 const fourteenDays = String(14 * 24 * 3600)
 
-export function desiredState(build: AwsBuild, target: AwsTarget): Desired {
+export function desiredState(build: AwsBuild, target: AwsTarget, options: DeployOptions = {}): Desired {
   const { manifest } = build
   const layout = awsLayout(target)
+  const needsKey = manifest.functions.some((fn) => fn.trigger.type === 'http' && fn.trigger.auth === 'key')
   const specs = new Map(manifest.queues.map((q) => [q.name, q]))
   const queueName = (logical: string) => layout.queue(logical, specs.get(logical)?.fifo ?? false)
   const consumerTimeout = (queue: string) =>
@@ -148,7 +171,13 @@ export function desiredState(build: AwsBuild, target: AwsTarget): Desired {
           ]
         : [],
     ),
-    needsKey: manifest.functions.some((fn) => fn.trigger.type === 'http' && fn.trigger.auth === 'key'),
+    needsKey,
+    api: options.api ?? (needsKey ? 'rest' : 'http'),
+    usagePlan: {
+      rateLimit: options.usagePlan?.rateLimit ?? 100,
+      burstLimit: options.usagePlan?.burstLimit ?? 200,
+      ...(options.usagePlan?.quota ? { quota: options.usagePlan.quota } : {}),
+    },
   }
 }
 

@@ -2,7 +2,7 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts'
 import { type Manifest, manifestVersion, XfnError } from '@xfn/core'
 import { type ApplyOptions, applyChanges } from './apply.js'
 import type { AwsClients } from './clients.js'
-import { type AwsBuild, type Desired, desiredState } from './desired.js'
+import { type AwsBuild, type DeployOptions, type Desired, desiredState } from './desired.js'
 import { cloudError } from './errors.js'
 import { type Observed, observe } from './observe.js'
 import { type Change, initialFacts, type PlanOptions, planChanges } from './plan/index.js'
@@ -10,7 +10,7 @@ import { type AwsTarget, awsLayout } from './target.js'
 
 export type { ApplyOptions, ProgressEvent } from './apply.js'
 export { type AwsClients, type ClientOptions, createAwsClients } from './clients.js'
-export { type AwsBuild, apiRoutes, lambdaRuntime } from './desired.js'
+export { type AwsBuild, apiRoutes, type DeployOptions, lambdaRuntime, type UsagePlan } from './desired.js'
 export { type InvokeOutcome, type InvokeRequest, invokeFunction } from './invoke.js'
 export type { Change, ChangeAction } from './plan/index.js'
 export { functionPolicy, lambdaTrustPolicy, type PolicyDocument } from './policy.js'
@@ -57,8 +57,13 @@ export async function resolveTarget(clients: AwsClients, app: string, stage: str
 }
 
 /** Reads what exists and returns the changes a deploy of this build would make. Read-only. */
-export async function planDeploy(clients: AwsClients, build: AwsBuild, target: AwsTarget): Promise<AwsPlan> {
-  return plan(clients, desiredState(build, target), target, {})
+export async function planDeploy(
+  clients: AwsClients,
+  build: AwsBuild,
+  target: AwsTarget,
+  options: DeployOptions = {},
+): Promise<AwsPlan> {
+  return plan(clients, desiredState(build, target, options), target, {})
 }
 
 /** Reads what exists and returns the changes that remove every resource xfn made for the app and stage. */
@@ -95,11 +100,12 @@ export async function applyPlan(
   planned: AwsPlan,
   options: ApplyOptions = {},
 ): Promise<AwsEndpoints> {
-  const facts = initialFacts(planned.observed)
+  const { desired, target } = planned
+  const facts = initialFacts(planned.observed, desired.api)
   await applyChanges(planned.changes, clients, facts, options)
-  const { desired } = planned
+  const restUrl = `https://${facts.apiId}.execute-api.${target.region}.amazonaws.com/${target.stage}`
   return {
-    baseUrl: desired.routes.length > 0 ? facts.apiEndpoint : undefined,
+    baseUrl: desired.routes.length === 0 ? undefined : desired.api === 'rest' ? restUrl : facts.apiEndpoint,
     routes: desired.functions.flatMap((fn) =>
       fn.logical.trigger.type === 'http'
         ? [
@@ -132,7 +138,10 @@ export async function describeDeployed(clients: AwsClients, target: AwsTarget) {
   }
   return {
     target,
-    baseUrl: observed.api?.endpoint,
+    baseUrl:
+      observed.api?.endpoint ??
+      (observed.restApi &&
+        `https://${observed.restApi.id}.execute-api.${target.region}.amazonaws.com/${target.stage}`),
     functions: [...observed.functions.entries()]
       .map(([name, fn]) => ({
         name,

@@ -1,4 +1,13 @@
 import {
+  GetApiKeysCommand,
+  GetGatewayResponsesCommand,
+  GetResourcesCommand,
+  GetRestApisCommand,
+  GetStagesCommand as GetRestStagesCommand,
+  GetUsagePlanKeysCommand,
+  GetUsagePlansCommand,
+} from '@aws-sdk/client-api-gateway'
+import {
   GetApisCommand,
   GetIntegrationsCommand,
   GetRoutesCommand,
@@ -67,10 +76,39 @@ export interface Observed {
   readonly functions: ReadonlyMap<string, ObservedFunction>
   readonly rules: ReadonlyMap<string, { expression: string | undefined; targets: readonly string[] }>
   readonly api: ObservedApi | undefined
+  readonly restApi: ObservedRestApi | undefined
+  readonly usage: ObservedUsage
+}
+
+export interface ObservedRestApi {
+  readonly id: string
+  /** Resource id and methods by path; each method with whether it needs the key and its Lambda URI. */
+  readonly resources: ReadonlyMap<
+    string,
+    { readonly id: string; readonly methods: ReadonlyMap<string, { apiKeyRequired: boolean; uri: string }> }
+  >
+  readonly stageExists: boolean
+  /** Status code of each customised gateway response, by type. */
+  readonly gatewayResponses: ReadonlyMap<string, string>
+}
+
+export interface ObservedUsage {
+  readonly apiKey: { readonly id: string; readonly value: string } | undefined
+  readonly plan:
+    | {
+        readonly id: string
+        readonly rateLimit: number | undefined
+        readonly burstLimit: number | undefined
+        readonly quotaLimit: number | undefined
+        readonly quotaPeriod: string | undefined
+        readonly stages: readonly string[]
+        readonly keyIds: readonly string[]
+      }
+    | undefined
 }
 
 export async function observe(clients: AwsClients, target: AwsTarget, layout: AwsLayout): Promise<Observed> {
-  const [apiKey, roles, queues, buckets, functions, rules, api] = await Promise.all([
+  const [apiKey, roles, queues, buckets, functions, rules, api, restApi, usage] = await Promise.all([
     readApiKey(clients, layout),
     readRoles(clients, layout),
     readQueues(clients, target, layout),
@@ -78,8 +116,10 @@ export async function observe(clients: AwsClients, target: AwsTarget, layout: Aw
     readFunctions(clients, target, layout),
     readRules(clients, target, layout),
     readApi(clients, target, layout),
+    readRestApi(clients, target, layout),
+    readUsage(clients, target, layout),
   ])
-  return { apiKey, roles, queues, buckets, functions, rules, api }
+  return { apiKey, roles, queues, buckets, functions, rules, api, restApi, usage }
 }
 
 async function readApiKey(clients: AwsClients, layout: AwsLayout) {
@@ -269,5 +309,82 @@ async function readApi(
     routes: new Map(
       (routes.Items ?? []).map((r) => [r.RouteKey ?? '', { id: r.RouteId ?? '', target: r.Target ?? '' }]),
     ),
+  }
+}
+
+async function readRestApi(
+  clients: AwsClients,
+  target: AwsTarget,
+  layout: AwsLayout,
+): Promise<ObservedRestApi | undefined> {
+  let position: string | undefined
+  let api: { id?: string } | undefined
+  do {
+    const page = await clients.rest.send(new GetRestApisCommand({ position, limit: 500 }))
+    api ??= (page.items ?? []).find((a) => a.name === layout.api && ownedBy(a.tags, target))
+    position = page.position
+  } while (position && !api)
+  if (!api?.id) return undefined
+  const restApiId = api.id
+  const resources = new Map<
+    string,
+    { id: string; methods: Map<string, { apiKeyRequired: boolean; uri: string }> }
+  >()
+  let resourcePosition: string | undefined
+  do {
+    const page = await clients.rest.send(
+      new GetResourcesCommand({ restApiId, embed: ['methods'], limit: 500, position: resourcePosition }),
+    )
+    for (const item of page.items ?? [])
+      resources.set(item.path ?? '', {
+        id: item.id ?? '',
+        methods: new Map(
+          Object.entries(item.resourceMethods ?? {}).map(([method, m]) => [
+            method,
+            { apiKeyRequired: m.apiKeyRequired ?? false, uri: m.methodIntegration?.uri ?? '' },
+          ]),
+        ),
+      })
+    resourcePosition = page.position
+  } while (resourcePosition)
+  const [stages, responses] = await Promise.all([
+    clients.rest.send(new GetRestStagesCommand({ restApiId })),
+    clients.rest.send(new GetGatewayResponsesCommand({ restApiId, limit: 500 })),
+  ])
+  return {
+    id: restApiId,
+    resources,
+    stageExists: (stages.item ?? []).some((s) => s.stageName === target.stage),
+    gatewayResponses: new Map(
+      (responses.items ?? [])
+        .filter((r) => r.defaultResponse === false)
+        .map((r) => [r.responseType ?? '', r.statusCode ?? '']),
+    ),
+  }
+}
+
+async function readUsage(clients: AwsClients, target: AwsTarget, layout: AwsLayout): Promise<ObservedUsage> {
+  const [keys, plans] = await Promise.all([
+    clients.rest.send(new GetApiKeysCommand({ nameQuery: layout.api, includeValues: true, limit: 500 })),
+    clients.rest.send(new GetUsagePlansCommand({ limit: 500 })),
+  ])
+  const key = (keys.items ?? []).find((k) => k.name === layout.api && ownedBy(k.tags, target))
+  const plan = (plans.items ?? []).find((p) => p.name === layout.api && ownedBy(p.tags, target))
+  const planKeys = plan?.id
+    ? await clients.rest.send(new GetUsagePlanKeysCommand({ usagePlanId: plan.id, limit: 500 }))
+    : undefined
+  return {
+    apiKey: key?.id ? { id: key.id, value: key.value ?? '' } : undefined,
+    plan: plan?.id
+      ? {
+          id: plan.id,
+          rateLimit: plan.throttle?.rateLimit,
+          burstLimit: plan.throttle?.burstLimit,
+          quotaLimit: plan.quota?.limit,
+          quotaPeriod: plan.quota?.period,
+          stages: (plan.apiStages ?? []).map((s) => `${s.apiId}/${s.stage}`),
+          keyIds: (planKeys?.items ?? []).flatMap((k) => (k.id ? [k.id] : [])),
+        }
+      : undefined,
   }
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import * as rest from '@aws-sdk/client-api-gateway'
 import * as apigw from '@aws-sdk/client-apigatewayv2'
 import * as events from '@aws-sdk/client-eventbridge'
 import * as iam from '@aws-sdk/client-iam'
@@ -71,6 +72,31 @@ export class FakeAws {
       routes: Map<string, { key: string; target: string }>
     }
   >()
+  readonly restApis = new Map<
+    string,
+    {
+      name: string
+      tags: Record<string, string>
+      resources: Map<
+        string,
+        { path: string; methods: Map<string, { apiKeyRequired: boolean; uri?: string }> }
+      >
+      stages: Set<string>
+      responses: Map<string, string>
+    }
+  >()
+  readonly apiKeys = new Map<string, { name: string; value: string; tags: Record<string, string> }>()
+  readonly usagePlans = new Map<
+    string,
+    {
+      name: string
+      tags: Record<string, string>
+      throttle?: rest.ThrottleSettings
+      quota?: rest.QuotaSettings
+      stages: string[]
+      keys: Set<string>
+    }
+  >()
   /** How many more CreateFunction calls fail because a new role is not yet assumable. */
   roleNotAssumable = 0
   /** Time each call takes, to stand for the network and the service in benchmarks. */
@@ -136,6 +162,204 @@ export class FakeAws {
     this.#installLambda()
     this.#installEvents()
     this.#installApi()
+    this.#installRest()
+  }
+
+  #installRest(): void {
+    const api = (id: string | undefined) => {
+      const found = this.restApis.get(id ?? '')
+      if (!found) throw new AwsError('NotFoundException', `Invalid API identifier specified ${id}`, 404)
+      return found
+    }
+    const resource = (apiId: string | undefined, id: string | undefined) => {
+      const found = api(apiId).resources.get(id ?? '')
+      if (!found) throw new AwsError('NotFoundException', 'Invalid Resource identifier specified', 404)
+      return found
+    }
+    const plan = (id: string | undefined) => {
+      const found = this.usagePlans.get(id ?? '')
+      if (!found) throw new AwsError('NotFoundException', 'Invalid Usage Plan ID specified', 404)
+      return found
+    }
+    this.#on(
+      'apigateway',
+      rest.APIGatewayClient,
+      {
+        GetRestApis: () => ({
+          items: [...this.restApis].map(([id, a]) => ({ id, name: a.name, tags: a.tags })),
+        }),
+        CreateRestApi: ({ name, tags }: rest.CreateRestApiRequest) => {
+          const id = this.#id('rest')
+          const rootResourceId = this.#id('res')
+          this.restApis.set(id, {
+            name: name ?? '',
+            tags: tags ?? {},
+            resources: new Map([[rootResourceId, { path: '/', methods: new Map() }]]),
+            stages: new Set(),
+            responses: new Map(),
+          })
+          return { id, rootResourceId }
+        },
+        GetResources: ({ restApiId }: rest.GetResourcesRequest) => ({
+          items: [...api(restApiId).resources].map(([id, r]) => ({
+            id,
+            path: r.path,
+            resourceMethods: Object.fromEntries(
+              [...r.methods].map(([m, v]) => [
+                m,
+                { apiKeyRequired: v.apiKeyRequired, methodIntegration: { uri: v.uri } },
+              ]),
+            ),
+          })),
+        }),
+        CreateResource: ({ restApiId, parentId, pathPart }: rest.CreateResourceRequest) => {
+          const parent = resource(restApiId, parentId)
+          const path = `${parent.path === '/' ? '' : parent.path}/${pathPart}`
+          const found = api(restApiId)
+          if ([...found.resources.values()].some((r) => r.path === path))
+            throw new AwsError(
+              'ConflictException',
+              'Another resource with the same parent already has this name',
+              409,
+            )
+          const id = this.#id('res')
+          found.resources.set(id, { path, methods: new Map() })
+          return { id, path }
+        },
+        DeleteResource: ({ restApiId, resourceId }: rest.DeleteResourceRequest) => {
+          const { path } = resource(restApiId, resourceId)
+          const found = api(restApiId)
+          for (const [id, r] of found.resources)
+            if (r.path === path || r.path.startsWith(`${path}/`)) found.resources.delete(id)
+          return {}
+        },
+        PutMethod: ({ restApiId, resourceId, httpMethod, apiKeyRequired }: rest.PutMethodRequest) => {
+          const found = resource(restApiId, resourceId)
+          if (found.methods.has(httpMethod ?? ''))
+            throw new AwsError('ConflictException', 'Method already exists for this resource', 409)
+          found.methods.set(httpMethod ?? '', { apiKeyRequired: apiKeyRequired ?? false })
+          return {}
+        },
+        DeleteMethod: ({ restApiId, resourceId, httpMethod }: rest.DeleteMethodRequest) => {
+          if (!resource(restApiId, resourceId).methods.delete(httpMethod ?? ''))
+            throw new AwsError('NotFoundException', 'Invalid Method identifier specified', 404)
+          return {}
+        },
+        PutIntegration: ({ restApiId, resourceId, httpMethod, uri }: rest.PutIntegrationRequest) => {
+          const method = resource(restApiId, resourceId).methods.get(httpMethod ?? '')
+          if (!method) throw new AwsError('NotFoundException', 'Invalid Method identifier specified', 404)
+          method.uri = uri
+          return {}
+        },
+        CreateDeployment: ({ restApiId, stageName }: rest.CreateDeploymentRequest) => {
+          api(restApiId).stages.add(stageName ?? '')
+          return { id: this.#id('dep') }
+        },
+        GetStages: ({ restApiId }: rest.GetStagesRequest) => ({
+          item: [...api(restApiId).stages].map((stageName) => ({ stageName })),
+        }),
+        GetGatewayResponses: ({ restApiId }: rest.GetGatewayResponsesRequest) => ({
+          items: [...api(restApiId).responses].map(([responseType, statusCode]) => ({
+            responseType,
+            statusCode,
+            defaultResponse: false,
+          })),
+        }),
+        PutGatewayResponse: ({ restApiId, responseType, statusCode }: rest.PutGatewayResponseRequest) => {
+          api(restApiId).responses.set(responseType ?? '', statusCode ?? '')
+          return {}
+        },
+        DeleteRestApi: ({ restApiId }: rest.DeleteRestApiRequest) => {
+          api(restApiId)
+          if ([...this.usagePlans.values()].some((p) => p.stages.some((s) => s.startsWith(`${restApiId}:`))))
+            throw new AwsError(
+              'BadRequestException',
+              'Cannot delete an API that is associated with a usage plan',
+              400,
+            )
+          this.restApis.delete(restApiId ?? '')
+          return {}
+        },
+        GetApiKeys: ({ nameQuery }: rest.GetApiKeysRequest) => ({
+          items: [...this.apiKeys]
+            .filter(([, k]) => k.name.startsWith(nameQuery ?? ''))
+            .map(([id, k]) => ({ id, name: k.name, value: k.value, tags: k.tags })),
+        }),
+        CreateApiKey: ({ name, value, tags }: rest.CreateApiKeyRequest) => {
+          const id = this.#id('key')
+          this.apiKeys.set(id, { name: name ?? '', value: value ?? '', tags: tags ?? {} })
+          return { id }
+        },
+        DeleteApiKey: ({ apiKey }: rest.DeleteApiKeyRequest) => {
+          if (!this.apiKeys.delete(apiKey ?? ''))
+            throw new AwsError('NotFoundException', 'Invalid API Key identifier specified', 404)
+          for (const p of this.usagePlans.values()) p.keys.delete(apiKey ?? '')
+          return {}
+        },
+        GetUsagePlans: () => ({
+          items: [...this.usagePlans].map(([id, p]) => ({
+            id,
+            name: p.name,
+            tags: p.tags,
+            throttle: p.throttle,
+            quota: p.quota,
+            apiStages: p.stages.map((s) => ({ apiId: s.split(':')[0], stage: s.split(':')[1] })),
+          })),
+        }),
+        CreateUsagePlan: ({ name, tags, throttle, quota, apiStages }: rest.CreateUsagePlanRequest) => {
+          for (const stage of apiStages ?? [])
+            if (!api(stage.apiId).stages.has(stage.stage ?? ''))
+              throw new AwsError('NotFoundException', `Invalid stage identifier specified`, 404)
+          const id = this.#id('plan')
+          this.usagePlans.set(id, {
+            name: name ?? '',
+            tags: tags ?? {},
+            ...(throttle ? { throttle } : {}),
+            ...(quota ? { quota } : {}),
+            stages: (apiStages ?? []).map((s) => `${s.apiId}:${s.stage}`),
+            keys: new Set(),
+          })
+          return { id }
+        },
+        UpdateUsagePlan: ({ usagePlanId, patchOperations }: rest.UpdateUsagePlanRequest) => {
+          const found = plan(usagePlanId)
+          for (const op of patchOperations ?? []) {
+            if (op.path === '/apiStages' && op.op === 'add') found.stages.push(op.value ?? '')
+            if (op.path === '/apiStages' && op.op === 'remove')
+              found.stages = found.stages.filter((s) => s !== op.value)
+            if (op.path === '/throttle/rateLimit')
+              found.throttle = { ...found.throttle, rateLimit: Number(op.value) }
+            if (op.path === '/throttle/burstLimit')
+              found.throttle = { ...found.throttle, burstLimit: Number(op.value) }
+            if (op.path === '/quota/limit') found.quota = { ...found.quota, limit: Number(op.value) }
+            if (op.path === '/quota/period')
+              found.quota = { ...found.quota, period: op.value as rest.QuotaPeriodType }
+            if (op.path === '/quota' && op.op === 'remove') delete found.quota
+          }
+          return {}
+        },
+        DeleteUsagePlan: ({ usagePlanId }: rest.DeleteUsagePlanRequest) => {
+          if (plan(usagePlanId).stages.length > 0)
+            throw new AwsError(
+              'BadRequestException',
+              'Cannot delete Usage Plan with associated API stages',
+              400,
+            )
+          this.usagePlans.delete(usagePlanId ?? '')
+          return {}
+        },
+        GetUsagePlanKeys: ({ usagePlanId }: rest.GetUsagePlanKeysRequest) => ({
+          items: [...plan(usagePlanId).keys].map((id) => ({ id, type: 'API_KEY' })),
+        }),
+        CreateUsagePlanKey: ({ usagePlanId, keyId }: rest.CreateUsagePlanKeyRequest) => {
+          if (!this.apiKeys.has(keyId ?? ''))
+            throw new AwsError('NotFoundException', 'Invalid API Key identifier specified', 404)
+          plan(usagePlanId).keys.add(keyId ?? '')
+          return { id: keyId }
+        },
+      },
+      rest,
+    )
   }
 
   #installSsm(): void {

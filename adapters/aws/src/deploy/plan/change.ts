@@ -25,6 +25,11 @@ export interface Facts {
   readonly queueUrls: Map<string, string>
   /** Integration id by the function ARN it calls. */
   readonly integrations: Map<string, string>
+  /** REST API resource id by path. */
+  readonly restResources: Map<string, string>
+  /** The REST API key and usage plan, once they exist. */
+  restKeyId: string | undefined
+  usagePlanId: string | undefined
 }
 
 export interface ApplyContext {
@@ -56,7 +61,10 @@ export const phase = {
   api: 10,
   permission: 11,
   integration: 12,
+  restResource: 12.5,
   route: 13,
+  deployment: 13.5,
+  usagePlan: 13.7,
   schedule: 14,
   notifications: 15,
   deleteRoute: 20,
@@ -64,6 +72,7 @@ export const phase = {
   deleteSchedule: 22,
   deleteMapping: 23,
   deleteFunction: 24,
+  deleteUsagePlan: 24.5,
   deleteApi: 25,
   deleteBucket: 26,
   deleteQueue: 27,
@@ -71,14 +80,17 @@ export const phase = {
   deleteApiKey: 29,
 } as const
 
-/** The facts known before anything is applied. */
-export function initialFacts(observed: Observed): Facts {
+/** The facts known before anything is applied; `api` says which kind of API the app is served by. */
+export function initialFacts(observed: Observed, api: 'http' | 'rest'): Facts {
   return {
     apiKey: observed.apiKey,
-    apiId: observed.api?.id,
+    apiId: api === 'rest' ? observed.restApi?.id : observed.api?.id,
     apiEndpoint: observed.api?.endpoint,
     queueUrls: new Map([...observed.queues].map(([name, q]) => [name, q.url])),
     integrations: new Map(observed.api?.integrations ?? []),
+    restResources: new Map([...(observed.restApi?.resources ?? [])].map(([path, r]) => [path, r.id])),
+    restKeyId: observed.usage.apiKey?.id,
+    usagePlanId: observed.usage.plan?.id,
   }
 }
 

@@ -35,7 +35,14 @@ export function functionChanges(desired: Desired, observed: Observed, facts: Fac
       Runtime: lambdaRuntime,
       MemorySize: fn.logical.memoryMb,
       Timeout: fn.logical.timeoutSeconds,
-      Environment: { Variables: functionEnvironment(fn, context.facts.queueUrls, context.facts.apiKey) },
+      Environment: {
+        // A REST API checks the key itself; behind an HTTP API the function does.
+        Variables: functionEnvironment(
+          fn,
+          context.facts.queueUrls,
+          desired.api === 'http' ? context.facts.apiKey : undefined,
+        ),
+      },
       LoggingConfig: { LogFormat: 'JSON' as const },
     })
     if (!existing) {
@@ -255,7 +262,7 @@ function permissionChanges(
       account: true,
     })
   const changes: Change[] = []
-  const plannedFacts = initialFacts(observed)
+  const plannedFacts = initialFacts(observed, desired.api)
   for (const permission of wanted) {
     const current = existing.get(permission.sid)
     if (current !== undefined && current === permission.source(plannedFacts)) continue

@@ -19,13 +19,16 @@ export function httpChanges(desired: Desired, observed: Observed): Change[] {
   const { layout } = desired
   const changes: Change[] = []
   const api = observed.api
-  if (desired.routes.length === 0) {
+  if (desired.routes.length === 0 || desired.api !== 'http') {
     if (api)
       changes.push({
         action: 'delete',
         kind: 'http api',
         name: layout.api,
-        reason: 'the app has no HTTP functions any more',
+        reason:
+          desired.routes.length === 0
+            ? 'the app has no HTTP functions any more'
+            : 'the app is served by a REST API now',
         phase: phase.deleteApi,
         run: async ({ clients }) =>
           void (await ifExists(() => clients.api.send(new DeleteApiCommand({ ApiId: api.id })))),

@@ -4,6 +4,7 @@ import { type Change, initialFacts, type PlanOptions } from './change.js'
 import { notificationChanges, scheduleChanges } from './events.js'
 import { functionChanges } from './functions.js'
 import { httpChanges } from './http.js'
+import { restChanges } from './rest.js'
 import { apiKeyChanges, roleChanges } from './roles.js'
 import { bucketChanges, queueChanges } from './storage.js'
 
@@ -21,7 +22,7 @@ export {
  * apply order. Pure: every read happened in observe(), so the same inputs give the same plan.
  */
 export function planChanges(desired: Desired, observed: Observed, options: PlanOptions = {}): Change[] {
-  const facts = initialFacts(observed)
+  const facts = initialFacts(observed, desired.api)
   const changes = [
     ...apiKeyChanges(desired, observed),
     ...roleChanges(desired, observed),
@@ -29,6 +30,7 @@ export function planChanges(desired: Desired, observed: Observed, options: PlanO
     ...bucketChanges(desired, observed, options),
     ...functionChanges(desired, observed, facts),
     ...httpChanges(desired, observed),
+    ...restChanges(desired, observed),
     ...scheduleChanges(desired, observed),
     ...notificationChanges(desired, observed),
   ]

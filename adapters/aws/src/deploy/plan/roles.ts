@@ -21,7 +21,7 @@ export function apiKeyChanges(desired: Desired, observed: Observed): Change[] {
     return [
       {
         action: 'create',
-        kind: 'api key',
+        kind: 'key parameter',
         name: Name,
         reason: "a route has auth: 'key'; the key is kept as an SSM SecureString",
         phase: phase.apiKey,
@@ -38,7 +38,7 @@ export function apiKeyChanges(desired: Desired, observed: Observed): Change[] {
     return [
       {
         action: 'delete',
-        kind: 'api key',
+        kind: 'key parameter',
         name: Name,
         reason: "no route has auth: 'key' any more",
         phase: phase.deleteApiKey,
