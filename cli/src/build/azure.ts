@@ -5,6 +5,13 @@ import { bundle, resolvePackage } from './bundle.js'
 import type { Built, StagedOutput } from './output.js'
 import { deterministicZip } from './zip.js'
 
+const registrar = {
+  http: 'registerHttp',
+  queue: 'registerQueue',
+  timer: 'registerTimer',
+  blob: 'registerBlob',
+} as const
+
 export interface AzureBuildOptions {
   /** `EventGrid` on Flex Consumption (the default), `LogsAndContainerScan` on the other plans. */
   readonly blobSource?: 'EventGrid' | 'LogsAndContainerScan'
@@ -23,11 +30,15 @@ export async function buildAzure(
 ) {
   // Queue and bucket clients only for apps that declare queues or buckets.
   const usesResources = manifest.queues.length > 0 || manifest.buckets.length > 0
+  // Only the registrars of the kinds the app uses, so the bundle carries no other kind's code.
+  const kinds = [...new Set(manifest.functions.map((fn) => fn.trigger.type))].sort()
+  const registrars = kinds.map((kind) => `${kind}: ${registrar[kind]}`)
+  const imports = ['registerAzureKinds', ...kinds.map((kind) => registrar[kind])]
   const entry = [
     `import ${JSON.stringify(project.entry)}`,
-    `import { registerAzureFunctions${usesResources ? ', installAzureResources' : ''} } from '@xfn/azure/runtime'`,
+    `import { ${[...imports, ...(usesResources ? ['installAzureResources'] : [])].join(', ')} } from '@xfn/azure/runtime'`,
     ...(usesResources ? ['installAzureResources()'] : []),
-    `registerAzureFunctions(${JSON.stringify({ blobSource: options.blobSource ?? 'EventGrid' })})`,
+    `registerAzureKinds({ ${registrars.join(', ')} }, ${JSON.stringify({ blobSource: options.blobSource ?? 'EventGrid' })})`,
   ]
   await bundle({
     entry: { contents: `${entry.join('\n')}\n`, resolveDir: project.dir },

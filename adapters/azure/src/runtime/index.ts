@@ -1,16 +1,21 @@
 import { app as azureApp, type InvocationContext } from '@azure/functions'
 import {
+  type BlobTrigger,
   createContext,
   createRouter,
   defaultRegistry,
   type FunctionDefinition,
+  type HttpTrigger,
   httpMethods,
   notFoundResult,
   PortabilityError,
   parseSchedule,
+  type QueueTrigger,
   type Registry,
+  type TimerTrigger,
   toAzureSchedule,
   unroutedResult,
+  XfnError,
 } from '@xfn/core'
 import { azureRoute, handleHttp, toResponseInit } from './http.js'
 import { azureLogSink } from './log.js'
@@ -36,23 +41,55 @@ export interface RegisterOptions {
   readonly blobSource?: 'EventGrid' | 'LogsAndContainerScan'
 }
 
+/** Registers the functions of one trigger kind; the build imports only the kinds an app uses. */
+export type KindRegistrar = (fn: FunctionDefinition, options: RegisterOptions, scoped: Scoped) => void
+
+export type Scoped = <T>(fn: FunctionDefinition, body: () => T) => T
+
 /**
  * Registers every function of the app with the `@azure/functions` v4 programming model. The
- * generated entry of the Function App imports the user's code, then calls this.
+ * generated entry of the Function App imports the user's code, then calls registerAzureKinds()
+ * with the registrars of the kinds the app uses, so an HTTP-only app carries no timer or queue
+ * code; this one takes every kind.
  *
  * @example
  * import './app.js'
  * registerAzureFunctions()
  */
 export function registerAzureFunctions(options: RegisterOptions = {}): void {
+  registerAzureKinds(
+    { http: registerHttp, queue: registerQueue, timer: registerTimer, blob: registerBlob },
+    options,
+  )
+}
+
+/**
+ * Registers the app's functions with the registrars given per trigger kind.
+ *
+ * @example
+ * import './app.js'
+ * registerAzureKinds({ http: registerHttp })
+ */
+export function registerAzureKinds(
+  kinds: Partial<Record<FunctionDefinition['trigger']['type'], KindRegistrar>>,
+  options: RegisterOptions = {},
+): void {
   const registry = options.registry ?? defaultRegistry()
   const { queues, buckets } = registry.resources
   // When the app has resources, each invocation runs in a scope that tells the resource guard
   // which function is calling; an app without them skips the cost.
   const scoped: Scoped =
     queues.size + buckets.size > 0 ? (fn, body) => invocationScope.run(fn.name, body) : (_fn, body) => body()
-  for (const fn of registry.functions.values()) register(fn, options, scoped)
-  registerUnrouted(registry)
+  for (const fn of registry.functions.values()) {
+    const register = kinds[fn.trigger.type]
+    if (!register)
+      throw new XfnError(
+        'INTERNAL',
+        `function '${fn.name}' is triggered by ${fn.trigger.type}, but the Function App was built without that kind; rebuild it with xfn build --cloud azure.`,
+      )
+    register(fn, options, scoped)
+  }
+  if (kinds.http) registerUnrouted(registry)
 }
 
 /** The name of the catch-all function that answers requests no route of the app takes. */
@@ -78,68 +115,62 @@ function registerUnrouted(registry: Registry): void {
   })
 }
 
-type Scoped = <T>(fn: FunctionDefinition, body: () => T) => T
+/** The context an invocation's handler gets, with the function's deadline and the invocation's logger. */
+function contextFor(fn: FunctionDefinition, invocation: InvocationContext) {
+  const deadline = Date.now() + fn.settings.timeoutSeconds * 1000
+  return createContext({
+    invocationId: invocation.invocationId,
+    functionName: fn.name,
+    cloud: 'azure',
+    remainingMs: () => deadline - Date.now(),
+    sink: azureLogSink(invocation),
+  })
+}
 
-function register(fn: FunctionDefinition, options: RegisterOptions, scoped: Scoped): void {
-  const contextFor = (invocation: InvocationContext) => {
-    const deadline = Date.now() + fn.settings.timeoutSeconds * 1000
-    return createContext({
-      invocationId: invocation.invocationId,
-      functionName: fn.name,
-      cloud: 'azure',
-      remainingMs: () => deadline - Date.now(),
-      sink: azureLogSink(invocation),
-    })
-  }
-  const { trigger } = fn
-  switch (trigger.type) {
-    case 'http': {
-      const http = fn as FunctionDefinition<typeof trigger>
-      azureApp.http(fn.name, {
-        methods: [...trigger.methods],
-        route: azureRoute(trigger.route.template),
-        // Keys are checked by xfn against x-api-key, the same header on every cloud.
-        authLevel: 'anonymous',
-        handler: (request, invocation) =>
-          scoped(fn, () => handleHttp(http, request, invocation, contextFor(invocation))),
-      })
-      return
-    }
-    case 'queue': {
-      const queue = fn as FunctionDefinition<typeof trigger>
-      azureApp.storageQueue(fn.name, {
-        queueName: trigger.queue,
-        connection: storageConnection,
-        handler: (item, invocation) =>
-          scoped(fn, () => handleQueue(queue, item, invocation, contextFor(invocation))),
-      })
-      return
-    }
-    case 'timer': {
-      const timer = fn as FunctionDefinition<typeof trigger>
-      azureApp.timer(fn.name, {
-        schedule: toAzureSchedule(parseSchedule(trigger.schedule, `app.timer('${fn.name}')`), fn.name),
-        handler: (tick, invocation) => scoped(fn, () => handleTimer(timer, tick, contextFor(invocation))),
-      })
-      return
-    }
-    case 'blob': {
-      if (trigger.events.includes('deleted')) {
-        throw new PortabilityError(
-          `function '${fn.name}'`,
-          'azure',
-          'the Azure blob trigger does not fire on deletions',
-        )
-      }
-      const blob = fn as FunctionDefinition<typeof trigger>
-      azureApp.storageBlob(fn.name, {
-        path: `${trigger.bucket}/${trigger.prefix}{name}${trigger.suffix}`,
-        connection: storageConnection,
-        source: options.blobSource ?? 'EventGrid',
-        handler: (content, invocation) =>
-          scoped(fn, () => handleBlob(blob, content, invocation, contextFor(invocation))),
-      })
-      return
-    }
-  }
+export const registerHttp: KindRegistrar = (fn, _options, scoped) => {
+  const http = fn as FunctionDefinition<HttpTrigger>
+  azureApp.http(fn.name, {
+    methods: [...http.trigger.methods],
+    route: azureRoute(http.trigger.route.template),
+    // Keys are checked by xfn against x-api-key, the same header on every cloud.
+    authLevel: 'anonymous',
+    handler: (request, invocation) =>
+      scoped(fn, () => handleHttp(http, request, invocation, contextFor(fn, invocation))),
+  })
+}
+
+export const registerQueue: KindRegistrar = (fn, _options, scoped) => {
+  const queue = fn as FunctionDefinition<QueueTrigger>
+  azureApp.storageQueue(fn.name, {
+    queueName: queue.trigger.queue,
+    connection: storageConnection,
+    handler: (item, invocation) =>
+      scoped(fn, () => handleQueue(queue, item, invocation, contextFor(fn, invocation))),
+  })
+}
+
+export const registerTimer: KindRegistrar = (fn, _options, scoped) => {
+  const timer = fn as FunctionDefinition<TimerTrigger>
+  azureApp.timer(fn.name, {
+    schedule: toAzureSchedule(parseSchedule(timer.trigger.schedule, `app.timer('${fn.name}')`), fn.name),
+    handler: (tick, invocation) => scoped(fn, () => handleTimer(timer, tick, contextFor(fn, invocation))),
+  })
+}
+
+export const registerBlob: KindRegistrar = (fn, options, scoped) => {
+  const blob = fn as FunctionDefinition<BlobTrigger>
+  if (blob.trigger.events.includes('deleted'))
+    throw new PortabilityError(
+      `function '${fn.name}'`,
+      'azure',
+      'the Azure blob trigger does not fire on deletions',
+    )
+  const { bucket, prefix, suffix } = blob.trigger
+  azureApp.storageBlob(fn.name, {
+    path: `${bucket}/${prefix}{name}${suffix}`,
+    connection: storageConnection,
+    source: options.blobSource ?? 'EventGrid',
+    handler: (content, invocation) =>
+      scoped(fn, () => handleBlob(blob, content, invocation, contextFor(fn, invocation))),
+  })
 }
