@@ -175,6 +175,28 @@ describe('xfn deploy --cloud aws', () => {
   })
 })
 
+describe('xfn status and destroy --cloud aws on an account without the app', () => {
+  const env = () => ({ ...credentials, AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL: endpoint })
+
+  it('says nothing is deployed, and how to deploy', async () => {
+    const app = copyOfApp('every-kind', 'aws-status')
+    const result = await xfn(env(), 'status', app, '--cloud', 'aws', '--stage', 'ci')
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain(
+      `Nothing of every-kind (ci) in eu-west-1, account ${account} is deployed. Deploy it with: xfn deploy --cloud aws --stage ci`,
+    )
+  })
+
+  it('has nothing to destroy, and changes nothing', async () => {
+    const app = copyOfApp('every-kind', 'aws-destroy')
+    requests.length = 0
+    const result = await xfn(env(), 'destroy', app, '--cloud', 'aws', '--stage', 'ci', '--yes')
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain(`Nothing of every-kind (ci) in eu-west-1, account ${account} exists.`)
+    expect(requests.every((r) => /^(Get|List|GET )/.test(r))).toBe(true)
+  })
+})
+
 describe('xfn logs --cloud aws', () => {
   it("reads every function's log group at the endpoint, a group not yet made being no error", async () => {
     const app = copyOfApp('every-kind', 'aws-logs')
