@@ -56,6 +56,13 @@ async function step<T>(title: string, body: () => Promise<T>, done: (value: T) =
   }
 }
 
+/** Connects to AWS for a deployed app, with the app's manifest (loaded from its source). */
+export async function connectWithManifest(project: Project, flags: AwsFlags) {
+  const { loadManifest } = await import('./load-app.js')
+  const manifest = await loadManifest(project, { XFN_CLOUD: 'aws' })
+  return { ...(await connect(project, flags)), manifest }
+}
+
 /** `xfn deploy --cloud aws`: build, plan, and (unless a dry run) apply, printing each step. */
 export async function deployToAws(project: Project, flags: AwsFlags & { dryRun: boolean }, log: Log) {
   validateName('stage', settings(project, flags).stage, '--stage')
@@ -76,9 +83,14 @@ export async function deployToAws(project: Project, flags: AwsFlags & { dryRun: 
       const connected = await connect(project, flags)
       const handlers = Object.fromEntries(build.functions.map((fn) => [fn.name, fn.handler]))
       const zipped = { manifest: build.manifest, zip, handlers }
+      // How the app is exposed: xfn.config.ts's aws.api and aws.usagePlan.
+      const { api, usagePlan } = project.config.aws ?? {}
       return {
         ...connected,
-        plan: await connected.deploy.planDeploy(connected.clients, zipped, connected.target),
+        plan: await connected.deploy.planDeploy(connected.clients, zipped, connected.target, {
+          api,
+          usagePlan,
+        }),
       }
     },
     ({ plan }) => `${plan.changes.length} change(s)`,
@@ -158,15 +170,13 @@ export async function invokeOnAws(
   request: { data: string; path?: string | undefined; method?: string | undefined },
   log: Log,
 ) {
-  const { loadManifest } = await import('./load-app.js')
-  const manifest = await loadManifest(project, { XFN_CLOUD: 'aws' })
+  const { deploy, clients, target, manifest } = await connectWithManifest(project, flags)
   const fn = manifest.functions.find((f) => f.name === functionName)
   if (!fn)
     throw new XfnError(
       'UNKNOWN_FUNCTION',
       `There is no function '${functionName}' in ${project.app} (it has: ${manifest.functions.map((f) => f.name).join(', ')}).`,
     )
-  const { deploy, clients, target } = await connect(project, flags)
   const outcome = await deploy.invokeFunction(clients, target, fn, request)
   log(outcome.error ? `${fn.name}: failed (${outcome.error})` : `${fn.name}: done`)
   if (outcome.result !== undefined && outcome.result !== null) log(JSON.stringify(outcome.result, null, 2))

@@ -1,6 +1,6 @@
 import type { LogEvent } from '@xfn/core'
 import { expect, it } from 'vitest'
-import { cloudsOf, matches, mergeInTimeOrder } from './observe.js'
+import { cloudsOf, mergeInTimeOrder } from './observe.js'
 
 const event = (cloud: 'local' | 'aws', time: string, message = 'm'): LogEvent => ({
   time,
@@ -35,18 +35,6 @@ it('merges the events of several clouds in time order', async () => {
     'aws 2026-01-01T00:00:03Z',
     'local 2026-01-01T00:00:04Z',
   ])
-})
-
-it('filters by function, level, invocation, time and text', () => {
-  const e = { ...event('aws', '2026-01-01T00:00:05Z', 'order 42 failed'), level: 'error' as const }
-  expect(matches(e, { functions: [] })).toBe(true)
-  expect(matches(e, { functions: ['other'] })).toBe(false)
-  expect(matches(e, { functions: [], minLevel: 'warn' })).toBe(true)
-  expect(matches({ ...e, level: 'info' }, { functions: [], minLevel: 'warn' })).toBe(false)
-  expect(matches(e, { functions: [], grep: /order \d+/ })).toBe(true)
-  expect(matches(e, { functions: [], grep: 'shipped' })).toBe(false)
-  expect(matches(e, { functions: [], invocationId: 'x' })).toBe(false)
-  expect(matches(e, { functions: [], since: new Date('2026-01-01T00:00:06Z') })).toBe(false)
 })
 
 it('reads --cloud lists, and names what it cannot read', () => {

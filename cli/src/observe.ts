@@ -4,11 +4,11 @@ import {
   type Cloud,
   type FunctionMetrics,
   type LogEvent,
-  type LogLevel,
-  logLevels,
+  type LogQuery,
+  matchesLogQuery,
   XfnError,
 } from '@xfn/core'
-import { awsFlags, connect } from './aws.js'
+import { awsFlags, connectWithManifest } from './aws.js'
 import type { Project } from './project.js'
 
 /** `--cloud` of logs and metrics: one cloud, several comma-separated, or `all`. */
@@ -41,27 +41,6 @@ export function cloudsOf(text: string, notice: (line: string) => void): Cloud[] 
   return [...new Set(names)] as Cloud[]
 }
 
-export interface LogQuery {
-  readonly functions: readonly string[]
-  readonly since?: Date | undefined
-  readonly minLevel?: LogLevel | undefined
-  readonly grep?: string | RegExp | undefined
-  readonly invocationId?: string | undefined
-  readonly follow?: AbortSignal | undefined
-}
-
-/** Whether an event passes the query's filters (the local reader applies the same ones itself). */
-export function matches(event: LogEvent, query: LogQuery): boolean {
-  const text = `${event.message} ${event.fields ? JSON.stringify(event.fields) : ''}`
-  return (
-    (query.functions.length === 0 || query.functions.includes(event.function)) &&
-    (!query.minLevel || logLevels.indexOf(event.level) >= logLevels.indexOf(query.minLevel)) &&
-    (!query.invocationId || event.invocationId === query.invocationId) &&
-    (!query.since || event.time >= query.since.toISOString()) &&
-    (!query.grep || (typeof query.grep === 'string' ? text.includes(query.grep) : query.grep.test(text)))
-  )
-}
-
 type AwsFlagValues = { stage?: string | undefined; region?: string | undefined; profile?: string | undefined }
 
 /** The log events of one cloud, filtered; with `follow`, then the new ones as they come. */
@@ -79,20 +58,20 @@ export async function logsOf(
       notice(
         `No logs recorded for ${project.app} on the local cloud yet. Deploy it with 'xfn deploy --cloud local'.`,
       )
-    return readLogs(paths, { ...query, functions: [...query.functions] })
+    return readLogs(paths, query)
   }
-  const { clients, target, manifest } = await awsApp(project, flags)
+  const { clients, target, manifest } = await connectWithManifest(project, flags)
   const observe = await import('@xfn/aws/observe')
-  const sources = observe.awsSources(target, manifest, query.functions)
+  const sources = observe.awsSources(target, manifest, query.functions ?? [])
   const history = await observe.readLogHistory(clients.logs, sources, {
     since: query.since ?? new Date(Date.now() - 15 * 60_000),
   })
   const follow = query.follow
   return (async function* () {
-    for (const event of history) if (matches(event, query)) yield event
+    for (const event of history) if (matchesLogQuery(event, query)) yield event
     if (!follow) return
     for await (const event of observe.followLogs(clients.logs, sources, follow, notice))
-      if (matches(event, { ...query, since: undefined })) yield event
+      if (matchesLogQuery(event, { ...query, since: undefined })) yield event
   })()
 }
 
@@ -107,7 +86,7 @@ export async function metricsOf(
     const { readMetrics, statePaths } = await import('@xfn/local')
     return readMetrics(statePaths(project.dir), window)
   }
-  const { clients, target, manifest } = await awsApp(project, flags)
+  const { clients, target, manifest } = await connectWithManifest(project, flags)
   const observe = await import('@xfn/aws/observe')
   const until = new Date()
   const since = window.since ?? new Date(until.getTime() - 3_600_000)
@@ -121,12 +100,6 @@ export async function metricsOf(
     until,
     periodSeconds,
   })
-}
-
-async function awsApp(project: Project, flags: AwsFlagValues) {
-  const { loadManifest } = await import('./load-app.js')
-  const manifest = await loadManifest(project, { XFN_CLOUD: 'aws' })
-  return { ...(await connect(project, flags)), manifest }
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { LogLevel } from './context.js'
+import { type LogLevel, logLevels } from './context.js'
 import type { Cloud } from './errors.js'
 
 /** One log event as `xfn logs` shows it, whichever cloud it came from. */
@@ -29,4 +29,28 @@ export interface FunctionMetrics {
   readonly maxMs: number
   /** Invocations in each period from the start of the window to now, oldest first. */
   readonly series: readonly number[]
+}
+
+/** What `xfn logs` asks for, whichever cloud answers. */
+export interface LogQuery {
+  readonly functions?: readonly string[] | undefined
+  readonly since?: Date | undefined
+  readonly minLevel?: LogLevel | undefined
+  readonly grep?: string | RegExp | undefined
+  /** An invocation id, or its start as `xfn logs` prints it. */
+  readonly invocationId?: string | undefined
+  /** Keep reading as events come, until the signal aborts. */
+  readonly follow?: AbortSignal | undefined
+}
+
+/** Whether a log event passes a query's filters: the one rule every cloud's reader applies. */
+export function matchesLogQuery(event: LogEvent, query: LogQuery): boolean {
+  const text = () => `${event.message} ${JSON.stringify(event.fields ?? {})}`
+  return (
+    (!query.functions?.length || query.functions.includes(event.function)) &&
+    (!query.since || new Date(event.time) >= query.since) &&
+    (!query.minLevel || logLevels.indexOf(event.level) >= logLevels.indexOf(query.minLevel)) &&
+    (!query.invocationId || event.invocationId.startsWith(query.invocationId)) &&
+    (!query.grep || (typeof query.grep === 'string' ? text().includes(query.grep) : query.grep.test(text())))
+  )
 }

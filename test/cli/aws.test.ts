@@ -151,6 +151,25 @@ describe('xfn deploy --cloud aws', () => {
     )
   })
 
+  it('takes the kind of API and the stage from xfn.config.ts', async () => {
+    const app = copyOfApp('every-kind', 'aws-config')
+    writeFileSync(
+      join(app, 'xfn.config.ts'),
+      "import { defineConfig } from 'xfn'\nexport default defineConfig({ stage: 'qa', aws: { api: 'http' } })\n",
+    )
+    const result = await xfn(
+      { ...credentials, AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL: endpoint },
+      'deploy',
+      app,
+      '--cloud',
+      'aws',
+      '--dry-run',
+    )
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('+ create http api every-kind-qa:')
+    expect(result.stdout).not.toContain('rest api')
+  })
+
   it('names the environment variables when there are no credentials', async () => {
     const app = copyOfApp('every-kind', 'aws-no-credentials')
     const result = await xfn({ AWS_REGION: 'eu-west-1' }, 'deploy', app, '--cloud', 'aws', '--dry-run')

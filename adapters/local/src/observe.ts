@@ -1,35 +1,16 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs'
-import type { FunctionMetrics } from '@xfn/core'
-import { type LogLevel, logLevels } from '@xfn/core'
+import { type FunctionMetrics, type LogQuery, matchesLogQuery } from '@xfn/core'
 import { bucketLimit, type Counts, type MetricsLine } from './metrics.js'
 import type { StatePaths } from './state.js'
 import type { LogEvent } from './telemetry.js'
 
-export interface LogQuery {
-  readonly functions?: readonly string[]
-  readonly since?: Date
-  readonly minLevel?: LogLevel
-  readonly grep?: string | RegExp
-  readonly invocationId?: string
-  /** Keep reading as lines are added, until the signal aborts. */
-  readonly follow?: AbortSignal
-}
+export type { LogQuery } from '@xfn/core'
 
 /** The local cloud's log events, oldest first, filtered; with `follow`, new ones as they come. */
 export async function* readLogs(paths: StatePaths, query: LogQuery = {}): AsyncIterable<LogEvent> {
-  const rank = (level: LogLevel) => logLevels.indexOf(level)
-  const keep = (event: LogEvent) =>
-    (!query.functions?.length || query.functions.includes(event.function)) &&
-    (!query.since || new Date(event.time) >= query.since) &&
-    (!query.minLevel || rank(event.level) >= rank(query.minLevel)) &&
-    (!query.invocationId || event.invocationId.startsWith(query.invocationId)) &&
-    (!query.grep ||
-      (typeof query.grep === 'string'
-        ? `${event.message} ${JSON.stringify(event.fields ?? {})}`.includes(query.grep)
-        : query.grep.test(`${event.message} ${JSON.stringify(event.fields ?? {})}`)))
   for await (const line of tailLines(paths.logs, query.follow)) {
     const event = parse<LogEvent>(line)
-    if (event && keep(event)) yield event
+    if (event && matchesLogQuery(event, query)) yield event
   }
 }
 

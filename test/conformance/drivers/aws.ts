@@ -26,6 +26,7 @@ import {
   restEvent,
   v2Event,
 } from '../../../adapters/aws/src/runtime/__fixtures__/events.js'
+import { encodeS3Key } from '../../../adapters/aws/src/runtime/s3.js'
 import type { AppName } from '../scenarios.js'
 import {
   appKey,
@@ -297,7 +298,7 @@ export function awsDriver(): Driver {
                 bucket: { ...record.s3.bucket, name: 'uploads', arn: 'arn:aws:s3:::uploads' },
                 object: {
                   ...record.s3.object,
-                  key: s3EventKey(input.key),
+                  key: encodeS3Key(input.key),
                   size: input.type === 'created' ? body.byteLength : undefined,
                 },
               },
@@ -359,9 +360,4 @@ function routeTo(manifest: Manifest, method: string, path: string): string {
     (fn) => createRouter([fn])(fn.trigger.methods[0] ?? 'GET', path).status === 'matched',
   )
   return pathOwner?.name ?? http[0]?.name ?? ''
-}
-
-/** S3 event keys are form-encoded: spaces as `+`, everything else percent-encoded. */
-function s3EventKey(key: string): string {
-  return encodeURIComponent(key).replaceAll('%20', '+').replaceAll('%2F', '/')
 }

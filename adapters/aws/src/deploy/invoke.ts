@@ -1,6 +1,7 @@
 import { InvokeCommand, type InvokeCommandOutput } from '@aws-sdk/client-lambda'
 import { GetParameterCommand } from '@aws-sdk/client-ssm'
 import { apiKeyHeader, type ManifestFunction, XfnError } from '@xfn/core'
+import { encodeS3Key } from '../runtime/s3.js'
 import type { AwsClients } from './clients.js'
 import { cloudError, ifExists } from './errors.js'
 import { type AwsTarget, awsLayout } from './target.js'
@@ -136,7 +137,7 @@ async function eventFor(
         eventTime: now.toISOString(),
         s3: {
           bucket: { name: bucketName(trigger.bucket) },
-          object: { key: encodeURIComponent(key).replaceAll('%20', '+').replaceAll('%2F', '/'), size: 0 },
+          object: { key: encodeS3Key(key), size: 0 },
         },
       },
     ],

@@ -30,14 +30,13 @@ import {
 import {
   GetBucketNotificationConfigurationCommand,
   GetBucketTaggingCommand,
-  HeadBucketCommand,
   ListBucketsCommand,
   type NotificationConfiguration,
 } from '@aws-sdk/client-s3'
 import { GetQueueAttributesCommand, ListQueuesCommand, ListQueueTagsCommand } from '@aws-sdk/client-sqs'
 import { GetParameterCommand } from '@aws-sdk/client-ssm'
 import type { AwsClients } from './clients.js'
-import { errorName, ifExists } from './errors.js'
+import { ifExists } from './errors.js'
 import { type AwsLayout, type AwsTarget, ownedBy } from './target.js'
 
 /*
@@ -193,19 +192,6 @@ async function readBuckets(clients: AwsClients, target: AwsTarget, layout: AwsLa
     }),
   )
   return buckets
-}
-
-/** A bucket of the app's name that xfn does not own: someone else has the global name. */
-export async function bucketTakenElsewhere(clients: AwsClients, name: string): Promise<boolean> {
-  try {
-    await clients.s3.send(new HeadBucketCommand({ Bucket: name }))
-    return false
-  } catch (error) {
-    return (
-      errorName(error) === 'Forbidden' ||
-      (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403
-    )
-  }
 }
 
 async function readFunctions(clients: AwsClients, target: AwsTarget, layout: AwsLayout) {

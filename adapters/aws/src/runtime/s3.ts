@@ -35,6 +35,11 @@ export async function handleS3(
   }
 }
 
+/** A key as S3 writes it in an event: form-encoded, so a space is `+` (the inverse of decodeS3Key). */
+export function encodeS3Key(key: string): string {
+  return encodeURIComponent(key).replaceAll('%20', '+').replaceAll('%2F', '/')
+}
+
 /** S3 sends keys form-encoded: `+` is a space and the rest is percent-encoded. */
 export function decodeS3Key(key: string): string {
   const spaced = key.replace(/\+/g, ' ')

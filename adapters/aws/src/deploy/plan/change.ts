@@ -2,7 +2,7 @@ import type { AwsClients } from '../clients.js'
 import type { Sleep } from '../errors.js'
 import type { Observed } from '../observe.js'
 
-/** What a plan is made of, the order changes run in, and what apply learns as it goes. */
+/* What a plan is made of, the order changes run in, and what apply learns as it goes. */
 
 export type ChangeAction = 'create' | 'update' | 'delete'
 

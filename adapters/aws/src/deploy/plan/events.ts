@@ -13,7 +13,7 @@ import { ifExists } from '../errors.js'
 import type { Observed } from '../observe.js'
 import { type Change, phase, tagList } from './change.js'
 
-/** The changes to the EventBridge schedules and to the buckets' notifications of blob functions. */
+/* The changes to the EventBridge schedules and to the buckets' notifications of blob functions. */
 
 export function scheduleChanges(desired: Desired, observed: Observed): Change[] {
   const { layout } = desired

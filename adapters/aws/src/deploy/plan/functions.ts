@@ -17,7 +17,7 @@ import { ifExists, isConflict, isRoleNotReady, retrying } from '../errors.js'
 import type { Observed, ObservedFunction } from '../observe.js'
 import { type ApplyContext, type Change, type Facts, initialFacts, phase } from './change.js'
 
-/** The changes to the Lambda functions, their queue event source mappings and their invoke permissions. */
+/* The changes to the Lambda functions, their queue event source mappings and their invoke permissions. */
 
 export function functionChanges(desired: Desired, observed: Observed, facts: Facts): Change[] {
   const { layout } = desired

@@ -13,7 +13,7 @@ import { ifExists } from '../errors.js'
 import type { Observed } from '../observe.js'
 import { type Change, phase } from './change.js'
 
-/** The changes to the HTTP API: the API and its stage, an integration per function, the routes. */
+/* The changes to the HTTP API: the API and its stage, an integration per function, the routes. */
 
 export function httpChanges(desired: Desired, observed: Observed): Change[] {
   const { layout } = desired

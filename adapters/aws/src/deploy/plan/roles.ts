@@ -13,7 +13,7 @@ import type { Observed } from '../observe.js'
 import { lambdaTrustPolicy } from '../policy.js'
 import { type Change, phase, tagList } from './change.js'
 
-/** The changes to the app's key (an SSM SecureString) and to the functions' IAM roles. */
+/* The changes to the app's key (an SSM SecureString) and to the functions' IAM roles. */
 
 export function apiKeyChanges(desired: Desired, observed: Observed): Change[] {
   const Name = desired.layout.apiKeyParameter

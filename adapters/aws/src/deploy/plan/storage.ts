@@ -11,7 +11,7 @@ import { errorName, ifExists } from '../errors.js'
 import type { Observed } from '../observe.js'
 import { type Change, type PlanOptions, phase, tagList } from './change.js'
 
-/** The changes to the app's SQS queues (each with its dead-letter queue) and S3 buckets. */
+/* The changes to the app's SQS queues (each with its dead-letter queue) and S3 buckets. */
 
 export function queueChanges(desired: Desired, observed: Observed): Change[] {
   const changes: Change[] = []

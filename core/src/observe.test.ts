@@ -1,0 +1,26 @@
+import { expect, it } from 'vitest'
+import { type LogEvent, matchesLogQuery } from './observe.js'
+
+const event = (cloud: 'local' | 'aws', time: string, message = 'm'): LogEvent => ({
+  time,
+  cloud,
+  function: 'f',
+  level: 'info',
+  invocationId: 'i',
+  message,
+  kind: 'app',
+})
+
+it('filters by function, level, invocation, time and text', () => {
+  const e = { ...event('aws', '2026-01-01T00:00:05Z', 'order 42 failed'), level: 'error' as const }
+  expect(matchesLogQuery(e, { functions: [] })).toBe(true)
+  expect(matchesLogQuery(e, { functions: ['other'] })).toBe(false)
+  expect(matchesLogQuery(e, { functions: [], minLevel: 'warn' })).toBe(true)
+  expect(matchesLogQuery({ ...e, level: 'info' }, { functions: [], minLevel: 'warn' })).toBe(false)
+  expect(matchesLogQuery(e, { functions: [], grep: /order \d+/ })).toBe(true)
+  expect(matchesLogQuery(e, { functions: [], grep: 'shipped' })).toBe(false)
+  expect(matchesLogQuery(e, { functions: [], invocationId: 'x' })).toBe(false)
+  // The 8-character start that xfn logs prints finds the invocation.
+  expect(matchesLogQuery({ ...e, invocationId: '1f2e3d4c-aaaa' }, { invocationId: '1f2e3d4c' })).toBe(true)
+  expect(matchesLogQuery(e, { functions: [], since: new Date('2026-01-01T00:00:06Z') })).toBe(false)
+})
