@@ -39,6 +39,14 @@ export type {
   TimerOptions,
 } from './app.js'
 export { createApp, defaultRegistry, Registry } from './app.js'
+export {
+  type Change,
+  type ChangeAction,
+  describeChange,
+  type ProgressEvent,
+  type RunChangesOptions,
+  runChanges,
+} from './changes.js'
 export type { Context, ContextInit, Logger, LogLevel, LogRecord, LogSink } from './context.js'
 export { createContext, logLevels } from './context.js'
 export type {

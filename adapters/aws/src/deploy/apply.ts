@@ -1,11 +1,9 @@
+import { type ProgressEvent as AnyProgressEvent, runChanges } from '@xfn/core'
 import type { AwsClients } from './clients.js'
 import { cloudError, realSleep, type Sleep } from './errors.js'
 import type { ApplyContext, Change, Facts } from './plan/index.js'
 
-export type ProgressEvent =
-  | { readonly status: 'start'; readonly change: Change }
-  | { readonly status: 'done'; readonly change: Change; readonly elapsedMs: number }
-  | { readonly status: 'warning'; readonly message: string }
+export type ProgressEvent = AnyProgressEvent<ApplyContext>
 
 export interface ApplyOptions {
   readonly onProgress?: (event: ProgressEvent) => void
@@ -22,9 +20,9 @@ export interface ApplyOptions {
 const oneAtATime = new Set(['permission', 'notifications', 'resource'])
 
 /**
- * Performs planned changes in phase order. Independent changes of one phase run a few at a
- * time. The first failure stops the deploy with an error naming the step, the resource and the
- * AWS error code; what was done stays done, and running the deploy again finishes the rest.
+ * Performs planned changes in phase order, a few at a time within a phase. The first failure
+ * stops the deploy with an error naming the step, the resource and the AWS error code; what was
+ * done stays done, and running the deploy again finishes the rest.
  */
 export async function applyChanges(
   changes: readonly Change[],
@@ -41,45 +39,10 @@ export async function applyChanges(
     waitSeconds: options.waitSeconds ?? 300,
     warn: (message) => progress({ status: 'warning', message }),
   }
-  const run = async (change: Change) => {
-    const started = performance.now()
-    progress({ status: 'start', change })
-    try {
-      await change.run(context)
-    } catch (error) {
-      throw cloudError(`${change.action} ${change.kind} ${change.name}`, error)
-    }
-    progress({ status: 'done', change, elapsedMs: performance.now() - started })
-  }
-  for (const group of phases(changes)) {
-    const limit = oneAtATime.has(group[0]?.kind ?? '') ? 1 : (options.concurrency ?? 4)
-    await runLimited(group, limit, run)
-  }
-}
-
-function phases(changes: readonly Change[]): Change[][] {
-  const groups: Change[][] = []
-  for (const change of changes) {
-    const last = groups.at(-1)
-    if (last && last[0]?.phase === change.phase && last[0].kind === change.kind) last.push(change)
-    else groups.push([change])
-  }
-  return groups
-}
-
-async function runLimited<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>) {
-  let next = 0
-  let failure: unknown
-  const worker = async () => {
-    while (next < items.length && failure === undefined) {
-      const item = items[next++] as T
-      try {
-        await run(item)
-      } catch (error) {
-        failure ??= error
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  if (failure !== undefined) throw failure
+  await runChanges(changes, context, {
+    onProgress: progress,
+    concurrency: options.concurrency,
+    oneAtATime,
+    failure: cloudError,
+  })
 }

@@ -1,5 +1,5 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts'
-import { type Manifest, manifestVersion, XfnError } from '@xfn/core'
+import { describeChange, type Manifest, manifestVersion, XfnError } from '@xfn/core'
 import { type ApplyOptions, applyChanges } from './apply.js'
 import type { AwsClients } from './clients.js'
 import { type AwsBuild, type DeployOptions, type Desired, desiredState } from './desired.js'
@@ -15,7 +15,7 @@ export { type InvokeOutcome, type InvokeRequest, invokeFunction } from './invoke
 export type { Change, ChangeAction } from './plan/index.js'
 export { functionPolicy, lambdaTrustPolicy, type PolicyDocument } from './policy.js'
 export type { AwsLayout, AwsTarget } from './target.js'
-export { awsLayout }
+export { awsLayout, describeChange }
 
 /** A deploy worked out but not yet performed: what should be, what is, and the changes between. */
 export interface AwsPlan {
@@ -119,12 +119,6 @@ export async function applyPlan(
     ),
     apiKey: desired.needsKey ? facts.apiKey : undefined,
   }
-}
-
-/** One line per change, as `xfn deploy --dry-run` prints it. */
-export function describeChange(change: Change): string {
-  const sign = change.action === 'create' ? '+' : change.action === 'update' ? '~' : '-'
-  return `${sign} ${change.action} ${change.kind} ${change.name}: ${change.reason}`
 }
 
 /** What is deployed for an app and stage, as `xfn status --cloud aws` shows it. Read-only. */

@@ -1,21 +1,14 @@
+import type { Change as AnyChange } from '@xfn/core'
 import type { AwsClients } from '../clients.js'
 import type { Sleep } from '../errors.js'
 import type { Observed } from '../observe.js'
 
 /* What a plan is made of, the order changes run in, and what apply learns as it goes. */
 
-export type ChangeAction = 'create' | 'update' | 'delete'
+export type { ChangeAction } from '@xfn/core'
 
-/** One step of a deploy: what changes, why, and the calls that make it so. */
-export interface Change {
-  readonly action: ChangeAction
-  readonly kind: string
-  readonly name: string
-  readonly reason: string
-  /** Changes run in phase order, so each finds what it depends on already made. */
-  readonly phase: number
-  readonly run: (context: ApplyContext) => Promise<void>
-}
+/** One step of an AWS deploy. */
+export type Change = AnyChange<ApplyContext>
 
 /** What apply learns as it goes: values only known once something exists. */
 export interface Facts {

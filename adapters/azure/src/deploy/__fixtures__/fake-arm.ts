@@ -1,0 +1,394 @@
+import { createHash, createHmac } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
+
+/**
+ * A stateful stand-in for Azure Resource Manager on 127.0.0.1, over HTTPS with a test
+ * certificate: resources are stored by id as PUT, PATCH and DELETE leave them, the slow ones
+ * answer as long-running operations that are polled, and the few actions a deploy uses (keys,
+ * app settings, name checks, tags, trigger sync) behave as the service does. It also plays the
+ * Function App's SCM publish endpoint and, over plain HTTP, blob uploads.
+ */
+
+export const fakeCertificate = readFileSync(new URL('./fake-arm.cert.pem', import.meta.url), 'utf8')
+const fakeKey = readFileSync(new URL('./fake-arm.key.pem', import.meta.url), 'utf8')
+
+export const fakeToken = 'fake-arm-token'
+
+export interface RecordedRequest {
+  readonly method: string
+  readonly path: string
+  /** Whether it changes something (reads, including the POST actions that only read, do not). */
+  readonly mutating: boolean
+}
+
+export interface FakeFailure {
+  readonly status: number
+  readonly code: string
+  readonly message: string
+}
+
+interface Resource {
+  id: string
+  name: string
+  type: string
+  location?: string
+  kind?: string
+  tags?: Record<string, string>
+  sku?: unknown
+  properties: Record<string, unknown>
+}
+
+const readActions = /\/(listkeys|list|checknameavailability|listservicesas)$/i
+/** Types that Resource Manager creates as long-running operations. */
+const slowTypes = /\/(storageaccounts|serverfarms|sites|workspaces|components)\/[^/]+$/i
+
+export interface FakeArm {
+  readonly endpoint: string
+  readonly requests: RecordedRequest[]
+  readonly resources: Map<string, Resource>
+  readonly settings: Map<string, Record<string, string>>
+  /** Zips published, by Function App, in order; and blobs uploaded, by URL path. */
+  readonly published: Map<string, string[]>
+  readonly blobs: Map<string, Buffer>
+  /** Storage account and site names another subscription holds. */
+  readonly takenNames: Set<string>
+  /** Called for every request; a failure it returns is answered instead. */
+  failWhen: ((request: RecordedRequest, index: number) => FakeFailure | undefined) | undefined
+  /** The deployment state the publish endpoint ends in: 4 succeeded, 3 failed. */
+  deploymentOutcome: 3 | 4
+  mutating(): RecordedRequest[]
+  get(id: string): Resource | undefined
+  close(): Promise<void>
+}
+
+export async function startFakeArm(): Promise<FakeArm> {
+  const resources = new Map<string, Resource>()
+  const settings = new Map<string, Record<string, string>>()
+  const operations = new Map<string, { polls: number }>()
+  const deployments = new Map<string, { site: string; sha: string; polls: number }>()
+  const published = new Map<string, string[]>()
+  const blobs = new Map<string, Buffer>()
+  const requests: RecordedRequest[] = []
+  let sequence = 0
+
+  const https = createHttpsServer({ cert: fakeCertificate, key: fakeKey })
+  const blobServer = createHttpServer((req, res) => {
+    void body(req).then((bytes) => {
+      const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)
+      requests.push({ method: req.method ?? 'GET', path: `blob:${path}`, mutating: req.method === 'PUT' })
+      if (req.method === 'PUT') blobs.set(path, bytes)
+      res.writeHead(req.method === 'PUT' ? 201 : 404, {
+        etag: '"0x1"',
+        'last-modified': new Date(0).toUTCString(),
+        'x-ms-request-id': String(++sequence),
+        'x-ms-version': '2025-01-05',
+        'x-ms-request-server-encrypted': 'true',
+      })
+      res.end()
+    })
+  })
+  await Promise.all([listen(https), listen(blobServer)])
+  const port = (https.address() as AddressInfo).port
+  const blobPort = (blobServer.address() as AddressInfo).port
+  const origin = `https://127.0.0.1:${port}`
+
+  const fake: FakeArm = {
+    endpoint: origin,
+    requests,
+    resources,
+    settings,
+    published,
+    blobs,
+    takenNames: new Set(),
+    failWhen: undefined,
+    deploymentOutcome: 4,
+    mutating: () => requests.filter((r) => r.mutating),
+    get: (id) => resources.get(id.toLowerCase()),
+    close: async () => {
+      await Promise.all([close(https), close(blobServer)])
+    },
+  }
+
+  const send = (
+    res: ServerResponse,
+    status: number,
+    value?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'x-ms-request-id': String(++sequence),
+      ...headers,
+    })
+    res.end(value === undefined ? '' : JSON.stringify(value))
+  }
+  const error = (res: ServerResponse, status: number, code: string, message: string) =>
+    send(res, status, { error: { code, message } })
+  const longRunning = () => {
+    const id = String(++sequence)
+    operations.set(id, { polls: 0 })
+    return { 'azure-asyncoperation': `${origin}/operations/${id}`, 'retry-after': '0' }
+  }
+
+  https.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    void body(req).then((bytes) => {
+      const url = new URL(`${origin}${req.url ?? '/'}`)
+      const method = req.method ?? 'GET'
+      const path = decodeURIComponent(url.pathname).replace(/\/{2,}/g, '/')
+      const lower = path.toLowerCase()
+      const recorded: RecordedRequest = {
+        method,
+        path,
+        mutating: method !== 'GET' && !(method === 'POST' && readActions.test(lower)),
+      }
+      if (!lower.startsWith('/operations/')) requests.push(recorded)
+      if (req.headers.authorization !== `Bearer ${fakeToken}`)
+        return error(res, 401, 'InvalidAuthenticationToken', 'The access token is invalid.')
+      const failure = fake.failWhen?.(recorded, requests.length - 1)
+      if (failure) return error(res, failure.status, failure.code, failure.message)
+      const json =
+        bytes.length > 0 && !lower.includes('/api/publish') ? JSON.parse(bytes.toString('utf8')) : {}
+
+      if (lower.startsWith('/operations/')) {
+        const op = operations.get(path.split('/')[2] ?? '')
+        if (!op) return error(res, 404, 'NotFound', 'No such operation.')
+        op.polls++
+        return op.polls < 2
+          ? send(res, 202, { status: 'InProgress' }, { 'retry-after': '0', location: `${origin}${path}` })
+          : send(res, 200, { status: 'Succeeded' })
+      }
+      if (lower.startsWith('/scm/')) return scm(fake, res, method, path, bytes, deployments, published, send)
+
+      // Name checks.
+      if (method === 'POST' && lower.endsWith('/providers/microsoft.storage/checknameavailability'))
+        return send(res, 200, { nameAvailable: !fake.takenNames.has(json.name), reason: 'AlreadyExists' })
+      if (method === 'POST' && lower.endsWith('/providers/microsoft.web/checknameavailability'))
+        return send(res, 200, { nameAvailable: !fake.takenNames.has(json.name), reason: 'AlreadyExists' })
+
+      const segments = path.split('/').filter(Boolean)
+      const groupId = segments.slice(0, 4).join('/').toLowerCase()
+      const groupExists = resources.has(`/${groupId}`)
+
+      // Tags at a scope.
+      if (lower.endsWith('/providers/microsoft.resources/tags/default')) {
+        const target = resources.get(lower.replace('/providers/microsoft.resources/tags/default', ''))
+        if (!target) return error(res, 404, 'ResourceNotFound', `${path} was not found.`)
+        if (method === 'PATCH') target.tags = { ...target.tags, ...json.properties?.tags }
+        return send(res, 200, { id: path, properties: { tags: target.tags ?? {} } })
+      }
+
+      // Actions.
+      if (method === 'POST') {
+        const action = segments.at(-1)?.toLowerCase()
+        const owner = `/${segments.slice(0, -1).join('/')}`.toLowerCase()
+        if (action === 'listkeys' && resources.has(owner))
+          return send(res, 200, {
+            keys: [
+              {
+                keyName: 'key1',
+                value: createHash('sha256').update(owner).digest('base64'),
+                permissions: 'FULL',
+              },
+            ],
+          })
+        if (action === 'listservicesas' && resources.has(owner))
+          return send(res, 200, {
+            serviceSasToken: `sv=2025-01-05&sr=b&sp=r&se=2100-01-01&sig=${encodeURIComponent(
+              createHmac('sha256', owner)
+                .update(json.canonicalizedResource ?? '')
+                .digest('base64'),
+            )}`,
+          })
+        if (action === 'list' && lower.endsWith('/config/appsettings/list')) {
+          const site = lower.replace('/config/appsettings/list', '')
+          if (!resources.has(site)) return error(res, 404, 'ResourceNotFound', `${path} was not found.`)
+          return send(res, 200, { id: path, name: 'appsettings', properties: settings.get(site) ?? {} })
+        }
+        if (action === 'syncfunctiontriggers' && resources.has(owner)) return send(res, 204)
+        return error(res, 404, 'NotFound', `No action ${method} ${path}.`)
+      }
+
+      // App settings.
+      if (lower.endsWith('/config/appsettings') && method === 'PUT') {
+        const site = lower.replace('/config/appsettings', '')
+        if (!resources.has(site)) return error(res, 404, 'ResourceNotFound', `${path} was not found.`)
+        settings.set(site, { ...json.properties })
+        return send(res, 200, { id: path, name: 'appsettings', properties: json.properties })
+      }
+
+      // Lists of child resources.
+      if (
+        method === 'GET' &&
+        /\/(blobservices\/default\/containers|queueservices\/default\/queues)$/.test(lower)
+      ) {
+        const value = [...resources.values()].filter((r) => r.id.toLowerCase().startsWith(`${lower}/`))
+        return send(res, 200, { value })
+      }
+
+      // Resources.
+      const id = lower
+      const isGroup = segments.length === 4
+      if (method === 'GET') {
+        const found = resources.get(id)
+        if (found) return send(res, 200, found)
+        if (!isGroup && !groupExists)
+          return error(
+            res,
+            404,
+            'ResourceGroupNotFound',
+            `Resource group '${segments[3]}' could not be found.`,
+          )
+        return error(res, 404, 'ResourceNotFound', `The Resource '${path}' was not found.`)
+      }
+      if (method === 'PUT' || method === 'PATCH') {
+        if (!isGroup && !groupExists)
+          return error(
+            res,
+            404,
+            'ResourceGroupNotFound',
+            `Resource group '${segments[3]}' could not be found.`,
+          )
+        const existing = resources.get(id)
+        const appSettings = (json.properties?.siteConfig?.appSettings ?? []) as {
+          name: string
+          value: string
+        }[]
+        if (method === 'PATCH' && !existing)
+          return error(res, 404, 'ResourceNotFound', `${path} was not found.`)
+        const resource =
+          method === 'PUT' ? shape(path, json, port, blobPort) : merge(existing as Resource, json)
+        resources.set(id, resource)
+        if (/\/sites\/[^/]+$/.test(id) && method === 'PUT') {
+          if (!existing || appSettings.length > 0)
+            settings.set(id, Object.fromEntries(appSettings.map((s) => [s.name, s.value])))
+        }
+        if (method === 'PUT' && slowTypes.test(id))
+          return send(
+            res,
+            existing ? 200 : 201,
+            { ...resource, properties: { ...resource.properties, provisioningState: 'Accepted' } },
+            longRunning(),
+          )
+        // Resource groups and containers answer 201 when made; queues and the rest 200.
+        const made = !existing && (isGroup || /\/containers\/[^/]+$/.test(id))
+        return send(res, made ? 201 : 200, resource)
+      }
+      if (method === 'DELETE') {
+        if (!resources.has(id)) return send(res, 204)
+        for (const key of [...resources.keys()])
+          if (key === id || key.startsWith(`${id}/`)) resources.delete(key)
+        for (const key of [...settings.keys()]) if (key.startsWith(`${id}/`)) settings.delete(key)
+        if (isGroup || /\/(workspaces|components)\/[^/]+$/.test(id))
+          return send(res, 202, undefined, longRunning())
+        return send(res, 200)
+      }
+      return error(res, 405, 'MethodNotAllowed', `${method} ${path}`)
+    })
+  })
+  return fake
+}
+
+/** A resource as Resource Manager returns it after a PUT: with id, name, type and what the service adds. */
+function shape(path: string, json: Record<string, unknown>, port: number, blobPort: number): Resource {
+  const segments = path.split('/').filter(Boolean)
+  const name = segments.at(-1) ?? ''
+  const type =
+    segments.length === 4
+      ? 'Microsoft.Resources/resourceGroups'
+      : `${segments[5]}/${segments
+          .slice(6)
+          .filter((_, i) => i % 2 === 0)
+          .join('/')}`
+  const properties: Record<string, unknown> = { ...(json.properties as Record<string, unknown>), provisioningState: 'Succeeded' }
+  const lower = type.toLowerCase()
+  if (lower === 'microsoft.storage/storageaccounts')
+    properties.primaryEndpoints = { blob: `http://127.0.0.1:${blobPort}/${name}/` }
+  if (lower === 'microsoft.web/sites') {
+    properties.defaultHostName = `127.0.0.1:${port}/app/${name}`
+    properties.hostNameSslStates = [
+      { name: `127.0.0.1:${port}/app/${name}`, hostType: 'Standard' },
+      { name: `127.0.0.1:${port}/scm/${name}`, hostType: 'Repository' },
+    ]
+    properties.state = 'Running'
+    delete (properties.siteConfig as Record<string, unknown> | undefined)?.appSettings
+  }
+  if (lower === 'microsoft.insights/components')
+    properties.ConnectionString = `InstrumentationKey=${createHash('sha256').update(path).digest('hex').slice(0, 32)};IngestionEndpoint=https://ingest.example/`
+  if (lower === 'microsoft.operationalinsights/workspaces')
+    properties.customerId = createHash('sha256').update(path).digest('hex').slice(0, 32)
+  const { properties: _, ...top } = json as Record<string, unknown>
+  return { ...(top as object), id: path, name, type, properties } as Resource
+}
+
+function merge(existing: Resource, patch: Record<string, unknown>): Resource {
+  const deep = (a: unknown, b: unknown): unknown =>
+    a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)
+      ? Object.fromEntries(
+          [...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [
+            k,
+            k in (b as object)
+              ? deep((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])
+              : (a as Record<string, unknown>)[k],
+          ]),
+        )
+      : b
+  return deep(existing, patch) as Resource
+}
+
+function scm(
+  fake: FakeArm,
+  res: ServerResponse,
+  method: string,
+  path: string,
+  bytes: Buffer,
+  deployments: Map<string, { site: string; sha: string; polls: number }>,
+  published: Map<string, string[]>,
+  send: (res: ServerResponse, status: number, value?: unknown, headers?: Record<string, string>) => void,
+) {
+  const [, , site, , action, id] = path.split('/')
+  if (!site || ![...fake.resources.values()].some((r) => r.type === 'Microsoft.Web/sites' && r.name === site))
+    return send(res, 404, { error: 'no such site' })
+  if (method === 'POST' && action === 'publish') {
+    const deployment = `d${deployments.size + 1}`
+    deployments.set(deployment, { site, sha: createHash('sha256').update(bytes).digest('hex'), polls: 0 })
+    return send(res, 202, deployment)
+  }
+  const deployment = deployments.get(id ?? '')
+  if (method === 'GET' && action === 'deployments' && deployment) {
+    deployment.polls++
+    if (deployment.polls < 2)
+      return send(res, 200, { id, status: 1, complete: false, status_text: 'Building' })
+    if (deployment.polls === 2 && fake.deploymentOutcome === 4)
+      published.set(site, [...(published.get(site) ?? []), deployment.sha])
+    return send(res, 200, {
+      id,
+      status: fake.deploymentOutcome,
+      complete: true,
+      status_text: fake.deploymentOutcome === 4 ? '' : 'The package could not be mounted',
+    })
+  }
+  return send(res, 404, { error: 'not found' })
+}
+
+function body(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => resolve(Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
+
+function listen(server: { listen: (port: number, host: string, cb: () => void) => void }) {
+  return new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+}
+
+function close(server: { close: (cb: () => void) => void; closeAllConnections?: () => void }) {
+  return new Promise<void>((resolve) => {
+    server.closeAllConnections?.()
+    server.close(() => resolve())
+  })
+}

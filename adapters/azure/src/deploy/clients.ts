@@ -1,0 +1,59 @@
+import { WebSiteManagementClient } from '@azure/arm-appservice'
+import { OperationalInsightsManagementClient } from '@azure/arm-operationalinsights'
+import { ResourceManagementClient } from '@azure/arm-resources'
+import { StorageManagementClient } from '@azure/arm-storage'
+import type { TokenCredential } from '@azure/core-auth'
+import type { TlsSettings } from '@azure/core-rest-pipeline'
+import { DefaultAzureCredential } from '@azure/identity'
+
+/** The scope of Azure Resource Manager tokens, which the publish endpoint accepts too. */
+export const armScope = 'https://management.azure.com/.default'
+
+/** The Azure SDK clients a deploy uses, one per resource provider, and what made them. */
+export interface AzureClients {
+  readonly subscriptionId: string
+  readonly credential: TokenCredential
+  readonly resources: ResourceManagementClient
+  readonly storage: StorageManagementClient
+  readonly web: WebSiteManagementClient
+  readonly workspaces: OperationalInsightsManagementClient
+  /** TLS settings for the requests xfn makes itself (publish), as the SDK clients get them. */
+  readonly tls: TlsSettings | undefined
+}
+
+export interface AzureClientOptions {
+  readonly subscriptionId: string
+  /** Otherwise `DefaultAzureCredential`: environment, workload or managed identity, az login, ... */
+  readonly credential?: TokenCredential | undefined
+  /** Another Resource Manager endpoint than https://management.azure.com (an emulator, a fake). */
+  readonly endpoint?: string | undefined
+  /** Extra certificate authorities to trust, for such an endpoint. */
+  readonly tls?: TlsSettings | undefined
+}
+
+/** Makes every client with the same credential, endpoint and TLS settings. */
+export function createAzureClients(options: AzureClientOptions): AzureClients {
+  const credential = options.credential ?? new DefaultAzureCredential()
+  const common = {
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.tls ? { tlsOptions: options.tls } : {}),
+    retryOptions: { maxRetries: 6 },
+  }
+  const { subscriptionId } = options
+  return {
+    subscriptionId,
+    credential,
+    resources: new ResourceManagementClient(credential, subscriptionId, common),
+    storage: new StorageManagementClient(credential, subscriptionId, common),
+    web: new WebSiteManagementClient(credential, subscriptionId, common),
+    workspaces: new OperationalInsightsManagementClient(credential, subscriptionId, common),
+    tls: options.tls,
+  }
+}
+
+/** A credential that hands out one token it was given (`az account get-access-token`, a test's). */
+export function staticTokenCredential(token: string): TokenCredential {
+  return {
+    getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 60 * 60 * 1000 }),
+  }
+}

@@ -1,0 +1,314 @@
+import { createHash } from 'node:crypto'
+import { createApp, toManifest } from '@xfn/core'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { registerEveryKind } from '../../../../core/src/__fixtures__/every-kind.js'
+import { type FakeArm, fakeCertificate, fakeToken, startFakeArm } from './__fixtures__/fake-arm.js'
+import {
+  type AzureBuild,
+  type AzureDeployOptions,
+  applyPlan,
+  createAzureClients,
+  describeChange,
+  describeDeployed,
+  planDeploy,
+  planDestroy,
+  resolveTarget,
+  staticTokenCredential,
+} from './index.js'
+
+const subscriptionId = '00000000-0000-0000-0000-0000000000aa'
+const encoder = new TextEncoder()
+
+function build(code = 'export const v = 1', options: { blob?: boolean } = {}): AzureBuild {
+  const made = createApp()
+  registerEveryKind(made)
+  let manifest = toManifest(made.registry, { app: 'shop' })
+  if (options.blob === false)
+    manifest = { ...manifest, functions: manifest.functions.filter((fn) => fn.trigger.type !== 'blob') }
+  const zip = encoder.encode(code)
+  return { manifest, zip, sha256: createHash('sha256').update(zip).digest('hex') }
+}
+
+let fake: FakeArm
+beforeEach(async () => {
+  fake = await startFakeArm()
+})
+afterEach(() => fake.close())
+
+function clients(token = fakeToken) {
+  return createAzureClients({
+    subscriptionId,
+    credential: staticTokenCredential(token),
+    endpoint: fake.endpoint,
+    tls: { ca: fakeCertificate },
+  })
+}
+
+const quick = { sleep: async () => undefined, pollIntervalMs: 1 }
+
+async function deploy(made: AzureBuild, options: AzureDeployOptions = {}, stage = 'dev') {
+  const c = clients()
+  const target = await resolveTarget(c, { app: 'shop', stage })
+  const plan = await planDeploy(c, made, target, options)
+  const endpoints = await applyPlan(c, plan, quick)
+  return { plan, endpoints, target }
+}
+
+const mutations = () =>
+  fake
+    .mutating()
+    .map((r) => `${r.method} ${r.path.replace(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+/i, '{rg}')}`)
+
+describe('xfn deploy --cloud azure', () => {
+  it('makes every resource of an app on Flex Consumption on the first deploy, in dependency order, and publishes once', async () => {
+    const made = build(undefined, { blob: false })
+    const { endpoints } = await deploy(made)
+    const sequence = mutations()
+    expect(sequence).toMatchSnapshot()
+    const at = (pattern: RegExp) => sequence.findIndex((s) => pattern.test(s))
+    expect(at(/^PUT \{rg\}$/)).toBe(0)
+    expect(at(/storageAccounts\/[^/]+$/)).toBeLessThan(at(/containers\/receipts$/))
+    expect(at(/workspaces\//)).toBeLessThan(at(/components\//))
+    expect(at(/components\//)).toBeLessThan(at(/sites\/[^/]+$/))
+    expect(at(/serverfarms\//)).toBeLessThan(at(/sites\/[^/]+$/))
+    expect(at(/sites\/[^/]+$/)).toBeLessThan(at(/api\/publish/))
+    expect(at(/api\/publish/)).toBeLessThan(at(/tags\/default$/))
+
+    const [siteId] = [...fake.resources.keys()].filter((id) => /\/sites\/[^/]+$/.test(id))
+    const created = fake.resources.get(siteId ?? '')
+    expect(created?.tags).toMatchObject({ 'xfn:app': 'shop', 'xfn:stage': 'dev', 'xfn:package': made.sha256 })
+    expect(created?.properties.functionAppConfig).toMatchObject({
+      runtime: { name: 'node', version: '22' },
+      scaleAndConcurrency: { maximumInstanceCount: 100, instanceMemoryMB: 2048 },
+      deployment: { storage: { type: 'blobContainer' } },
+    })
+    const settings = fake.settings.get(siteId ?? '') ?? {}
+    expect(Object.keys(settings).sort()).toEqual([
+      'APPLICATIONINSIGHTS_CONNECTION_STRING',
+      'AzureWebJobsStorage',
+      'DEPLOYMENT_STORAGE_CONNECTION_STRING',
+      'XFN_API_KEY_SHA256',
+      'XFN_MANAGED_SETTINGS',
+    ])
+    expect(settings.APPLICATIONINSIGHTS_CONNECTION_STRING).toMatch(/^InstrumentationKey=/)
+    expect(settings.XFN_API_KEY_SHA256).toBe(
+      createHash('sha256')
+        .update(endpoints.apiKey ?? '')
+        .digest('hex'),
+    )
+    expect([...fake.published.values()].flat()).toEqual([made.sha256])
+
+    const queues = [...fake.resources.values()].filter((r) => r.type.endsWith('queues')).map((r) => r.name)
+    expect(queues.sort()).toEqual(['orders', 'orders-poison'])
+    expect(endpoints.baseUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/app\/shop-dev-[0-9a-f]{6}$/)
+    expect(endpoints.routes).toEqual([
+      { route: 'POST /orders', function: 'createOrder', auth: 'key' },
+      { route: 'GET /orders/{id}', function: 'getOrder', auth: 'public' },
+    ])
+    expect(endpoints.apiKey).toMatch(/^[\w-]{40}$/)
+  })
+
+  it('makes no mutating request and publishes nothing on a redeploy of the same build, and prints the same key', async () => {
+    const made = build(undefined, { blob: false })
+    const first = await deploy(made)
+    fake.requests.length = 0
+    const again = await deploy(made)
+    expect(again.plan.changes.map(describeChange)).toEqual([])
+    expect(fake.mutating()).toEqual([])
+    expect(again.endpoints.apiKey).toBe(first.endpoints.apiKey)
+  })
+
+  it('publishes only, and once, when only the code changed', async () => {
+    await deploy(build('export const v = 1', { blob: false }))
+    fake.requests.length = 0
+    const changed = build('export const v = 2', { blob: false })
+    const { plan } = await deploy(changed)
+    expect(plan.changes.map((c) => `${c.action} ${c.kind}`)).toEqual(['update code'])
+    expect(mutations().map((m) => m.replace(/\/subscriptions\/.*\/providers/, '.../providers'))).toEqual([
+      expect.stringMatching(/^POST \/scm\/shop-dev-[0-9a-f]{6}\/api\/publish$/),
+      expect.stringMatching(
+        /^PATCH .*\/sites\/shop-dev-[0-9a-f]{6}\/providers\/Microsoft\.Resources\/tags\/default$/,
+      ),
+    ])
+    expect([...fake.published.values()].flat().at(-1)).toBe(changed.sha256)
+  })
+
+  it("keeps the user's own app settings and removes only the ones xfn set before", async () => {
+    await deploy(build(undefined, { blob: false }))
+    const [siteId] = [...fake.settings.keys()]
+    fake.settings.set(siteId ?? '', { ...fake.settings.get(siteId ?? ''), MY_FLAG: 'on' })
+    // An app without key routes: xfn's key hash goes, the user's flag stays.
+    const made = build(undefined, { blob: false })
+    const withoutKey = {
+      ...made,
+      manifest: {
+        ...made.manifest,
+        functions: made.manifest.functions.map((fn) =>
+          fn.trigger.type === 'http' ? { ...fn, trigger: { ...fn.trigger, auth: 'public' as const } } : fn,
+        ),
+      },
+    }
+    const { plan } = await deploy(withoutKey)
+    expect(plan.changes.map(describeChange)).toEqual([
+      expect.stringMatching(
+        /^~ update app-settings shop-dev-\w+: set XFN_MANAGED_SETTINGS, remove XFN_API_KEY_SHA256$/,
+      ),
+    ])
+    const settings = fake.settings.get(siteId ?? '') ?? {}
+    expect(settings.MY_FLAG).toBe('on')
+    expect(settings.XFN_API_KEY_SHA256).toBeUndefined()
+  })
+
+  it('deploys to Linux Consumption with the package in blob storage and WEBSITE_RUN_FROM_PACKAGE, and blob triggers', async () => {
+    const made = build()
+    await deploy(made, { plan: 'consumption' })
+    const [siteId] = [...fake.settings.keys()]
+    const settings = fake.settings.get(siteId ?? '') ?? {}
+    expect(settings.FUNCTIONS_WORKER_RUNTIME).toBe('node')
+    expect(settings.FUNCTIONS_EXTENSION_VERSION).toBe('~4')
+    expect(settings.WEBSITE_RUN_FROM_PACKAGE).toMatch(
+      new RegExp(`/xfn-deployment/${made.sha256}\\.zip\\?sv=.*&sig=`),
+    )
+    expect([...fake.blobs.keys()]).toEqual([
+      expect.stringMatching(new RegExp(`/xfn-deployment/${made.sha256}\\.zip$`)),
+    ])
+    expect(mutations().some((m) => m.endsWith('/syncfunctiontriggers'))).toBe(true)
+    expect(fake.published.size).toBe(0)
+    fake.requests.length = 0
+    const again = await deploy(made, { plan: 'consumption' })
+    expect(again.plan.changes).toEqual([])
+    expect(fake.mutating()).toEqual([])
+  })
+
+  it('refuses blob triggers on Flex Consumption before changing anything, and says what to do', async () => {
+    await expect(deploy(build())).rejects.toThrow(
+      /app\.blob\('audit'\).*Flex Consumption.*plan: 'consumption'/,
+    )
+    expect(fake.mutating()).toEqual([])
+  })
+
+  it('prints the changes of a dry run and changes nothing', async () => {
+    const c = clients()
+    const target = await resolveTarget(c, { app: 'shop', stage: 'dev' })
+    const plan = await planDeploy(c, build(undefined, { blob: false }), target)
+    expect(plan.changes.map(describeChange)).toMatchSnapshot()
+    expect(fake.mutating()).toEqual([])
+  })
+
+  it('converges after an interruption at every mutating step', async () => {
+    const made = build(undefined, { blob: false })
+    await deploy(made)
+    const steps = fake.mutating().length
+    for (let stop = 0; stop < steps; stop++) {
+      await fake.close()
+      fake = await startFakeArm()
+      let count = 0
+      fake.failWhen = (request) =>
+        request.mutating && count++ === stop
+          ? { status: 400, code: 'Interrupted', message: 'the deploy was cut off here' }
+          : undefined
+      await expect(deploy(made), `stop at ${stop}`).rejects.toThrow(/Interrupted/)
+      fake.failWhen = undefined
+      await deploy(made)
+      const { plan } = await deploy(made)
+      expect(plan.changes.map(describeChange), `after an interruption at step ${stop}`).toEqual([])
+      expect([...fake.published.values()].flat().at(-1)).toBe(made.sha256)
+    }
+  }, 60_000)
+
+  it('destroys the resource group it made, and nothing when nothing is there', async () => {
+    const { target } = await deploy(build(undefined, { blob: false }))
+    const c = clients()
+    const plan = await planDestroy(c, target)
+    expect(plan.changes.map(describeChange)).toEqual(['- delete resource-group xfn-shop-dev: destroy'])
+    await applyPlan(c, plan, quick)
+    expect(fake.resources.size).toBe(0)
+    expect((await planDestroy(c, target)).changes).toEqual([])
+    expect((await describeDeployed(c, target)).functionApp).toBeUndefined()
+  })
+
+  it('in a resource group it did not make, destroys only its own resources', async () => {
+    const c = clients()
+    const group = `/subscriptions/${subscriptionId}/resourceGroups/shared`
+    await c.resources.resourceGroups.createOrUpdate('shared', { location: 'eastus' })
+    await c.resources.resources.beginCreateOrUpdateByIdAndWait(
+      `${group}/providers/Microsoft.Web/sites/theirs`,
+      '2024-04-01',
+      {
+        location: 'eastus',
+      },
+    )
+    const target = await resolveTarget(c, { app: 'shop', stage: 'dev', resourceGroup: 'shared' })
+    await applyPlan(c, await planDeploy(c, build(undefined, { blob: false }), target), quick)
+    await applyPlan(c, await planDestroy(c, target), quick)
+    expect([...fake.resources.values()].map((r) => r.name).sort()).toEqual(['shared', 'theirs'])
+  })
+})
+
+describe('errors of xfn deploy --cloud azure', () => {
+  it('says how to sign in when there are no credentials', async () => {
+    const c = createAzureClients({
+      subscriptionId,
+      credential: {
+        getToken: async () => {
+          throw Object.assign(new Error('ChainedTokenCredential authentication failed.'), {
+            name: 'AggregateAuthenticationError',
+          })
+        },
+      },
+      endpoint: fake.endpoint,
+    })
+    await expect(resolveTarget(c, { app: 'shop', stage: 'dev' })).rejects.toThrow(
+      /No Azure credentials were found. Sign in with 'az login', or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET/,
+    )
+  })
+
+  it('says which environment variable holds the subscription', async () => {
+    const { subscriptionFromEnvironment } = await import('./index.js')
+    const saved = process.env.AZURE_SUBSCRIPTION_ID
+    delete process.env.AZURE_SUBSCRIPTION_ID
+    try {
+      expect(() => subscriptionFromEnvironment(undefined)).toThrow(
+        /Set AZURE_SUBSCRIPTION_ID \(az account show --query id -o tsv/,
+      )
+    } finally {
+      if (saved !== undefined) process.env.AZURE_SUBSCRIPTION_ID = saved
+    }
+  })
+
+  it('stops before changing anything when a global name is taken by another subscription', async () => {
+    const c = clients()
+    const target = await resolveTarget(c, { app: 'shop', stage: 'dev' })
+    const { azureLayout } = await import('./index.js')
+    fake.takenNames.add(azureLayout(target).storageAccount)
+    await expect(planDeploy(c, build(undefined, { blob: false }), target)).rejects.toThrow(
+      /storage account shop\w+ name\(s\) derived for shop \(dev\) are taken by another Azure subscription.*--stage/,
+    )
+    expect(fake.mutating()).toEqual([])
+  })
+
+  it('names the step, the resource, the ARM code and a hint when Resource Manager refuses', async () => {
+    fake.failWhen = (request) =>
+      request.method === 'PUT' && request.path.includes('/serverfarms/')
+        ? {
+            status: 403,
+            code: 'AuthorizationFailed',
+            message:
+              "The client does not have authorization to perform action 'Microsoft.Web/serverfarms/write'",
+          }
+        : undefined
+    await expect(deploy(build(undefined, { blob: false }))).rejects.toThrow(
+      /create hosting-plan shop-dev-plan failed: AuthorizationFailed: The client does not have authorization .*the README lists the roles a deployer needs/,
+    )
+  })
+
+  it('reports a failed publish with the deployment log, and publishes again on the next deploy', async () => {
+    fake.deploymentOutcome = 3
+    await expect(deploy(build(undefined, { blob: false }))).rejects.toThrow(
+      /update code shop-dev-\w+ failed|Publishing to shop-dev-\w+ failed: The package could not be mounted. Its log: https:\/\/.*\/api\/deployments\/d1\/log/,
+    )
+    fake.deploymentOutcome = 4
+    const { plan } = await deploy(build(undefined, { blob: false }))
+    expect(plan.changes.map((c) => `${c.action} ${c.kind}`)).toEqual(['update code'])
+  })
+})

@@ -1,0 +1,151 @@
+import { createHmac } from 'node:crypto'
+import { apiKeyHashSetting, hashApiKey, type Manifest, XfnError } from '@xfn/core'
+import { type AzureLayout, type AzureTarget, azureLayout, ownerTags } from './target.js'
+
+/** What `xfn build --cloud azure` made: the manifest and the Function App zip. */
+export interface AzureBuild {
+  readonly manifest: Manifest
+  readonly zip: Uint8Array
+  readonly sha256: string
+}
+
+/** Flex Consumption (the default) or Linux Consumption. */
+export type HostingPlan = 'flex' | 'consumption'
+
+export interface AzureDeployOptions {
+  readonly plan?: HostingPlan | undefined
+  /** Flex Consumption: the most instances the app scales out to (default 100). */
+  readonly maximumInstanceCount?: number | undefined
+  /** Flex Consumption: each instance's memory, 512, 2048 or 4096 MB (default 2048). */
+  readonly instanceMemoryMB?: number | undefined
+}
+
+/** The Node.js version of the Function App: the newest that Flex and Consumption both run. */
+export const nodeVersion = '22'
+
+/** The app setting listing the settings xfn owns, so a later deploy removes only its own. */
+export const managedSettingsName = 'XFN_MANAGED_SETTINGS'
+
+/** The state a deploy should reach. */
+export interface Desired {
+  readonly target: AzureTarget
+  readonly layout: AzureLayout
+  readonly plan: HostingPlan
+  readonly tags: Record<string, string>
+  readonly manifest: Manifest
+  readonly zip: Uint8Array
+  readonly packageSha256: string
+  /** Storage queues: each declared queue and its poison queue. */
+  readonly queues: readonly string[]
+  /** Blob containers: one per bucket. */
+  readonly containers: readonly string[]
+  readonly needsKey: boolean
+  readonly scale: { readonly maximumInstanceCount: number; readonly instanceMemoryMB: number }
+}
+
+export function desiredState(
+  build: AzureBuild,
+  target: AzureTarget,
+  options: AzureDeployOptions = {},
+): Desired {
+  const layout = azureLayout(target)
+  const plan = options.plan ?? 'flex'
+  const { manifest } = build
+  const blobFunctions = manifest.functions.filter((fn) => fn.trigger.type === 'blob')
+  if (plan === 'flex' && blobFunctions.length > 0)
+    throw new XfnError(
+      'NOT_PORTABLE',
+      `${blobFunctions.map((fn) => `app.blob('${fn.name}')`).join(', ')} cannot run on Flex Consumption as deployed by xfn: its blob triggers fire only through an Event Grid subscription, which xfn does not create yet, so the function would never run. Set azure: { plan: 'consumption' } in xfn.config.ts to deploy to Linux Consumption, where blob triggers poll the container.`,
+    )
+  const memory = options.instanceMemoryMB ?? 2048
+  if (![512, 2048, 4096].includes(memory))
+    throw new XfnError(
+      'INVALID_OPTIONS',
+      `xfn.config.ts: azure.instanceMemoryMB is ${memory}; Flex Consumption offers 512, 2048 or 4096.`,
+    )
+  return {
+    target,
+    layout,
+    plan,
+    tags: ownerTags(target),
+    manifest,
+    zip: build.zip,
+    packageSha256: build.sha256,
+    queues: manifest.queues.flatMap((q) => [layout.queue(q.name), layout.poisonQueue(q.name)]).sort(),
+    containers: manifest.buckets.map((b) => layout.container(b.name)).sort(),
+    needsKey: manifest.functions.some((fn) => fn.trigger.type === 'http' && fn.trigger.auth === 'key'),
+    scale: { maximumInstanceCount: options.maximumInstanceCount ?? 100, instanceMemoryMB: memory },
+  }
+}
+
+/** Secrets known once the storage account and Application Insights exist. */
+export interface Secrets {
+  readonly storageConnection: string
+  readonly insightsConnection: string
+  readonly apiKey: string
+}
+
+/**
+ * The app's key for `auth: 'key'` routes, derived from the storage account's first key: no copy
+ * of it is kept anywhere, the same deploy prints the same key, and rotating key1 rotates it.
+ */
+export function deriveApiKey(storageKey: string, target: AzureTarget): string {
+  return createHmac('sha256', storageKey)
+    .update(`xfn-api-key/${target.app}/${target.stage}`)
+    .digest('base64url')
+    .slice(0, 40)
+}
+
+/** The storage connection string the Functions host and the queue and bucket clients use. */
+export function storageConnectionString(account: string, key: string): string {
+  return `DefaultEndpointsProtocol=https;AccountName=${account};AccountKey=${key};EndpointSuffix=core.windows.net`
+}
+
+/** The app settings xfn owns, with their values. */
+export function xfnSettings(desired: Desired, secrets: Secrets): Record<string, string> {
+  const settings: Record<string, string> = {
+    AzureWebJobsStorage: secrets.storageConnection,
+    APPLICATIONINSIGHTS_CONNECTION_STRING: secrets.insightsConnection,
+  }
+  if (desired.plan === 'flex') settings.DEPLOYMENT_STORAGE_CONNECTION_STRING = secrets.storageConnection
+  else {
+    settings.FUNCTIONS_EXTENSION_VERSION = '~4'
+    settings.FUNCTIONS_WORKER_RUNTIME = 'node'
+  }
+  if (desired.needsKey) settings[apiKeyHashSetting] = hashApiKey(secrets.apiKey)
+  settings[managedSettingsName] = [...Object.keys(settings), managedSettingsName].sort().join(',')
+  return settings
+}
+
+/**
+ * The Function App's settings after a deploy: the user's own kept, xfn's set, and the ones xfn
+ * set before but no longer needs removed. The Consumption package URL is not in xfn's list:
+ * publishing sets it, and a settings change leaves it as it is.
+ */
+export function mergeSettings(
+  current: Record<string, string>,
+  ours: Record<string, string>,
+): Record<string, string> {
+  const previouslyOurs = new Set((current[managedSettingsName] ?? '').split(',').filter(Boolean))
+  const merged: Record<string, string> = {}
+  for (const [name, value] of Object.entries(current)) if (!previouslyOurs.has(name)) merged[name] = value
+  return { ...merged, ...ours }
+}
+
+/** The site's `functionAppConfig` on Flex Consumption. */
+export function flexConfig(desired: Desired, blobEndpoint: string) {
+  return {
+    deployment: {
+      storage: {
+        type: 'blobContainer',
+        value: `${blobEndpoint.replace(/\/?$/, '/')}${desired.layout.deploymentContainer}`,
+        authentication: {
+          type: 'StorageAccountConnectionString',
+          storageAccountConnectionStringName: 'DEPLOYMENT_STORAGE_CONNECTION_STRING',
+        },
+      },
+    },
+    runtime: { name: 'node', version: nodeVersion },
+    scaleAndConcurrency: desired.scale,
+  }
+}

@@ -1,0 +1,186 @@
+import {
+  type ProgressEvent as AnyProgressEvent,
+  azureNames,
+  describeChange,
+  runChanges,
+  XfnError,
+} from '@xfn/core'
+import { type AzureClients, armScope } from './clients.js'
+import { type AzureBuild, type AzureDeployOptions, type Desired, desiredState } from './desired.js'
+import { armError, realSleep, type Sleep } from './errors.js'
+import { type Observed, observe } from './observe.js'
+import { type ApplyContext, type Change, initialFacts, planChanges, planRemoval, secretsOf } from './plan.js'
+import { type AzureTarget, azureLayout, packageTag } from './target.js'
+
+export {
+  type AzureClientOptions,
+  type AzureClients,
+  createAzureClients,
+  staticTokenCredential,
+} from './clients.js'
+export type { AzureBuild, AzureDeployOptions, HostingPlan } from './desired.js'
+export type { Change } from './plan.js'
+export { type AzureLayout, type AzureTarget, azureLayout } from './target.js'
+export { describeChange }
+
+export type ProgressEvent = AnyProgressEvent<ApplyContext>
+
+/** A deploy worked out but not yet performed: what should be, what is, and the changes between. */
+export interface AzurePlan {
+  readonly desired: Desired
+  readonly observed: Observed
+  readonly changes: readonly Change[]
+}
+
+export interface AzureEndpoints {
+  readonly baseUrl: string | undefined
+  readonly routes: readonly { readonly route: string; readonly function: string; readonly auth: string }[]
+  /** The key clients send in `x-api-key` to `auth: 'key'` routes. */
+  readonly apiKey: string | undefined
+}
+
+export interface TargetSettings {
+  readonly app: string
+  readonly stage: string
+  readonly location?: string | undefined
+  readonly resourceGroup?: string | undefined
+}
+
+/**
+ * Checks that the credential gives a token, then names the target. A missing credential or
+ * subscription is an error that says how to provide it.
+ */
+export async function resolveTarget(clients: AzureClients, settings: TargetSettings): Promise<AzureTarget> {
+  try {
+    await clients.credential.getToken(armScope)
+  } catch (error) {
+    throw armError('Signing in to Azure', error)
+  }
+  const { app, stage } = settings
+  return {
+    app,
+    stage,
+    subscriptionId: clients.subscriptionId,
+    location: settings.location ?? 'eastus',
+    resourceGroup: settings.resourceGroup ?? azureNames({ app, stage }, clients).resourceGroup,
+  }
+}
+
+/** The subscription id from the environment, or an error that says where to find it. */
+export function subscriptionFromEnvironment(configured: string | undefined): string {
+  const id = process.env.AZURE_SUBSCRIPTION_ID || configured
+  if (!id)
+    throw new XfnError(
+      'INVALID_OPTIONS',
+      'No Azure subscription is set. Set AZURE_SUBSCRIPTION_ID (az account show --query id -o tsv prints yours), or azure.subscriptionId in xfn.config.ts.',
+    )
+  return id
+}
+
+/** Reads what exists and returns the changes a deploy of this build would make. Read-only. */
+export async function planDeploy(
+  clients: AzureClients,
+  build: AzureBuild,
+  target: AzureTarget,
+  options: AzureDeployOptions = {},
+): Promise<AzurePlan> {
+  const desired = desiredState(build, target, options)
+  const observed = await read(clients, target, desired)
+  return { desired, observed, changes: planChanges(desired, observed) }
+}
+
+/** Reads what exists and returns the changes that remove what xfn made for the app and stage. */
+export async function planDestroy(clients: AzureClients, target: AzureTarget): Promise<AzurePlan> {
+  const desired = desiredState(
+    {
+      manifest: { manifestVersion: 1, app: target.app, functions: [], queues: [], buckets: [] },
+      zip: new Uint8Array(),
+      sha256: '',
+    },
+    target,
+  )
+  const observed = await read(clients, target, desired)
+  return { desired, observed, changes: planRemoval(desired, observed) }
+}
+
+async function read(clients: AzureClients, target: AzureTarget, desired: Desired) {
+  try {
+    return await observe(clients, desired.layout)
+  } catch (error) {
+    throw armError(
+      `Reading what exists for ${target.app} (${target.stage}) in ${target.resourceGroup}`,
+      error,
+    )
+  }
+}
+
+export interface ApplyOptions {
+  readonly onProgress?: (event: ProgressEvent) => void
+  readonly sleep?: Sleep
+  /** How long to wait for a publish to finish; default 10 minutes. */
+  readonly publishTimeoutMs?: number
+  /** How often to poll long-running operations; by default as Resource Manager's Retry-After says. */
+  readonly pollIntervalMs?: number
+  readonly concurrency?: number
+}
+
+/** Performs a plan, and returns the app's endpoints. */
+export async function applyPlan(
+  clients: AzureClients,
+  planned: AzurePlan,
+  options: ApplyOptions = {},
+): Promise<AzureEndpoints> {
+  const { desired } = planned
+  const progress = options.onProgress ?? (() => undefined)
+  const facts = initialFacts(planned.observed)
+  const context: ApplyContext = {
+    clients,
+    desired,
+    facts,
+    sleep: options.sleep ?? realSleep,
+    publishTimeoutMs: options.publishTimeoutMs ?? 600_000,
+    poll: options.pollIntervalMs === undefined ? {} : { updateIntervalInMs: options.pollIntervalMs },
+    warn: (message) => progress({ status: 'warning', message }),
+  }
+  await runChanges(planned.changes, context, {
+    onProgress: progress,
+    concurrency: options.concurrency,
+    failure: armError,
+  })
+  const routes = desired.manifest.functions.flatMap((fn) =>
+    fn.trigger.type === 'http'
+      ? [
+          {
+            route: `${fn.trigger.methods.join(',')} ${fn.trigger.route}`,
+            function: fn.name,
+            auth: fn.trigger.auth,
+          },
+        ]
+      : [],
+  )
+  return {
+    baseUrl: routes.length > 0 && facts.defaultHostName ? `https://${facts.defaultHostName}` : undefined,
+    routes,
+    apiKey: desired.needsKey ? secretsOf(desired, facts).apiKey : undefined,
+  }
+}
+
+/** What is deployed for an app and stage, as `xfn status --cloud azure` shows it. Read-only. */
+export async function describeDeployed(clients: AzureClients, target: AzureTarget) {
+  const layout = azureLayout(target)
+  const observed = await read(clients, target, { layout } as Desired)
+  const site = observed.site
+  return {
+    target,
+    functionApp: site ? layout.functionApp : undefined,
+    baseUrl: site?.defaultHostName ? `https://${site.defaultHostName}` : undefined,
+    state: site?.state,
+    plan: observed.plan?.sku,
+    packageSha256: site?.tags[packageTag],
+    queues: [...observed.queues.keys()].sort(),
+    containers: [...observed.containers.entries()]
+      .filter(([, metadata]) => metadata.xfn === 'bucket')
+      .map(([name]) => name)
+      .sort(),
+  }
+}

@@ -1,0 +1,149 @@
+import type { AzureClients } from './clients.js'
+import { ifExists } from './errors.js'
+import type { AzureLayout } from './target.js'
+
+/** The API version of Application Insights components, which xfn reads and writes generically. */
+export const insightsApiVersion = '2020-02-02'
+
+/** What exists of an app and stage on Azure, read from Resource Manager. */
+export interface Observed {
+  readonly group: { readonly tags: Record<string, string> } | undefined
+  readonly storage:
+    | {
+        readonly tags: Record<string, string>
+        readonly blobEndpoint: string
+        readonly key: string
+      }
+    | undefined
+  /** Blob containers and storage queues of the account, with their metadata. */
+  readonly containers: ReadonlyMap<string, Record<string, string>>
+  readonly queues: ReadonlyMap<string, Record<string, string>>
+  readonly workspace: { readonly tags: Record<string, string> } | undefined
+  readonly insights: { readonly tags: Record<string, string>; readonly connectionString: string } | undefined
+  readonly plan: { readonly tags: Record<string, string>; readonly sku: string } | undefined
+  readonly site: ObservedSite | undefined
+  /** Globally unique names that another subscription already holds, for resources not yet made. */
+  readonly takenNames: readonly string[]
+}
+
+export interface ObservedSite {
+  readonly tags: Record<string, string>
+  readonly state: string | undefined
+  readonly serverFarmId: string | undefined
+  readonly defaultHostName: string | undefined
+  readonly scmHostName: string | undefined
+  readonly functionAppConfig: unknown
+  readonly linuxFxVersion: string | undefined
+  readonly settings: Record<string, string>
+}
+
+const none: Observed = {
+  group: undefined,
+  storage: undefined,
+  containers: new Map(),
+  queues: new Map(),
+  workspace: undefined,
+  insights: undefined,
+  plan: undefined,
+  site: undefined,
+  takenNames: [],
+}
+
+/** Reads everything a plan compares against. Read-only; a missing resource group ends it at once. */
+export async function observe(clients: AzureClients, layout: AzureLayout): Promise<Observed> {
+  const rg = layout.resourceGroup
+  const group = await ifExists(() => clients.resources.resourceGroups.get(rg))
+  if (!group)
+    return { ...none, takenNames: await takenNames(clients, layout, { storage: false, site: false }) }
+  const [storage, workspace, insights, plan, site] = await Promise.all([
+    observeStorage(clients, rg, layout.storageAccount),
+    ifExists(() => clients.workspaces.workspaces.get(rg, layout.workspace)),
+    ifExists(() => clients.resources.resources.getById(layout.insightsId.slice(1), insightsApiVersion)),
+    ifExists(() => clients.web.appServicePlans.get(rg, layout.plan)),
+    observeSite(clients, rg, layout.functionApp),
+  ])
+  return {
+    group: { tags: group.tags ?? {} },
+    ...storage,
+    workspace: workspace && { tags: workspace.tags ?? {} },
+    insights: insights && {
+      tags: insights.tags ?? {},
+      connectionString: String(
+        (insights.properties as { ConnectionString?: string })?.ConnectionString ?? '',
+      ),
+    },
+    plan: plan && { tags: plan.tags ?? {}, sku: plan.sku?.name ?? '' },
+    site,
+    takenNames: await takenNames(clients, layout, { storage: Boolean(storage.storage), site: Boolean(site) }),
+  }
+}
+
+/** Storage account and Function App names are global: checks the ones xfn has yet to make. */
+async function takenNames(
+  clients: AzureClients,
+  layout: AzureLayout,
+  exists: { storage: boolean; site: boolean },
+) {
+  const [storage, site] = await Promise.all([
+    exists.storage
+      ? undefined
+      : clients.storage.storageAccounts.checkNameAvailability({
+          name: layout.storageAccount,
+          type: 'Microsoft.Storage/storageAccounts',
+        }),
+    exists.site ? undefined : clients.web.checkNameAvailability(layout.functionApp, 'Site'),
+  ])
+  return [
+    ...(storage && storage.nameAvailable === false ? [`storage account ${layout.storageAccount}`] : []),
+    ...(site && site.nameAvailable === false ? [`Function App ${layout.functionApp}`] : []),
+  ]
+}
+
+async function observeStorage(clients: AzureClients, rg: string, account: string) {
+  const found = await ifExists(() => clients.storage.storageAccounts.getProperties(rg, account))
+  if (!found) return { storage: undefined, containers: new Map(), queues: new Map() }
+  const [keys, containers, queues] = await Promise.all([
+    clients.storage.storageAccounts.listKeys(rg, account),
+    collect(clients.storage.blobContainers.list(rg, account)),
+    collect(clients.storage.queue.list(rg, account)),
+  ])
+  return {
+    storage: {
+      tags: found.tags ?? {},
+      blobEndpoint: found.primaryEndpoints?.blob ?? `https://${account}.blob.core.windows.net/`,
+      key: keys.keys?.[0]?.value ?? '',
+    },
+    containers: new Map(
+      containers.map((c) => [c.name ?? '', (c as { metadata?: Record<string, string> }).metadata ?? {}]),
+    ),
+    queues: new Map(
+      queues.map((q) => [q.name ?? '', (q as { metadata?: Record<string, string> }).metadata ?? {}]),
+    ),
+  }
+}
+
+async function observeSite(
+  clients: AzureClients,
+  rg: string,
+  name: string,
+): Promise<ObservedSite | undefined> {
+  const site = await ifExists(() => clients.web.webApps.get(rg, name))
+  if (!site) return undefined
+  const settings = await clients.web.webApps.listApplicationSettings(rg, name)
+  return {
+    tags: site.tags ?? {},
+    state: site.state,
+    serverFarmId: site.serverFarmId,
+    defaultHostName: site.defaultHostName,
+    scmHostName: site.hostNameSslStates?.find((h) => h.hostType === 'Repository')?.name,
+    functionAppConfig: site.functionAppConfig,
+    linuxFxVersion: site.siteConfig?.linuxFxVersion,
+    settings: settings.properties ?? {},
+  }
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = []
+  for await (const item of items) all.push(item)
+  return all
+}

@@ -1,0 +1,455 @@
+import { type Change as AnyChange, XfnError } from '@xfn/core'
+import type { AzureClients } from './clients.js'
+import {
+  type Desired,
+  deriveApiKey,
+  flexConfig,
+  mergeSettings,
+  nodeVersion,
+  type Secrets,
+  storageConnectionString,
+  xfnSettings,
+} from './desired.js'
+import type { Sleep } from './errors.js'
+import { insightsApiVersion, type Observed } from './observe.js'
+import { publishPackage } from './publish.js'
+import { ownedBy } from './target.js'
+
+/** What apply learns as it goes: values only known once something exists. */
+export interface Facts {
+  storageKey: string | undefined
+  blobEndpoint: string | undefined
+  insightsConnection: string | undefined
+  defaultHostName: string | undefined
+  scmHostName: string | undefined
+}
+
+export interface ApplyContext {
+  readonly clients: AzureClients
+  readonly desired: Desired
+  readonly facts: Facts
+  readonly sleep: Sleep
+  /** How long to wait for a publish to finish. */
+  readonly publishTimeoutMs: number
+  /** How often long-running operations are polled; by default as Resource Manager says (Retry-After). */
+  readonly poll: { readonly updateIntervalInMs?: number }
+  readonly warn: (message: string) => void
+}
+
+/** One step of an Azure deploy. */
+export type Change = AnyChange<ApplyContext>
+
+const phase = {
+  group: 1,
+  storage: 2,
+  workspace: 2,
+  plan: 2,
+  container: 3,
+  queue: 3,
+  insights: 3,
+  site: 4,
+  settings: 5,
+  publish: 6,
+  deleteQueue: 7,
+  deleteSite: 10,
+  deletePlan: 11,
+  deleteInsights: 11,
+  deleteWorkspace: 12,
+  deleteStorage: 12,
+  deleteGroup: 13,
+} as const
+
+/** The facts known before anything is applied. */
+export function initialFacts(observed: Observed): Facts {
+  return {
+    storageKey: observed.storage?.key,
+    blobEndpoint: observed.storage?.blobEndpoint,
+    insightsConnection: observed.insights?.connectionString,
+    defaultHostName: observed.site?.defaultHostName,
+    scmHostName: observed.site?.scmHostName,
+  }
+}
+
+/** The secrets the settings hold, from what exists or was just made. */
+export function secretsOf(desired: Desired, facts: Facts): Secrets {
+  const key = facts.storageKey ?? ''
+  return {
+    storageConnection: storageConnectionString(desired.layout.storageAccount, key),
+    insightsConnection: facts.insightsConnection ?? '',
+    apiKey: deriveApiKey(key, desired.target),
+  }
+}
+
+/** The changes that take what exists to what is desired: pure over what was observed. */
+export function planChanges(desired: Desired, observed: Observed): Change[] {
+  const { layout, target, tags } = desired
+  const rg = layout.resourceGroup
+  const location = target.location
+  if (observed.takenNames.length > 0)
+    throw new XfnError(
+      'CLOUD_ERROR',
+      `The ${observed.takenNames.join(' and the ')} name(s) derived for ${target.app} (${target.stage}) are taken by another Azure subscription: these names are global. Deploy under another stage (--stage) or app name.`,
+    )
+  const changes: Change[] = []
+  const create = (kind: string, name: string, reason: string, p: number, run: Change['run']) =>
+    changes.push({ action: 'create', kind, name, reason, phase: p, run })
+
+  if (!observed.group)
+    create(
+      'resource-group',
+      rg,
+      'holds every resource of the app and stage',
+      phase.group,
+      async ({ clients }) => {
+        await clients.resources.resourceGroups.createOrUpdate(rg, { location, tags })
+      },
+    )
+  if (!observed.storage)
+    create(
+      'storage-account',
+      layout.storageAccount,
+      'queues, buckets, and the Functions host',
+      phase.storage,
+      async ({ clients, facts, poll }) => {
+        const account = await clients.storage.storageAccounts.beginCreateAndWait(
+          rg,
+          layout.storageAccount,
+          {
+            location,
+            tags,
+            sku: { name: 'Standard_LRS' },
+            kind: 'StorageV2',
+            minimumTlsVersion: 'TLS1_2',
+            allowBlobPublicAccess: false,
+            enableHttpsTrafficOnly: true,
+          },
+          poll,
+        )
+        const keys = await clients.storage.storageAccounts.listKeys(rg, layout.storageAccount)
+        facts.storageKey = keys.keys?.[0]?.value
+        facts.blobEndpoint = account.primaryEndpoints?.blob
+      },
+    )
+  if (!observed.workspace)
+    create(
+      'log-workspace',
+      layout.workspace,
+      'where Application Insights keeps logs',
+      phase.workspace,
+      async ({ clients, poll }) => {
+        await clients.workspaces.workspaces.beginCreateOrUpdateAndWait(
+          rg,
+          layout.workspace,
+          {
+            location,
+            tags,
+            sku: { name: 'PerGB2018' },
+            retentionInDays: 30,
+          },
+          poll,
+        )
+      },
+    )
+  const sku =
+    desired.plan === 'flex' ? { name: 'FC1', tier: 'FlexConsumption' } : { name: 'Y1', tier: 'Dynamic' }
+  if (!observed.plan)
+    create(
+      'hosting-plan',
+      layout.plan,
+      `${sku.tier} (${sku.name})`,
+      phase.plan,
+      async ({ clients, poll }) => {
+        await clients.web.appServicePlans.beginCreateOrUpdateAndWait(
+          rg,
+          layout.plan,
+          {
+            location,
+            tags,
+            kind: 'functionapp',
+            reserved: true,
+            sku,
+          },
+          poll,
+        )
+      },
+    )
+  else if (observed.plan.sku !== sku.name) throw planSwitchError(desired, observed.plan.sku)
+
+  for (const name of [layout.deploymentContainer, ...desired.containers])
+    if (!observed.containers.has(name))
+      create(
+        'container',
+        name,
+        name === layout.deploymentContainer ? 'deployment packages' : 'a bucket',
+        phase.container,
+        async ({ clients }) => {
+          await clients.storage.blobContainers.create(rg, layout.storageAccount, name, {
+            publicAccess: 'None',
+            metadata: { xfn: name === layout.deploymentContainer ? 'deployment' : 'bucket' },
+          })
+        },
+      )
+  for (const name of desired.queues)
+    if (!observed.queues.has(name))
+      create(
+        'queue',
+        name,
+        name.endsWith('-poison') ? 'messages that failed every attempt' : 'a queue',
+        phase.queue,
+        async ({ clients }) => {
+          await clients.storage.queue.create(rg, layout.storageAccount, name, { metadata: { xfn: 'queue' } })
+        },
+      )
+  for (const [name, metadata] of observed.queues)
+    if (metadata.xfn === 'queue' && !desired.queues.includes(name))
+      changes.push({
+        action: 'delete',
+        kind: 'queue',
+        name,
+        reason: 'no longer declared by the app',
+        phase: phase.deleteQueue,
+        run: async ({ clients }) => {
+          await clients.storage.queue.delete(rg, layout.storageAccount, name)
+        },
+      })
+  for (const [name, metadata] of observed.containers)
+    if (metadata.xfn === 'bucket' && !desired.containers.includes(name))
+      changes.push({
+        action: 'update',
+        kind: 'container',
+        name,
+        reason: 'no longer declared by the app; kept with its blobs (xfn destroy removes it)',
+        phase: phase.deleteQueue,
+        run: async ({ warn }) => warn(`The container ${name} is no longer used; it is kept with its blobs.`),
+      })
+  if (!observed.insights)
+    create(
+      'app-insights',
+      layout.insights,
+      'logs, traces and metrics of every function',
+      phase.insights,
+      async ({ clients, facts, poll }) => {
+        const component = await clients.resources.resources.beginCreateOrUpdateByIdAndWait(
+          layout.insightsId.slice(1),
+          insightsApiVersion,
+          {
+            location,
+            tags,
+            kind: 'web',
+            properties: {
+              Application_Type: 'web',
+              WorkspaceResourceId: layout.workspaceId,
+              IngestionMode: 'LogAnalytics',
+            },
+          },
+          poll,
+        )
+        facts.insightsConnection = String(
+          (component.properties as { ConnectionString?: string })?.ConnectionString ?? '',
+        )
+      },
+    )
+
+  planSite(desired, observed, changes)
+  return changes
+}
+
+function planSwitchError(desired: Desired, sku: string) {
+  return new XfnError(
+    'INVALID_OPTIONS',
+    `The Function App runs on the ${sku} plan and the deploy asks for ${desired.plan}; a Function App cannot move between them. Run xfn destroy --cloud azure first, or set azure.plan back.`,
+  )
+}
+
+function siteBody(desired: Desired, facts: Facts, settings: Record<string, string>) {
+  const { layout, target, tags } = desired
+  return {
+    location: target.location,
+    tags,
+    kind: 'functionapp,linux',
+    reserved: true,
+    httpsOnly: true,
+    serverFarmId: layout.planId,
+    siteConfig: {
+      appSettings: Object.entries(settings).map(([name, value]) => ({ name, value })),
+      minTlsVersion: '1.2',
+      ftpsState: 'Disabled',
+      ...(desired.plan === 'consumption' ? { linuxFxVersion: `Node|${nodeVersion}` } : {}),
+    },
+    ...(desired.plan === 'flex' ? { functionAppConfig: flexConfig(desired, facts.blobEndpoint ?? '') } : {}),
+  }
+}
+
+function planSite(desired: Desired, observed: Observed, changes: Change[]) {
+  const { layout } = desired
+  const rg = layout.resourceGroup
+  const name = layout.functionApp
+  const site = observed.site
+  const publish: Change = {
+    action: 'update',
+    kind: 'code',
+    name,
+    reason: site
+      ? `package ${desired.packageSha256.slice(0, 12)} replaces ${(site.tags['xfn:package'] ?? 'none').slice(0, 12)}`
+      : `package ${desired.packageSha256.slice(0, 12)}`,
+    phase: phase.publish,
+    run: (context) => publishPackage(context),
+  }
+  if (!site) {
+    changes.push({
+      action: 'create',
+      kind: 'function-app',
+      name,
+      reason: `${desired.manifest.functions.length} function(s) on Node.js ${nodeVersion}`,
+      phase: phase.site,
+      run: async ({ clients, facts, poll }) => {
+        const settings = xfnSettings(desired, secretsOf(desired, facts))
+        const created = await clients.web.webApps.beginCreateOrUpdateAndWait(
+          rg,
+          name,
+          siteBody(desired, facts, settings) as never,
+          poll,
+        )
+        facts.defaultHostName = created.defaultHostName
+        facts.scmHostName = created.hostNameSslStates?.find((h) => h.hostType === 'Repository')?.name
+      },
+    })
+    changes.push(publish)
+    return
+  }
+  const facts = initialFacts(observed)
+  const wanted = siteBody(desired, facts, {})
+  const drift: string[] = []
+  if (site.serverFarmId?.toLowerCase() !== layout.planId.toLowerCase()) drift.push('plan')
+  if (desired.plan === 'flex' && !sameFlexConfig(site.functionAppConfig, wanted.functionAppConfig))
+    drift.push('scale and runtime')
+  if (desired.plan === 'consumption' && site.linuxFxVersion !== `Node|${nodeVersion}`) drift.push('runtime')
+  if (drift.length > 0)
+    changes.push({
+      action: 'update',
+      kind: 'function-app',
+      name,
+      reason: drift.join(', '),
+      phase: phase.site,
+      run: async ({ clients }) => {
+        await clients.web.webApps.update(rg, name, {
+          serverFarmId: wanted.serverFarmId,
+          ...(wanted.functionAppConfig ? { functionAppConfig: wanted.functionAppConfig } : {}),
+          ...(desired.plan === 'consumption'
+            ? { siteConfig: { linuxFxVersion: wanted.siteConfig.linuxFxVersion } }
+            : {}),
+        } as never)
+      },
+    })
+  const ours = xfnSettings(desired, secretsOf(desired, facts))
+  const merged = mergeSettings(site.settings, ours)
+  if (!sameJson(sorted(merged), sorted(site.settings))) {
+    const changed = Object.keys(merged).filter((k) => merged[k] !== site.settings[k])
+    const removed = Object.keys(site.settings).filter((k) => !(k in merged))
+    changes.push({
+      action: 'update',
+      kind: 'app-settings',
+      name,
+      reason: [...changed.map((k) => `set ${k}`), ...removed.map((k) => `remove ${k}`)].join(', '),
+      phase: phase.settings,
+      run: async ({ clients }) => {
+        // Read again: the user may have changed a setting since the plan was made.
+        const current = await clients.web.webApps.listApplicationSettings(rg, name)
+        await clients.web.webApps.updateApplicationSettings(rg, name, {
+          properties: mergeSettings(current.properties ?? {}, ours),
+        })
+      },
+    })
+  }
+  if (site.tags['xfn:package'] !== desired.packageSha256) changes.push(publish)
+}
+
+/** The changes that remove what xfn made: the resource group when xfn made it, else each resource. */
+export function planRemoval(desired: Desired, observed: Observed): Change[] {
+  const { layout, target } = desired
+  const rg = layout.resourceGroup
+  if (!observed.group) return []
+  const remove = (kind: string, name: string, p: number, run: Change['run']): Change => ({
+    action: 'delete',
+    kind,
+    name,
+    reason: 'destroy',
+    phase: p,
+    run,
+  })
+  if (ownedBy(observed.group.tags, target))
+    return [
+      remove('resource-group', rg, phase.deleteGroup, async ({ clients, poll }) => {
+        await clients.resources.resourceGroups.beginDeleteAndWait(rg, poll)
+      }),
+    ]
+  const changes: Change[] = []
+  if (observed.site && ownedBy(observed.site.tags, target))
+    changes.push(
+      remove('function-app', layout.functionApp, phase.deleteSite, async ({ clients }) => {
+        await clients.web.webApps.delete(rg, layout.functionApp)
+      }),
+    )
+  if (observed.plan && ownedBy(observed.plan.tags, target))
+    changes.push(
+      remove('hosting-plan', layout.plan, phase.deletePlan, async ({ clients }) => {
+        await clients.web.appServicePlans.delete(rg, layout.plan)
+      }),
+    )
+  if (observed.insights && ownedBy(observed.insights.tags, target))
+    changes.push(
+      remove('app-insights', layout.insights, phase.deleteInsights, async ({ clients, poll }) => {
+        await clients.resources.resources.beginDeleteByIdAndWait(
+          layout.insightsId.slice(1),
+          insightsApiVersion,
+          poll,
+        )
+      }),
+    )
+  if (observed.workspace && ownedBy(observed.workspace.tags, target))
+    changes.push(
+      remove('log-workspace', layout.workspace, phase.deleteWorkspace, async ({ clients, poll }) => {
+        await clients.workspaces.workspaces.beginDeleteAndWait(rg, layout.workspace, { ...poll, force: true })
+      }),
+    )
+  if (observed.storage && ownedBy(observed.storage.tags, target))
+    changes.push(
+      remove('storage-account', layout.storageAccount, phase.deleteStorage, async ({ clients }) => {
+        await clients.storage.storageAccounts.delete(rg, layout.storageAccount)
+      }),
+    )
+  return changes
+}
+
+/** Compares the parts of `functionAppConfig` xfn sets, ignoring what the service adds. */
+function sameFlexConfig(current: unknown, wanted: ReturnType<typeof flexConfig> | undefined): boolean {
+  const c = current as Partial<ReturnType<typeof flexConfig>> | undefined
+  return (
+    wanted !== undefined &&
+    c?.runtime?.name === wanted.runtime.name &&
+    c.runtime.version === wanted.runtime.version &&
+    c.scaleAndConcurrency?.maximumInstanceCount === wanted.scaleAndConcurrency.maximumInstanceCount &&
+    c.scaleAndConcurrency.instanceMemoryMB === wanted.scaleAndConcurrency.instanceMemoryMB &&
+    c.deployment?.storage?.value === wanted.deployment.storage.value
+  )
+}
+
+function sorted(record: Record<string, string>) {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)))
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b))
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical)
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined && v !== null)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => [k, canonical(v)]),
+    )
+  return value
+}

@@ -1,0 +1,123 @@
+import {
+  bearerTokenAuthenticationPolicy,
+  createDefaultHttpClient,
+  createHttpHeaders,
+  createPipelineFromOptions,
+  createPipelineRequest,
+  type Pipeline,
+} from '@azure/core-rest-pipeline'
+import { XfnError } from '@xfn/core'
+import { armScope } from './clients.js'
+import type { ApplyContext } from './plan.js'
+import { packageTag } from './target.js'
+
+/**
+ * Publishes the package, then records its SHA-256 in a tag of the Function App: the tag is set
+ * only once the package runs, so an interrupted publish is redone by the next deploy.
+ */
+export async function publishPackage(context: ApplyContext): Promise<void> {
+  const { clients, desired, poll } = context
+  if (desired.plan === 'flex') await publishToFlex(context)
+  else await publishToConsumption(context)
+  await clients.resources.tagsOperations.beginUpdateAtScopeAndWait(
+    desired.layout.siteId.slice(1),
+    {
+      operation: 'Merge',
+      properties: { tags: { [packageTag]: desired.packageSha256 } },
+    },
+    poll,
+  )
+}
+
+/** Kudu's deployment states: 3 failed, 4 succeeded; others are under way. */
+const deployFailed = 3
+const deploySucceeded = 4
+
+/**
+ * Flex Consumption: the zip goes to the SCM site's one-deploy endpoint, with a Resource Manager
+ * token, and the deployment is polled until it ends.
+ */
+async function publishToFlex({ clients, desired, facts, sleep, publishTimeoutMs }: ApplyContext) {
+  const scm = facts.scmHostName
+  if (!scm)
+    throw new XfnError(
+      'CLOUD_ERROR',
+      `The Function App ${desired.layout.functionApp} reports no SCM host to publish to.`,
+    )
+  const pipeline = scmPipeline(clients)
+  const send = async (method: 'GET' | 'POST', path: string, body?: Uint8Array) => {
+    const request = createPipelineRequest({
+      url: `https://${scm}${path}`,
+      method,
+      headers: createHttpHeaders(body ? { 'content-type': 'application/zip' } : {}),
+      body,
+      timeout: 300_000,
+    })
+    const response = await pipeline.sendRequest(createDefaultHttpClient(), request)
+    if (response.status >= 400)
+      throw new XfnError(
+        'CLOUD_ERROR',
+        `${method} https://${scm}${path} answered ${response.status}: ${(response.bodyAsText ?? '').slice(0, 300)}${response.status === 401 || response.status === 403 ? '. The signed-in identity needs the Website Contributor role on the Function App.' : ''}`,
+      )
+    return response.bodyAsText ?? ''
+  }
+  const accepted = await send('POST', '/api/publish?RemoteBuild=false&Deployer=xfn', desired.zip)
+  const id = accepted.trim().replace(/^"|"$/g, '') || 'latest'
+  const started = Date.now()
+  for (let delay = 500; ; delay = Math.min(delay * 2, 5000)) {
+    const status = JSON.parse((await send('GET', `/api/deployments/${id}`)) || '{}') as {
+      status?: number
+      complete?: boolean
+      status_text?: string
+    }
+    if (status.status === deploySucceeded) return
+    if (status.status === deployFailed || (status.complete && status.status !== deploySucceeded))
+      throw new XfnError(
+        'CLOUD_ERROR',
+        `Publishing to ${desired.layout.functionApp} failed: ${status.status_text || `deployment status ${status.status}`}. Its log: https://${scm}/api/deployments/${id}/log`,
+      )
+    if (Date.now() - started > publishTimeoutMs)
+      throw new XfnError(
+        'CLOUD_ERROR',
+        `Publishing to ${desired.layout.functionApp} did not finish in ${publishTimeoutMs / 1000} s; run the deploy again to publish anew.`,
+      )
+    await sleep(delay)
+  }
+}
+
+function scmPipeline(clients: ApplyContext['clients']): Pipeline {
+  const pipeline = createPipelineFromOptions({
+    retryOptions: { maxRetries: 3 },
+    ...(clients.tls ? { tlsOptions: clients.tls } : {}),
+  })
+  pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential: clients.credential, scopes: armScope }))
+  return pipeline
+}
+
+/**
+ * Linux Consumption: the zip goes to the app's storage account, its read-only SAS URL into
+ * `WEBSITE_RUN_FROM_PACKAGE`, and the host is told to sync its triggers.
+ */
+async function publishToConsumption({ clients, desired, facts }: ApplyContext) {
+  const { layout } = desired
+  const rg = layout.resourceGroup
+  const account = layout.storageAccount
+  const blobName = `${desired.packageSha256}.zip`
+  const { BlockBlobClient, StorageSharedKeyCredential } = await import('@azure/storage-blob')
+  const endpoint = (facts.blobEndpoint ?? '').replace(/\/?$/, '/')
+  const url = `${endpoint}${layout.deploymentContainer}/${blobName}`
+  const blob = new BlockBlobClient(url, new StorageSharedKeyCredential(account, facts.storageKey ?? ''))
+  await blob.uploadData(desired.zip, { blobHTTPHeaders: { blobContentType: 'application/zip' } })
+  const sas = await clients.storage.storageAccounts.listServiceSAS(rg, account, {
+    canonicalizedResource: `/blob/${account}/${layout.deploymentContainer}/${blobName}`,
+    resource: 'b',
+    permissions: 'r',
+    protocols: 'https',
+    sharedAccessExpiryTime: new Date(Date.UTC(2100, 0, 1)),
+  })
+  const current = await clients.web.webApps.listApplicationSettings(rg, layout.functionApp)
+  await clients.web.webApps.updateApplicationSettings(rg, layout.functionApp, {
+    properties: { ...current.properties, WEBSITE_RUN_FROM_PACKAGE: `${url}?${sas.serviceSasToken}` },
+  })
+  await clients.web.webApps.syncFunctionTriggers(rg, layout.functionApp)
+}

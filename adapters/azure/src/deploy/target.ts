@@ -1,0 +1,46 @@
+import { azureNames, type NameTarget } from '@xfn/core'
+
+/** Where a deploy goes: the app and stage, the subscription, region and resource group. */
+export interface AzureTarget extends NameTarget {
+  readonly subscriptionId: string
+  readonly location: string
+  /** The resource group; by default `xfn-<app>-<stage>`, which xfn makes and tags. */
+  readonly resourceGroup: string
+}
+
+/** The tags on everything xfn makes, by which `plan` and `destroy` know what is theirs. */
+export function ownerTags(target: NameTarget): Record<string, string> {
+  return { 'xfn:app': target.app, 'xfn:stage': target.stage }
+}
+
+/** Whether a resource's tags say it belongs to this app and stage. */
+export function ownedBy(tags: Record<string, string> | undefined, target: NameTarget): boolean {
+  return tags?.['xfn:app'] === target.app && tags['xfn:stage'] === target.stage
+}
+
+/** The tag that records the SHA-256 of the package last published to the Function App. */
+export const packageTag = 'xfn:package'
+
+/** Physical names and resource ids on Azure. Everything is derived, so no state file is kept. */
+export function azureLayout(target: AzureTarget) {
+  const names = azureNames(target, target)
+  const group = `/subscriptions/${target.subscriptionId}/resourceGroups/${target.resourceGroup}`
+  const prefix = `${target.app}-${target.stage}`
+  const layout = {
+    ...names,
+    resourceGroup: target.resourceGroup,
+    groupId: group,
+    workspace: `${prefix}-logs`,
+    insights: `${prefix}-insights`,
+    plan: `${prefix}-plan`,
+    /** The blob container Flex Consumption deploys from, and Consumption's packages live in. */
+    deploymentContainer: 'xfn-deployment',
+    insightsId: `${group}/providers/Microsoft.Insights/components/${prefix}-insights`,
+    workspaceId: `${group}/providers/Microsoft.OperationalInsights/workspaces/${prefix}-logs`,
+    planId: `${group}/providers/Microsoft.Web/serverfarms/${prefix}-plan`,
+    siteId: `${group}/providers/Microsoft.Web/sites/${names.functionApp}`,
+  }
+  return layout
+}
+
+export type AzureLayout = ReturnType<typeof azureLayout>
