@@ -1,15 +1,16 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Flags, ux } from '@oclif/core'
+import { Flags } from '@oclif/core'
 import { validateName, XfnError } from '@xfn/core'
 import { buildApp } from './build/index.js'
+import { type Log, printEndpoints, progressPrinter, step } from './deploy-output.js'
 import type { Project } from './project.js'
 
 /** Flags of the commands that act on a deployed app on AWS. */
 export const awsFlags = {
   stage: Flags.string({
     description:
-      'aws: the stage, a prefix of every resource name (default: "stage" in xfn.config.ts, or dev)',
+      'aws, azure: the stage, a prefix of every resource name (default: "stage" in xfn.config.ts, or dev)',
   }),
   region: Flags.string({ description: 'aws: the region (default: AWS_REGION or the profile region)' }),
   profile: Flags.string({ description: 'aws: the profile of ~/.aws/config to use (default: AWS_PROFILE)' }),
@@ -31,8 +32,6 @@ function settings(project: Project, flags: AwsFlags) {
   }
 }
 
-type Log = (line: string) => void
-
 export async function connect(project: Project, flags: AwsFlags) {
   const { stage, region, profile } = settings(project, flags)
   validateName('stage', stage, '--stage')
@@ -41,19 +40,6 @@ export async function connect(project: Project, flags: AwsFlags) {
   const clients = deploy.createAwsClients({ region, profile })
   const target = await deploy.resolveTarget(clients, project.app, stage)
   return { deploy, clients, target }
-}
-
-/** Runs a step under a spinner that says 'failed' if it throws, so the error that follows reads clearly. */
-async function step<T>(title: string, body: () => Promise<T>, done: (value: T) => string): Promise<T> {
-  ux.action.start(title)
-  try {
-    const value = await body()
-    ux.action.stop(done(value))
-    return value
-  } catch (error) {
-    ux.action.stop('failed')
-    throw error
-  }
 }
 
 /** Connects to AWS for a deployed app, with the app's manifest (loaded from its source). */
@@ -105,24 +91,11 @@ export async function deployToAws(project: Project, flags: AwsFlags & { dryRun: 
     )
     return { dryRun: true, target, changes: plan.changes.map(deploy.describeChange) }
   }
-  const endpoints = await deploy.applyPlan(clients, plan, {
-    onProgress: (event) => {
-      if (event.status === 'done')
-        log(
-          `  ✓ ${event.change.action} ${event.change.kind} ${event.change.name} (${(event.elapsedMs / 1000).toFixed(1)} s)`,
-        )
-      if (event.status === 'warning') log(`  ! ${event.message}`)
-    },
-  })
+  const endpoints = await deploy.applyPlan(clients, plan, { onProgress: progressPrinter(log) })
   log(
     `Deployed ${where}: ${plan.changes.length} change(s) in ${((performance.now() - started) / 1000).toFixed(1)} s.`,
   )
-  if (endpoints.baseUrl) {
-    log(`  ${endpoints.baseUrl}`)
-    for (const route of endpoints.routes)
-      log(`  ${route.route.padEnd(28)}${route.auth === 'key' ? ' (key)' : '      '}  → ${route.function}`)
-  }
-  if (endpoints.apiKey) log(`API key (send it as x-api-key): ${endpoints.apiKey}`)
+  printEndpoints(endpoints, log)
   return { dryRun: false, target, changes: plan.changes.map(deploy.describeChange), endpoints }
 }
 

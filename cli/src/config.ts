@@ -25,6 +25,20 @@ export interface XfnConfig {
       readonly quota?: { readonly limit: number; readonly period: 'DAY' | 'WEEK' | 'MONTH' }
     }
   }
+  readonly azure?: {
+    /** The subscription when AZURE_SUBSCRIPTION_ID is not set. */
+    readonly subscriptionId?: string
+    /** The region of the resources (default: eastus). */
+    readonly location?: string
+    /** An existing resource group to deploy into (default: xfn-<app>-<stage>, made by xfn). */
+    readonly resourceGroup?: string
+    /** `flex` (Flex Consumption, the default) or `consumption` (Linux Consumption). */
+    readonly plan?: 'flex' | 'consumption'
+    /** Flex Consumption: the most instances the app scales out to (default 100). */
+    readonly maximumInstanceCount?: number
+    /** Flex Consumption: each instance's memory, 512, 2048 or 4096 MB (default 2048). */
+    readonly instanceMemoryMB?: number
+  }
 }
 
 /**
@@ -40,8 +54,16 @@ export function defineConfig(config: XfnConfig): XfnConfig {
 
 export const configFile = 'xfn.config.ts'
 
-const known = { name: 'string', entry: 'string', stage: 'string', aws: 'object' } as const
+const known = { name: 'string', entry: 'string', stage: 'string', aws: 'object', azure: 'object' } as const
 const knownAws = { region: 'string', profile: 'string', api: 'string', usagePlan: 'object' } as const
+const knownAzure = {
+  subscriptionId: 'string',
+  location: 'string',
+  resourceGroup: 'string',
+  plan: 'string',
+  maximumInstanceCount: 'number',
+  instanceMemoryMB: 'number',
+} as const
 
 /**
  * Loads `xfn.config.ts` from an app folder, if there is one: compiled with esbuild (with `xfn`
@@ -115,6 +137,13 @@ function checkConfig(value: unknown, file: string): XfnConfig {
   if (aws) check(aws, knownAws, 'aws.')
   if (aws?.api !== undefined && aws.api !== 'http' && aws.api !== 'rest')
     throw new XfnError('INVALID_OPTIONS', `${file}: 'aws.api' must be 'http' or 'rest', not '${aws.api}'.`)
+  const azure = (value as XfnConfig).azure
+  if (azure) check(azure, knownAzure, 'azure.')
+  if (azure?.plan !== undefined && azure.plan !== 'flex' && azure.plan !== 'consumption')
+    throw new XfnError(
+      'INVALID_OPTIONS',
+      `${file}: 'azure.plan' must be 'flex' or 'consumption', not '${azure.plan}'.`,
+    )
   const quota = aws?.usagePlan?.quota
   if (quota && (!Number.isInteger(quota.limit) || !['DAY', 'WEEK', 'MONTH'].includes(quota.period)))
     throw new XfnError(

@@ -1,6 +1,7 @@
 import { Args, Flags, ux } from '@oclif/core'
 import { XfnError } from '@xfn/core'
 import { awsFlags, deployToAws } from '../aws.js'
+import { azureFlags, deployToAzure } from '../azure.js'
 import { cloudFlag, XfnCommand } from '../base-command.js'
 import { buildApp } from '../build/index.js'
 import { describeDeployment } from '../local.js'
@@ -9,11 +10,12 @@ import { findProject } from '../project.js'
 export default class Deploy extends XfnCommand {
   static override summary = 'Deploy the app to a cloud.'
   static override description =
-    'Builds the app and deploys it. On the local cloud (the default) the cloud process starts in the background if none runs for this project, and outlives the command; a second deploy swaps in the new build without losing queued messages. On AWS it reads what exists (found by name and by the xfn:app and xfn:stage tags), prints the changes, and makes them with direct SDK calls; a deploy with nothing to change changes nothing, and an interrupted one finishes when run again. Deploys to Azure are not available yet.'
+    'Builds the app and deploys it. On the local cloud (the default) the cloud process starts in the background if none runs for this project, and outlives the command; a second deploy swaps in the new build without losing queued messages. On AWS it reads what exists (found by name and by the xfn:app and xfn:stage tags), prints the changes, and makes them with direct SDK calls; a deploy with nothing to change changes nothing, and an interrupted one finishes when run again. On Azure it does the same in one resource group per app and stage (xfn-<app>-<stage>, tagged): a storage account, Application Insights, a Flex Consumption (or, with azure.plan, Linux Consumption) Function App, and a publish only when the package changed.'
   static override examples = [
     '<%= config.bin %> deploy',
     '<%= config.bin %> deploy examples/orders --cloud local --port 8080',
     '<%= config.bin %> deploy --cloud aws --stage prod --region eu-west-1 --dry-run',
+    '<%= config.bin %> deploy --cloud azure --stage prod --location westeurope',
   ]
   static override enableJsonFlag = true
   static override args = { project: Args.string({ description: 'folder of the app', default: '.' }) }
@@ -21,7 +23,8 @@ export default class Deploy extends XfnCommand {
     cloud: cloudFlag,
     entry: Flags.string({ description: 'entry module, relative to the app folder (default: src/index.ts)' }),
     ...awsFlags,
-    'dry-run': Flags.boolean({ description: 'aws: print the plan and change nothing' }),
+    ...azureFlags,
+    'dry-run': Flags.boolean({ description: 'aws, azure: print the plan and change nothing' }),
     port: Flags.integer({
       description: 'local cloud: the port to listen on when it starts (default 4747; 0 for any free port)',
     }),
@@ -34,11 +37,10 @@ export default class Deploy extends XfnCommand {
       return deployToAws(project, { ...flags, dryRun: flags['dry-run'] }, (line) => {
         if (!this.jsonEnabled()) this.log(line)
       })
-    if (flags.cloud !== 'local')
-      throw new XfnError(
-        'INVALID_OPTIONS',
-        `Deploying to ${flags.cloud} is not available yet (tracked in issue #8). Build its artifact with: xfn build --cloud ${flags.cloud}`,
-      )
+    if (flags.cloud === 'azure')
+      return deployToAzure(project, { ...flags, dryRun: flags['dry-run'] }, (line) => {
+        if (!this.jsonEnabled()) this.log(line)
+      })
     const started = Date.now()
     ux.action.start(`Deploying ${project.app} to the local cloud`)
     try {

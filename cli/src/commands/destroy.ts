@@ -1,16 +1,18 @@
 import { Args, Flags } from '@oclif/core'
 import { XfnError } from '@xfn/core'
 import { awsFlags, destroyOnAws } from '../aws.js'
+import { azureFlags, destroyOnAzure } from '../azure.js'
 import { cloudFlag, XfnCommand } from '../base-command.js'
 import { findProject } from '../project.js'
 
 export default class Destroy extends XfnCommand {
   static override summary = 'Remove everything xfn deployed for the app.'
   static override description =
-    'On the local cloud: stops the cloud process and deletes .xfn/local/, with the queued messages, the buckets, the logs and the key. On AWS: deletes every resource xfn made for the app and stage (found by name and tags), with the objects in its buckets, and nothing else. Asks first unless --yes is given; without a terminal to ask, --yes is required.'
+    'On the local cloud: stops the cloud process and deletes .xfn/local/, with the queued messages, the buckets, the logs and the key. On AWS: deletes every resource xfn made for the app and stage (found by name and tags), with the objects in its buckets, and nothing else. On Azure: deletes the resource group xfn made for the app and stage, or, in a resource group given with --resource-group, only the resources xfn tagged as its own. Asks first unless --yes is given; without a terminal to ask, --yes is required.'
   static override examples = [
     '<%= config.bin %> destroy --yes',
     '<%= config.bin %> destroy --cloud aws --stage dev --region eu-west-1',
+    '<%= config.bin %> destroy --cloud azure --stage dev --yes',
   ]
   static override enableJsonFlag = true
   static override args = { project: Args.string({ description: 'folder of the app', default: '.' }) }
@@ -18,6 +20,7 @@ export default class Destroy extends XfnCommand {
     cloud: cloudFlag,
     yes: Flags.boolean({ char: 'y', description: 'do not ask for confirmation' }),
     ...awsFlags,
+    ...azureFlags,
   }
 
   async run() {
@@ -28,11 +31,8 @@ export default class Destroy extends XfnCommand {
     }
     if (flags.cloud === 'aws')
       return destroyOnAws(project, flags, (question) => this.confirm(flags.yes, question), log)
-    if (flags.cloud !== 'local')
-      throw new XfnError(
-        'INVALID_OPTIONS',
-        `Destroy on ${flags.cloud} is not available yet (tracked in issue #8).`,
-      )
+    if (flags.cloud === 'azure')
+      return destroyOnAzure(project, flags, (question) => this.confirm(flags.yes, question), log)
     if (
       !(await this.confirm(
         flags.yes,

@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core'
-import { XfnError } from '@xfn/core'
 import { awsFlags, statusOnAws } from '../aws.js'
+import { azureFlags, statusOnAzure } from '../azure.js'
 import { cloudFlag, XfnCommand } from '../base-command.js'
 import { describeDeployment } from '../local.js'
 import { findProject } from '../project.js'
@@ -11,10 +11,11 @@ export default class Status extends XfnCommand {
     '<%= config.bin %> status',
     '<%= config.bin %> status --json',
     '<%= config.bin %> status --cloud aws --stage prod',
+    '<%= config.bin %> status --cloud azure --stage prod',
   ]
   static override enableJsonFlag = true
   static override args = { project: Args.string({ description: 'folder of the app', default: '.' }) }
-  static override flags = { cloud: cloudFlag, ...awsFlags }
+  static override flags = { cloud: cloudFlag, ...awsFlags, ...azureFlags }
 
   async run() {
     const { args, flags } = await this.parse(Status)
@@ -23,8 +24,10 @@ export default class Status extends XfnCommand {
       return statusOnAws(project, flags, (line) => {
         if (!this.jsonEnabled()) this.log(line)
       })
-    if (flags.cloud !== 'local')
-      throw new XfnError('INVALID_OPTIONS', `Status on ${flags.cloud} comes with its deployer (issue #8).`)
+    if (flags.cloud === 'azure')
+      return statusOnAzure(project, flags, (line) => {
+        if (!this.jsonEnabled()) this.log(line)
+      })
     const { LocalCloudClient } = await import('@xfn/local')
     const status = await new LocalCloudClient(project.dir).status()
     if (!status) {

@@ -302,7 +302,10 @@ function shape(path: string, json: Record<string, unknown>, port: number, blobPo
           .slice(6)
           .filter((_, i) => i % 2 === 0)
           .join('/')}`
-  const properties: Record<string, unknown> = { ...(json.properties as Record<string, unknown>), provisioningState: 'Succeeded' }
+  const properties: Record<string, unknown> = {
+    ...(json.properties as Record<string, unknown>),
+    provisioningState: 'Succeeded',
+  }
   const lower = type.toLowerCase()
   if (lower === 'microsoft.storage/storageaccounts')
     properties.primaryEndpoints = { blob: `http://127.0.0.1:${blobPort}/${name}/` }

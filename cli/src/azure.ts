@@ -1,0 +1,147 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Flags } from '@oclif/core'
+import { validateName, XfnError } from '@xfn/core'
+import { buildApp } from './build/index.js'
+import { type Log, printEndpoints, progressPrinter, step } from './deploy-output.js'
+import type { Project } from './project.js'
+
+/** Flags of the commands that act on a deployed app on Azure (with --stage, shared with AWS). */
+export const azureFlags = {
+  subscription: Flags.string({ description: 'azure: the subscription id (default: AZURE_SUBSCRIPTION_ID)' }),
+  location: Flags.string({
+    description: 'azure: the region of the resources (default: azure.location in xfn.config.ts, or eastus)',
+  }),
+  'resource-group': Flags.string({
+    description: 'azure: an existing resource group to deploy into (default: xfn-<app>-<stage>, made by xfn)',
+  }),
+}
+
+interface AzureFlags {
+  readonly stage?: string | undefined
+  readonly subscription?: string | undefined
+  readonly location?: string | undefined
+  readonly 'resource-group'?: string | undefined
+}
+
+/**
+ * Connects with `DefaultAzureCredential`, or with the token in XFN_AZURE_ACCESS_TOKEN; to
+ * Resource Manager, or to the endpoint in XFN_AZURE_ENDPOINT.
+ */
+export async function connectAzure(project: Project, flags: AzureFlags) {
+  const { config } = project
+  const stage = flags.stage ?? config.stage ?? 'dev'
+  validateName('stage', stage, '--stage')
+  // Loaded only here: the SDKs stay out of every command that does not talk to Azure.
+  const deploy = await import('@xfn/azure/deploy')
+  const subscriptionId =
+    flags.subscription ?? deploy.subscriptionFromEnvironment(config.azure?.subscriptionId)
+  const token = process.env.XFN_AZURE_ACCESS_TOKEN
+  const clients = deploy.createAzureClients({
+    subscriptionId,
+    endpoint: process.env.XFN_AZURE_ENDPOINT,
+    credential: token ? deploy.staticTokenCredential(token) : undefined,
+  })
+  const target = await deploy.resolveTarget(clients, {
+    app: project.app,
+    stage,
+    location: flags.location ?? config.azure?.location,
+    resourceGroup: flags['resource-group'] ?? config.azure?.resourceGroup,
+  })
+  return { deploy, clients, target }
+}
+
+const where = (project: Project, target: { stage: string; resourceGroup: string; subscriptionId: string }) =>
+  `${project.app} (${target.stage}) in resource group ${target.resourceGroup}, subscription ${target.subscriptionId}`
+
+/** `xfn deploy --cloud azure`: build, plan, and (unless a dry run) apply, printing each step. */
+export async function deployToAzure(project: Project, flags: AzureFlags & { dryRun: boolean }, log: Log) {
+  const started = performance.now()
+  const { plan: hosting, maximumInstanceCount, instanceMemoryMB } = project.config.azure ?? {}
+  const built = await step(
+    'Building for Azure',
+    async () => {
+      // Linux Consumption polls containers for blobs; Flex Consumption hears of them from Event Grid.
+      const blobSource = hosting === 'consumption' ? 'LogsAndContainerScan' : 'EventGrid'
+      const { build } = await buildApp(project, 'azure', { blobSource })
+      const artifact = build.artifacts[0]
+      if (!artifact) throw new XfnError('INTERNAL', 'The Azure build wrote no zip.')
+      const zip = await readFile(join(project.dir, '.xfn', 'build', 'azure', artifact.path))
+      return { manifest: build.manifest, zip, sha256: artifact.sha256 }
+    },
+    ({ zip }) => `${(zip.byteLength / 1024).toFixed(1)} KiB`,
+  )
+  const { deploy, clients, target, plan } = await step(
+    'Reading what exists on Azure',
+    async () => {
+      const connected = await connectAzure(project, flags)
+      const options = { plan: hosting, maximumInstanceCount, instanceMemoryMB }
+      return {
+        ...connected,
+        plan: await connected.deploy.planDeploy(connected.clients, built, connected.target, options),
+      }
+    },
+    ({ plan }) => `${plan.changes.length} change(s)`,
+  )
+  for (const change of plan.changes) log(`  ${deploy.describeChange(change)}`)
+  if (flags.dryRun) {
+    log(
+      plan.changes.length === 0
+        ? `Nothing to change for ${where(project, target)}.`
+        : `Dry run: nothing was changed for ${where(project, target)}.`,
+    )
+    return { dryRun: true, target, changes: plan.changes.map(deploy.describeChange) }
+  }
+  const endpoints = await deploy.applyPlan(clients, plan, { onProgress: progressPrinter(log) })
+  log(
+    `Deployed ${where(project, target)}: ${plan.changes.length} change(s) in ${((performance.now() - started) / 1000).toFixed(1)} s.`,
+  )
+  printEndpoints(endpoints, log)
+  return { dryRun: false, target, changes: plan.changes.map(deploy.describeChange), endpoints }
+}
+
+/** `xfn destroy --cloud azure`: removes the resource group xfn made, or xfn's resources in the given one. */
+export async function destroyOnAzure(
+  project: Project,
+  flags: AzureFlags,
+  confirm: (summary: string) => Promise<boolean>,
+  log: Log,
+) {
+  const { deploy, clients, target, plan } = await step(
+    'Reading what exists on Azure',
+    async () => {
+      const connected = await connectAzure(project, flags)
+      return { ...connected, plan: await connected.deploy.planDestroy(connected.clients, connected.target) }
+    },
+    ({ plan }) => `${plan.changes.length} resource(s)`,
+  )
+  if (plan.changes.length === 0) {
+    log(`Nothing of ${where(project, target)} exists.`)
+    return { destroyed: false, changes: [] }
+  }
+  for (const change of plan.changes) log(`  ${deploy.describeChange(change)}`)
+  if (!(await confirm(`Delete ${where(project, target)}, with its queues, buckets and logs?`)))
+    return { destroyed: false, changes: [] }
+  await deploy.applyPlan(clients, plan, { onProgress: progressPrinter(log) })
+  log(`Destroyed ${where(project, target)}.`)
+  return { destroyed: true, changes: plan.changes.map(deploy.describeChange) }
+}
+
+/** `xfn status --cloud azure`: the Function App, its plan, package, queues and buckets. */
+export async function statusOnAzure(project: Project, flags: AzureFlags, log: Log) {
+  const { deploy, clients, target } = await connectAzure(project, flags)
+  const status = await deploy.describeDeployed(clients, target)
+  if (!status.functionApp) {
+    log(
+      `Nothing of ${where(project, target)} is deployed. Deploy it with: xfn deploy --cloud azure --stage ${target.stage}`,
+    )
+    return status
+  }
+  log(`${where(project, target)}${status.baseUrl ? `: ${status.baseUrl}` : ''}`)
+  log(
+    `  Function App ${status.functionApp}: ${status.state ?? 'unknown'} on ${status.plan ?? 'an unknown plan'}, package ${status.packageSha256?.slice(0, 12) ?? 'not published'}`,
+  )
+  if (status.queues.length > 0) log(`Queues: ${status.queues.join(', ')}`)
+  if (status.containers.length > 0) log(`Buckets: ${status.containers.join(', ')}`)
+  return status
+}

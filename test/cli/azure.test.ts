@@ -1,0 +1,108 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  type FakeArm,
+  fakeToken,
+  startFakeArm,
+} from '../../adapters/azure/src/deploy/__fixtures__/fake-arm.js'
+import { copyOfApp, xfnAsync } from './helpers.js'
+
+/*
+ * The CLI against Azure, without Azure: Resource Manager and the publish endpoint are played by
+ * an HTTPS server on 127.0.0.1 (XFN_AZURE_ENDPOINT), whose test certificate the CLI trusts
+ * through NODE_EXTRA_CA_CERTS, with a fixed token (XFN_AZURE_ACCESS_TOKEN).
+ */
+
+const subscription = '00000000-0000-0000-0000-0000000000cc'
+const certificate = fileURLToPath(
+  new URL('../../adapters/azure/src/deploy/__fixtures__/fake-arm.cert.pem', import.meta.url),
+)
+let fake: FakeArm
+beforeAll(async () => {
+  fake = await startFakeArm()
+})
+afterAll(() => fake.close())
+
+/** Runs the CLI with no Azure settings of the machine: only what the test gives. */
+function xfn(env: Record<string, string>, ...args: string[]) {
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !key.startsWith('AZURE_') && !key.startsWith('XFN_AZURE')),
+  )
+  return xfnAsync({ env: { ...clean, ...env } }, ...args)
+}
+
+const connected = () => ({
+  AZURE_SUBSCRIPTION_ID: subscription,
+  XFN_AZURE_ENDPOINT: fake.endpoint,
+  XFN_AZURE_ACCESS_TOKEN: fakeToken,
+  NODE_EXTRA_CA_CERTS: certificate,
+})
+
+describe('xfn deploy, status and destroy --cloud azure', () => {
+  it('deploys an app with every kind of trigger to Linux Consumption, then changes nothing, shows it and removes it', async () => {
+    const app = copyOfApp('every-kind', 'azure-lifecycle')
+    writeFileSync(
+      join(app, 'xfn.config.ts'),
+      "import { defineConfig } from 'xfn'\nexport default defineConfig({ azure: { plan: 'consumption', location: 'westeurope' } })\n",
+    )
+    const first = await xfn(connected(), 'deploy', app, '--cloud', 'azure', '--stage', 'ci')
+    expect(first.stderr).not.toMatch(/Error/)
+    expect(first.code).toBe(0)
+    expect(first.stdout).toContain('+ create resource-group xfn-every-kind-ci: holds every resource')
+    expect(first.stdout).toContain('+ create hosting-plan every-kind-ci-plan: Dynamic (Y1)')
+    expect(first.stdout).toMatch(/✓ update code every-kind-ci-[0-9a-f]{6}/)
+    expect(first.stdout).toMatch(/POST \/orders\s+\(key\)\s+→ createOrder/)
+    const key = /API key \(send it as x-api-key\): (\S+)/.exec(first.stdout)?.[1]
+    expect(key).toMatch(/^[\w-]{40}$/)
+    const group = fake.get(`/subscriptions/${subscription}/resourceGroups/xfn-every-kind-ci`)
+    expect(group?.location).toBe('westeurope')
+
+    const again = await xfn(connected(), 'deploy', app, '--cloud', 'azure', '--stage', 'ci')
+    expect(again.code).toBe(0)
+    expect(again.stdout).toContain('0 change(s)')
+    expect(again.stdout).toContain(`API key (send it as x-api-key): ${key}`)
+
+    const status = await xfn(connected(), 'status', app, '--cloud', 'azure', '--stage', 'ci')
+    expect(status.code).toBe(0)
+    expect(status.stdout).toMatch(
+      /Function App every-kind-ci-[0-9a-f]{6}: Running on Y1, package [0-9a-f]{12}/,
+    )
+    expect(status.stdout).toContain('Queues: orders, orders-poison')
+
+    const destroyed = await xfn(connected(), 'destroy', app, '--cloud', 'azure', '--stage', 'ci', '--yes')
+    expect(destroyed.code).toBe(0)
+    expect(destroyed.stdout).toContain('- delete resource-group xfn-every-kind-ci: destroy')
+    expect(fake.get(`/subscriptions/${subscription}/resourceGroups/xfn-every-kind-ci`)).toBeUndefined()
+  }, 120_000)
+
+  it('refuses blob triggers on Flex Consumption and says how to deploy them', async () => {
+    const app = copyOfApp('every-kind', 'azure-flex-blob')
+    const result = await xfn(connected(), 'deploy', app, '--cloud', 'azure', '--dry-run')
+    expect(result.code).not.toBe(0)
+    expect(result.stderr).toContain("app.blob('audit') cannot run on Flex Consumption")
+    expect(result.stderr).toContain("azure: { plan: 'consumption' }")
+  }, 60_000)
+
+  it('names the environment variable when no subscription is set', async () => {
+    const app = copyOfApp('every-kind', 'azure-no-subscription')
+    const result = await xfn({}, 'status', app, '--cloud', 'azure')
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('No Azure subscription is set. Set AZURE_SUBSCRIPTION_ID')
+  })
+
+  it('says how to sign in when there are no credentials', async () => {
+    const app = copyOfApp('every-kind', 'azure-no-credentials')
+    const result = await xfn(
+      { AZURE_SUBSCRIPTION_ID: subscription, XFN_AZURE_ENDPOINT: fake.endpoint },
+      'status',
+      app,
+      '--cloud',
+      'azure',
+    )
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain("No Azure credentials were found. Sign in with 'az login'")
+    expect(result.stderr).toContain('AZURE_CLIENT_SECRET')
+  }, 60_000)
+})
