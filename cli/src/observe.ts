@@ -22,7 +22,9 @@ export const observeFlags = { ...awsFlags, cloud: cloudsFlag }
 /** The clouds asked for; `all` is every cloud xfn can read today, and says which it leaves out. */
 export function cloudsOf(text: string, notice: (line: string) => void): Cloud[] {
   if (text === 'all') {
-    notice('Azure is left out: its deployer, logs and metrics are not built yet (issue #8).')
+    notice(
+      'Azure is left out: reading its logs and metrics from Application Insights is not built yet (issue #9).',
+    )
     return ['local', 'aws']
   }
   const names = text.split(',').map((name) => name.trim())
@@ -30,7 +32,7 @@ export function cloudsOf(text: string, notice: (line: string) => void): Cloud[] 
     if (name === 'azure')
       throw new XfnError(
         'INVALID_OPTIONS',
-        '--cloud azure: logs and metrics of Azure come with its deployer (issue #8).',
+        '--cloud azure: reading logs and metrics from Application Insights is not built yet (issue #9); open the Function App in the Azure portal meanwhile.',
       )
     if (name !== 'local' && name !== 'aws')
       throw new XfnError(

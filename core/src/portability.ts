@@ -31,6 +31,11 @@ export interface PortabilityReport {
   readonly limits: { readonly queueMessageBytes: number }
 }
 
+export interface PortabilityOptions {
+  /** The Azure hosting plan the app deploys to (xfn.config.ts azure.plan); Flex Consumption by default. */
+  readonly azurePlan?: 'flex' | 'consumption' | undefined
+}
+
 /** Azure's front end ends an HTTP request after 230 seconds, whatever the function's timeout. */
 const azureHttpLimitSeconds = 230
 
@@ -45,6 +50,7 @@ const azureHttpLimitSeconds = 230
 export function checkPortability(
   manifest: Manifest,
   clouds: readonly Cloud[] = allClouds,
+  options: PortabilityOptions = {},
 ): PortabilityReport {
   const findings: PortabilityFinding[] = []
   const add = (cloud: Cloud, subject: string, severity: Severity, message: string) => {
@@ -63,6 +69,15 @@ export function checkPortability(
 
   checkQueues(manifest, add)
   checkBlobs(manifest, add)
+  if ((options.azurePlan ?? 'flex') === 'flex')
+    for (const fn of manifest.functions)
+      if (fn.trigger.type === 'blob')
+        add(
+          'azure',
+          `function '${fn.name}'`,
+          'warning',
+          "on Flex Consumption, the default Azure plan, blob triggers fire only through an Event Grid subscription, which xfn does not create yet, so xfn deploy --cloud azure refuses the app; set azure: { plan: 'consumption' } in xfn.config.ts",
+        )
   checkPhysicalNames(manifest, add)
 
   for (const fn of manifest.functions) {

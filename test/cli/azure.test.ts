@@ -1,9 +1,10 @@
-import { writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type FakeArm,
+  fakeCertificate,
   fakeToken,
   startFakeArm,
 } from '../../adapters/azure/src/deploy/__fixtures__/fake-arm.js'
@@ -16,12 +17,12 @@ import { copyOfApp, xfnAsync } from './helpers.js'
  */
 
 const subscription = '00000000-0000-0000-0000-0000000000cc'
-const certificate = fileURLToPath(
-  new URL('../../adapters/azure/src/deploy/__fixtures__/fake-arm.cert.pem', import.meta.url),
-)
 let fake: FakeArm
+let certificate: string
 beforeAll(async () => {
   fake = await startFakeArm()
+  certificate = join(mkdtempSync(join(tmpdir(), 'xfn-azure-ca-')), 'fake-arm.pem')
+  writeFileSync(certificate, fakeCertificate)
 })
 afterAll(() => fake.close())
 

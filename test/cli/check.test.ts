@@ -98,14 +98,6 @@ describe('the xfn command', () => {
     }
     expect(xfn('--version').stdout).toMatch(/^xfn\/0\.1\.0 /)
   })
-
-  it('says plainly that a command not built yet is not available, and fails', () => {
-    const azure = xfn('deploy', app('every-kind'), '--cloud', 'azure')
-    expect(azure.code).toBe(2)
-    expect(azure.stderr.replace(/\s*›\s*/g, ' ')).toContain(
-      'Deploying to azure is not available yet (tracked in issue #8)',
-    )
-  })
 })
 
 describe('start-up', () => {

@@ -52,7 +52,7 @@ export default class Invoke extends XfnCommand {
     if (flags.cloud !== 'local')
       throw new XfnError(
         'INVALID_OPTIONS',
-        `Invoking on ${flags.cloud} is not available yet: the Azure deployer is not built (issue #8).`,
+        `Invoking on ${flags.cloud} is not available yet; call the route xfn deploy --cloud azure printed, or send to the queue.`,
       )
     const { LocalCloudClient, readLogs, statePaths } = await import('@xfn/local')
     const client = new LocalCloudClient(project.dir)

@@ -1,5 +1,4 @@
 import { createHash, createHmac } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
@@ -12,8 +11,9 @@ import type { AddressInfo } from 'node:net'
  * Function App's SCM publish endpoint and, over plain HTTP, blob uploads.
  */
 
-export const fakeCertificate = readFileSync(new URL('./fake-arm.cert.pem', import.meta.url), 'utf8')
-const fakeKey = readFileSync(new URL('./fake-arm.key.pem', import.meta.url), 'utf8')
+import { fakeCertificate, fakeKey } from './fake-arm-tls.js'
+
+export { fakeCertificate }
 
 export const fakeToken = 'fake-arm-token'
 
@@ -59,6 +59,8 @@ export interface FakeArm {
   failWhen: ((request: RecordedRequest, index: number) => FakeFailure | undefined) | undefined
   /** The deployment state the publish endpoint ends in: 4 succeeded, 3 failed. */
   deploymentOutcome: 3 | 4
+  /** How long each answer waits, standing for the network and the service (benchmarks). */
+  latencyMs: number
   mutating(): RecordedRequest[]
   get(id: string): Resource | undefined
   close(): Promise<void>
@@ -105,6 +107,7 @@ export async function startFakeArm(): Promise<FakeArm> {
     takenNames: new Set(),
     failWhen: undefined,
     deploymentOutcome: 4,
+    latencyMs: 0,
     mutating: () => requests.filter((r) => r.mutating),
     get: (id) => resources.get(id.toLowerCase()),
     close: async () => {
@@ -118,12 +121,16 @@ export async function startFakeArm(): Promise<FakeArm> {
     value?: unknown,
     headers: Record<string, string> = {},
   ) => {
-    res.writeHead(status, {
-      'content-type': 'application/json',
-      'x-ms-request-id': String(++sequence),
-      ...headers,
-    })
-    res.end(value === undefined ? '' : JSON.stringify(value))
+    const reply = () => {
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'x-ms-request-id': String(++sequence),
+        ...headers,
+      })
+      res.end(value === undefined ? '' : JSON.stringify(value))
+    }
+    if (fake.latencyMs > 0) setTimeout(reply, fake.latencyMs)
+    else reply()
   }
   const error = (res: ServerResponse, status: number, code: string, message: string) =>
     send(res, status, { error: { code, message } })

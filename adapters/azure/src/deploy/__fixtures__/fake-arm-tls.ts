@@ -1,4 +1,8 @@
------BEGIN CERTIFICATE-----
+/*
+ * A self-signed certificate for 127.0.0.1 (EC P-256, valid 100 years), made once with openssl for
+ * the fake Resource Manager: the Azure SDK sends bearer tokens only over HTTPS. Test use only.
+ */
+export const fakeCertificate = `-----BEGIN CERTIFICATE-----
 MIIBkDCCATagAwIBAgIUK95VWk8vwJpLtgjtQ/NTY4ShKIwwCgYIKoZIzj0EAwIw
 FDESMBAGA1UEAwwJMTI3LjAuMC4xMCAXDTI2MTEyMjIyNDQ1M1oYDzIxMjYxMDI5
 MjI0NDUzWjAUMRIwEAYDVQQDDAkxMjcuMC4wLjEwWTATBgcqhkjOPQIBBggqhkjO
@@ -9,3 +13,11 @@ VR0TAQH/BAUwAwEB/zAPBgNVHREECDAGhwR/AAABMAoGCCqGSM49BAMCA0gAMEUC
 IDf9KASkqz2BvT3LhqR59iArvsH3ukzLS23bggDDwEbKAiEA2lGOobRiIfViiukY
 dAAAQLLTLhyN8vLXvt8AdRnlQDw=
 -----END CERTIFICATE-----
+`
+
+export const fakeKey = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgCZBWLdbdhfXdQH5t
+Dlgwyl8iRMVvO+ARexh+G8VZH1yhRANCAAS8ifXQ1b0rXru8q7I3nJSIw+NvF+yl
+89EDAMM88nF8CIMyQtuFpPgTPBUkrGjSETlpkdXMF1SX8YIg/ugX0ZiC
+-----END PRIVATE KEY-----
+`
