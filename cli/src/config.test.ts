@@ -32,7 +32,7 @@ it('loads xfn.config.ts, typed by defineConfig', async () => {
 
 it('names the file and the setting that is wrong', async () => {
   await expect(loadConfig(folderWith("{ stgae: 'prod' }"))).rejects.toThrow(
-    "unknown setting 'stgae'. Known: name, entry, stage, aws.",
+    "unknown setting 'stgae'. Known: name, entry, stage, aws, azure.",
   )
   await expect(loadConfig(folderWith("{ aws: { api: 'graphql' } }"))).rejects.toThrow(
     "'aws.api' must be 'http' or 'rest', not 'graphql'.",
@@ -41,5 +41,11 @@ it('names the file and the setting that is wrong', async () => {
     loadConfig(folderWith("{ aws: { usagePlan: { quota: { limit: 1, period: 'YEAR' } } } }")),
   ).rejects.toThrow(
     "'aws.usagePlan.quota' must be { limit: <whole number>, period: 'DAY' | 'WEEK' | 'MONTH' }.",
+  )
+  await expect(loadConfig(folderWith("{ azure: { plan: 'premium' } }"))).rejects.toThrow(
+    "'azure.plan' must be 'flex' or 'consumption', not 'premium'.",
+  )
+  await expect(loadConfig(folderWith("{ azure: { instanceMemoryMB: '2048' } }"))).rejects.toThrow(
+    "'azure.instanceMemoryMB' must be a number.",
   )
 })
