@@ -31,11 +31,6 @@ export interface PortabilityReport {
   readonly limits: { readonly queueMessageBytes: number }
 }
 
-export interface PortabilityOptions {
-  /** The Azure hosting plan the app deploys to (xfn.config.ts azure.plan); Flex Consumption by default. */
-  readonly azurePlan?: 'flex' | 'consumption' | undefined
-}
-
 /** Azure's front end ends an HTTP request after 230 seconds, whatever the function's timeout. */
 const azureHttpLimitSeconds = 230
 
@@ -50,7 +45,6 @@ const azureHttpLimitSeconds = 230
 export function checkPortability(
   manifest: Manifest,
   clouds: readonly Cloud[] = allClouds,
-  options: PortabilityOptions = {},
 ): PortabilityReport {
   const findings: PortabilityFinding[] = []
   const add = (cloud: Cloud, subject: string, severity: Severity, message: string) => {
@@ -69,15 +63,6 @@ export function checkPortability(
 
   checkQueues(manifest, add)
   checkBlobs(manifest, add)
-  if ((options.azurePlan ?? 'flex') === 'flex')
-    for (const fn of manifest.functions)
-      if (fn.trigger.type === 'blob')
-        add(
-          'azure',
-          `function '${fn.name}'`,
-          'warning',
-          "on Flex Consumption, the default Azure plan, blob triggers fire only through an Event Grid subscription, which xfn does not create yet, so xfn deploy --cloud azure refuses the app; set azure: { plan: 'consumption' } in xfn.config.ts",
-        )
   checkPhysicalNames(manifest, add)
 
   for (const fn of manifest.functions) {
@@ -207,7 +192,7 @@ function checkBlobs(manifest: Manifest, add: Add): void {
         'azure',
         `function '${name}'`,
         'error',
-        "the Azure blob trigger does not fire on deletions (that needs Event Grid, which xfn does not set up yet); listen to 'created' only, or keep this app off Azure",
+        "the Azure blob trigger does not fire on deletions (only on new and changed blobs); listen to 'created' only, or keep this app off Azure",
       )
     }
     for (const other of blobs.slice(index + 1)) {

@@ -78,12 +78,16 @@ describe('xfn deploy, status and destroy --cloud azure', () => {
     expect(fake.get(`/subscriptions/${subscription}/resourceGroups/xfn-every-kind-ci`)).toBeUndefined()
   }, 120_000)
 
-  it('refuses blob triggers on Flex Consumption and says how to deploy them', async () => {
+  it('plans Event Grid subscriptions for blob triggers on Flex Consumption, the default plan', async () => {
     const app = copyOfApp('every-kind', 'azure-flex-blob')
     const result = await xfn(connected(), 'deploy', app, '--cloud', 'azure', '--dry-run')
-    expect(result.code).not.toBe(0)
-    expect(result.stderr).toContain("app.blob('audit') cannot run on Flex Consumption")
-    expect(result.stderr).toContain("azure: { plan: 'consumption' }")
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('+ create hosting-plan every-kind-dev-plan: FlexConsumption (FC1)')
+    expect(result.stdout).toContain('+ create event-topic every-kind-dev-blobs:')
+    expect(result.stdout).toContain(
+      '+ create event-subscription xfn-audit: new blobs under receipts/r/* call audit',
+    )
+    expect(fake.mutating()).toEqual([])
   }, 60_000)
 
   it('names the environment variable when no subscription is set', async () => {

@@ -1,4 +1,5 @@
 import { WebSiteManagementClient } from '@azure/arm-appservice'
+import { EventGridManagementClient } from '@azure/arm-eventgrid'
 import { OperationalInsightsManagementClient } from '@azure/arm-operationalinsights'
 import { ResourceManagementClient } from '@azure/arm-resources'
 import { StorageManagementClient } from '@azure/arm-storage'
@@ -17,6 +18,7 @@ export interface AzureClients {
   readonly storage: StorageManagementClient
   readonly web: WebSiteManagementClient
   readonly workspaces: OperationalInsightsManagementClient
+  readonly events: EventGridManagementClient
   /** TLS settings for the requests xfn makes itself (publish), as the SDK clients get them. */
   readonly tls: TlsSettings | undefined
 }
@@ -47,6 +49,7 @@ export function createAzureClients(options: AzureClientOptions): AzureClients {
     storage: new StorageManagementClient(credential, subscriptionId, common),
     web: new WebSiteManagementClient(credential, subscriptionId, common),
     workspaces: new OperationalInsightsManagementClient(credential, subscriptionId, common),
+    events: new EventGridManagementClient(credential, subscriptionId, common),
     tls: options.tls,
   }
 }

@@ -60,8 +60,8 @@ const mutations = () =>
     .map((r) => `${r.method} ${r.path.replace(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+/i, '{rg}')}`)
 
 describe('xfn deploy --cloud azure', () => {
-  it('makes every resource of an app on Flex Consumption on the first deploy, in dependency order, and publishes once', async () => {
-    const made = build(undefined, { blob: false })
+  it('makes every resource of a one-of-each app on Flex Consumption on the first deploy, in dependency order, and publishes once', async () => {
+    const made = build()
     const { endpoints } = await deploy(made)
     const sequence = mutations()
     expect(sequence).toMatchSnapshot()
@@ -73,6 +73,31 @@ describe('xfn deploy --cloud azure', () => {
     expect(at(/serverfarms\//)).toBeLessThan(at(/sites\/[^/]+$/))
     expect(at(/sites\/[^/]+$/)).toBeLessThan(at(/api\/publish/))
     expect(at(/api\/publish/)).toBeLessThan(at(/tags\/default$/))
+    expect(at(/storageAccounts\/[^/]+$/)).toBeLessThan(at(/systemTopics\/[^/]+$/))
+    expect(at(/api\/publish/)).toBeLessThan(at(/eventSubscriptions\/xfn-audit$/))
+    const asked = fake.requests.map((r) => r.path)
+    expect(asked.findIndex((p) => p.endsWith('/api/publish'))).toBeLessThan(
+      asked.findIndex((p) => p.endsWith('/host/default/listkeys')),
+    )
+
+    // The blob function hears of new blobs through Event Grid, with the host's key.
+    const subscription = [...fake.resources.values()].find((r) => r.name === 'xfn-audit')
+    expect(subscription?.properties).toMatchObject({
+      destination: {
+        endpointType: 'WebHook',
+        properties: {
+          endpointBaseUrl: expect.stringMatching(/\/app\/shop-dev-[0-9a-f]{6}\/runtime\/webhooks\/blobs$/),
+        },
+      },
+      filter: {
+        includedEventTypes: ['Microsoft.Storage.BlobCreated'],
+        subjectBeginsWith: '/blobServices/default/containers/receipts/blobs/r/',
+        subjectEndsWith: '.json',
+      },
+    })
+    const topic = [...fake.resources.values()].find((r) => r.type === 'Microsoft.EventGrid/systemTopics')
+    expect(topic?.properties).toMatchObject({ topicType: 'Microsoft.Storage.StorageAccounts' })
+    expect(String(topic?.properties.source)).toMatch(/\/storageAccounts\/shopdev\w+$/)
 
     const [siteId] = [...fake.resources.keys()].filter((id) => /\/sites\/[^/]+$/.test(id))
     const created = fake.resources.get(siteId ?? '')
@@ -109,7 +134,7 @@ describe('xfn deploy --cloud azure', () => {
   })
 
   it('makes no mutating request and publishes nothing on a redeploy of the same build, and prints the same key', async () => {
-    const made = build(undefined, { blob: false })
+    const made = build()
     const first = await deploy(made)
     fake.requests.length = 0
     const again = await deploy(made)
@@ -180,23 +205,40 @@ describe('xfn deploy --cloud azure', () => {
     expect(fake.mutating()).toEqual([])
   })
 
-  it('refuses blob triggers on Flex Consumption before changing anything, and says what to do', async () => {
-    await expect(deploy(build())).rejects.toThrow(
-      /app\.blob\('audit'\).*Flex Consumption.*plan: 'consumption'/,
-    )
-    expect(fake.mutating()).toEqual([])
+  it("waits for the host's blobs_extension key after the first publish, then subscribes", async () => {
+    fake.hostKeyDelay = 3
+    const sleeps: number[] = []
+    const c = clients()
+    const target = await resolveTarget(c, { app: 'shop', stage: 'dev' })
+    await applyPlan(c, await planDeploy(c, build(), target), {
+      ...quick,
+      sleep: async (ms) => void sleeps.push(ms),
+    })
+    // After the publish's one poll (500 ms): 1 s, 2 s, 4 s until the key exists.
+    expect(sleeps).toEqual([500, 1000, 2000, 4000])
+    expect([...fake.resources.keys()].some((id) => id.endsWith('/eventsubscriptions/xfn-audit'))).toBe(true)
+  })
+
+  it('removes the event subscription of a removed blob function, and the topic with the last one', async () => {
+    await deploy(build())
+    const { plan } = await deploy(build(undefined, { blob: false }))
+    expect(plan.changes.map(describeChange)).toEqual([
+      '- delete event-subscription xfn-audit: its blob function is gone',
+      '- delete event-topic shop-dev-blobs: no blob function needs it',
+    ])
+    expect([...fake.resources.values()].filter((r) => r.type.startsWith('Microsoft.EventGrid'))).toEqual([])
   })
 
   it('prints the changes of a dry run and changes nothing', async () => {
     const c = clients()
     const target = await resolveTarget(c, { app: 'shop', stage: 'dev' })
-    const plan = await planDeploy(c, build(undefined, { blob: false }), target)
+    const plan = await planDeploy(c, build(), target)
     expect(plan.changes.map(describeChange)).toMatchSnapshot()
     expect(fake.mutating()).toEqual([])
   })
 
   it('converges after an interruption at every mutating step', async () => {
-    const made = build(undefined, { blob: false })
+    const made = build()
     await deploy(made)
     const steps = fake.mutating().length
     for (let stop = 0; stop < steps; stop++) {

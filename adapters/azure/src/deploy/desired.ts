@@ -40,6 +40,8 @@ export interface Desired {
   /** Blob containers: one per bucket. */
   readonly containers: readonly string[]
   readonly needsKey: boolean
+  /** Flex Consumption: an Event Grid subscription per blob function, by name. */
+  readonly blobSubscriptions: ReadonlyMap<string, BlobSubscription>
   readonly scale: { readonly maximumInstanceCount: number; readonly instanceMemoryMB: number }
 }
 
@@ -51,12 +53,6 @@ export function desiredState(
   const layout = azureLayout(target)
   const plan = options.plan ?? 'flex'
   const { manifest } = build
-  const blobFunctions = manifest.functions.filter((fn) => fn.trigger.type === 'blob')
-  if (plan === 'flex' && blobFunctions.length > 0)
-    throw new XfnError(
-      'NOT_PORTABLE',
-      `${blobFunctions.map((fn) => `app.blob('${fn.name}')`).join(', ')} cannot run on Flex Consumption as deployed by xfn: its blob triggers fire only through an Event Grid subscription, which xfn does not create yet, so the function would never run. Set azure: { plan: 'consumption' } in xfn.config.ts to deploy to Linux Consumption, where blob triggers poll the container.`,
-    )
   const memory = options.instanceMemoryMB ?? 2048
   if (![512, 2048, 4096].includes(memory))
     throw new XfnError(
@@ -73,9 +69,34 @@ export function desiredState(
     packageSha256: build.sha256,
     queues: manifest.queues.flatMap((q) => [layout.queue(q.name), layout.poisonQueue(q.name)]).sort(),
     containers: manifest.buckets.map((b) => layout.container(b.name)).sort(),
+    blobSubscriptions: new Map(
+      plan === 'flex'
+        ? manifest.functions.flatMap((fn) =>
+            fn.trigger.type === 'blob'
+              ? [
+                  [
+                    layout.blobSubscription(fn.name),
+                    {
+                      function: fn.name,
+                      subjectBeginsWith: `/blobServices/default/containers/${layout.container(fn.trigger.bucket)}/blobs/${fn.trigger.prefix}`,
+                      subjectEndsWith: fn.trigger.suffix,
+                    },
+                  ] as const,
+                ]
+              : [],
+          )
+        : [],
+    ),
     needsKey: manifest.functions.some((fn) => fn.trigger.type === 'http' && fn.trigger.auth === 'key'),
     scale: { maximumInstanceCount: options.maximumInstanceCount ?? 100, instanceMemoryMB: memory },
   }
+}
+
+/** Which blobs' creation one blob function hears of, through Event Grid. */
+export interface BlobSubscription {
+  readonly function: string
+  readonly subjectBeginsWith: string
+  readonly subjectEndsWith: string
 }
 
 /** Secrets known once the storage account and Application Insights exist. */

@@ -22,8 +22,18 @@ export interface Observed {
   readonly insights: { readonly tags: Record<string, string>; readonly connectionString: string } | undefined
   readonly plan: { readonly tags: Record<string, string>; readonly sku: string } | undefined
   readonly site: ObservedSite | undefined
+  /** The Event Grid system topic of the storage account, and its subscriptions by name. */
+  readonly blobTopic: { readonly tags: Record<string, string> } | undefined
+  readonly blobSubscriptions: ReadonlyMap<string, ObservedSubscription>
   /** Globally unique names that another subscription already holds, for resources not yet made. */
   readonly takenNames: readonly string[]
+}
+
+export interface ObservedSubscription {
+  /** The webhook's URL without its query (Event Grid never returns the key in it). */
+  readonly endpointBaseUrl: string | undefined
+  readonly subjectBeginsWith: string | undefined
+  readonly subjectEndsWith: string | undefined
 }
 
 export interface ObservedSite {
@@ -46,6 +56,8 @@ const none: Observed = {
   insights: undefined,
   plan: undefined,
   site: undefined,
+  blobTopic: undefined,
+  blobSubscriptions: new Map(),
   takenNames: [],
 }
 
@@ -55,12 +67,13 @@ export async function observe(clients: AzureClients, layout: AzureLayout): Promi
   const group = await ifExists(() => clients.resources.resourceGroups.get(rg))
   if (!group)
     return { ...none, takenNames: await takenNames(clients, layout, { storage: false, site: false }) }
-  const [storage, workspace, insights, plan, site] = await Promise.all([
+  const [storage, workspace, insights, plan, site, blobs] = await Promise.all([
     observeStorage(clients, rg, layout.storageAccount),
     ifExists(() => clients.workspaces.workspaces.get(rg, layout.workspace)),
     ifExists(() => clients.resources.resources.getById(layout.insightsId.slice(1), insightsApiVersion)),
     ifExists(() => clients.web.appServicePlans.get(rg, layout.plan)),
     observeSite(clients, rg, layout.functionApp),
+    observeBlobEvents(clients, rg, layout.blobTopic),
   ])
   return {
     group: { tags: group.tags ?? {} },
@@ -74,6 +87,7 @@ export async function observe(clients: AzureClients, layout: AzureLayout): Promi
     },
     plan: plan && { tags: plan.tags ?? {}, sku: plan.sku?.name ?? '' },
     site,
+    ...blobs,
     takenNames: await takenNames(clients, layout, { storage: Boolean(storage.storage), site: Boolean(site) }),
   }
 }
@@ -139,6 +153,27 @@ async function observeSite(
     functionAppConfig: site.functionAppConfig,
     linuxFxVersion: site.siteConfig?.linuxFxVersion,
     settings: settings.properties ?? {},
+  }
+}
+
+async function observeBlobEvents(clients: AzureClients, rg: string, topic: string) {
+  const found = await ifExists(() => clients.events.systemTopics.get(rg, topic))
+  if (!found) return { blobTopic: undefined, blobSubscriptions: new Map<string, ObservedSubscription>() }
+  const subscriptions = await collect(
+    clients.events.systemTopicEventSubscriptions.listBySystemTopic(rg, topic),
+  )
+  return {
+    blobTopic: { tags: found.tags ?? {} },
+    blobSubscriptions: new Map(
+      subscriptions.map((s) => [
+        s.name ?? '',
+        {
+          endpointBaseUrl: (s.destination as { endpointBaseUrl?: string } | undefined)?.endpointBaseUrl,
+          subjectBeginsWith: s.filter?.subjectBeginsWith,
+          subjectEndsWith: s.filter?.subjectEndsWith || undefined,
+        },
+      ]),
+    ),
   }
 }
 

@@ -1,4 +1,5 @@
 import { type Change as AnyChange, XfnError } from '@xfn/core'
+import { deleteBlobTopic, planBlobEvents } from './blob-events.js'
 import type { AzureClients } from './clients.js'
 import {
   type Desired,
@@ -22,6 +23,7 @@ export interface Facts {
   insightsConnection: string | undefined
   defaultHostName: string | undefined
   scmHostName: string | undefined
+  blobsExtensionKey: string | undefined
 }
 
 export interface ApplyContext {
@@ -67,6 +69,7 @@ export function initialFacts(observed: Observed): Facts {
     insightsConnection: observed.insights?.connectionString,
     defaultHostName: observed.site?.defaultHostName,
     scmHostName: observed.site?.scmHostName,
+    blobsExtensionKey: undefined,
   }
 }
 
@@ -251,7 +254,8 @@ export function planChanges(desired: Desired, observed: Observed): Change[] {
     )
 
   planSite(desired, observed, changes)
-  return changes
+  changes.push(...planBlobEvents(desired, observed))
+  return changes.sort((a, b) => a.phase - b.phase)
 }
 
 function planSwitchError(desired: Desired, sku: string) {
@@ -396,6 +400,7 @@ export function planRemoval(desired: Desired, observed: Observed): Change[] {
         await clients.web.appServicePlans.delete(rg, layout.plan)
       }),
     )
+  if (observed.blobTopic && ownedBy(observed.blobTopic.tags, target)) changes.push(deleteBlobTopic(desired))
   if (observed.insights && ownedBy(observed.insights.tags, target))
     changes.push(
       remove('app-insights', layout.insights, phase.deleteInsights, async ({ clients, poll }) => {

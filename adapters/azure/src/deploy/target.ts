@@ -35,6 +35,11 @@ export function azureLayout(target: AzureTarget) {
     plan: `${prefix}-plan`,
     /** The blob container Flex Consumption deploys from, and Consumption's packages live in. */
     deploymentContainer: 'xfn-deployment',
+    /** The Event Grid system topic of the storage account, through which Flex hears of new blobs. */
+    blobTopic: `${prefix}-blobs`,
+    /** The event subscription that calls one blob function's webhook. */
+    blobSubscription: (fn: string) => `xfn-${fn.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`,
+    storageId: `${group}/providers/Microsoft.Storage/storageAccounts/${names.storageAccount}`,
     insightsId: `${group}/providers/Microsoft.Insights/components/${prefix}-insights`,
     workspaceId: `${group}/providers/Microsoft.OperationalInsights/workspaces/${prefix}-logs`,
     planId: `${group}/providers/Microsoft.Web/serverfarms/${prefix}-plan`,

@@ -43,7 +43,8 @@ interface Resource {
 
 const readActions = /\/(listkeys|list|checknameavailability|listservicesas)$/i
 /** Types that Resource Manager creates as long-running operations. */
-const slowTypes = /\/(storageaccounts|serverfarms|sites|workspaces|components)\/[^/]+$/i
+const slowTypes =
+  /\/(storageaccounts|serverfarms|sites|workspaces|components|systemtopics|eventsubscriptions)\/[^/]+$/i
 
 export interface FakeArm {
   readonly endpoint: string
@@ -59,6 +60,8 @@ export interface FakeArm {
   failWhen: ((request: RecordedRequest, index: number) => FakeFailure | undefined) | undefined
   /** The deployment state the publish endpoint ends in: 4 succeeded, 3 failed. */
   deploymentOutcome: 3 | 4
+  /** How many times the host's keys are asked for after a publish before blobs_extension exists. */
+  hostKeyDelay: number
   /** How long each answer waits, standing for the network and the service (benchmarks). */
   latencyMs: number
   mutating(): RecordedRequest[]
@@ -75,6 +78,7 @@ export async function startFakeArm(): Promise<FakeArm> {
   const blobs = new Map<string, Buffer>()
   const requests: RecordedRequest[] = []
   let sequence = 0
+  let hostKeyAsks = 0
 
   const https = createHttpsServer({ cert: fakeCertificate, key: fakeKey })
   const blobServer = createHttpServer((req, res) => {
@@ -108,6 +112,7 @@ export async function startFakeArm(): Promise<FakeArm> {
     failWhen: undefined,
     deploymentOutcome: 4,
     latencyMs: 0,
+    hostKeyDelay: 0,
     mutating: () => requests.filter((r) => r.mutating),
     get: (id) => resources.get(id.toLowerCase()),
     close: async () => {
@@ -191,6 +196,17 @@ export async function startFakeArm(): Promise<FakeArm> {
       if (method === 'POST') {
         const action = segments.at(-1)?.toLowerCase()
         const owner = `/${segments.slice(0, -1).join('/')}`.toLowerCase()
+        if (lower.endsWith('/host/default/listkeys')) {
+          const site = lower.replace('/host/default/listkeys', '')
+          const name = site.split('/').at(-1) ?? ''
+          const started = [...published.keys()].some((n) => n.toLowerCase() === name)
+          const ready = started && hostKeyAsks++ >= fake.hostKeyDelay
+          return send(res, 200, {
+            masterKey: 'master',
+            functionKeys: { default: 'default-key' },
+            systemKeys: ready ? { blobs_extension: `blobs-key-${name}` } : {},
+          })
+        }
         if (action === 'listkeys' && resources.has(owner))
           return send(res, 200, {
             keys: [
@@ -229,7 +245,7 @@ export async function startFakeArm(): Promise<FakeArm> {
       // Lists of child resources.
       if (
         method === 'GET' &&
-        /\/(blobservices\/default\/containers|queueservices\/default\/queues)$/.test(lower)
+        /\/(blobservices\/default\/containers|queueservices\/default\/queues|eventsubscriptions)$/.test(lower)
       ) {
         const value = [...resources.values()].filter((r) => r.id.toLowerCase().startsWith(`${lower}/`))
         return send(res, 200, { value })
@@ -327,6 +343,16 @@ function shape(path: string, json: Record<string, unknown>, port: number, blobPo
   }
   if (lower === 'microsoft.insights/components')
     properties.ConnectionString = `InstrumentationKey=${createHash('sha256').update(path).digest('hex').slice(0, 32)};IngestionEndpoint=https://ingest.example/`
+  if (lower === 'microsoft.eventgrid/systemtopics/eventsubscriptions') {
+    // The webhook's URL is write-only: its key never comes back.
+    const destination = properties.destination as {
+      properties?: { endpointUrl?: string; endpointBaseUrl?: string }
+    }
+    if (destination?.properties?.endpointUrl) {
+      destination.properties.endpointBaseUrl = destination.properties.endpointUrl.split('?')[0]
+      delete destination.properties.endpointUrl
+    }
+  }
   if (lower === 'microsoft.operationalinsights/workspaces')
     properties.customerId = createHash('sha256').update(path).digest('hex').slice(0, 32)
   const { properties: _, ...top } = json as Record<string, unknown>
