@@ -80,6 +80,7 @@ describe('xfn deploy, status and destroy --cloud azure', () => {
 
   it('plans Event Grid subscriptions for blob triggers on Flex Consumption, the default plan', async () => {
     const app = copyOfApp('every-kind', 'azure-flex-blob')
+    fake.requests.length = 0
     const result = await xfn(connected(), 'deploy', app, '--cloud', 'azure', '--dry-run')
     expect(result.code).toBe(0)
     expect(result.stdout).toContain('+ create hosting-plan every-kind-dev-plan: FlexConsumption (FC1)')
