@@ -9,6 +9,7 @@ import {
   XfnError,
 } from '@xfn/core'
 import { awsFlags, connectWithManifest } from './aws.js'
+import { azureFlags, connectAzure } from './azure.js'
 import type { Project } from './project.js'
 
 /** `--cloud` of logs and metrics: one cloud, several comma-separated, or `all`. */
@@ -17,24 +18,14 @@ export const cloudsFlag = Flags.string({
   default: 'local',
 })
 
-export const observeFlags = { ...awsFlags, cloud: cloudsFlag }
+export const observeFlags = { ...awsFlags, ...azureFlags, cloud: cloudsFlag }
 
-/** The clouds asked for; `all` is every cloud xfn can read today, and says which it leaves out. */
-export function cloudsOf(text: string, notice: (line: string) => void): Cloud[] {
-  if (text === 'all') {
-    notice(
-      'Azure is left out: reading its logs and metrics from Application Insights is not built yet (issue #9).',
-    )
-    return ['local', 'aws']
-  }
+/** The clouds asked for: one, several comma-separated, or `all`. */
+export function cloudsOf(text: string): Cloud[] {
+  if (text === 'all') return ['local', 'aws', 'azure']
   const names = text.split(',').map((name) => name.trim())
   for (const name of names) {
-    if (name === 'azure')
-      throw new XfnError(
-        'INVALID_OPTIONS',
-        '--cloud azure: reading logs and metrics from Application Insights is not built yet (issue #9); open the Function App in the Azure portal meanwhile.',
-      )
-    if (name !== 'local' && name !== 'aws')
+    if (name !== 'local' && name !== 'aws' && name !== 'azure')
       throw new XfnError(
         'INVALID_OPTIONS',
         `--cloud: unknown cloud '${name}'. Choose local, aws, azure, comma-separated, or all.`,
@@ -43,13 +34,56 @@ export function cloudsOf(text: string, notice: (line: string) => void): Cloud[] 
   return [...new Set(names)] as Cloud[]
 }
 
-type AwsFlagValues = { stage?: string | undefined; region?: string | undefined; profile?: string | undefined }
+type CloudFlagValues = {
+  stage?: string | undefined
+  region?: string | undefined
+  profile?: string | undefined
+  subscription?: string | undefined
+  location?: string | undefined
+  'resource-group'?: string | undefined
+}
+
+/**
+ * Runs `read` for each cloud. With several clouds, one that cannot be read (no credentials,
+ * nothing deployed) is a notice and the others go on; with one, its error is the command's.
+ */
+export async function eachCloud<T>(
+  clouds: readonly Cloud[],
+  read: (cloud: Cloud) => Promise<T>,
+  notice: (line: string) => void,
+): Promise<{ cloud: Cloud; value: T }[]> {
+  const outcomes = await Promise.allSettled(clouds.map(read))
+  const failures = outcomes.flatMap((o, i) =>
+    o.status === 'rejected' ? [{ cloud: clouds[i], error: o.reason }] : [],
+  )
+  if (clouds.length === 1 || failures.length === clouds.length) {
+    const first = failures[0]
+    if (first) throw first.error
+  }
+  for (const { cloud, error } of failures)
+    notice(`${cloud} is left out: ${error instanceof Error ? error.message : String(error)}`)
+  return outcomes.flatMap((o, i) =>
+    o.status === 'fulfilled' ? [{ cloud: clouds[i] as Cloud, value: o.value }] : [],
+  )
+}
+
+/** Application Insights on Azure: the app's workspace and role name, and a query client. */
+async function azureTelemetry(project: Project, flags: CloudFlagValues) {
+  const { deploy, clients, target } = await connectAzure(project, flags)
+  const observe = await import('@xfn/azure/observe')
+  const source = await deploy.logSource(clients, target)
+  const client = observe.createLogsClient(clients.credential, {
+    endpoint: process.env.XFN_AZURE_LOGS_ENDPOINT,
+    tls: clients.tls,
+  })
+  return { observe, source, client }
+}
 
 /** The log events of one cloud, filtered; with `follow`, then the new ones as they come. */
 export async function logsOf(
   cloud: Cloud,
   project: Project,
-  flags: AwsFlagValues,
+  flags: CloudFlagValues,
   query: LogQuery,
   notice: (line: string) => void,
 ): Promise<AsyncIterable<LogEvent>> {
@@ -61,6 +95,30 @@ export async function logsOf(
         `No logs recorded for ${project.app} on the local cloud yet. Deploy it with 'xfn deploy --cloud local'.`,
       )
     return readLogs(paths, query)
+  }
+  if (cloud === 'azure') {
+    const { observe, source, client } = await azureTelemetry(project, flags)
+    const since = query.since ?? new Date(Date.now() - 15 * 60_000)
+    const history = await observe.readAzureLogs(client, source, {
+      since,
+      until: new Date(),
+      functions: query.functions,
+    })
+    const follow = query.follow
+    if (follow)
+      notice(
+        'Azure: following by polling every 10 s; Application Insights shows a line 20 s to a few minutes after it is written.',
+      )
+    return (async function* () {
+      for (const event of history) if (matchesLogQuery(event, query)) yield event
+      if (!follow) return
+      const seen = new Set(history.map(observe.eventKey))
+      for await (const event of observe.followAzureLogs(client, source, follow, {
+        functions: query.functions,
+        seen,
+      }))
+        if (matchesLogQuery(event, { ...query, since: undefined })) yield event
+    })()
   }
   const { clients, target, manifest } = await connectWithManifest(project, flags)
   const observe = await import('@xfn/aws/observe')
@@ -81,12 +139,29 @@ export async function logsOf(
 export async function metricsOf(
   cloud: Cloud,
   project: Project,
-  flags: AwsFlagValues,
+  flags: CloudFlagValues,
   window: { since?: Date | undefined; periodMs?: number | undefined },
 ): Promise<FunctionMetrics[]> {
   if (cloud === 'local') {
     const { readMetrics, statePaths } = await import('@xfn/local')
     return readMetrics(statePaths(project.dir), window)
+  }
+  if (cloud === 'azure') {
+    const { loadManifest } = await import('./load-app.js')
+    const manifest = await loadManifest(project, { XFN_CLOUD: 'azure' })
+    const { observe, source, client } = await azureTelemetry(project, flags)
+    const until = new Date()
+    const since = window.since ?? new Date(until.getTime() - 3_600_000)
+    const periodSeconds = Math.max(
+      60,
+      Math.round((window.periodMs ?? (until.getTime() - since.getTime()) / 24) / 1000),
+    )
+    return observe.readAzureMetrics(
+      client,
+      source,
+      manifest.functions.map((fn) => ({ name: fn.name, trigger: fn.trigger.type })),
+      { since, until, periodSeconds },
+    )
   }
   const { clients, target, manifest } = await connectWithManifest(project, flags)
   const observe = await import('@xfn/aws/observe')

@@ -72,6 +72,70 @@ describe('xfn deploy, status and destroy --cloud azure', () => {
     )
     expect(status.stdout).toContain('Queues: orders, orders-poison')
 
+    // Logs and metrics come from the app's workspace, asked by the Function App's name.
+    fake.answerQuery = (query) =>
+      query.includes('percentile')
+        ? {
+            columns: ['Function', 'Invocations', 'Errors', 'Timeouts', 'P50', 'P95', 'P99', 'Max'].map(
+              (name) => ({
+                name,
+                type: name === 'Function' ? 'string' : 'real',
+              }),
+            ),
+            rows: [['fulfil', 3, 1, 0, 20, 40, 41, 41]],
+          }
+        : query.includes('bin(TimeGenerated')
+          ? { columns: [], rows: [] }
+          : {
+              columns: [
+                'TimeGenerated',
+                'Kind',
+                'Category',
+                'Function',
+                'Message',
+                'SeverityLevel',
+                'InvocationId',
+              ].map((name) => ({ name, type: 'string' })),
+              rows: [
+                [
+                  new Date(Date.now() - 60_000).toISOString(),
+                  'trace',
+                  'Function.fulfil.User',
+                  'fulfil',
+                  JSON.stringify({
+                    level: 'INFO',
+                    invocationId: 'inv-1',
+                    message: 'fulfilled',
+                    function: 'fulfil',
+                    fields: { sku: 'tea' },
+                  }),
+                  1,
+                  'inv-1',
+                ],
+              ],
+            }
+    const env = { ...connected(), XFN_AZURE_LOGS_ENDPOINT: fake.endpoint }
+    const logs = await xfn(env, 'logs', '--project', app, '--cloud', 'azure', '--stage', 'ci', '--json')
+    expect(logs.stderr).not.toMatch(/Error/)
+    expect(logs.code).toBe(0)
+    expect(JSON.parse(logs.stdout.trim())).toMatchObject({
+      cloud: 'azure',
+      function: 'fulfil',
+      kind: 'app',
+      level: 'info',
+      message: 'fulfilled',
+      fields: { sku: 'tea' },
+    })
+    expect(fake.queries.at(-1)?.query).toMatch(/AppRoleName =~ 'every-kind-ci-[0-9a-f]{6}'/)
+    const metrics = await xfn(env, 'metrics', '--project', app, '--cloud', 'azure', '--stage', 'ci', '--json')
+    expect(metrics.code).toBe(0)
+    expect(JSON.parse(metrics.stdout)).toMatchObject({
+      cloud: 'azure',
+      functions: expect.arrayContaining([
+        expect.objectContaining({ function: 'fulfil', invocations: 3, errors: 1 }),
+      ]),
+    })
+
     const destroyed = await xfn(connected(), 'destroy', app, '--cloud', 'azure', '--stage', 'ci', '--yes')
     expect(destroyed.code).toBe(0)
     expect(destroyed.stdout).toContain('- delete resource-group xfn-every-kind-ci: destroy')
@@ -96,6 +160,13 @@ describe('xfn deploy, status and destroy --cloud azure', () => {
     const result = await xfn({}, 'status', app, '--cloud', 'azure')
     expect(result.code).toBe(2)
     expect(result.stderr).toContain('No Azure subscription is set. Set AZURE_SUBSCRIPTION_ID')
+  })
+
+  it('leaves Azure out of several clouds, saying why, when it cannot be read, and shows the others', async () => {
+    const app = copyOfApp('every-kind', 'azure-all-clouds')
+    const result = await xfn({}, 'logs', '--project', app, '--cloud', 'local,azure')
+    expect(result.code).toBe(0)
+    expect(result.stderr).toContain('azure is left out: No Azure subscription is set.')
   })
 
   it('says how to sign in when there are no credentials', async () => {

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core'
 import { type LogEvent, type LogLevel, logLevels, XfnError } from '@xfn/core'
 import { XfnCommand } from '../base-command.js'
-import { cloudsOf, logsOf, mergeInTimeOrder, observeFlags } from '../observe.js'
+import { cloudsOf, eachCloud, logsOf, mergeInTimeOrder, observeFlags } from '../observe.js'
 import { findProject } from '../project.js'
 import { formatEvent, terminalStyle } from '../report.js'
 import { parseSince } from '../time.js'
@@ -9,12 +9,13 @@ import { parseSince } from '../time.js'
 export default class Logs extends XfnCommand {
   static override summary = 'Show and follow the logs of every function.'
   static override description =
-    "Prints log events in time order, one per line with time, cloud, function, level and invocation: what handlers logged (ctx.log and console) and what the platform recorded (start, end, report with duration, memory and cold starts; failures, timeouts, dead-lettering). Several clouds at once are merged in time order. On AWS, history comes from FilterLogEvents over each function's log group (the last 15 minutes unless --since), and --follow uses CloudWatch Live Tail, or polling where Live Tail is denied. Azure comes with its deployer."
+    "Prints log events in time order, one per line with time, cloud, function, level and invocation: what handlers logged (ctx.log and console) and what the platform recorded (start, end, report with duration, memory and cold starts; failures, timeouts, dead-lettering). Several clouds at once are merged in time order. On AWS, history comes from FilterLogEvents over each function's log group (the last 15 minutes unless --since), and --follow uses CloudWatch Live Tail, or polling where Live Tail is denied. On Azure, history comes from Application Insights (KQL over the app's traces, requests and exceptions in its Log Analytics workspace), and --follow polls every 10 s, since ingestion takes 20 s to a few minutes. With several clouds, one that cannot be read is named and the others go on."
   static override examples = [
     '<%= config.bin %> logs --follow',
     '<%= config.bin %> logs fulfil --level warn --since 15m',
     '<%= config.bin %> logs --grep /order-\\d+/ --json',
     '<%= config.bin %> logs --cloud local,aws --stage dev --follow',
+    '<%= config.bin %> logs --cloud all --since 1h',
   ]
   static override strict = false
   static override args = { functions: Args.string({ description: 'functions to show (all by default)' }) }
@@ -34,7 +35,7 @@ export default class Logs extends XfnCommand {
     const { argv, flags } = await this.parse(Logs)
     const project = await findProject(flags.project)
     const notice = (line: string) => this.logToStderr(line)
-    const clouds = cloudsOf(flags.cloud, notice)
+    const asked = cloudsOf(flags.cloud)
     const follow = flags.follow ? new AbortController() : undefined
     if (follow) process.once('SIGINT', () => follow.abort())
     const style = terminalStyle(flags['no-color'])
@@ -46,7 +47,9 @@ export default class Logs extends XfnCommand {
       invocationId: flags.invocation,
       follow: follow?.signal,
     }
-    const streams = await Promise.all(clouds.map((cloud) => logsOf(cloud, project, flags, query, notice)))
+    const opened = await eachCloud(asked, (cloud) => logsOf(cloud, project, flags, query, notice), notice)
+    const clouds = opened.map((o) => o.cloud)
+    const streams = opened.map((o) => o.value)
     if (follow && clouds.length > 1)
       notice(
         `Following ${clouds.join(' and ')}: each line waits ${mergeWindowMs / 1000} s, so lines from every cloud come in time order.`,

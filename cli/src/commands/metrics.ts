@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core'
 import { XfnCommand } from '../base-command.js'
-import { cloudsOf, metricsOf, observeFlags } from '../observe.js'
+import { cloudsOf, eachCloud, metricsOf, observeFlags } from '../observe.js'
 import { findProject } from '../project.js'
 import { metricsTable, terminalStyle } from '../report.js'
 import { parseDuration, parseSince } from '../time.js'
@@ -8,11 +8,12 @@ import { parseDuration, parseSince } from '../time.js'
 export default class Metrics extends XfnCommand {
   static override summary = 'Show invocations, errors and latency of every function.'
   static override description =
-    'Per function and cloud: invocations, errors and their share, p50/p95/p99 duration, and a sparkline of calls over the window. On AWS from CloudWatch (AWS/Lambda: Invocations, Errors, Throttles, Duration percentiles); several clouds are shown one after the other.'
+    'Per function and cloud: invocations, errors and their share, p50/p95/p99 duration, and a sparkline of calls over the window. On AWS from CloudWatch (AWS/Lambda: Invocations, Errors, Throttles, Duration percentiles); on Azure from Application Insights (the requests of the app: count, failures, timeouts, duration percentiles). Several clouds are shown one after the other; with several, one that cannot be read is named and the others are shown.'
   static override examples = [
     '<%= config.bin %> metrics',
     '<%= config.bin %> metrics --since 1h --json',
     '<%= config.bin %> metrics --cloud local,aws --since 6h --period 15m',
+    '<%= config.bin %> metrics --cloud azure --stage prod --since 1d',
   ]
   static override enableJsonFlag = true
   static override flags = {
@@ -26,14 +27,19 @@ export default class Metrics extends XfnCommand {
   async run() {
     const { flags } = await this.parse(Metrics)
     const project = await findProject(flags.project)
-    const clouds = cloudsOf(flags.cloud, (line) => this.logToStderr(line))
+    const asked = cloudsOf(flags.cloud)
     const window = {
       since: flags.since ? parseSince(flags.since) : undefined,
       periodMs: flags.period ? parseDuration(flags.period, '--period') : undefined,
     }
-    const byCloud = await Promise.all(
-      clouds.map(async (cloud) => ({ cloud, functions: await metricsOf(cloud, project, flags, window) })),
-    )
+    const byCloud = (
+      await eachCloud(
+        asked,
+        (cloud) => metricsOf(cloud, project, flags, window),
+        (line) => this.logToStderr(line),
+      )
+    ).map(({ cloud, value }) => ({ cloud, functions: value }))
+    const clouds = byCloud.map((c) => c.cloud)
     if (!this.jsonEnabled()) {
       const style = terminalStyle(flags['no-color'])
       for (const { cloud, functions } of byCloud) {

@@ -7,7 +7,7 @@ import {
 } from '@xfn/core'
 import { type AzureClients, armScope } from './clients.js'
 import { type AzureBuild, type AzureDeployOptions, type Desired, desiredState } from './desired.js'
-import { armError, realSleep, type Sleep } from './errors.js'
+import { armError, ifExists, realSleep, type Sleep } from './errors.js'
 import { type Observed, observe } from './observe.js'
 import { type ApplyContext, type Change, initialFacts, planChanges, planRemoval, secretsOf } from './plan.js'
 import { type AzureTarget, azureLayout, packageTag } from './target.js'
@@ -163,6 +163,25 @@ export async function applyPlan(
     routes,
     apiKey: desired.needsKey ? secretsOf(desired, facts).apiKey : undefined,
   }
+}
+
+/**
+ * Where the app's telemetry is: its Log Analytics workspace (by id) and the Function App's name,
+ * which Application Insights records as the role name. Read-only.
+ */
+export async function logSource(clients: AzureClients, target: AzureTarget) {
+  const layout = azureLayout(target)
+  const workspace = await ifExists(() =>
+    clients.workspaces.workspaces.get(layout.resourceGroup, layout.workspace),
+  ).catch((error: unknown) => {
+    throw armError(`Reading the Log Analytics workspace of ${target.app} (${target.stage})`, error)
+  })
+  if (!workspace?.customerId)
+    throw new XfnError(
+      'INVALID_OPTIONS',
+      `Nothing of ${target.app} (${target.stage}) is deployed in resource group ${target.resourceGroup}, so it has no logs there. Deploy it with: xfn deploy --cloud azure --stage ${target.stage}`,
+    )
+  return { workspaceId: workspace.customerId, roleName: layout.functionApp }
 }
 
 /** What is deployed for an app and stage, as `xfn status --cloud azure` shows it. Read-only. */

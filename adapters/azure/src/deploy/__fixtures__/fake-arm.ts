@@ -24,6 +24,12 @@ export interface RecordedRequest {
   readonly mutating: boolean
 }
 
+/** A result table as the Log Analytics query API returns it. */
+export interface QueryTable {
+  readonly columns: readonly { readonly name: string; readonly type: string }[]
+  readonly rows: readonly unknown[][]
+}
+
 export interface FakeFailure {
   readonly status: number
   readonly code: string
@@ -62,6 +68,9 @@ export interface FakeArm {
   deploymentOutcome: 3 | 4
   /** How many times the host's keys are asked for after a publish before blobs_extension exists. */
   hostKeyDelay: number
+  /** The Log Analytics query API: the queries asked, and what answers each (no table by default). */
+  readonly queries: { workspaceId: string; query: string; timespan: string }[]
+  answerQuery: ((query: string) => QueryTable | undefined) | undefined
   /** How long each answer waits, standing for the network and the service (benchmarks). */
   latencyMs: number
   mutating(): RecordedRequest[]
@@ -113,6 +122,8 @@ export async function startFakeArm(): Promise<FakeArm> {
     deploymentOutcome: 4,
     latencyMs: 0,
     hostKeyDelay: 0,
+    queries: [],
+    answerQuery: undefined,
     mutating: () => requests.filter((r) => r.mutating),
     get: (id) => resources.get(id.toLowerCase()),
     close: async () => {
@@ -171,6 +182,15 @@ export async function startFakeArm(): Promise<FakeArm> {
         return op.polls < 2
           ? send(res, 202, { status: 'InProgress' }, { 'retry-after': '0', location: `${origin}${path}` })
           : send(res, 200, { status: 'Succeeded' })
+      }
+      if (lower.startsWith('/workspaces/') && lower.endsWith('/query') && method === 'POST') {
+        fake.queries.push({
+          workspaceId: path.split('/').filter(Boolean)[1] ?? '',
+          query: json.query,
+          timespan: json.timespan,
+        })
+        const table = fake.answerQuery?.(json.query) ?? { columns: [], rows: [] }
+        return send(res, 200, { tables: [{ name: 'PrimaryResult', ...table }] })
       }
       if (lower.startsWith('/scm/')) return scm(fake, res, method, path, bytes, deployments, published, send)
 
