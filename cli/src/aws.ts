@@ -4,6 +4,7 @@ import { Flags } from '@oclif/core'
 import { validateName, XfnError } from '@xfn/core'
 import { buildApp } from './build/index.js'
 import { type Log, printEndpoints, progressPrinter, step } from './deploy-output.js'
+import { driftOf, lastBuild } from './drift.js'
 import type { Project } from './project.js'
 
 /** Flags of the commands that act on a deployed app on AWS. */
@@ -178,5 +179,11 @@ export async function statusOnAws(project: Project, flags: AwsFlags, log: Log) {
     )
   for (const schedule of status.schedules) log(`Schedule ${schedule.name}: ${schedule.expression}`)
   for (const bucket of status.buckets) log(`Bucket ${bucket}`)
-  return status
+  // Lambda reports CodeSha256 in base64; builds record hex.
+  const deployed = status.functions.map(
+    (fn) => fn.codeSha256 && Buffer.from(fn.codeSha256, 'base64').toString('hex'),
+  )
+  const { drift, line } = driftOf(deployed, await lastBuild(project, 'aws'), 'aws')
+  log(line)
+  return { ...status, drift }
 }

@@ -4,6 +4,7 @@ import { Flags } from '@oclif/core'
 import { validateName, XfnError } from '@xfn/core'
 import { buildApp } from './build/index.js'
 import { type Log, printEndpoints, progressPrinter, step } from './deploy-output.js'
+import { driftOf, lastBuild } from './drift.js'
 import type { Project } from './project.js'
 
 /** Flags of the commands that act on a deployed app on Azure (with --stage, shared with AWS). */
@@ -139,9 +140,11 @@ export async function statusOnAzure(project: Project, flags: AzureFlags, log: Lo
   }
   log(`${where(project, target)}${status.baseUrl ? `: ${status.baseUrl}` : ''}`)
   log(
-    `  Function App ${status.functionApp}: ${status.state ?? 'unknown'} on ${status.plan ?? 'an unknown plan'}, package ${status.packageSha256?.slice(0, 12) ?? 'not published'}`,
+    `  Function App ${status.functionApp}: ${status.state ?? 'unknown'} on ${status.plan ?? 'an unknown plan'}, package ${status.packageSha256?.slice(0, 12) ?? 'not published'}${status.lastModified ? `, updated ${status.lastModified}` : ''}`,
   )
   if (status.queues.length > 0) log(`Queues: ${status.queues.join(', ')}`)
   if (status.containers.length > 0) log(`Buckets: ${status.containers.join(', ')}`)
-  return status
+  const { drift, line } = driftOf([status.packageSha256], await lastBuild(project, 'azure'), 'azure')
+  log(line)
+  return { ...status, drift }
 }

@@ -71,6 +71,7 @@ describe('xfn deploy, status and destroy --cloud azure', () => {
       /Function App every-kind-ci-[0-9a-f]{6}: Running on Y1, package [0-9a-f]{12}/,
     )
     expect(status.stdout).toContain('Queues: orders, orders-poison')
+    expect(status.stdout).toMatch(/Code: the last local build \(.+\), sha256 [0-9a-f]{12}\./)
 
     // Logs and metrics come from the app's workspace, asked by the Function App's name.
     fake.answerQuery = (query) =>

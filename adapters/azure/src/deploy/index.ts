@@ -196,6 +196,7 @@ export async function describeDeployed(clients: AzureClients, target: AzureTarge
     state: site?.state,
     plan: observed.plan?.sku,
     packageSha256: site?.tags[packageTag],
+    lastModified: site?.lastModified,
     queues: [...observed.queues.keys()].sort(),
     containers: [...observed.containers.entries()]
       .filter(([, metadata]) => metadata.xfn === 'bucket')

@@ -44,6 +44,7 @@ export interface ObservedSite {
   readonly scmHostName: string | undefined
   readonly functionAppConfig: unknown
   readonly linuxFxVersion: string | undefined
+  readonly lastModified: string | undefined
   readonly settings: Record<string, string>
 }
 
@@ -152,6 +153,7 @@ async function observeSite(
     scmHostName: site.hostNameSslStates?.find((h) => h.hostType === 'Repository')?.name,
     functionAppConfig: site.functionAppConfig,
     linuxFxVersion: site.siteConfig?.linuxFxVersion,
+    lastModified: site.lastModifiedTimeUtc && new Date(site.lastModifiedTimeUtc).toISOString(),
     settings: settings.properties ?? {},
   }
 }
