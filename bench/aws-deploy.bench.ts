@@ -6,7 +6,8 @@ import {
   planDeploy,
   resolveTarget,
 } from '../adapters/aws/src/deploy/index.js'
-import { createApp, type Manifest, toManifest } from '../core/src/index.js'
+import type { Manifest } from '../core/src/index.js'
+import { tenFunctions } from './lib/ten-functions.js'
 
 /**
  * API calls and time of `xfn deploy --cloud aws` for a 10-function app (4 HTTP, 2 queue, 2 timer,
@@ -16,23 +17,6 @@ import { createApp, type Manifest, toManifest } from '../core/src/index.js'
  * its changes applied one at a time (reads are concurrent in both).
  */
 const latencyMs = 25
-
-function tenFunctions(memory = 256): Manifest {
-  const { app, queue, bucket, registry } = createApp()
-  const jobs = queue('jobs')
-  const mail = queue('mail')
-  const files = bucket('files')
-  const images = bucket('images')
-  for (const [i, route] of ['/a', '/b/{id}', '/c/{*rest}', '/d'].entries())
-    app.http(`route${i}`, { route, method: i === 0 ? 'POST' : 'GET', uses: [jobs] }, () => ({ status: 204 }))
-  app.queue('worker', { queue: jobs, uses: [files] }, () => undefined)
-  app.queue('mailer', { queue: mail, memoryMb: memory }, () => undefined)
-  app.timer('hourly', { every: '1 hour', uses: [mail] }, () => undefined)
-  app.timer('nightly', { schedule: '0 3 * * *' }, () => undefined)
-  app.blob('thumbs', { bucket: images, uses: [files.writeOnly] }, () => undefined)
-  app.blob('audit', { bucket: files, prefix: 'in/' }, () => undefined)
-  return toManifest(registry, { app: 'bench' })
-}
 
 function build(manifest: Manifest, code: number): AwsBuild {
   return {

@@ -12,33 +12,16 @@ import {
   resolveTarget,
   staticTokenCredential,
 } from '../adapters/azure/src/deploy/index.js'
-import { createApp, type Manifest, toManifest } from '../core/src/index.js'
+import { tenFunctions } from './lib/ten-functions.js'
 
 /**
  * Requests and time of `xfn deploy --cloud azure` for a 10-function app (4 HTTP, 2 queue,
- * 2 timer, 2 blob on Linux Consumption), against the fake Resource Manager over HTTPS on
- * 127.0.0.1 with 25 ms per answer standing for the network and the service, and long-running
- * operations polled every 25 ms: a first deploy, a redeploy with nothing to do, and a code change.
+ * 2 timer, 2 blob through Event Grid) on Flex Consumption, the default, against the fake
+ * Resource Manager over HTTPS on 127.0.0.1 with 25 ms per answer standing for the network and
+ * the service, and long-running operations polled every 25 ms: a first deploy, a redeploy with nothing to do, and a code change.
  * The baseline, in the same run, is the same deploy with its changes applied one at a time.
  */
 const latencyMs = 25
-
-function tenFunctions(): Manifest {
-  const { app, queue, bucket, registry } = createApp()
-  const jobs = queue('jobs')
-  const mail = queue('mail')
-  const files = bucket('files')
-  const images = bucket('images')
-  for (const [i, route] of ['/a', '/b/{id}', '/c/{*rest}', '/d'].entries())
-    app.http(`route${i}`, { route, method: i === 0 ? 'POST' : 'GET', uses: [jobs] }, () => ({ status: 204 }))
-  app.queue('worker', { queue: jobs, uses: [files] }, () => undefined)
-  app.queue('mailer', { queue: mail }, () => undefined)
-  app.timer('hourly', { every: '1 hour', uses: [mail] }, () => undefined)
-  app.timer('nightly', { schedule: '0 3 * * *' }, () => undefined)
-  app.blob('thumbs', { bucket: images, uses: [files.writeOnly] }, () => undefined)
-  app.blob('audit', { bucket: files, prefix: 'in/' }, () => undefined)
-  return toManifest(registry, { app: 'bench' })
-}
 
 function build(code: number): AzureBuild {
   const zip = new Uint8Array(64 * 1024).fill(code)
@@ -59,7 +42,7 @@ async function measure(concurrency: number) {
   const step = async (label: string, next: AzureBuild) => {
     fake.requests.length = 0
     const started = performance.now()
-    await applyPlan(clients, await planDeploy(clients, next, target, { plan: 'consumption' }), {
+    await applyPlan(clients, await planDeploy(clients, next, target), {
       concurrency,
       sleep: async (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, latencyMs))),
       pollIntervalMs: latencyMs,

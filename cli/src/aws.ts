@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { Flags } from '@oclif/core'
 import { validateName, XfnError } from '@xfn/core'
 import { buildApp } from './build/index.js'
-import { type Log, printEndpoints, progressPrinter, step } from './deploy-output.js'
+import { finishDeploy, finishDestroy, type Log, step } from './deploy-output.js'
 import { driftOf, lastBuild } from './drift.js'
 import type { Project } from './project.js'
 
@@ -83,21 +83,13 @@ export async function deployToAws(project: Project, flags: AwsFlags & { dryRun: 
     ({ plan }) => `${plan.changes.length} change(s)`,
   )
   const where = `${project.app} (${target.stage}) in ${target.region}, account ${target.accountId}`
-  for (const change of plan.changes) log(`  ${deploy.describeChange(change)}`)
-  if (flags.dryRun) {
-    log(
-      plan.changes.length === 0
-        ? `Nothing to change for ${where}.`
-        : `Dry run: nothing was changed for ${where}.`,
-    )
-    return { dryRun: true, target, changes: plan.changes.map(deploy.describeChange) }
-  }
-  const endpoints = await deploy.applyPlan(clients, plan, { onProgress: progressPrinter(log) })
-  log(
-    `Deployed ${where}: ${plan.changes.length} change(s) in ${((performance.now() - started) / 1000).toFixed(1)} s.`,
-  )
-  printEndpoints(endpoints, log)
-  return { dryRun: false, target, changes: plan.changes.map(deploy.describeChange), endpoints }
+  const outcome = await finishDeploy(plan, where, {
+    dryRun: flags.dryRun,
+    started,
+    apply: (onProgress) => deploy.applyPlan(clients, plan, { onProgress }),
+    log,
+  })
+  return { target, ...outcome }
 }
 
 /** `xfn destroy --cloud aws`: removes every resource tagged for the app and stage. */
@@ -116,24 +108,12 @@ export async function destroyOnAws(
     ({ plan }) => `${plan.changes.length} resource(s)`,
   )
   const where = `${project.app} (${target.stage}) in ${target.region}, account ${target.accountId}`
-  if (plan.changes.length === 0) {
-    log(`Nothing of ${where} exists.`)
-    return { destroyed: false, changes: [] }
-  }
-  for (const change of plan.changes) log(`  ${deploy.describeChange(change)}`)
-  if (
-    !(await confirm(
-      `Delete these ${plan.changes.length} resources of ${where}, with the objects in its buckets?`,
-    ))
-  )
-    return { destroyed: false, changes: [] }
-  await deploy.applyPlan(clients, plan, {
-    onProgress: (event) => {
-      if (event.status === 'done') log(`  ✓ ${event.change.action} ${event.change.kind} ${event.change.name}`)
-    },
+  return finishDestroy(plan, where, {
+    question: `Delete these ${plan.changes.length} resources of ${where}, with the objects in its buckets?`,
+    confirm,
+    apply: (onProgress) => deploy.applyPlan(clients, plan, { onProgress }),
+    log,
   })
-  log(`Destroyed ${where}.`)
-  return { destroyed: true, changes: plan.changes.map(deploy.describeChange) }
 }
 
 /** `xfn invoke --cloud aws`: one invocation of a deployed function, with the tail of its log. */

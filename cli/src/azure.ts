@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { Flags } from '@oclif/core'
 import { validateName, XfnError } from '@xfn/core'
 import { buildApp } from './build/index.js'
-import { type Log, printEndpoints, progressPrinter, step } from './deploy-output.js'
+import { finishDeploy, finishDestroy, type Log, step } from './deploy-output.js'
 import { driftOf, lastBuild } from './drift.js'
 import type { Project } from './project.js'
 
@@ -84,21 +84,13 @@ export async function deployToAzure(project: Project, flags: AzureFlags & { dryR
     },
     ({ plan }) => `${plan.changes.length} change(s)`,
   )
-  for (const change of plan.changes) log(`  ${deploy.describeChange(change)}`)
-  if (flags.dryRun) {
-    log(
-      plan.changes.length === 0
-        ? `Nothing to change for ${where(project, target)}.`
-        : `Dry run: nothing was changed for ${where(project, target)}.`,
-    )
-    return { dryRun: true, target, changes: plan.changes.map(deploy.describeChange) }
-  }
-  const endpoints = await deploy.applyPlan(clients, plan, { onProgress: progressPrinter(log) })
-  log(
-    `Deployed ${where(project, target)}: ${plan.changes.length} change(s) in ${((performance.now() - started) / 1000).toFixed(1)} s.`,
-  )
-  printEndpoints(endpoints, log)
-  return { dryRun: false, target, changes: plan.changes.map(deploy.describeChange), endpoints }
+  const outcome = await finishDeploy(plan, where(project, target), {
+    dryRun: flags.dryRun,
+    started,
+    apply: (onProgress) => deploy.applyPlan(clients, plan, { onProgress }),
+    log,
+  })
+  return { target, ...outcome }
 }
 
 /** `xfn destroy --cloud azure`: removes the resource group xfn made, or xfn's resources in the given one. */
@@ -116,16 +108,12 @@ export async function destroyOnAzure(
     },
     ({ plan }) => `${plan.changes.length} resource(s)`,
   )
-  if (plan.changes.length === 0) {
-    log(`Nothing of ${where(project, target)} exists.`)
-    return { destroyed: false, changes: [] }
-  }
-  for (const change of plan.changes) log(`  ${deploy.describeChange(change)}`)
-  if (!(await confirm(`Delete ${where(project, target)}, with its queues, buckets and logs?`)))
-    return { destroyed: false, changes: [] }
-  await deploy.applyPlan(clients, plan, { onProgress: progressPrinter(log) })
-  log(`Destroyed ${where(project, target)}.`)
-  return { destroyed: true, changes: plan.changes.map(deploy.describeChange) }
+  return finishDestroy(plan, where(project, target), {
+    question: `Delete ${where(project, target)}, with its queues, buckets and logs?`,
+    confirm,
+    apply: (onProgress) => deploy.applyPlan(clients, plan, { onProgress }),
+    log,
+  })
 }
 
 /** `xfn status --cloud azure`: the Function App, its plan, package, queues and buckets. */

@@ -274,26 +274,16 @@ export async function startFakeArm(): Promise<FakeArm> {
       // Resources.
       const id = lower
       const isGroup = segments.length === 4
+      const groupMissing = () =>
+        error(res, 404, 'ResourceGroupNotFound', `Resource group '${segments[3]}' could not be found.`)
       if (method === 'GET') {
         const found = resources.get(id)
         if (found) return send(res, 200, found)
-        if (!isGroup && !groupExists)
-          return error(
-            res,
-            404,
-            'ResourceGroupNotFound',
-            `Resource group '${segments[3]}' could not be found.`,
-          )
+        if (!isGroup && !groupExists) return groupMissing()
         return error(res, 404, 'ResourceNotFound', `The Resource '${path}' was not found.`)
       }
       if (method === 'PUT' || method === 'PATCH') {
-        if (!isGroup && !groupExists)
-          return error(
-            res,
-            404,
-            'ResourceGroupNotFound',
-            `Resource group '${segments[3]}' could not be found.`,
-          )
+        if (!isGroup && !groupExists) return groupMissing()
         const existing = resources.get(id)
         const appSettings = (json.properties?.siteConfig?.appSettings ?? []) as {
           name: string
