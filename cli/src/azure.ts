@@ -136,3 +136,31 @@ export async function statusOnAzure(project: Project, flags: AzureFlags, log: Lo
   log(line)
   return { ...status, drift }
 }
+
+/** `xfn invoke --cloud azure`: one call of a deployed function. */
+export async function invokeOnAzure(
+  project: Project,
+  flags: AzureFlags,
+  functionName: string,
+  request: { data: string; path?: string | undefined; method?: string | undefined },
+  log: Log,
+) {
+  const { loadManifest } = await import('./load-app.js')
+  const manifest = await loadManifest(project, { XFN_CLOUD: 'azure' })
+  const fn = manifest.functions.find((f) => f.name === functionName)
+  if (!fn)
+    throw new XfnError(
+      'UNKNOWN_FUNCTION',
+      `There is no function '${functionName}' in ${project.app} (it has: ${manifest.functions.map((f) => f.name).join(', ')}).`,
+    )
+  const { deploy, clients, target } = await connectAzure(project, flags)
+  const outcome = await deploy.invokeFunction(clients, target, fn, request)
+  if (outcome.accepted)
+    log(
+      `${fn.name}: the host took the run (202). Its lines show in: xfn logs ${fn.name} --cloud azure --stage ${target.stage} --follow (Application Insights takes 20 s to a few minutes).`,
+    )
+  else log(outcome.error ? `${fn.name}: failed (${outcome.error})` : `${fn.name}: ${outcome.status}`)
+  if (outcome.result !== undefined && outcome.result !== '')
+    log(typeof outcome.result === 'string' ? outcome.result : JSON.stringify(outcome.result, null, 2))
+  return { function: fn.name, trigger: fn.trigger.type, ...outcome }
+}

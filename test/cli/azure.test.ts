@@ -73,6 +73,43 @@ describe('xfn deploy, status and destroy --cloud azure', () => {
     expect(status.stdout).toContain('Queues: orders, orders-poison')
     expect(status.stdout).toMatch(/Code: the last local build \(.+\), sha256 [0-9a-f]{12}\./)
 
+    // Invoking: an HTTP route through its URL with the key, a queue function through the admin endpoint.
+    const called = await xfn(
+      connected(),
+      'invoke',
+      'createOrder',
+      '--project',
+      app,
+      '--cloud',
+      'azure',
+      '--stage',
+      'ci',
+      '--data',
+      '{"sku":"tea"}',
+      '--json',
+    )
+    expect(called.code).toBe(0)
+    expect(JSON.parse(called.stdout)).toMatchObject({
+      function: 'createOrder',
+      status: 200,
+      result: { called: '/orders' },
+    })
+    const queued = await xfn(
+      connected(),
+      'invoke',
+      'fulfil',
+      '--project',
+      app,
+      '--cloud',
+      'azure',
+      '--stage',
+      'ci',
+      '--data',
+      '{"sku":"tea"}',
+    )
+    expect(queued.code).toBe(0)
+    expect(queued.stdout).toContain('fulfil: the host took the run (202).')
+
     // Logs and metrics come from the app's workspace, asked by the Function App's name.
     fake.answerQuery = (query) =>
       query.includes('percentile')

@@ -3,6 +3,7 @@ import { Args, Flags } from '@oclif/core'
 import type { LogEvent } from '@xfn/core'
 import { XfnError } from '@xfn/core'
 import { awsFlags, invokeOnAws } from '../aws.js'
+import { azureFlags, invokeOnAzure } from '../azure.js'
 import { cloudFlag, XfnCommand } from '../base-command.js'
 import { findProject } from '../project.js'
 import { formatEvent, terminalStyle } from '../report.js'
@@ -10,13 +11,14 @@ import { formatEvent, terminalStyle } from '../report.js'
 export default class Invoke extends XfnCommand {
   static override summary = 'Call one function of the deployed app, and show its result and logs.'
   static override description =
-    "An HTTP function is called through its URL (with the app's key when its route needs one); a queue function gets one message, a timer the tick of its latest scheduled time, and a blob function a created event for the key given in --data, each run once, directly, as its trigger would (a queue message sent this way is not retried: use 'xfn queue send' for the real path). Then the invocation's log lines are printed. On AWS every kind goes through Lambda's Invoke with the event its trigger sends (an HTTP API request with the app's key, an SQS record, a scheduled event, an S3 record), and the tail of its log is printed."
+    "An HTTP function is called through its URL (with the app's key when its route needs one); a queue function gets one message, a timer the tick of its latest scheduled time, and a blob function a created event for the key given in --data, each run once, directly, as its trigger would (a queue message sent this way is not retried: use 'xfn queue send' for the real path). Then the invocation's log lines are printed. On AWS every kind goes through Lambda's Invoke with the event its trigger sends (an HTTP API request with the app's key, an SQS record, a scheduled event, an S3 record), and the tail of its log is printed. On Azure an HTTP function is called through its URL, and any other through the host's admin endpoint with the master key, which runs it with --data as its input (a queue message, a blob path); its lines then show in xfn logs."
   static override examples = [
     '<%= config.bin %> invoke hello --path /hello/world',
     `<%= config.bin %> invoke createOrder --data '{"sku":"tea"}'`,
     '<%= config.bin %> invoke fulfil --data @order.json',
     '<%= config.bin %> invoke nightly',
     '<%= config.bin %> invoke fulfil --cloud aws --stage dev --data \'{"id":"1","sku":"tea"}\'',
+    '<%= config.bin %> invoke nightly --cloud azure --stage dev',
   ]
   static override enableJsonFlag = true
   static override args = { function: Args.string({ description: 'the function to call', required: true }) }
@@ -30,6 +32,7 @@ export default class Invoke extends XfnCommand {
     method: Flags.string({ description: 'http: the method (default: the first the function takes)' }),
     'no-color': Flags.boolean({ description: 'print without colours' }),
     ...awsFlags,
+    ...azureFlags,
   }
 
   async run() {
@@ -49,11 +52,19 @@ export default class Invoke extends XfnCommand {
       if (outcome.error) process.exitCode = 1
       return outcome
     }
-    if (flags.cloud !== 'local')
-      throw new XfnError(
-        'INVALID_OPTIONS',
-        `Invoking on ${flags.cloud} is not available yet; call the route xfn deploy --cloud azure printed, or send to the queue.`,
+    if (flags.cloud === 'azure') {
+      const outcome = await invokeOnAzure(
+        project,
+        flags,
+        args.function,
+        { data, path: flags.path, method: flags.method },
+        (line) => {
+          if (!this.jsonEnabled()) this.log(line)
+        },
       )
+      if (outcome.error) process.exitCode = 1
+      return outcome
+    }
     const { LocalCloudClient, readLogs, statePaths } = await import('@xfn/local')
     const client = new LocalCloudClient(project.dir)
     const status = await client.status()

@@ -10,6 +10,7 @@ import {
   createAzureClients,
   describeChange,
   describeDeployed,
+  invokeFunction,
   planDeploy,
   planDestroy,
   resolveTarget,
@@ -284,6 +285,33 @@ describe('xfn deploy --cloud azure', () => {
     await applyPlan(c, await planDeploy(c, build(undefined, { blob: false }), target), quick)
     await applyPlan(c, await planDestroy(c, target), quick)
     expect([...fake.resources.values()].map((r) => r.name).sort()).toEqual(['shared', 'theirs'])
+  })
+})
+
+describe('xfn invoke --cloud azure', () => {
+  it("calls an HTTP function through its URL with the app's key, and any other through the host's admin endpoint", async () => {
+    const made = build()
+    const { target } = await deploy(made)
+    const c = clients()
+    const fn = (name: string) =>
+      made.manifest.functions.find((f) => f.name === name) ?? made.manifest.functions[0]!
+    const created = await invokeFunction(c, target, fn('createOrder'), { data: '{"sku":"tea"}' })
+    expect(created).toEqual({
+      status: 200,
+      result: { called: '/orders', method: 'POST', body: '{"sku":"tea"}' },
+      error: undefined,
+      accepted: false,
+    })
+    const fulfilled = await invokeFunction(c, target, fn('fulfil'), { data: '{"sku":"tea"}' })
+    expect(fulfilled).toMatchObject({ status: 202, accepted: true, error: undefined })
+    expect(fake.appCalls.at(-1)).toEqual({
+      method: 'POST',
+      path: '/admin/functions/fulfil',
+      body: JSON.stringify({ input: '{"sku":"tea"}' }),
+    })
+    await expect(invokeFunction(c, target, fn('getOrder'), { data: '' })).rejects.toThrow(
+      "The route of 'getOrder' is /orders/{id}: pass the path to call, such as --path /orders/<id>.",
+    )
   })
 })
 

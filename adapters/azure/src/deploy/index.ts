@@ -19,6 +19,7 @@ export {
   staticTokenCredential,
 } from './clients.js'
 export type { AzureBuild, AzureDeployOptions, HostingPlan } from './desired.js'
+export { type InvokeOutcome, type InvokeRequest, invokeFunction } from './invoke.js'
 export type { Change } from './plan.js'
 export { type AzureLayout, type AzureTarget, azureLayout } from './target.js'
 export { describeChange }

@@ -1,13 +1,5 @@
-import {
-  bearerTokenAuthenticationPolicy,
-  createDefaultHttpClient,
-  createHttpHeaders,
-  createPipelineFromOptions,
-  createPipelineRequest,
-  type Pipeline,
-} from '@azure/core-rest-pipeline'
 import { XfnError } from '@xfn/core'
-import { armScope } from './clients.js'
+import { httpSender } from './http.js'
 import type { ApplyContext } from './plan.js'
 import { packageTag } from './target.js'
 
@@ -44,22 +36,20 @@ async function publishToFlex({ clients, desired, facts, sleep, publishTimeoutMs 
       'CLOUD_ERROR',
       `The Function App ${desired.layout.functionApp} reports no SCM host to publish to.`,
     )
-  const pipeline = scmPipeline(clients)
+  const request = httpSender(clients, { signed: true })
   const send = async (method: 'GET' | 'POST', path: string, body?: Uint8Array) => {
-    const request = createPipelineRequest({
+    const response = await request({
       url: `https://${scm}${path}`,
       method,
-      headers: createHttpHeaders(body ? { 'content-type': 'application/zip' } : {}),
+      headers: body ? { 'content-type': 'application/zip' } : {},
       body,
-      timeout: 300_000,
     })
-    const response = await pipeline.sendRequest(createDefaultHttpClient(), request)
     if (response.status >= 400)
       throw new XfnError(
         'CLOUD_ERROR',
-        `${method} https://${scm}${path} answered ${response.status}: ${(response.bodyAsText ?? '').slice(0, 300)}${response.status === 401 || response.status === 403 ? '. The signed-in identity needs the Website Contributor role on the Function App.' : ''}`,
+        `${method} https://${scm}${path} answered ${response.status}: ${response.text.slice(0, 300)}${response.status === 401 || response.status === 403 ? '. The signed-in identity needs the Website Contributor role on the Function App.' : ''}`,
       )
-    return response.bodyAsText ?? ''
+    return response.text
   }
   const accepted = await send('POST', '/api/publish?RemoteBuild=false&Deployer=xfn', desired.zip)
   const id = accepted.trim().replace(/^"|"$/g, '') || 'latest'
@@ -83,15 +73,6 @@ async function publishToFlex({ clients, desired, facts, sleep, publishTimeoutMs 
       )
     await sleep(delay)
   }
-}
-
-function scmPipeline(clients: ApplyContext['clients']): Pipeline {
-  const pipeline = createPipelineFromOptions({
-    retryOptions: { maxRetries: 3 },
-    ...(clients.tls ? { tlsOptions: clients.tls } : {}),
-  })
-  pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential: clients.credential, scopes: armScope }))
-  return pipeline
 }
 
 /**

@@ -71,6 +71,8 @@ export interface FakeArm {
   /** The Log Analytics query API: the queries asked, and what answers each (no table by default). */
   readonly queries: { workspaceId: string; query: string; timespan: string }[]
   answerQuery: ((query: string) => QueryTable | undefined) | undefined
+  /** Calls to the deployed Function App: its routes and its admin endpoint. */
+  readonly appCalls: { method: string; path: string; body: string }[]
   /** How long each answer waits, standing for the network and the service (benchmarks). */
   latencyMs: number
   mutating(): RecordedRequest[]
@@ -124,6 +126,7 @@ export async function startFakeArm(): Promise<FakeArm> {
     hostKeyDelay: 0,
     queries: [],
     answerQuery: undefined,
+    appCalls: [],
     mutating: () => requests.filter((r) => r.mutating),
     get: (id) => resources.get(id.toLowerCase()),
     close: async () => {
@@ -156,6 +159,29 @@ export async function startFakeArm(): Promise<FakeArm> {
     return { 'azure-asyncoperation': `${origin}/operations/${id}`, 'retry-after': '0' }
   }
 
+  /**
+   * The deployed app, as far as a caller sees it: its routes check x-api-key against the
+   * XFN_API_KEY_SHA256 setting and echo the call; its admin endpoint takes the master key.
+   */
+  const functionApp = (req: IncomingMessage, res: ServerResponse, path: string, text: string) => {
+    const [, , site = '', ...rest] = path.split('/')
+    const siteId = [...resources.keys()].find((id) => id.endsWith(`/sites/${site.toLowerCase()}`))
+    if (!siteId) return error(res, 404, 'NotFound', `No Function App ${site}.`)
+    const route = `/${rest.join('/')}`
+    fake.appCalls.push({ method: req.method ?? 'GET', path: route, body: text })
+    if (route.startsWith('/admin/functions/'))
+      return req.headers['x-functions-key'] === 'master' ? send(res, 202) : send(res, 401)
+    const expected = settings.get(siteId)?.XFN_API_KEY_SHA256
+    const presented = req.headers['x-api-key']
+    if (
+      expected &&
+      presented !== undefined &&
+      createHash('sha256').update(String(presented)).digest('hex') !== expected
+    )
+      return send(res, 401, { error: 'Unauthorized' })
+    return send(res, 200, { called: route, method: req.method, body: text })
+  }
+
   https.on('request', (req: IncomingMessage, res: ServerResponse) => {
     void body(req).then((bytes) => {
       const url = new URL(`${origin}${req.url ?? '/'}`)
@@ -167,6 +193,7 @@ export async function startFakeArm(): Promise<FakeArm> {
         path,
         mutating: method !== 'GET' && !(method === 'POST' && readActions.test(lower)),
       }
+      if (lower.startsWith('/app/')) return functionApp(req, res, path, bytes.toString('utf8'))
       if (!lower.startsWith('/operations/')) requests.push(recorded)
       if (req.headers.authorization !== `Bearer ${fakeToken}`)
         return error(res, 401, 'InvalidAuthenticationToken', 'The access token is invalid.')
