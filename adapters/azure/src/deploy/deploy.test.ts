@@ -293,8 +293,11 @@ describe('xfn invoke --cloud azure', () => {
     const made = build()
     const { target } = await deploy(made)
     const c = clients()
-    const fn = (name: string) =>
-      made.manifest.functions.find((f) => f.name === name) ?? made.manifest.functions[0]!
+    const fn = (name: string) => {
+      const found = made.manifest.functions.find((f) => f.name === name)
+      if (!found) throw new Error(`no function ${name}`)
+      return found
+    }
     const created = await invokeFunction(c, target, fn('createOrder'), { data: '{"sku":"tea"}' })
     expect(created).toEqual({
       status: 200,
