@@ -288,6 +288,32 @@ describe('xfn deploy --cloud azure', () => {
   })
 })
 
+describe('a bucket or queue removed from the app', () => {
+  it('deletes the queue and its poison queue, and keeps the container with its blobs, once', async () => {
+    await deploy(build(undefined, { blob: false }))
+    const made = build(undefined, { blob: false })
+    const without = {
+      ...made,
+      manifest: {
+        ...made.manifest,
+        queues: [],
+        buckets: [],
+        functions: made.manifest.functions
+          .filter((fn) => fn.trigger.type === 'http' || fn.trigger.type === 'timer')
+          .map((fn) => ({ ...fn, uses: [] })),
+      },
+    }
+    const { plan } = await deploy(without)
+    expect(plan.changes.map(describeChange)).toEqual([
+      '- delete queue orders: no longer declared by the app',
+      '- delete queue orders-poison: no longer declared by the app',
+      '~ update container receipts: no longer declared by the app; kept with its blobs, marked unused (xfn destroy removes it)',
+    ])
+    expect([...fake.resources.values()].some((r) => r.name === 'receipts')).toBe(true)
+    expect((await deploy(without)).plan.changes).toEqual([])
+  })
+})
+
 describe('xfn invoke --cloud azure', () => {
   it("calls an HTTP function through its URL with the app's key, and any other through the host's admin endpoint", async () => {
     const made = build()

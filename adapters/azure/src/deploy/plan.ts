@@ -52,7 +52,7 @@ const phase = {
   site: 4,
   settings: 5,
   publish: 6,
-  deleteQueue: 7,
+  removed: 7,
   deleteSite: 10,
   deletePlan: 11,
   deleteInsights: 11,
@@ -210,7 +210,7 @@ export function planChanges(desired: Desired, observed: Observed): Change[] {
         kind: 'queue',
         name,
         reason: 'no longer declared by the app',
-        phase: phase.deleteQueue,
+        phase: phase.removed,
         run: async ({ clients }) => {
           await clients.storage.queue.delete(rg, layout.storageAccount, name)
         },
@@ -221,9 +221,14 @@ export function planChanges(desired: Desired, observed: Observed): Change[] {
         action: 'update',
         kind: 'container',
         name,
-        reason: 'no longer declared by the app; kept with its blobs (xfn destroy removes it)',
-        phase: phase.deleteQueue,
-        run: async ({ warn }) => warn(`The container ${name} is no longer used; it is kept with its blobs.`),
+        reason: 'no longer declared by the app; kept with its blobs, marked unused (xfn destroy removes it)',
+        phase: phase.removed,
+        run: async ({ clients, warn }) => {
+          await clients.storage.blobContainers.update(rg, layout.storageAccount, name, {
+            metadata: { xfn: 'unused-bucket' },
+          })
+          warn(`The container ${name} is no longer used by the app; it is kept with its blobs.`)
+        },
       })
   if (!observed.insights)
     create(

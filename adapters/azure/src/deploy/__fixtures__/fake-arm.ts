@@ -343,7 +343,8 @@ export async function startFakeArm(): Promise<FakeArm> {
         for (const key of [...settings.keys()]) if (key.startsWith(`${id}/`)) settings.delete(key)
         if (isGroup || /\/(workspaces|components)\/[^/]+$/.test(id))
           return send(res, 202, undefined, longRunning())
-        return send(res, 200)
+        // Queues answer a deletion with 204, the rest with 200.
+        return send(res, /\/queues\/[^/]+$/.test(id) ? 204 : 200)
       }
       return error(res, 405, 'MethodNotAllowed', `${method} ${path}`)
     })
