@@ -273,7 +273,7 @@ describe('xfn deploy --cloud azure', () => {
   it('in a resource group it did not make, destroys only its own resources', async () => {
     const c = clients()
     const group = `/subscriptions/${subscriptionId}/resourceGroups/shared`
-    await c.resources.resourceGroups.createOrUpdate('shared', { location: 'eastus' })
+    await c.resources.resourceGroups.createOrUpdate('shared', { location: 'westeurope' })
     await c.resources.resources.beginCreateOrUpdateByIdAndWait(
       `${group}/providers/Microsoft.Web/sites/theirs`,
       '2024-04-01',
@@ -282,6 +282,7 @@ describe('xfn deploy --cloud azure', () => {
       },
     )
     const target = await resolveTarget(c, { app: 'shop', stage: 'dev', resourceGroup: 'shared' })
+    expect(target.location).toBe('westeurope')
     await applyPlan(c, await planDeploy(c, build(undefined, { blob: false }), target), quick)
     await applyPlan(c, await planDestroy(c, target), quick)
     expect([...fake.resources.values()].map((r) => r.name).sort()).toEqual(['shared', 'theirs'])

@@ -48,8 +48,9 @@ export interface TargetSettings {
 }
 
 /**
- * Checks that the credential gives a token, then names the target. A missing credential or
- * subscription is an error that says how to provide it.
+ * Checks that the credential gives a token, then names the target: the location given, else the
+ * resource group's when it exists, else eastus. A missing credential is an error that says how
+ * to provide one.
  */
 export async function resolveTarget(clients: AzureClients, settings: TargetSettings): Promise<AzureTarget> {
   try {
@@ -58,12 +59,19 @@ export async function resolveTarget(clients: AzureClients, settings: TargetSetti
     throw armError('Signing in to Azure', error)
   }
   const { app, stage } = settings
+  const resourceGroup = settings.resourceGroup ?? azureNames({ app, stage }, clients).resourceGroup
+  // New resources go where the resource group is, when it exists and no location is given.
+  const group = settings.location
+    ? undefined
+    : await ifExists(() => clients.resources.resourceGroups.get(resourceGroup)).catch((error: unknown) => {
+        throw armError(`Reading the resource group ${resourceGroup}`, error)
+      })
   return {
     app,
     stage,
     subscriptionId: clients.subscriptionId,
-    location: settings.location ?? 'eastus',
-    resourceGroup: settings.resourceGroup ?? azureNames({ app, stage }, clients).resourceGroup,
+    location: settings.location ?? group?.location ?? 'eastus',
+    resourceGroup,
   }
 }
 
