@@ -120,7 +120,7 @@ export {
   toManifest,
 } from './manifest.js'
 export { awsNames, azureNames, localNames, type NameTarget, validateName } from './names.js'
-export { type FunctionMetrics, type LogEvent, type LogQuery, matchesLogQuery } from './observe.js'
+export { type FunctionMetrics, type LogEvent, type LogQuery, matchesLogQuery, pause } from './observe.js'
 export type {
   Bucket,
   BucketSpec,

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest'
-import { type LogEvent, matchesLogQuery } from './observe.js'
+import { type LogEvent, matchesLogQuery, pause } from './observe.js'
 
 const event = (cloud: 'local' | 'aws', time: string, message = 'm'): LogEvent => ({
   time,
@@ -23,4 +23,16 @@ it('filters by function, level, invocation, time and text', () => {
   // The 8-character start that xfn logs prints finds the invocation.
   expect(matchesLogQuery({ ...e, invocationId: '1f2e3d4c-aaaa' }, { invocationId: '1f2e3d4c' })).toBe(true)
   expect(matchesLogQuery(e, { functions: [], since: new Date('2026-01-01T00:00:06Z') })).toBe(false)
+})
+
+it('pauses until the time is up or the signal aborts, leaving no listener on the signal', async () => {
+  const { getEventListeners } = await import('node:events')
+  const follow = new AbortController()
+  for (let i = 0; i < 20; i++) await pause(1, follow.signal)
+  expect(getEventListeners(follow.signal, 'abort')).toHaveLength(0)
+  // An hour's pause ends as soon as the signal aborts.
+  const waiting = pause(3_600_000, follow.signal)
+  follow.abort()
+  await waiting
+  expect(getEventListeners(follow.signal, 'abort')).toHaveLength(0)
 })

@@ -54,3 +54,16 @@ export function matchesLogQuery(event: LogEvent, query: LogQuery): boolean {
     (!query.grep || (typeof query.grep === 'string' ? text().includes(query.grep) : query.grep.test(text())))
   )
 }
+
+/** Waits `ms`, or until the signal aborts; leaves no listener on the signal either way. */
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+  })
+}

@@ -1,5 +1,5 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs'
-import { type FunctionMetrics, type LogQuery, matchesLogQuery } from '@xfn/core'
+import { type FunctionMetrics, type LogQuery, matchesLogQuery, pause } from '@xfn/core'
 import { bucketLimit, type Counts, type MetricsLine } from './metrics.js'
 import type { StatePaths } from './state.js'
 import type { LogEvent } from './telemetry.js'
@@ -113,16 +113,6 @@ async function* tailLines(path: string, follow?: AbortSignal): AsyncIterable<str
       }
     }
     if (!follow || follow.aborted) return
-    await new Promise((resolve) => {
-      const timer = setTimeout(resolve, 200)
-      follow.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(timer)
-          resolve(undefined)
-        },
-        { once: true },
-      )
-    })
+    await pause(200, follow)
   }
 }

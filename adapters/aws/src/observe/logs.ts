@@ -263,8 +263,12 @@ export async function* followLogs(
       continue
     }
     await new Promise<void>((resolve) => {
-      wake = resolve
-      signal.addEventListener('abort', () => resolve(), { once: true })
+      const done = () => {
+        signal.removeEventListener('abort', done)
+        resolve()
+      }
+      wake = done
+      signal.addEventListener('abort', done, { once: true })
     })
     wake = undefined
   }

@@ -1,5 +1,5 @@
 import type { LogsQueryClient, LogsTable } from '@azure/monitor-query-logs'
-import { type LogEvent, type LogLevel, XfnError } from '@xfn/core'
+import { type LogEvent, type LogLevel, pause, XfnError } from '@xfn/core'
 
 /** Where an app's telemetry is: the Log Analytics workspace, and the Function App's role name in it. */
 export interface AzureLogSource {
@@ -151,13 +151,7 @@ export async function* followAzureLogs(
       seen.add(key)
       yield event
     }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, interval)
-      signal.addEventListener('abort', () => {
-        clearTimeout(timer)
-        resolve()
-      })
-    })
+    await pause(interval, signal)
   }
 }
 
