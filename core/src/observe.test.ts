@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events'
 import { expect, it } from 'vitest'
 import { type LogEvent, matchesLogQuery, pause } from './observe.js'
 
@@ -26,13 +27,12 @@ it('filters by function, level, invocation, time and text', () => {
 })
 
 it('pauses until the time is up or the signal aborts, leaving no listener on the signal', async () => {
-  const { getEventListeners } = await import('node:events')
   const follow = new AbortController()
   for (let i = 0; i < 20; i++) await pause(1, follow.signal)
-  expect(getEventListeners(follow.signal, 'abort')).toHaveLength(0)
+  expect(EventEmitter.getEventListeners(follow.signal, 'abort')).toHaveLength(0)
   // An hour's pause ends as soon as the signal aborts.
   const waiting = pause(3_600_000, follow.signal)
   follow.abort()
   await waiting
-  expect(getEventListeners(follow.signal, 'abort')).toHaveLength(0)
+  expect(EventEmitter.getEventListeners(follow.signal, 'abort')).toHaveLength(0)
 })
