@@ -39,21 +39,9 @@ export default class Invoke extends XfnCommand {
     const { args, flags } = await this.parse(Invoke)
     const project = await findProject(flags.project)
     const data = flags.data === undefined ? '' : readData(flags.data)
-    if (flags.cloud === 'aws') {
-      const outcome = await invokeOnAws(
-        project,
-        flags,
-        args.function,
-        { data, path: flags.path, method: flags.method },
-        (line) => {
-          if (!this.jsonEnabled()) this.log(line)
-        },
-      )
-      if (outcome.error) process.exitCode = 1
-      return outcome
-    }
-    if (flags.cloud === 'azure') {
-      const outcome = await invokeOnAzure(
+    if (flags.cloud === 'aws' || flags.cloud === 'azure') {
+      const invoke = flags.cloud === 'aws' ? invokeOnAws : invokeOnAzure
+      const outcome = await invoke(
         project,
         flags,
         args.function,
