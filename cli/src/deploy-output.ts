@@ -1,5 +1,5 @@
 import { ux } from '@oclif/core'
-import { describeChange } from '@xfn/core'
+import { describeChange, type ProgressEvent } from '@xfn/core'
 
 /* What `xfn deploy` prints on every cloud: the steps, each change's progress, and the endpoints. */
 
@@ -18,18 +18,9 @@ export async function step<T>(title: string, body: () => Promise<T>, done: (valu
   }
 }
 
-type ProgressEvent =
-  | { readonly status: 'start' }
-  | {
-      readonly status: 'done'
-      readonly change: { action: string; kind: string; name: string }
-      readonly elapsedMs: number
-    }
-  | { readonly status: 'warning'; readonly message: string }
-
 /** Prints each finished change with its time, and each warning. */
 export function progressPrinter(log: Log) {
-  return (event: ProgressEvent) => {
+  return (event: ProgressEvent<never>) => {
     if (event.status === 'done')
       log(
         `  ✓ ${event.change.action} ${event.change.kind} ${event.change.name} (${(event.elapsedMs / 1000).toFixed(1)} s)`,

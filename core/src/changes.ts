@@ -87,3 +87,29 @@ async function runLimited<T>(items: readonly T[], limit: number, run: (item: T) 
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
   if (failure !== undefined) throw failure
 }
+
+export type Sleep = (ms: number) => Promise<void>
+export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * Retries an operation while `retryable` says its error will pass, with exponential backoff (1 s
+ * doubling to 16 s) until `timeoutMs` of waiting; then the last error is thrown. For what a cloud
+ * makes eventually: an IAM role Lambda can assume, a Functions host's key.
+ */
+export async function retrying<T>(
+  operation: () => Promise<T>,
+  retryable: (error: unknown) => boolean,
+  options: { timeoutMs: number; sleep: Sleep },
+): Promise<T> {
+  let waited = 0
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await operation()
+    } catch (error) {
+      const delay = Math.min(16_000, 1000 * 2 ** attempt)
+      if (!retryable(error) || waited + delay > options.timeoutMs) throw error
+      await options.sleep(delay)
+      waited += delay
+    }
+  }
+}

@@ -45,7 +45,10 @@ export {
   describeChange,
   type ProgressEvent,
   type RunChangesOptions,
+  realSleep,
+  retrying,
   runChanges,
+  type Sleep,
 } from './changes.js'
 export type { Context, ContextInit, Logger, LogLevel, LogRecord, LogSink } from './context.js'
 export { createContext, logLevels } from './context.js'
@@ -119,7 +122,15 @@ export {
   manifestVersion,
   toManifest,
 } from './manifest.js'
-export { awsNames, azureNames, localNames, type NameTarget, validateName } from './names.js'
+export {
+  awsNames,
+  azureNames,
+  localNames,
+  type NameTarget,
+  ownedBy,
+  ownerTags,
+  validateName,
+} from './names.js'
 export { type FunctionMetrics, type LogEvent, type LogQuery, matchesLogQuery, pause } from './observe.js'
 export type {
   Bucket,

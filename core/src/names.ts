@@ -69,6 +69,19 @@ export interface NameTarget {
   readonly stage: string
 }
 
+/** The tags on everything xfn makes in a cloud, by which a deploy and destroy know what is theirs. */
+export function ownerTags(target: NameTarget): Record<string, string> {
+  return { 'xfn:app': target.app, 'xfn:stage': target.stage }
+}
+
+/** Whether a resource's tags say it belongs to this app and stage. */
+export function ownedBy(
+  tags: Readonly<Record<string, string | undefined>> | undefined,
+  target: NameTarget,
+): boolean {
+  return tags?.['xfn:app'] === target.app && tags['xfn:stage'] === target.stage
+}
+
 /** Physical names on AWS. `scope` (account id and region) makes the global bucket names unique. */
 export function awsNames(target: NameTarget, scope: { accountId: string; region: string }) {
   const prefix = checkedPrefix(target)

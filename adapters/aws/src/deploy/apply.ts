@@ -1,6 +1,6 @@
-import { type ProgressEvent as AnyProgressEvent, runChanges } from '@xfn/core'
+import { type ProgressEvent as AnyProgressEvent, realSleep, runChanges, type Sleep } from '@xfn/core'
 import type { AwsClients } from './clients.js'
-import { cloudError, realSleep, type Sleep } from './errors.js'
+import { cloudError } from './errors.js'
 import type { ApplyContext, Change, Facts } from './plan/index.js'
 
 export type ProgressEvent = AnyProgressEvent<ApplyContext>

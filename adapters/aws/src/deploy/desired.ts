@@ -4,12 +4,13 @@ import {
   hashApiKey,
   type Manifest,
   type ManifestFunction,
+  ownerTags,
   parseSchedule,
   toAwsSchedule,
 } from '@xfn/core'
 import type { AwsResources } from '../runtime/resources.js'
 import { functionPolicy, type PolicyDocument } from './policy.js'
-import { type AwsLayout, type AwsTarget, awsLayout, ownerTags } from './target.js'
+import { type AwsLayout, type AwsTarget, awsLayout } from './target.js'
 
 /** What `xfn build --cloud aws` made, as the deployer needs it. */
 export interface AwsBuild {

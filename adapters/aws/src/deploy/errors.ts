@@ -68,31 +68,6 @@ export function cloudError(step: string, error: unknown): XfnError {
   return new XfnError('CLOUD_ERROR', `${step} failed: ${code}: ${message}. ${hint}`, { cause: error })
 }
 
-export type Sleep = (ms: number) => Promise<void>
-export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/**
- * Retries an operation while `retryable` says its error will pass, with exponential backoff (1 s
- * doubling to 16 s) until `timeoutMs` of waiting; then the last error is thrown.
- */
-export async function retrying<T>(
-  operation: () => Promise<T>,
-  retryable: (error: unknown) => boolean,
-  options: { timeoutMs: number; sleep: Sleep },
-): Promise<T> {
-  let waited = 0
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await operation()
-    } catch (error) {
-      const delay = Math.min(16_000, 1000 * 2 ** attempt)
-      if (!retryable(error) || waited + delay > options.timeoutMs) throw error
-      await options.sleep(delay)
-      waited += delay
-    }
-  }
-}
-
 /** IAM is eventually consistent: a role just made may not yet be assumable by Lambda. */
 export function isRoleNotReady(error: unknown): boolean {
   return (

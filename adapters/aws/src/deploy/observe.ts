@@ -35,9 +35,10 @@ import {
 } from '@aws-sdk/client-s3'
 import { GetQueueAttributesCommand, ListQueuesCommand, ListQueueTagsCommand } from '@aws-sdk/client-sqs'
 import { GetParameterCommand } from '@aws-sdk/client-ssm'
+import { ownedBy } from '@xfn/core'
 import type { AwsClients } from './clients.js'
 import { ifExists } from './errors.js'
-import { type AwsLayout, type AwsTarget, ownedBy } from './target.js'
+import type { AwsLayout, AwsTarget } from './target.js'
 
 /*
  * The read side of the reconciler: what exists on AWS for one app and stage, found by derived

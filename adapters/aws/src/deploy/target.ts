@@ -6,16 +6,6 @@ export interface AwsTarget extends NameTarget {
   readonly accountId: string
 }
 
-/** The tags on everything xfn makes, by which `plan` and `destroy` find what belongs to an app and stage. */
-export function ownerTags(target: NameTarget): Record<string, string> {
-  return { 'xfn:app': target.app, 'xfn:stage': target.stage }
-}
-
-/** Whether a resource's tags say it belongs to this app and stage. */
-export function ownedBy(tags: Record<string, string | undefined> | undefined, target: NameTarget): boolean {
-  return tags?.['xfn:app'] === target.app && tags['xfn:stage'] === target.stage
-}
-
 /** Physical names and ARNs on AWS. Everything is derived, so no state file is kept. */
 export function awsLayout(target: AwsTarget) {
   const names = awsNames(target, target)

@@ -1,4 +1,4 @@
-import { XfnError } from '@xfn/core'
+import { retrying, XfnError } from '@xfn/core'
 import type { Desired } from './desired.js'
 import type { Observed } from './observe.js'
 import type { ApplyContext, Change } from './plan.js'
@@ -112,28 +112,30 @@ export function deleteBlobTopic(desired: Desired): Change {
   }
 }
 
+/** The host has not made its blobs_extension key yet. */
+class KeyNotReady extends Error {}
+
 /**
  * The host's `blobs_extension` key, which the host makes when it first starts with a blob
  * trigger: so it is asked for after the publish, and waited for (1 s doubling to 16 s).
  */
 async function blobsExtensionKey({ clients, desired, facts, sleep, publishTimeoutMs }: ApplyContext) {
-  if (facts.blobsExtensionKey) return facts.blobsExtensionKey
   const { layout } = desired
-  let waited = 0
-  for (let attempt = 0; ; attempt++) {
-    const keys = await clients.web.webApps.listHostKeys(layout.resourceGroup, layout.functionApp)
-    const key = keys.systemKeys?.blobs_extension
-    if (key) {
-      facts.blobsExtensionKey = key
+  facts.blobsExtensionKey ??= await retrying(
+    async () => {
+      const keys = await clients.web.webApps.listHostKeys(layout.resourceGroup, layout.functionApp)
+      const key = keys.systemKeys?.blobs_extension
+      if (!key) throw new KeyNotReady()
       return key
-    }
-    const delay = Math.min(16_000, 1000 * 2 ** attempt)
-    if (waited + delay > publishTimeoutMs)
-      throw new XfnError(
-        'CLOUD_ERROR',
-        `The Function App ${layout.functionApp} has not made its blobs_extension key (the host does when it first starts with a blob trigger) after ${Math.round(waited / 1000)} s; run the deploy again in a minute.`,
-      )
-    await sleep(delay)
-    waited += delay
-  }
+    },
+    (error) => error instanceof KeyNotReady,
+    { timeoutMs: publishTimeoutMs, sleep },
+  ).catch((error: unknown) => {
+    if (!(error instanceof KeyNotReady)) throw error
+    throw new XfnError(
+      'CLOUD_ERROR',
+      `The Function App ${layout.functionApp} has not made its blobs_extension key (the host does when it first starts with a blob trigger); run the deploy again in a minute.`,
+    )
+  })
+  return facts.blobsExtensionKey
 }

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto'
-import { apiKeyHashSetting, hashApiKey, type Manifest, XfnError } from '@xfn/core'
-import { type AzureLayout, type AzureTarget, azureLayout, ownerTags } from './target.js'
+import { apiKeyHashSetting, hashApiKey, type Manifest, ownerTags, XfnError } from '@xfn/core'
+import { type AzureLayout, type AzureTarget, azureLayout } from './target.js'
 
 /** What `xfn build --cloud azure` made: the manifest and the Function App zip. */
 export interface AzureBuild {

@@ -65,6 +65,3 @@ export function armError(step: string, error: unknown): XfnError {
   const hint = hints[code] ?? 'Run the deploy again; it resumes where it stopped.'
   return new XfnError('CLOUD_ERROR', `${step} failed: ${code}: ${message}. ${hint}`, { cause: error })
 }
-
-export type Sleep = (ms: number) => Promise<void>
-export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))

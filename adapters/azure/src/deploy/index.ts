@@ -2,12 +2,14 @@ import {
   type ProgressEvent as AnyProgressEvent,
   azureNames,
   describeChange,
+  realSleep,
   runChanges,
+  type Sleep,
   XfnError,
 } from '@xfn/core'
 import { type AzureClients, armScope } from './clients.js'
 import { type AzureBuild, type AzureDeployOptions, type Desired, desiredState } from './desired.js'
-import { armError, ifExists, realSleep, type Sleep } from './errors.js'
+import { armError, ifExists } from './errors.js'
 import { type Observed, observe } from './observe.js'
 import { type ApplyContext, type Change, initialFacts, planChanges, planRemoval, secretsOf } from './plan.js'
 import { type AzureTarget, azureLayout, packageTag } from './target.js'

@@ -1,6 +1,6 @@
 import type { AzureClients } from './clients.js'
 import { ifExists } from './errors.js'
-import type { AzureLayout } from './target.js'
+import { type AzureLayout, byId } from './target.js'
 
 /** The API version of Application Insights components, which xfn reads and writes generically. */
 export const insightsApiVersion = '2020-02-02'
@@ -71,7 +71,7 @@ export async function observe(clients: AzureClients, layout: AzureLayout): Promi
   const [storage, workspace, insights, plan, site, blobs] = await Promise.all([
     observeStorage(clients, rg, layout.storageAccount),
     ifExists(() => clients.workspaces.workspaces.get(rg, layout.workspace)),
-    ifExists(() => clients.resources.resources.getById(layout.insightsId.slice(1), insightsApiVersion)),
+    ifExists(() => clients.resources.resources.getById(byId(layout.insightsId), insightsApiVersion)),
     ifExists(() => clients.web.appServicePlans.get(rg, layout.plan)),
     observeSite(clients, rg, layout.functionApp),
     observeBlobEvents(clients, rg, layout.blobTopic),

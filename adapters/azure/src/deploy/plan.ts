@@ -1,4 +1,4 @@
-import { type Change as AnyChange, XfnError } from '@xfn/core'
+import { type Change as AnyChange, ownedBy, type Sleep, XfnError } from '@xfn/core'
 import { deleteBlobTopic, planBlobEvents } from './blob-events.js'
 import type { AzureClients } from './clients.js'
 import {
@@ -11,10 +11,9 @@ import {
   storageConnectionString,
   xfnSettings,
 } from './desired.js'
-import type { Sleep } from './errors.js'
 import { insightsApiVersion, type Observed } from './observe.js'
 import { publishPackage } from './publish.js'
-import { ownedBy } from './target.js'
+import { byId } from './target.js'
 
 /** What apply learns as it goes: values only known once something exists. */
 export interface Facts {
@@ -238,7 +237,7 @@ export function planChanges(desired: Desired, observed: Observed): Change[] {
       phase.insights,
       async ({ clients, facts, poll }) => {
         const component = await clients.resources.resources.beginCreateOrUpdateByIdAndWait(
-          layout.insightsId.slice(1),
+          byId(layout.insightsId),
           insightsApiVersion,
           {
             location,
@@ -410,7 +409,7 @@ export function planRemoval(desired: Desired, observed: Observed): Change[] {
     changes.push(
       remove('app-insights', layout.insights, phase.deleteInsights, async ({ clients, poll }) => {
         await clients.resources.resources.beginDeleteByIdAndWait(
-          layout.insightsId.slice(1),
+          byId(layout.insightsId),
           insightsApiVersion,
           poll,
         )

@@ -1,7 +1,7 @@
 import { XfnError } from '@xfn/core'
 import { httpSender } from './http.js'
 import type { ApplyContext } from './plan.js'
-import { packageTag } from './target.js'
+import { byId, packageTag } from './target.js'
 
 /**
  * Publishes the package, then records its SHA-256 in a tag of the Function App: the tag is set
@@ -12,7 +12,7 @@ export async function publishPackage(context: ApplyContext): Promise<void> {
   if (desired.plan === 'flex') await publishToFlex(context)
   else await publishToConsumption(context)
   await clients.resources.tagsOperations.beginUpdateAtScopeAndWait(
-    desired.layout.siteId.slice(1),
+    byId(desired.layout.siteId),
     {
       operation: 'Merge',
       properties: { tags: { [packageTag]: desired.packageSha256 } },

@@ -8,14 +8,12 @@ export interface AzureTarget extends NameTarget {
   readonly resourceGroup: string
 }
 
-/** The tags on everything xfn makes, by which `plan` and `destroy` know what is theirs. */
-export function ownerTags(target: NameTarget): Record<string, string> {
-  return { 'xfn:app': target.app, 'xfn:stage': target.stage }
-}
-
-/** Whether a resource's tags say it belongs to this app and stage. */
-export function ownedBy(tags: Record<string, string> | undefined, target: NameTarget): boolean {
-  return tags?.['xfn:app'] === target.app && tags['xfn:stage'] === target.stage
+/**
+ * A resource id as the SDK's by-id and at-scope operations take it: their paths add the leading
+ * slash themselves, so the id goes without its own.
+ */
+export function byId(id: string): string {
+  return id.replace(/^\//, '')
 }
 
 /** The tag that records the SHA-256 of the package last published to the Function App. */

@@ -1,6 +1,5 @@
-import type { Change as AnyChange } from '@xfn/core'
+import type { Change as AnyChange, Sleep } from '@xfn/core'
 import type { AwsClients } from '../clients.js'
-import type { Sleep } from '../errors.js'
 import type { Observed } from '../observe.js'
 
 /* What a plan is made of, the order changes run in, and what apply learns as it goes. */

@@ -12,8 +12,9 @@ import {
   waitUntilFunctionActiveV2,
   waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda'
+import { retrying } from '@xfn/core'
 import { type Desired, type DesiredFunction, functionEnvironment, lambdaRuntime } from '../desired.js'
-import { ifExists, isConflict, isRoleNotReady, retrying } from '../errors.js'
+import { ifExists, isConflict, isRoleNotReady } from '../errors.js'
 import type { Observed, ObservedFunction } from '../observe.js'
 import { type ApplyContext, type Change, type Facts, initialFacts, phase } from './change.js'
 
