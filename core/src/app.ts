@@ -18,7 +18,16 @@ import { parseRoute } from './http/route.js'
 import { type HttpAuth, type HttpMethod, httpAuthModes, httpMethods } from './http/types.js'
 import { validateName } from './names.js'
 import { integerBetween, isString, listOf, type OptionCheck, oneOf, validateOptions } from './options.js'
-import { type Bucket, type Queue, ResourceTable } from './resources.js'
+import {
+  type Bucket,
+  bucketHandle,
+  declareBucket,
+  declareQueue,
+  type Queue,
+  type QueueOptions,
+  queueHandle,
+  ResourceTable,
+} from './resources.js'
 import { parseSchedule } from './schedule/index.js'
 
 /*
@@ -163,9 +172,17 @@ const resourceRef: OptionCheck = (value) =>
  */
 export function createApp(registry = new Registry()) {
   const table = registry.resources
-  const queue = (name: string, options?: Parameters<ResourceTable['queue']>[1]) => table.queue(name, options)
-  const bucket = (name: string) => table.bucket(name)
+  return {
+    app: appOf(registry),
+    queue: (name: string, options?: QueueOptions) => queueHandle(table, name, options),
+    bucket: (name: string) => bucketHandle(table, name),
+    registry,
+  }
+}
 
+/** The `app` of a registry: registration only; resources are declared, their handles made elsewhere. */
+export function appOf(registry: Registry): App {
+  const table = registry.resources
   function generic(
     name: string,
     trigger: Trigger,
@@ -230,10 +247,10 @@ export function createApp(registry = new Registry()) {
         if (kind !== 'queue')
           throw new XfnError('INVALID_OPTIONS', `${at}: option 'queue' must be a queue, not a ${kind}.`)
       }
-      const source = typeof options.queue === 'string' ? queue(options.queue) : options.queue
+      const source = typeof options.queue === 'string' ? declareQueue(table, options.queue) : options.queue
       if (!table.queues.has(source.name)) {
         const { maxAttempts, visibilityTimeoutSeconds, fifo } = source
-        queue(source.name, { maxAttempts, visibilityTimeoutSeconds, fifo })
+        declareQueue(table, source.name, { maxAttempts, visibilityTimeoutSeconds, fifo })
       }
       const trigger: QueueTrigger = { type: 'queue', queue: source.name, batchSize: options.batchSize ?? 10 }
       generic(name, trigger, options, handler)
@@ -268,8 +285,9 @@ export function createApp(registry = new Registry()) {
         if (kind !== 'bucket')
           throw new XfnError('INVALID_OPTIONS', `${at}: option 'bucket' must be a bucket, not a ${kind}.`)
       }
-      const source = typeof options.bucket === 'string' ? bucket(options.bucket) : options.bucket
-      if (!table.buckets.has(source.name)) bucket(source.name)
+      const source =
+        typeof options.bucket === 'string' ? declareBucket(table, options.bucket) : options.bucket
+      if (!table.buckets.has(source.name)) declareBucket(table, source.name)
       const trigger: BlobTrigger = {
         type: 'blob',
         bucket: source.name,
@@ -281,7 +299,7 @@ export function createApp(registry = new Registry()) {
     },
     generic,
   }
-  return { app, queue, bucket, registry }
+  return app
 }
 
 const globalKey = Symbol.for('xfn.registry.v1')

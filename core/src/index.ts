@@ -1,6 +1,9 @@
-import { createApp, defaultRegistry } from './app.js'
+import { appOf, defaultRegistry } from './app.js'
+import { type Bucket, bucketHandle, type Queue, type QueueOptions, queueHandle } from './resources.js'
 
-const defaultApp = createApp(defaultRegistry())
+// The default app is made from separate parts, not createApp(), so a bundle that never calls
+// queue() or bucket() carries none of their code.
+const registry = defaultRegistry()
 
 /**
  * The app of this process: register functions on it at the top level of your entry module.
@@ -9,7 +12,7 @@ const defaultApp = createApp(defaultRegistry())
  * import { app } from '@xfn/core'
  * app.http('hello', { route: '/hello' }, () => ({ json: { hello: 'world' } }))
  */
-export const app = defaultApp.app
+export const app = appOf(registry)
 
 /**
  * Declares a queue (or returns the one already declared under that name). A dead-letter queue is
@@ -19,7 +22,8 @@ export const app = defaultApp.app
  * const orders = queue('orders', { maxAttempts: 5 })
  * await orders.send({ id: 1 })
  */
-export const queue = defaultApp.queue
+export const queue = (name: string, options?: QueueOptions): Queue =>
+  queueHandle(registry.resources, name, options)
 
 /**
  * Declares a bucket of objects (or returns the one already declared under that name).
@@ -28,7 +32,7 @@ export const queue = defaultApp.queue
  * const receipts = bucket('receipts')
  * await receipts.put('r/1.json', JSON.stringify({ total: 3 }), { contentType: 'application/json' })
  */
-export const bucket = defaultApp.bucket
+export const bucket = (name: string): Bucket => bucketHandle(registry.resources, name)
 
 export type {
   App,

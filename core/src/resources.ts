@@ -117,95 +117,127 @@ export function encodeMessage(value: unknown, where: string): string {
   return JSON.stringify(value)
 }
 
-/** Holds the declared resources of one app, cached by kind and name. */
+/**
+ * The declared resources of one app, by kind and name, and the cloud's provider once a runtime
+ * installs one. Plain data: the handles with `send()`, `put()` and friends are made by
+ * `queueHandle` and `bucketHandle`, so an app that never calls `queue()` or `bucket()` bundles none
+ * of their code.
+ */
 export class ResourceTable {
-  readonly queues = new Map<string, Queue>()
-  readonly buckets = new Map<string, Bucket>()
+  readonly queues = new Map<string, QueueSpec>()
+  readonly buckets = new Map<string, BucketSpec>()
   provider: ResourceProvider | undefined
+}
 
-  queue(name: string, options: QueueOptions = {}): Queue {
-    const where = `queue('${String(name)}')`
-    if (process.env.XFN_PREVALIDATED !== 'true') {
-      validateName('queue', name, where)
-      validateOptions(where, options, queueOptionSpec())
-    }
-    const spec: QueueSpec = {
-      name,
-      maxAttempts: options.maxAttempts ?? 5,
-      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
-      fifo: options.fifo ?? false,
-    }
-    const existing = this.queues.get(name)
-    if (existing) {
-      const given = Object.keys(options) as (keyof QueueOptions)[]
-      const differs = given.filter((key) => existing[key] !== spec[key])
-      if (differs.length > 0) {
-        throw new XfnError(
-          'RESOURCE_CONFLICT',
-          `${where} is declared twice with different ${differs.join(', ')}; declare it once and import it where it is used.`,
-        )
-      }
-      return existing
-    }
-    const created: Queue = {
-      kind: 'queue',
-      ...spec,
-      send: async (value, sendOptions = {}) =>
-        this.need(`${where}.send()`).sendMessages(spec, [
-          { body: encodeMessage(value, `${where}.send()`), ...sendOptions },
-        ]),
-      sendBatch: async (values) =>
-        this.need(`${where}.sendBatch()`).sendMessages(
-          spec,
-          values.map((value) => ({ body: encodeMessage(value, `${where}.sendBatch()`) })),
-        ),
-    }
-    this.queues.set(name, created)
-    return created
+/**
+ * Declares a queue, or returns the declaration already made under that name. Declaring it again
+ * with different settings is an error.
+ */
+export function declareQueue(table: ResourceTable, name: string, options: QueueOptions = {}): QueueSpec {
+  const where = `queue('${String(name)}')`
+  if (process.env.XFN_PREVALIDATED !== 'true') {
+    validateName('queue', name, where)
+    validateOptions(where, options, queueOptionSpec())
   }
-
-  bucket(name: string): Bucket {
-    const where = `bucket('${String(name)}')`
-    if (process.env.XFN_PREVALIDATED !== 'true') validateName('bucket', name, where)
-    const existing = this.buckets.get(name)
-    if (existing) return existing
-    const spec: BucketSpec = { name }
-    const created: Bucket = {
-      kind: 'bucket',
-      ...spec,
-      readOnly: { kind: 'grant', resource: 'bucket', name, access: ['read'] },
-      writeOnly: { kind: 'grant', resource: 'bucket', name, access: ['write'] },
-      put: async (key, body, options = {}) =>
-        this.need(`${where}.put()`).putObject(
-          spec,
-          checkKey(key, where),
-          typeof body === 'string' ? new TextEncoder().encode(body) : body,
-          options.contentType ?? (typeof body === 'string' ? 'text/plain; charset=utf-8' : undefined),
-        ),
-      get: async (key) => {
-        const found = await this.need(`${where}.get()`).getObject(spec, checkKey(key, where))
-        if (!found) return null
-        return { key, ...found, text: () => new TextDecoder().decode(found.body) }
-      },
-      list: (options = {}) => this.need(`${where}.list()`).listObjects(spec, options.prefix ?? ''),
-      delete: async (key) => this.need(`${where}.delete()`).deleteObject(spec, checkKey(key, where)),
-      signedUrl: async (key, options = {}) =>
-        this.need(`${where}.signedUrl()`).signedUrl(spec, checkKey(key, where), {
-          expiresIn: options.expiresIn ?? 900,
-          method: options.method ?? 'GET',
-        }),
-    }
-    this.buckets.set(name, created)
-    return created
+  const spec: QueueSpec = {
+    name,
+    maxAttempts: options.maxAttempts ?? 5,
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
+    fifo: options.fifo ?? false,
   }
-
-  private need(where: string): ResourceProvider {
-    if (this.provider) return this.provider
+  const existing = table.queues.get(name)
+  if (!existing) {
+    table.queues.set(name, spec)
+    return spec
+  }
+  const given = Object.keys(options) as (keyof QueueOptions)[]
+  const differs = given.filter((key) => existing[key] !== spec[key])
+  if (differs.length > 0) {
     throw new XfnError(
-      'NO_RUNTIME',
-      `${where} was called outside an xfn runtime, so there is no cloud to talk to. Call it from a handler deployed with xfn, or in tests use createTestHarness() from '@xfn/core/testing'.`,
+      'RESOURCE_CONFLICT',
+      `${where} is declared twice with different ${differs.join(', ')}; declare it once and import it where it is used.`,
     )
   }
+  return existing
+}
+
+/** Declares a bucket, or returns the declaration already made under that name. */
+export function declareBucket(table: ResourceTable, name: string): BucketSpec {
+  if (process.env.XFN_PREVALIDATED !== 'true') validateName('bucket', name, `bucket('${String(name)}')`)
+  const existing = table.buckets.get(name)
+  if (existing) return existing
+  const spec: BucketSpec = { name }
+  table.buckets.set(name, spec)
+  return spec
+}
+
+/** One handle per declaration, so `queue('a') === queue('a')`. */
+const handles = new WeakMap<QueueSpec | BucketSpec, Queue | Bucket>()
+
+/** Declares a queue and returns its handle. */
+export function queueHandle(table: ResourceTable, name: string, options?: QueueOptions): Queue {
+  const spec = declareQueue(table, name, options)
+  const cached = handles.get(spec)
+  if (cached) return cached as Queue
+  const where = `queue('${name}')`
+  const created: Queue = {
+    kind: 'queue',
+    ...spec,
+    send: async (value, sendOptions = {}) =>
+      providerOf(table, `${where}.send()`).sendMessages(spec, [
+        { body: encodeMessage(value, `${where}.send()`), ...sendOptions },
+      ]),
+    sendBatch: async (values) =>
+      providerOf(table, `${where}.sendBatch()`).sendMessages(
+        spec,
+        values.map((value) => ({ body: encodeMessage(value, `${where}.sendBatch()`) })),
+      ),
+  }
+  handles.set(spec, created)
+  return created
+}
+
+/** Declares a bucket and returns its handle. */
+export function bucketHandle(table: ResourceTable, name: string): Bucket {
+  const spec = declareBucket(table, name)
+  const cached = handles.get(spec)
+  if (cached) return cached as Bucket
+  const where = `bucket('${name}')`
+  const created: Bucket = {
+    kind: 'bucket',
+    ...spec,
+    readOnly: { kind: 'grant', resource: 'bucket', name, access: ['read'] },
+    writeOnly: { kind: 'grant', resource: 'bucket', name, access: ['write'] },
+    put: async (key, body, options = {}) =>
+      providerOf(table, `${where}.put()`).putObject(
+        spec,
+        checkKey(key, where),
+        typeof body === 'string' ? new TextEncoder().encode(body) : body,
+        options.contentType ?? (typeof body === 'string' ? 'text/plain; charset=utf-8' : undefined),
+      ),
+    get: async (key) => {
+      const found = await providerOf(table, `${where}.get()`).getObject(spec, checkKey(key, where))
+      if (!found) return null
+      return { key, ...found, text: () => new TextDecoder().decode(found.body) }
+    },
+    list: (options = {}) => providerOf(table, `${where}.list()`).listObjects(spec, options.prefix ?? ''),
+    delete: async (key) => providerOf(table, `${where}.delete()`).deleteObject(spec, checkKey(key, where)),
+    signedUrl: async (key, options = {}) =>
+      providerOf(table, `${where}.signedUrl()`).signedUrl(spec, checkKey(key, where), {
+        expiresIn: options.expiresIn ?? 900,
+        method: options.method ?? 'GET',
+      }),
+  }
+  handles.set(spec, created)
+  return created
+}
+
+function providerOf(table: ResourceTable, where: string): ResourceProvider {
+  if (table.provider) return table.provider
+  throw new XfnError(
+    'NO_RUNTIME',
+    `${where} was called outside an xfn runtime, so there is no cloud to talk to. Call it from a handler deployed with xfn, or in tests use createTestHarness() from '@xfn/core/testing'.`,
+  )
 }
 
 function checkKey(key: unknown, where: string): string {

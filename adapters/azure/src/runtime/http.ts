@@ -18,7 +18,7 @@ import {
   type PlainResult,
   unauthorizedResult,
 } from '@xfn/core'
-import { parseSetCookie } from 'set-cookie-parser'
+import { parseSetCookie } from './cookies.js'
 
 /**
  * One HTTP invocation: the host's request wrapped (not copied) as a `Request` with the route's
@@ -74,7 +74,7 @@ export function toResponseInit(result: PlainResult): HttpResponseInit {
     const value = result.headers[name]
     const values = typeof value === 'string' ? [value] : (value ?? [])
     const lower = name.toLowerCase()
-    if (lower === 'set-cookie') cookies.push(...values.map(toCookie))
+    if (lower === 'set-cookie') cookies.push(...values.map(parseSetCookie))
     else
       headers[lower] =
         headers[lower] === undefined ? values.join(', ') : `${headers[lower]}, ${values.join(', ')}`
@@ -92,37 +92,13 @@ async function responseToInit(response: Response): Promise<HttpResponseInit> {
   response.headers.forEach((value, name) => {
     if (name !== 'set-cookie') headers[name] = value
   })
-  const cookies = response.headers.getSetCookie().map(toCookie)
+  const cookies = response.headers.getSetCookie().map(parseSetCookie)
   const body = response.body ? new Uint8Array(await response.arrayBuffer()) : undefined
   return {
     status: response.status,
     headers,
     ...(cookies.length > 0 ? { cookies } : {}),
     ...(body === undefined ? {} : { body }),
-  }
-}
-
-/** The host writes cookies from objects, so each Set-Cookie value is parsed into one. */
-function toCookie(header: string): Cookie {
-  const [parsed] = parseSetCookie(header, { decodeValues: false })
-  if (!parsed) return { name: header, value: '' }
-  const sameSite = parsed.sameSite?.toLowerCase()
-  return {
-    name: parsed.name,
-    value: parsed.value,
-    ...(parsed.domain ? { domain: parsed.domain } : {}),
-    ...(parsed.path ? { path: parsed.path } : {}),
-    ...(parsed.expires ? { expires: parsed.expires } : {}),
-    ...(parsed.maxAge !== undefined ? { maxAge: parsed.maxAge } : {}),
-    ...(parsed.secure ? { secure: true } : {}),
-    ...(parsed.httpOnly ? { httpOnly: true } : {}),
-    ...(sameSite === 'strict'
-      ? { sameSite: 'Strict' }
-      : sameSite === 'lax'
-        ? { sameSite: 'Lax' }
-        : sameSite === 'none'
-          ? { sameSite: 'None' }
-          : {}),
   }
 }
 
