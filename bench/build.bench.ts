@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
 import { hostJson } from '../cli/src/build/azure.js'
 import { deterministicZip } from '../cli/src/build/zip.js'
@@ -87,6 +88,48 @@ target(
   `${(azureHello.bytes / baselineZip).toFixed(2)}x the hand-written app (target ≤ 1.2x)`,
 )
 
+/**
+ * What turning on source maps costs a cold start: the milliseconds to import a built Function
+ * App in a fresh Node process (the host played by a stand-in), through package.json main, which
+ * turns source maps on, against importing the bundle directly, which leaves them off.
+ */
+const hostStandIn = join(work, 'host.mjs')
+writeFileSync(
+  hostStandIn,
+  [
+    "import Module from 'node:module'",
+    'const disposable = { dispose() {} }',
+    'const core = { registerFunction: () => disposable, registerHook: () => disposable, setProgrammingModel() {}, getProgrammingModel() {}, log() {} }',
+    'const require = Module.prototype.require',
+    "Module.prototype.require = function (id) { return id === '@azure/functions-core' ? core : require.call(this, id) }",
+    'const started = performance.now()',
+    'await import(process.argv[2])',
+    'console.log(performance.now() - started)',
+  ].join('\n'),
+)
+function coldLoads(appFolder: string) {
+  const load = (module: string) =>
+    Number(
+      spawnSync(process.execPath, [hostStandIn, pathToFileURL(join(appFolder, module)).href], {
+        encoding: 'utf8',
+      }).stdout,
+    )
+  const withMaps: number[] = []
+  const without: number[] = []
+  for (let i = 0; i < 15; i++) {
+    withMaps.push(load('dist/index.mjs'))
+    without.push(load('dist/app.mjs'))
+  }
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0
+  return { withMaps: median(withMaps), without: median(without) }
+}
+function reportColdLoad(label: string, appFolder: string) {
+  const { withMaps, without } = coldLoads(appFolder)
+  console.log(
+    `  ${label.padEnd(22)} ${withMaps.toFixed(1)} ms with source maps, ${without.toFixed(1)} ms without: +${(withMaps - without).toFixed(1)} ms (${(withMaps / without).toFixed(2)}x)`,
+  )
+}
+
 // A 20-function app.
 const twenty = join(work, 'twenty')
 mkdirSync(join(twenty, 'src'), { recursive: true })
@@ -118,6 +161,10 @@ for (const cloud of ['aws', 'azure', 'local']) {
     `  ${cloud.padEnd(6)} ${best.toFixed(0).padStart(5)} ms (best of 3)  artifact ${kib(times[0]?.bytes ?? 0)}`,
   )
 }
+
+console.log('\nAzure cold load (median of 15, each in a fresh process)')
+reportColdLoad('hello world', join(hello, '.xfn/build/azure/app'))
+reportColdLoad('20-function app', join(twenty, '.xfn/build/azure/app'))
 
 // One shared zip (what xfn builds) against one zip per function, for the same app.
 const runtime = join(root, 'adapters/aws/dist/runtime/index.js')

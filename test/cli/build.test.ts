@@ -138,6 +138,36 @@ describe('xfn build --cloud azure', () => {
     expect(triggerOf('audit')).toMatchObject({ type: 'blobTrigger', path: 'files/in/{name}' })
   })
 
+  it("maps a handler's stack trace to the app's source file, as the worker loads it", () => {
+    // A plain Node process plays the host (vitest maps stacks itself, which would hide a miss).
+    const host = [
+      "import Module from 'node:module'",
+      'const handlers = {}',
+      'const disposable = { dispose() {} }',
+      'const core = {',
+      '  registerFunction(metadata, handler) { handlers[metadata.name] = handler; return disposable },',
+      '  registerHook: () => disposable, setProgrammingModel() {}, getProgrammingModel() {}, log() {},',
+      '}',
+      'const require = Module.prototype.require',
+      "Module.prototype.require = function (id) { return id === '@azure/functions-core' ? core : require.call(this, id) }",
+      'await import(process.argv[1])',
+      "const invocation = { invocationId: 'inv-1', triggerMetadata: {}, info() {}, error() {} }",
+      "await handlers.work('poison', invocation).catch((error) => console.log(error.stack))",
+    ].join('\n')
+    const stackOf = (module: string) =>
+      spawnSync(
+        process.execPath,
+        ['--input-type=module', '-e', host, pathToFileURL(join(folder(), module)).href],
+        {
+          encoding: 'utf8',
+        },
+      ).stdout
+    const pkg = JSON.parse(readFileSync(join(folder(), 'package.json'), 'utf8'))
+    expect(stackOf(pkg.main)).toMatch(/Error: poison message\n\s+at .*one-of-each\/src\/index\.ts:10:/)
+    // The bundle loaded without the entry: Node does not read its map, so lines are the bundle's.
+    expect(stackOf('dist/app.mjs')).toMatch(/Error: poison message\n\s+at .*dist\/app\.mjs:\d+:/)
+  })
+
   it('gives the same bytes on a second build', () => {
     expect(build('azure').artifacts).toEqual(built.artifacts)
   })
