@@ -18,7 +18,7 @@ export async function loadManifest(project: Project, env: Record<string, string>
   await mkdir(outDir, { recursive: true })
   const outfile = join(outDir, `entry-${process.pid}-${randomUUID().slice(0, 8)}.mjs`)
   try {
-    await bundle({ entry: { file: project.entry }, outfile, production: false, app: project.entry })
+    await bundle({ entry: { file: project.entry }, outfile, production: false, project })
     return await recordInChild(project, outfile, env)
   } finally {
     await rm(outfile, { force: true })

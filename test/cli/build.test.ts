@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -8,6 +9,7 @@ import {
   resetRegistrations,
   triggerOf,
 } from '../../adapters/azure/src/runtime/__fixtures__/host.js'
+import { copyOfApp } from './helpers.js'
 
 const bin = fileURLToPath(new URL('../../cli/bin/run.js', import.meta.url))
 const appDir = (name: string) => fileURLToPath(new URL(`../apps/${name}`, import.meta.url))
@@ -178,6 +180,22 @@ describe('xfn build --cloud local', () => {
     const built = build('local')
     expect(built.artifacts.map((a) => a.path)).toEqual(['app.mjs'])
   })
+})
+
+describe('reproducible builds', () => {
+  it.each(['aws', 'azure', 'local'])(
+    'gives %s the same bytes from another folder and another working directory',
+    (cloud) => {
+      const here = build(cloud)
+      const copy = copyOfApp('one-of-each', `reproducible-${cloud}`)
+      const elsewhere = spawnSync(process.execPath, [bin, 'build', copy, '--cloud', cloud, '--json'], {
+        encoding: 'utf8',
+        cwd: tmpdir(),
+      })
+      expect(elsewhere.status).toBe(0)
+      expect(JSON.parse(elsewhere.stdout).artifacts).toEqual(here.artifacts)
+    },
+  )
 })
 
 describe('xfn build with bad input', () => {

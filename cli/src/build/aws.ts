@@ -41,7 +41,7 @@ export async function buildAws(project: Project, manifest: Manifest, out: Staged
       '@xfn/core': resolvePackage('@xfn/core', project.dir),
       '@xfn/aws/runtime': resolvePackage('@xfn/aws/runtime', project.dir),
     },
-    app: project.entry,
+    project,
   })
   await out.write('function.zip', deterministicZip(await out.files('bundle')))
   return { artifact: 'function.zip', handler: (name) => `index.${name}` } satisfies Built

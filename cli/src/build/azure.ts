@@ -60,7 +60,7 @@ export async function buildAzure(
       '@xfn/core': resolvePackage('@xfn/core', project.dir),
       '@xfn/azure/runtime': resolvePackage('@xfn/azure/runtime', project.dir),
     },
-    app: project.entry,
+    project,
   })
   await out.write('app/dist/index.mjs', loader)
   await out.write('app/host.json', `${JSON.stringify(hostJson(manifest), null, 2)}\n`)

@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module'
+import { join, relative } from 'node:path'
 import { XfnError } from '@xfn/core'
 import { type BuildOptions, build, type Message, type Metafile } from 'esbuild'
+import type { Project } from '../project.js'
 
 /** Lets CommonJS dependencies call `require` inside an ES module bundle. */
 const requireShim =
@@ -16,8 +18,11 @@ export interface BundleOptions {
   readonly external?: readonly string[]
   /** Packages resolved to one file, so every importer shares one copy. */
   readonly alias?: Readonly<Record<string, string>>
-  /** Where user errors are reported from (the app's entry). */
-  readonly app: string
+  /**
+   * The app: paths in the output are written relative to its folder, so the bytes do not depend
+   * on where the build runs; errors without a location name its entry.
+   */
+  readonly project: Pick<Project, 'dir' | 'entry'>
 }
 
 /**
@@ -40,6 +45,7 @@ export async function bundle(options: BundleOptions): Promise<Metafile> {
     const result = await build({
       ...entry,
       outfile: options.outfile,
+      absWorkingDir: options.project.dir,
       bundle: true,
       platform: 'node',
       format: 'esm',
@@ -59,8 +65,8 @@ export async function bundle(options: BundleOptions): Promise<Metafile> {
   } catch (error) {
     const first = ((error as { errors?: Message[] }).errors ?? [])[0]
     const where = first?.location
-      ? `${first.location.file}:${first.location.line}:${first.location.column + 1}`
-      : options.app
+      ? `${relative(process.cwd(), join(options.project.dir, first.location.file))}:${first.location.line}:${first.location.column + 1}`
+      : options.project.entry
     throw new XfnError(
       'APP_LOAD_FAILED',
       `Could not build the app: ${first?.text ?? String(error)} (at ${where}).`,

@@ -11,7 +11,7 @@ export async function buildLocal(project: Project, _manifest: Manifest, out: Sta
     outfile: join(out.dir, 'app.mjs'),
     production: false,
     alias: { '@xfn/core': resolvePackage('@xfn/core', project.dir) },
-    app: project.entry,
+    project,
   })
   return { artifact: 'app.mjs', handler: (name) => name } satisfies Built
 }
