@@ -105,10 +105,12 @@ export { type BodySource, LazyRequest, type RequestParts } from './http/lazy-req
 export { internalErrorResult, normalizeResult, type PlainResult, toResponse } from './http/result.js'
 export { matchRoute, type ParsedRoute, parseRoute } from './http/route.js'
 export {
+  allowedMethods,
   createRouter,
   methodNotAllowedResult,
   notFoundResult,
   type RouteOutcome,
+  servesMethod,
   unroutedResult,
 } from './http/router.js'
 export {

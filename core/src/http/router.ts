@@ -21,27 +21,37 @@ export type RouteOutcome =
  * route('GET', '/items/42') // { status: 'matched', fn, params: { id: '42' } }
  */
 export function createRouter(functions: Iterable<FunctionDefinition>) {
-  const entries = [...functions]
-    .filter((f): f is FunctionDefinition<HttpTrigger> => f.trigger.type === 'http')
+  const http = [...functions]
+    .filter(isHttp)
     .map((fn) => ({ fn, rank: routeSpecificity(fn.trigger.route) }))
     .sort((a, b) => compareRanks(b.rank, a.rank))
+    .map(({ fn }) => fn)
 
   return (method: string, path: string): RouteOutcome => {
-    const allowed = new Set<string>()
-    for (const { fn } of entries) {
+    for (const fn of http) {
       const params = matchRoute(fn.trigger.route, path)
-      if (!params) continue
-      const methods: readonly string[] = fn.trigger.methods
-      if (methods.includes(method) || (method === 'HEAD' && methods.includes('GET'))) {
-        return { status: 'matched', fn, params }
-      }
-      for (const m of methods) allowed.add(m)
+      if (params && servesMethod(fn.trigger.methods, method)) return { status: 'matched', fn, params }
     }
-    return allowed.size > 0
-      ? { status: 'method-not-allowed', allowed: [...allowed] }
-      : { status: 'not-found' }
+    const allowed = allowedMethods(http, path)
+    return allowed.length > 0 ? { status: 'method-not-allowed', allowed } : { status: 'not-found' }
   }
 }
+
+/** Whether a function taking these methods serves a request's method: HEAD is served by GET. */
+export function servesMethod(methods: readonly string[], method: string): boolean {
+  return methods.includes(method) || (method === 'HEAD' && methods.includes('GET'))
+}
+
+/** Every method some HTTP function takes on a path: the `Allow` of a 405, or none for a 404. */
+export function allowedMethods(functions: Iterable<FunctionDefinition>, path: string): string[] {
+  const allowed = new Set<string>()
+  for (const fn of functions)
+    if (isHttp(fn) && matchRoute(fn.trigger.route, path))
+      for (const method of fn.trigger.methods) allowed.add(method)
+  return [...allowed]
+}
+
+const isHttp = (fn: FunctionDefinition): fn is FunctionDefinition<HttpTrigger> => fn.trigger.type === 'http'
 
 function compareRanks(a: readonly number[], b: readonly number[]): number {
   for (let i = 0; i < Math.max(a.length, b.length); i++) {

@@ -1,20 +1,22 @@
 import { app as azureApp, type InvocationContext } from '@azure/functions'
 import {
+  allowedMethods,
   type BlobTrigger,
   createContext,
-  createRouter,
   defaultRegistry,
   type FunctionDefinition,
+  type HttpMethod,
   type HttpTrigger,
   httpMethods,
+  methodNotAllowedResult,
   notFoundResult,
   PortabilityError,
   parseSchedule,
   type QueueTrigger,
   type Registry,
+  servesMethod,
   type TimerTrigger,
   toAzureSchedule,
-  unroutedResult,
   XfnError,
 } from '@xfn/core'
 import { azureRoute, handleHttp, toResponseInit } from './http.js'
@@ -87,7 +89,7 @@ export function registerAzureKinds(
         'INTERNAL',
         `function '${fn.name}' is triggered by ${fn.trigger.type}, but the Function App was built without that kind; rebuild it with xfn build --cloud azure.`,
       )
-    register(fn, options, scoped)
+    register(fn, { ...options, registry }, scoped)
   }
   if (kinds.http) registerUnrouted(registry)
 }
@@ -103,14 +105,18 @@ export const unroutedFunction = 'xfnUnrouted'
 function registerUnrouted(registry: Registry): void {
   const http = [...registry.functions.values()].filter((fn) => fn.trigger.type === 'http')
   if (http.length === 0) return
-  const route = createRouter(http)
   azureApp.http(unroutedFunction, {
     methods: [...httpMethods],
     route: '{*xfnUnroutedPath}',
     authLevel: 'anonymous',
     handler: (request) => {
-      const outcome = route(request.method, new URL(request.url).pathname)
-      return toResponseInit(outcome.status === 'matched' ? notFoundResult() : unroutedResult(outcome))
+      const allowed = allowedMethods(http, new URL(request.url).pathname)
+      // A method some function takes reaches here only if the host's routing differs from xfn's.
+      return toResponseInit(
+        allowed.length > 0 && !servesMethod(allowed, request.method)
+          ? methodNotAllowedResult(allowed)
+          : notFoundResult(),
+      )
     },
   })
 }
@@ -127,16 +133,36 @@ function contextFor(fn: FunctionDefinition, invocation: InvocationContext) {
   })
 }
 
-export const registerHttp: KindRegistrar = (fn, _options, scoped) => {
+export const registerHttp: KindRegistrar = (fn, options, scoped) => {
   const http = fn as FunctionDefinition<HttpTrigger>
   azureApp.http(fn.name, {
-    methods: [...http.trigger.methods],
+    methods: withHead(http, options.registry?.functions.values() ?? []),
     route: azureRoute(http.trigger.route.template),
     // Keys are checked by xfn against x-api-key, the same header on every cloud.
     authLevel: 'anonymous',
     handler: (request, invocation) =>
       scoped(fn, () => handleHttp(http, request, invocation, contextFor(fn, invocation))),
   })
+}
+
+/**
+ * The methods the host routes to a function: its own, and HEAD when it takes GET and no function
+ * claims HEAD on its route, since the host does not serve HEAD by GET as the other clouds do.
+ */
+function withHead(
+  fn: FunctionDefinition<HttpTrigger>,
+  functions: Iterable<FunctionDefinition>,
+): HttpMethod[] {
+  const { methods, route } = fn.trigger
+  if (!methods.includes('GET') || methods.includes('HEAD')) return [...methods]
+  for (const other of functions)
+    if (
+      other.trigger.type === 'http' &&
+      other.trigger.route.shape === route.shape &&
+      other.trigger.methods.includes('HEAD')
+    )
+      return [...methods]
+  return [...methods, 'HEAD']
 }
 
 export const registerQueue: KindRegistrar = (fn, _options, scoped) => {

@@ -79,7 +79,7 @@ describe('registration with the real @azure/functions library', () => {
     })
     expect(triggerOf('getOrder')).toMatchObject({
       type: 'httpTrigger',
-      methods: ['GET'],
+      methods: ['GET', 'HEAD'],
       route: 'orders/{id}',
     })
     expect(triggerOf('fulfil')).toMatchObject({
@@ -106,9 +106,20 @@ describe('registration with the real @azure/functions library', () => {
     made.app.http('home', { route: '/' }, () => undefined)
     made.app.blob('scan', { bucket: 'uploads' }, () => undefined)
     registerAzureFunctions({ registry: made.registry, blobSource: 'LogsAndContainerScan' })
-    expect(triggerOf('files')).toMatchObject({ route: 'files/{*path}', methods: ['GET', 'PUT'] })
+    expect(triggerOf('files')).toMatchObject({ route: 'files/{*path}', methods: ['GET', 'PUT', 'HEAD'] })
     expect(triggerOf('home')).toMatchObject({ route: '{xfnroot:maxlength(0)?}' })
     expect(triggerOf('scan')).toMatchObject({ path: 'uploads/{name}', source: 'LogsAndContainerScan' })
+  })
+
+  it('routes HEAD to a GET function, unless another function claims HEAD on its route', () => {
+    const made = createApp()
+    made.app.http('page', { route: '/page' }, () => undefined)
+    made.app.http('item', { route: '/items/{id}' }, () => undefined)
+    made.app.http('itemHead', { route: '/items/{key}', method: 'HEAD' }, () => undefined)
+    registerAzureFunctions({ registry: made.registry })
+    expect(triggerOf('page')).toMatchObject({ methods: ['GET', 'HEAD'] })
+    expect(triggerOf('item')).toMatchObject({ methods: ['GET'] })
+    expect(triggerOf('itemHead')).toMatchObject({ methods: ['HEAD'] })
   })
 
   it('refuses what the Azure host cannot run, naming the function and the reason', () => {

@@ -1,17 +1,18 @@
 import type { HttpTrigger } from '@xfn/core'
 import {
+  allowedMethods,
   apiKeyHashSetting,
   apiKeyHeader,
   apiKeyMatches,
   type Context,
   callHttpHandler,
   type FunctionDefinition,
-  type HttpMethod,
   LazyRequest,
   matchRoute,
   methodNotAllowedResult,
   notFoundResult,
   type Registry,
+  servesMethod,
   unauthorizedResult,
 } from '@xfn/core'
 import type { HttpEventView } from './request.js'
@@ -30,13 +31,9 @@ export function handleHttp(
 ): Promise<NativeHttpResult> {
   const params = matchRoute(fn.trigger.route, view.path)
   if (params === undefined) return Promise.resolve(plainToNative(notFoundResult(), view.format))
-  const { methods } = fn.trigger
-  if (!methods.includes(view.method as HttpMethod) && !(view.method === 'HEAD' && methods.includes('GET'))) {
-    const allowed = new Set<string>()
-    for (const other of registry.functions.values())
-      if (other.trigger.type === 'http' && matchRoute(other.trigger.route, view.path))
-        for (const method of other.trigger.methods) allowed.add(method)
-    return Promise.resolve(plainToNative(methodNotAllowedResult([...allowed]), view.format))
+  if (!servesMethod(fn.trigger.methods, view.method)) {
+    const allowed = allowedMethods(registry.functions.values(), view.path)
+    return Promise.resolve(plainToNative(methodNotAllowedResult(allowed), view.format))
   }
   // API Gateway REST checks keys itself; where the deployment sets the key's hash (Function URLs,
   // HTTP APIs), the shim checks it, with the same header and answer as on the other clouds.
