@@ -133,7 +133,7 @@ describe('xfn build --cloud azure', () => {
     expect(triggerOf('echo')).toMatchObject({
       type: 'httpTrigger',
       route: '{*path}',
-      methods: ['GET', 'POST'],
+      methods: ['GET', 'POST', 'HEAD'],
     })
     expect(triggerOf('work')).toMatchObject({ type: 'queueTrigger', queueName: 'jobs' })
     expect(triggerOf('tick')).toMatchObject({ type: 'timerTrigger', schedule: '0 0-59/5 * * * *' })

@@ -43,8 +43,12 @@ export async function buildAzure(
   const usesResources = manifest.queues.length > 0 || manifest.buckets.length > 0
   // Only the registrars of the kinds the app uses, so the bundle carries no other kind's code.
   const kinds = [...new Set(manifest.functions.map((fn) => fn.trigger.type))].sort()
-  const registrars = kinds.map((kind) => `${kind}: ${registrar[kind]}`)
-  const imports = ['registerAzureKinds', ...kinds.map((kind) => registrar[kind])]
+  // The key check only for apps with `auth: 'key'` routes.
+  const keyed = manifest.functions.some((fn) => fn.trigger.type === 'http' && fn.trigger.auth === 'key')
+  const registrarOf = (kind: (typeof kinds)[number]) =>
+    kind === 'http' && keyed ? 'registerKeyedHttp' : registrar[kind]
+  const registrars = kinds.map((kind) => `${kind}: ${registrarOf(kind)}`)
+  const imports = ['registerAzureKinds', ...kinds.map(registrarOf)]
   const entry = [
     `import ${JSON.stringify(project.entry)}`,
     `import { ${[...imports, ...(usesResources ? ['installAzureResources'] : [])].join(', ')} } from '@xfn/azure/runtime'`,

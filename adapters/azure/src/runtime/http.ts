@@ -20,27 +20,44 @@ import {
 } from '@xfn/core'
 import { parseSetCookie } from './cookies.js'
 
+/** Checks a request to an `auth: 'key'` function: the answer that refuses it, or undefined. */
+export type KeyCheck = (
+  request: AzureRequest,
+  invocation: InvocationContext,
+  context: Context,
+) => HttpResponseInit | undefined
+
+/**
+ * The app's key in x-api-key, checked against the hash in the app settings; without that setting
+ * every request is refused, since no key can be checked.
+ */
+export const checkApiKey: KeyCheck = (request, invocation, context) => {
+  const expected = process.env[apiKeyHashSetting]
+  if (!expected) {
+    context.log.error(
+      `the app setting ${apiKeyHashSetting} is missing, so no key can be checked; redeploy the app`,
+    )
+    return toResponseInit(internalErrorResult(invocation.invocationId))
+  }
+  return apiKeyMatches(request.headers.get(apiKeyHeader), expected)
+    ? undefined
+    : toResponseInit(unauthorizedResult())
+}
+
 /**
  * One HTTP invocation: the host's request wrapped (not copied) as a `Request` with the route's
- * parameters, the handler called, and its result written as `HttpResponseInit`.
+ * parameters, the handler called, and its result written as `HttpResponseInit`. `checkKey` is
+ * given for `auth: 'key'` functions.
  */
 export function handleHttp(
   fn: FunctionDefinition<HttpTrigger>,
   request: AzureRequest,
   invocation: InvocationContext,
   context: Context,
+  checkKey?: KeyCheck,
 ): Promise<HttpResponseInit> {
-  if (fn.trigger.auth === 'key') {
-    const expected = process.env[apiKeyHashSetting]
-    if (!expected) {
-      context.log.error(
-        `the app setting ${apiKeyHashSetting} is missing, so no key can be checked; redeploy the app`,
-      )
-      return Promise.resolve(toResponseInit(internalErrorResult(invocation.invocationId)))
-    }
-    if (!apiKeyMatches(request.headers.get(apiKeyHeader), expected))
-      return Promise.resolve(toResponseInit(unauthorizedResult()))
-  }
+  const refused = checkKey?.(request, invocation, context)
+  if (refused) return Promise.resolve(refused)
   const url = request.url
   const params = matchRoute(fn.trigger.route, pathOf(url)) ?? { ...request.params }
   const lazy = new LazyRequest({

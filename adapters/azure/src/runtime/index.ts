@@ -19,7 +19,7 @@ import {
   toAzureSchedule,
   XfnError,
 } from '@xfn/core'
-import { azureRoute, handleHttp, toResponseInit } from './http.js'
+import { azureRoute, checkApiKey, handleHttp, type KeyCheck, toResponseInit } from './http.js'
 import { azureLogSink } from './log.js'
 import { invocationScope } from './scope.js'
 import { handleBlob, handleQueue, handleTimer } from './triggers.js'
@@ -60,7 +60,7 @@ export type Scoped = <T>(fn: FunctionDefinition, body: () => T) => T
  */
 export function registerAzureFunctions(options: RegisterOptions = {}): void {
   registerAzureKinds(
-    { http: registerHttp, queue: registerQueue, timer: registerTimer, blob: registerBlob },
+    { http: registerKeyedHttp, queue: registerQueue, timer: registerTimer, blob: registerBlob },
     options,
   )
 }
@@ -133,17 +133,37 @@ function contextFor(fn: FunctionDefinition, invocation: InvocationContext) {
   })
 }
 
-export const registerHttp: KindRegistrar = (fn, options, scoped) => {
-  const http = fn as FunctionDefinition<HttpTrigger>
-  azureApp.http(fn.name, {
-    methods: withHead(http, options.registry?.functions.values() ?? []),
-    route: azureRoute(http.trigger.route.template),
-    // Keys are checked by xfn against x-api-key, the same header on every cloud.
-    authLevel: 'anonymous',
-    handler: (request, invocation) =>
-      scoped(fn, () => handleHttp(http, request, invocation, contextFor(fn, invocation))),
-  })
+/**
+ * The registrar of HTTP functions, with the key check for `auth: 'key'` functions when given:
+ * the build passes it only to apps that have such functions, so other apps bundle none of it.
+ */
+function httpRegistrar(checkKey: KeyCheck | undefined): KindRegistrar {
+  return (fn, options, scoped) => {
+    const http = fn as FunctionDefinition<HttpTrigger>
+    const keyed = http.trigger.auth === 'key'
+    if (keyed && !checkKey)
+      throw new XfnError(
+        'INTERNAL',
+        `function '${fn.name}' takes a key, but the Function App was built without key checks; rebuild it with xfn build --cloud azure.`,
+      )
+    azureApp.http(fn.name, {
+      methods: withHead(http, options.registry?.functions.values() ?? []),
+      route: azureRoute(http.trigger.route.template),
+      // Keys are checked by xfn against x-api-key, the same header on every cloud.
+      authLevel: 'anonymous',
+      handler: (request, invocation) =>
+        scoped(fn, () =>
+          handleHttp(http, request, invocation, contextFor(fn, invocation), keyed ? checkKey : undefined),
+        ),
+    })
+  }
 }
+
+/** Registers HTTP functions of an app where none takes a key. */
+export const registerHttp: KindRegistrar = /* @__PURE__ */ httpRegistrar(undefined)
+
+/** Registers HTTP functions of an app where some take a key. */
+export const registerKeyedHttp: KindRegistrar = /* @__PURE__ */ httpRegistrar(checkApiKey)
 
 /**
  * The methods the host routes to a function: its own, and HEAD when it takes GET and no function

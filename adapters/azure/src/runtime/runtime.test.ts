@@ -18,7 +18,13 @@ import {
   resetRegistrations,
   triggerOf,
 } from './__fixtures__/host.js'
-import { registerAzureFunctions } from './index.js'
+import {
+  registerAzureFunctions,
+  registerAzureKinds,
+  registerHttp,
+  registerKeyedHttp,
+  registerTimer,
+} from './index.js'
 
 beforeEach(() => resetRegistrations())
 
@@ -120,6 +126,20 @@ describe('registration with the real @azure/functions library', () => {
     expect(triggerOf('page')).toMatchObject({ methods: ['GET', 'HEAD'] })
     expect(triggerOf('item')).toMatchObject({ methods: ['GET'] })
     expect(triggerOf('itemHead')).toMatchObject({ methods: ['HEAD'] })
+  })
+
+  it('refuses to start with registrars that leave out a kind or the key check the app needs', () => {
+    const made = createApp()
+    made.app.http('open', { route: '/open' }, () => undefined)
+    made.app.http('secret', { route: '/secret', auth: 'key' }, () => undefined)
+    made.app.timer('tick', { schedule: '0 * * * *' }, () => undefined)
+    expect(() => registerAzureKinds({ http: registerKeyedHttp }, { registry: made.registry })).toThrow(
+      /function 'tick' is triggered by timer, but the Function App was built without that kind/,
+    )
+    resetRegistrations()
+    expect(() =>
+      registerAzureKinds({ http: registerHttp, timer: registerTimer }, { registry: made.registry }),
+    ).toThrow(/function 'secret' takes a key, but the Function App was built without key checks/)
   })
 
   it('refuses what the Azure host cannot run, naming the function and the reason', () => {
