@@ -1,16 +1,7 @@
 import type { LogEvent } from '@xfn/core'
 import { expect, it } from 'vitest'
+import { logEvent as event } from '../../core/src/__fixtures__/log-event.js'
 import { cloudsOf, eachCloud, mergeInTimeOrder } from './observe.js'
-
-const event = (cloud: 'local' | 'aws', time: string, message = 'm'): LogEvent => ({
-  time,
-  cloud,
-  function: 'f',
-  level: 'info',
-  invocationId: 'i',
-  message,
-  kind: 'app',
-})
 
 async function* stream(events: LogEvent[], gapMs = 0) {
   for (const e of events) {

@@ -1,16 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { expect, it } from 'vitest'
-import { type LogEvent, matchesLogQuery, pause } from './observe.js'
-
-const event = (cloud: 'local' | 'aws', time: string, message = 'm'): LogEvent => ({
-  time,
-  cloud,
-  function: 'f',
-  level: 'info',
-  invocationId: 'i',
-  message,
-  kind: 'app',
-})
+import { logEvent as event } from './__fixtures__/log-event.js'
+import { matchesLogQuery, pause } from './observe.js'
 
 it('filters by function, level, invocation, time and text', () => {
   const e = { ...event('aws', '2026-01-01T00:00:05Z', 'order 42 failed'), level: 'error' as const }

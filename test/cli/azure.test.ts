@@ -6,6 +6,7 @@ import {
   type FakeArm,
   fakeCertificate,
   fakeToken,
+  metricsSummaryTable,
   startFakeArm,
 } from '../../adapters/azure/src/deploy/__fixtures__/fake-arm.js'
 import { copyOfApp, xfnAsync } from './helpers.js'
@@ -113,15 +114,7 @@ describe('xfn deploy, status and destroy --cloud azure', () => {
     // Logs and metrics come from the app's workspace, asked by the Function App's name.
     fake.answerQuery = (query) =>
       query.includes('percentile')
-        ? {
-            columns: ['Function', 'Invocations', 'Errors', 'Timeouts', 'P50', 'P95', 'P99', 'Max'].map(
-              (name) => ({
-                name,
-                type: name === 'Function' ? 'string' : 'real',
-              }),
-            ),
-            rows: [['fulfil', 3, 1, 0, 20, 40, 41, 41]],
-          }
+        ? metricsSummaryTable([['fulfil', 3, 1, 0, 20, 40, 41, 41]])
         : query.includes('bin(TimeGenerated')
           ? { columns: [], rows: [] }
           : {

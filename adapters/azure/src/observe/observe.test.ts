@@ -1,5 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type FakeArm, fakeCertificate, fakeToken, startFakeArm } from '../deploy/__fixtures__/fake-arm.js'
+import {
+  type FakeArm,
+  fakeCertificate,
+  fakeToken,
+  metricsSummaryTable,
+  startFakeArm,
+} from '../deploy/__fixtures__/fake-arm.js'
 import { staticTokenCredential } from '../deploy/index.js'
 import {
   createLogsClient,
@@ -197,15 +203,7 @@ describe('reading the query endpoint', () => {
   it('reads invocations, errors, timeouts and percentiles per function, and a series per period', async () => {
     fake.answerQuery = (query) =>
       query.includes('percentile')
-        ? {
-            columns: ['Function', 'Invocations', 'Errors', 'Timeouts', 'P50', 'P95', 'P99', 'Max'].map(
-              (name) => ({
-                name,
-                type: name === 'Function' ? 'string' : 'real',
-              }),
-            ),
-            rows: [['fulfil', 12, 1, 1, 40, 90, 120, 130]],
-          }
+        ? metricsSummaryTable([['fulfil', 12, 1, 1, 40, 90, 120, 130]])
         : {
             columns: [
               { name: 'Function', type: 'string' },

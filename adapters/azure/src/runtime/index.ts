@@ -82,6 +82,8 @@ export function registerAzureKinds(
   // which function is calling; an app without them skips the cost.
   const scoped: Scoped =
     queues.size + buckets.size > 0 ? (fn, body) => invocationScope.run(fn.name, body) : (_fn, body) => body()
+  // Registrars see the resolved registry, so HTTP can look at the app's other routes.
+  const resolved = { ...options, registry }
   for (const fn of registry.functions.values()) {
     const register = kinds[fn.trigger.type]
     if (!register)
@@ -89,7 +91,7 @@ export function registerAzureKinds(
         'INTERNAL',
         `function '${fn.name}' is triggered by ${fn.trigger.type}, but the Function App was built without that kind; rebuild it with xfn build --cloud azure.`,
       )
-    register(fn, { ...options, registry }, scoped)
+    register(fn, resolved, scoped)
   }
   if (kinds.http) registerUnrouted(registry)
 }

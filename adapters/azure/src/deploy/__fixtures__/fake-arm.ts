@@ -30,6 +30,15 @@ export interface QueryTable {
   readonly rows: readonly unknown[][]
 }
 
+/**
+ * The per-function summary xfn's metrics query projects, as the query API returns it: one row per
+ * function of [Function, Invocations, Errors, Timeouts, P50, P95, P99, Max].
+ */
+export function metricsSummaryTable(rows: readonly unknown[][]): QueryTable {
+  const names = ['Function', 'Invocations', 'Errors', 'Timeouts', 'P50', 'P95', 'P99', 'Max']
+  return { columns: names.map((name) => ({ name, type: name === 'Function' ? 'string' : 'real' })), rows }
+}
+
 export interface FakeFailure {
   readonly status: number
   readonly code: string
