@@ -5,6 +5,7 @@ import { validateName, XfnError } from '@xfn/core'
 import { buildApp } from './build/index.js'
 import { finishDeploy, finishDestroy, type Log, step } from './deploy-output.js'
 import { driftOf, lastBuild } from './drift.js'
+import { commandLine } from './hints.js'
 import type { Project } from './project.js'
 
 /** Flags of the commands that act on a deployed app on AWS. */
@@ -144,7 +145,9 @@ export async function statusOnAws(project: Project, flags: AwsFlags, log: Log) {
   const status = await deploy.describeDeployed(clients, target)
   const where = `${project.app} (${target.stage}) in ${target.region}, account ${target.accountId}`
   if (status.functions.length === 0) {
-    log(`Nothing of ${where} is deployed. Deploy it with: xfn deploy --cloud aws --stage ${target.stage}`)
+    log(
+      `Nothing of ${where} is deployed. Deploy it with: ${commandLine(['deploy', '--cloud', 'aws', '--stage', target.stage], project.dir)}`,
+    )
     return status
   }
   log(`${where}${status.baseUrl ? `: ${status.baseUrl}` : ''}`)
@@ -163,7 +166,10 @@ export async function statusOnAws(project: Project, flags: AwsFlags, log: Log) {
   const deployed = status.functions.map(
     (fn) => fn.codeSha256 && Buffer.from(fn.codeSha256, 'base64').toString('hex'),
   )
-  const { drift, line } = driftOf(deployed, await lastBuild(project, 'aws'), 'aws')
+  const { drift, line } = driftOf(deployed, await lastBuild(project, 'aws'), 'aws', {
+    build: commandLine(['build', '--cloud', 'aws'], project.dir),
+    deploy: commandLine(['deploy', '--cloud', 'aws', '--stage', target.stage], project.dir),
+  })
   log(line)
   return { ...status, drift }
 }

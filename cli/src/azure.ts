@@ -5,6 +5,7 @@ import { validateName, XfnError } from '@xfn/core'
 import { buildApp } from './build/index.js'
 import { finishDeploy, finishDestroy, type Log, step } from './deploy-output.js'
 import { driftOf, lastBuild } from './drift.js'
+import { commandLine } from './hints.js'
 import type { Project } from './project.js'
 
 /** Flags of the commands that act on a deployed app on Azure (with --stage, shared with AWS). */
@@ -122,7 +123,7 @@ export async function statusOnAzure(project: Project, flags: AzureFlags, log: Lo
   const status = await deploy.describeDeployed(clients, target)
   if (!status.functionApp) {
     log(
-      `Nothing of ${where(project, target)} is deployed. Deploy it with: xfn deploy --cloud azure --stage ${target.stage}`,
+      `Nothing of ${where(project, target)} is deployed. Deploy it with: ${commandLine(['deploy', '--cloud', 'azure', '--stage', target.stage], project.dir)}`,
     )
     return status
   }
@@ -132,7 +133,10 @@ export async function statusOnAzure(project: Project, flags: AzureFlags, log: Lo
   )
   if (status.queues.length > 0) log(`Queues: ${status.queues.join(', ')}`)
   if (status.containers.length > 0) log(`Buckets: ${status.containers.join(', ')}`)
-  const { drift, line } = driftOf([status.packageSha256], await lastBuild(project, 'azure'), 'azure')
+  const { drift, line } = driftOf([status.packageSha256], await lastBuild(project, 'azure'), 'azure', {
+    build: commandLine(['build', '--cloud', 'azure'], project.dir),
+    deploy: commandLine(['deploy', '--cloud', 'azure', '--stage', target.stage], project.dir),
+  })
   log(line)
   return { ...status, drift }
 }
@@ -157,7 +161,7 @@ export async function invokeOnAzure(
   const outcome = await deploy.invokeFunction(clients, target, fn, request)
   if (outcome.accepted)
     log(
-      `${fn.name}: the host took the run (202). Its lines show in: xfn logs ${fn.name} --cloud azure --stage ${target.stage} --follow (Application Insights takes 20 s to a few minutes).`,
+      `${fn.name}: the host took the run (202). Its lines show in: ${commandLine(['logs', fn.name, '--cloud', 'azure', '--stage', target.stage, '--follow'], project.dir)} (Application Insights takes 20 s to a few minutes).`,
     )
   else log(outcome.error ? `${fn.name}: failed (${outcome.error})` : `${fn.name}: ${outcome.status}`)
   if (outcome.result !== undefined && outcome.result !== '')

@@ -1,22 +1,47 @@
 import { Command, Flags } from '@oclif/core'
 import { type Cloud, clouds, XfnError } from '@xfn/core'
-import { exitCodeFor } from './exit-codes.js'
+import { exitCodeFor, exitCodes } from './exit-codes.js'
+import { commandLine, withPastableCommands } from './hints.js'
+import { findProject, type Project } from './project.js'
 
 /**
  * The base of xfn's commands: an XfnError (a user mistake, a cloud failure) prints its message as
- * one paragraph, without a stack trace, and exits with the code of its class.
+ * one paragraph, without a stack trace, and exits with the code of its class; any other error
+ * but oclif's own (a bug in xfn) exits with 4. The commands a message names are printed ready to
+ * paste from the current folder.
  */
 export abstract class XfnCommand extends Command {
   static override baseFlags = {
     verbose: Flags.boolean({ description: 'on errors, also print their causes', helpGroup: 'GLOBAL' }),
   }
 
-  protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
+  /** The app's folder, once the command has found it (else the current folder). */
+  private projectDir = process.cwd()
+
+  /** Finds the app, and remembers where it is for the commands printed afterwards. */
+  protected async findProject(dir: string, entry?: string): Promise<Project> {
+    this.projectDir = dir
+    const project = await findProject(dir, entry)
+    this.projectDir = project.dir
+    return project
+  }
+
+  /** An xfn command (its arguments after `xfn`) as the user can paste it here, for this app. */
+  protected commandLine(...args: string[]): string {
+    return commandLine(args, this.projectDir)
+  }
+
+  protected override async catch(error: Error & { exitCode?: number; oclif?: unknown }): Promise<unknown> {
+    const causes = (e: Error) => (this.argv.includes('--verbose') ? causeChain(e) : '')
     if (error instanceof XfnError) {
-      const causes = this.argv.includes('--verbose') ? causeChain(error) : ''
-      this.error(`${error.message}${causes}`, { exit: exitCodeFor(error) })
+      const message = withPastableCommands(error.message, error.commands, this.projectDir)
+      this.error(`${message}${causes(error)}`, { exit: exitCodeFor(error) })
     }
-    return super.catch(error)
+    if (error.oclif !== undefined || error.exitCode !== undefined) return super.catch(error)
+    this.error(
+      `Unexpected error: ${error.message || String(error)}. This is a bug in xfn; please report it with the output of --verbose.${causes(error)}`,
+      { exit: exitCodes.internal },
+    )
   }
 }
 

@@ -8,7 +8,7 @@ function folderWith(config: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'xfn-config-'))
   writeFileSync(
     join(dir, 'xfn.config.ts'),
-    `import { defineConfig } from 'xfn'\nexport default defineConfig(${config})\n`,
+    `import { defineConfig } from '@xfn/cli'\nexport default defineConfig(${config})\n`,
   )
   return dir
 }

@@ -45,7 +45,7 @@ export interface XfnConfig {
  * Types `xfn.config.ts`, and returns what it is given.
  *
  * @example
- * import { defineConfig } from 'xfn'
+ * import { defineConfig } from '@xfn/cli'
  * export default defineConfig({ entry: 'src/index.ts', stage: 'dev', aws: { region: 'eu-west-1' } })
  */
 export function defineConfig(config: XfnConfig): XfnConfig {
@@ -66,7 +66,7 @@ const knownAzure = {
 } as const
 
 /**
- * Loads `xfn.config.ts` from an app folder, if there is one: compiled with esbuild (with `xfn`
+ * Loads `xfn.config.ts` from an app folder, if there is one: compiled with esbuild (with `@xfn/cli`
  * standing for defineConfig alone, so the config loads nothing else) and imported.
  */
 export async function loadConfig(dir: string): Promise<XfnConfig> {
@@ -88,7 +88,7 @@ export async function loadConfig(dir: string): Promise<XfnConfig> {
         {
           name: 'xfn-define-config',
           setup(b) {
-            b.onResolve({ filter: /^xfn$/ }, () => ({ path: 'xfn', namespace: 'xfn-config' }))
+            b.onResolve({ filter: /^(@xfn\/cli|xfn)$/ }, () => ({ path: 'xfn', namespace: 'xfn-config' }))
             b.onLoad({ filter: /.*/, namespace: 'xfn-config' }, () => ({
               contents: 'export const defineConfig = (config) => config',
               loader: 'js',

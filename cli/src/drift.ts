@@ -17,17 +17,19 @@ export async function lastBuild(project: Project, cloud: Cloud) {
 
 /**
  * Whether what runs in the cloud is the last local build: one line for `xfn status`, and the
- * verdict for --json. `deployed` is the SHA-256 of the package in the cloud, in hex.
+ * verdict for --json. `deployed` is the SHA-256 of the package in the cloud, in hex; `commands`, the
+ * build and deploy commands to print.
  */
 export function driftOf(
   deployed: readonly (string | undefined)[],
   build: { sha256: string; builtAt: Date } | undefined,
   cloud: Cloud,
+  commands = { build: `xfn build --cloud ${cloud}`, deploy: `xfn deploy --cloud ${cloud}` },
 ) {
   if (!build)
     return {
       drift: 'unknown' as const,
-      line: `No local build to compare with; xfn build --cloud ${cloud} makes one.`,
+      line: `No local build to compare with; ${commands.build} makes one.`,
     }
   const differing = deployed.filter((sha) => sha !== build.sha256).length
   return differing === 0
@@ -37,6 +39,6 @@ export function driftOf(
       }
     : {
         drift: 'differs' as const,
-        line: `Code: ${differing === deployed.length ? 'not' : `${deployed.length - differing} of ${deployed.length} functions on`} the last local build (${build.builtAt.toISOString()}, sha256 ${build.sha256.slice(0, 12)}); xfn deploy --cloud ${cloud} brings it up to date.`,
+        line: `Code: ${differing === deployed.length ? 'not' : `${deployed.length - differing} of ${deployed.length} functions on`} the last local build (${build.builtAt.toISOString()}, sha256 ${build.sha256.slice(0, 12)}); ${commands.deploy} brings it up to date.`,
       }
 }

@@ -10,6 +10,7 @@ import {
 } from '@xfn/core'
 import { awsFlags, connectWithManifest } from './aws.js'
 import { azureFlags, connectAzure } from './azure.js'
+import { commandLine } from './hints.js'
 import type { Project } from './project.js'
 
 /** `--cloud` of logs and metrics: one cloud, several comma-separated, or `all`. */
@@ -92,7 +93,7 @@ export async function logsOf(
     const paths = statePaths(project.dir)
     if (!query.follow && !existsSync(paths.logs))
       notice(
-        `No logs recorded for ${project.app} on the local cloud yet. Deploy it with 'xfn deploy --cloud local'.`,
+        `No logs recorded for ${project.app} on the local cloud yet. Deploy it with '${commandLine(['deploy'], project.dir)}'.`,
       )
     return readLogs(paths, query)
   }

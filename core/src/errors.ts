@@ -33,12 +33,33 @@ export type ErrorClass = (typeof errorCodes)[ErrorCode]
 export class XfnError extends Error {
   override name = 'XfnError'
   readonly code: ErrorCode
+  /** The xfn commands the message tells the user to run, which the CLI prints ready to paste. */
+  readonly commands: readonly CommandHint[]
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; commands?: CommandHint[] }) {
     super(message, options)
     this.code = code
+    this.commands = options?.commands ?? []
   }
 }
+
+/**
+ * A command of the xfn CLI named in a message, as its arguments after `xfn` (without the app's
+ * folder). It reads as `xfn <args>`; the CLI prints it as it can be pasted where the user is (with
+ * `npx`, and the app's folder when that is not the current one).
+ */
+export class CommandHint {
+  readonly args: readonly string[]
+  constructor(args: readonly string[]) {
+    this.args = args
+  }
+  toString(): string {
+    return `xfn ${this.args.join(' ')}`
+  }
+}
+
+/** `xfnCommand('deploy', '--cloud', 'local')` reads `xfn deploy --cloud local` in a message. */
+export const xfnCommand = (...args: string[]) => new CommandHint(args)
 
 /** Whether the user, the cloud or xfn itself is to blame for an error code: `user`, `cloud` or `internal`. */
 export function errorClassOf(code: ErrorCode): ErrorClass {

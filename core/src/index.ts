@@ -76,6 +76,7 @@ export type {
 } from './definitions.js'
 export {
   type Cloud,
+  CommandHint,
   clouds,
   type ErrorClass,
   type ErrorCode,
@@ -83,6 +84,7 @@ export {
   errorCodes,
   PortabilityError,
   XfnError,
+  xfnCommand,
 } from './errors.js'
 export {
   type Access,

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { copyOfApp, xfnAsync } from './helpers.js'
 
@@ -155,7 +155,7 @@ describe('xfn deploy --cloud aws', () => {
     const app = copyOfApp('every-kind', 'aws-config')
     writeFileSync(
       join(app, 'xfn.config.ts'),
-      "import { defineConfig } from 'xfn'\nexport default defineConfig({ stage: 'qa', aws: { api: 'http' } })\n",
+      "import { defineConfig } from '@xfn/cli'\nexport default defineConfig({ stage: 'qa', aws: { api: 'http' } })\n",
     )
     const result = await xfn(
       { ...credentials, AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL: endpoint },
@@ -202,7 +202,7 @@ describe('xfn status and destroy --cloud aws on an account without the app', () 
     const result = await xfn(env(), 'status', app, '--cloud', 'aws', '--stage', 'ci')
     expect(result.code).toBe(0)
     expect(result.stdout).toContain(
-      `Nothing of every-kind (ci) in eu-west-1, account ${account} is deployed. Deploy it with: xfn deploy --cloud aws --stage ci`,
+      `Nothing of every-kind (ci) in eu-west-1, account ${account} is deployed. Deploy it with: npx xfn deploy ${relative(process.cwd(), app)} --cloud aws --stage ci`,
     )
   })
 

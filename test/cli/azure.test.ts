@@ -47,7 +47,7 @@ describe('xfn deploy, status and destroy --cloud azure', () => {
     const app = copyOfApp('every-kind', 'azure-lifecycle')
     writeFileSync(
       join(app, 'xfn.config.ts'),
-      "import { defineConfig } from 'xfn'\nexport default defineConfig({ azure: { plan: 'consumption', location: 'westeurope' } })\n",
+      "import { defineConfig } from '@xfn/cli'\nexport default defineConfig({ azure: { plan: 'consumption', location: 'westeurope' } })\n",
     )
     const first = await xfn(connected(), 'deploy', app, '--cloud', 'azure', '--stage', 'ci')
     expect(first.stderr).not.toMatch(/Error/)

@@ -13,7 +13,7 @@ import { copyOfApp } from './helpers.js'
 
 const bin = fileURLToPath(new URL('../../cli/bin/run.js', import.meta.url))
 const appDir = (name: string) => fileURLToPath(new URL(`../apps/${name}`, import.meta.url))
-const captures = fileURLToPath(new URL('../../../shared/fixtures/aws/', import.meta.url))
+const captures = fileURLToPath(new URL('../fixtures/captures/aws/', import.meta.url))
 const capture = (name: string) => JSON.parse(readFileSync(join(captures, name), 'utf8'))
 
 function xfn(...args: string[]) {

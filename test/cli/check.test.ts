@@ -96,7 +96,7 @@ describe('the xfn command', () => {
     ]) {
       expect(help.stdout).toMatch(new RegExp(`\\n\\s+${topic}\\s`))
     }
-    expect(xfn('--version').stdout).toMatch(/^xfn\/0\.1\.0 /)
+    expect(xfn('--version').stdout).toMatch(/^@xfn\/cli\/0\.1\.0 /)
   })
 })
 

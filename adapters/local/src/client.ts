@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { hashApiKey, XfnError } from '@xfn/core'
+import { hashApiKey, XfnError, xfnCommand } from '@xfn/core'
 import {
   type CloudInfo,
   type Deployment,
@@ -190,7 +190,8 @@ export class LocalCloudClient {
     if (!info)
       throw new XfnError(
         'INVALID_OPTIONS',
-        `The local cloud of ${this.projectDir} is not running. Start it with: xfn deploy --cloud local`,
+        `The local cloud of ${this.projectDir} is not running. Start it with: ${xfnCommand('deploy')}`,
+        { commands: [xfnCommand('deploy')] },
       )
     return info
   }
@@ -243,8 +244,8 @@ export class LocalCloudClient {
     } catch (error) {
       throw new XfnError(
         'CLOUD_ERROR',
-        `The local cloud (pid ${info.pid}) does not answer on port ${info.port}. Stop it with 'xfn destroy --cloud local --yes', then deploy again.`,
-        { cause: error },
+        `The local cloud (pid ${info.pid}) does not answer on port ${info.port}. Stop it with '${xfnCommand('destroy', '--yes')}', then deploy again.`,
+        { cause: error, commands: [xfnCommand('destroy', '--yes')] },
       )
     }
     const answer = (await response.json()) as T & { error?: string }

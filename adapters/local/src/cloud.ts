@@ -19,6 +19,7 @@ import {
   textMessage,
   timerTick,
   XfnError,
+  xfnCommand,
 } from '@xfn/core'
 import { type BlobChange, BlobStore } from './blobs.js'
 import { type HttpApp, readBody, serveHttp } from './http-server.js'
@@ -121,7 +122,8 @@ export class LocalCloud {
     if (!existsSync(deployment.module)) {
       throw new XfnError(
         'INVALID_OPTIONS',
-        `The deployed module ${deployment.module} is missing. Deploy again: xfn deploy --cloud local.`,
+        `The deployed module ${deployment.module} is missing. Deploy again: ${xfnCommand('deploy')}.`,
+        { commands: [xfnCommand('deploy')] },
       )
     }
     const registry = new Registry()

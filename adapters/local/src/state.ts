@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { XfnError } from '@xfn/core'
+import { XfnError, xfnCommand } from '@xfn/core'
 
 /** Every file of the local cloud of one project, under `.xfn/local/`. */
 export function statePaths(projectDir: string) {
@@ -49,7 +49,8 @@ export function readState<T>(path: string): T | undefined {
   } catch {
     throw new XfnError(
       'INVALID_OPTIONS',
-      `The local cloud's state file ${path} is damaged. Stop the local cloud (xfn destroy --cloud local --yes) or delete the file, then deploy again.`,
+      `The local cloud's state file ${path} is damaged. Stop the local cloud (${xfnCommand('destroy', '--yes')}) or delete the file, then deploy again.`,
+      { commands: [xfnCommand('destroy', '--yes')] },
     )
   }
 }

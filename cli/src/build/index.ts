@@ -1,4 +1,4 @@
-import { type Cloud, clouds, type Manifest, XfnError } from '@xfn/core'
+import { type Cloud, clouds, type Manifest, XfnError, xfnCommand } from '@xfn/core'
 import { checkPortability } from '@xfn/core/portability'
 import { loadManifest } from '../load-app.js'
 import type { Project } from '../project.js'
@@ -36,9 +36,11 @@ export async function buildApp(
       : await stableManifest(project, cloud)
   const problems = checkPortability(manifest, [cloud]).findings.filter((f) => f.severity === 'error')
   if (problems.length > 0) {
+    const check = xfnCommand('check', '--cloud', cloud)
     throw new XfnError(
       'NOT_PORTABLE',
-      `The app cannot be built for ${cloud}:\n${problems.map((p) => `  - ${p.subject}: ${p.message}`).join('\n')}\nRun 'xfn check --cloud ${cloud}' for the full report.`,
+      `The app cannot be built for ${cloud}:\n${problems.map((p) => `  - ${p.subject}: ${p.message}`).join('\n')}\nRun '${check}' for the full report.`,
+      { commands: [check] },
     )
   }
   const out = await StagedOutput.create(project.dir, cloud)

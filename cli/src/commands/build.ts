@@ -2,7 +2,6 @@ import { Args, Flags, ux } from '@oclif/core'
 import type { Cloud } from '@xfn/core'
 import { cloudFlag, XfnCommand } from '../base-command.js'
 import { type BuildManifest, buildApp } from '../build/index.js'
-import { findProject } from '../project.js'
 
 export default class Build extends XfnCommand {
   static override summary = 'Bundle and package the app for a cloud.'
@@ -28,7 +27,7 @@ export default class Build extends XfnCommand {
 
   async run(): Promise<BuildManifest & { dir: string }> {
     const { args, flags } = await this.parse(Build)
-    const project = await findProject(args.project, flags.entry)
+    const project = await this.findProject(args.project, flags.entry)
     const started = Date.now()
     ux.action.start(`Building ${project.app} for ${flags.cloud}`)
     try {

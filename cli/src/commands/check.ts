@@ -4,7 +4,6 @@ import { checkPortability, type PortabilityReport } from '@xfn/core/portability'
 import { parseClouds, XfnCommand } from '../base-command.js'
 import { exitCodes } from '../exit-codes.js'
 import { loadManifest } from '../load-app.js'
-import { findProject } from '../project.js'
 import { formatReport, terminalStyle } from '../report.js'
 
 export default class Check extends XfnCommand {
@@ -29,7 +28,7 @@ export default class Check extends XfnCommand {
   async run(): Promise<PortabilityReport> {
     const { args, flags } = await this.parse(Check)
     const targets = parseClouds(flags.cloud)
-    const project = await findProject(args.project, flags.entry)
+    const project = await this.findProject(args.project, flags.entry)
     const report = checkPortability(await loadManifest(project), targets)
     if (!this.jsonEnabled()) this.log(formatReport(report, terminalStyle(flags['no-color'])))
     if (report.portableTo.length < report.clouds.length) process.exitCode = exitCodes.problemsFound

@@ -5,7 +5,6 @@ import { azureFlags, deployToAzure } from '../azure.js'
 import { cloudFlag, XfnCommand } from '../base-command.js'
 import { buildApp } from '../build/index.js'
 import { describeDeployment } from '../local.js'
-import { findProject } from '../project.js'
 
 export default class Deploy extends XfnCommand {
   static override summary = 'Deploy the app to a cloud.'
@@ -32,7 +31,7 @@ export default class Deploy extends XfnCommand {
 
   async run() {
     const { args, flags } = await this.parse(Deploy)
-    const project = await findProject(args.project, flags.entry)
+    const project = await this.findProject(args.project, flags.entry)
     if (flags.cloud === 'aws')
       return deployToAws(project, { ...flags, dryRun: flags['dry-run'] }, (line) => {
         if (!this.jsonEnabled()) this.log(line)
@@ -62,7 +61,9 @@ export default class Deploy extends XfnCommand {
       )
       if (!this.jsonEnabled()) {
         this.log(describeDeployment(result.status, project.dir, result.apiKey))
-        this.log(`Logs: xfn logs --cloud local --follow    Stop: xfn destroy --cloud local`)
+        this.log(
+          `Logs: ${this.commandLine('logs', '--follow')}    Stop: ${this.commandLine('destroy', '--yes')}`,
+        )
       }
       return { ...result.status, apiKey: result.apiKey }
     } catch (error) {

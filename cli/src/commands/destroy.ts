@@ -3,7 +3,6 @@ import { XfnError } from '@xfn/core'
 import { awsFlags, destroyOnAws } from '../aws.js'
 import { azureFlags, destroyOnAzure } from '../azure.js'
 import { cloudFlag, XfnCommand } from '../base-command.js'
-import { findProject } from '../project.js'
 
 export default class Destroy extends XfnCommand {
   static override summary = 'Remove everything xfn deployed for the app.'
@@ -25,7 +24,7 @@ export default class Destroy extends XfnCommand {
 
   async run() {
     const { args, flags } = await this.parse(Destroy)
-    const project = await findProject(args.project)
+    const project = await this.findProject(args.project)
     const log = (line: string) => {
       if (!this.jsonEnabled()) this.log(line)
     }

@@ -5,7 +5,7 @@ import { XfnError } from '@xfn/core'
 import { XfnCommand } from '../base-command.js'
 import { buildApp } from '../build/index.js'
 import { describeDeployment } from '../local.js'
-import { findProject, type Project } from '../project.js'
+import type { Project } from '../project.js'
 
 /** Saving a file makes several events; a reload waits for them to settle. */
 const settleMs = 40
@@ -26,14 +26,14 @@ export default class Dev extends XfnCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Dev)
-    const project = await findProject(args.project, flags.entry)
+    const project = await this.findProject(args.project, flags.entry)
     const { LocalCloud, LocalCloudClient, defaultPort } = await import('@xfn/local')
     const client = new LocalCloudClient(project.dir)
     const background = client.running()
     if (background) {
       throw new XfnError(
         'INVALID_OPTIONS',
-        `The local cloud of ${project.app} already runs in the background (pid ${background.pid}). Stop it with 'xfn destroy --cloud local', or keep using 'xfn deploy --cloud local'.`,
+        `The local cloud of ${project.app} already runs in the background (pid ${background.pid}). Stop it with '${this.commandLine('destroy', '--yes')}', or keep using '${this.commandLine('deploy')}'.`,
       )
     }
     const deployBuild = async (verifyStable: boolean) => {

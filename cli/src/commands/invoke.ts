@@ -5,7 +5,6 @@ import { XfnError } from '@xfn/core'
 import { awsFlags, invokeOnAws } from '../aws.js'
 import { azureFlags, invokeOnAzure } from '../azure.js'
 import { cloudFlag, XfnCommand } from '../base-command.js'
-import { findProject } from '../project.js'
 import { formatEvent, terminalStyle } from '../report.js'
 
 export default class Invoke extends XfnCommand {
@@ -37,7 +36,7 @@ export default class Invoke extends XfnCommand {
 
   async run() {
     const { args, flags } = await this.parse(Invoke)
-    const project = await findProject(flags.project)
+    const project = await this.findProject(flags.project)
     const data = flags.data === undefined ? '' : readData(flags.data)
     if (flags.cloud === 'aws' || flags.cloud === 'azure') {
       const invoke = flags.cloud === 'aws' ? invokeOnAws : invokeOnAzure
@@ -59,7 +58,7 @@ export default class Invoke extends XfnCommand {
     if (!status)
       throw new XfnError(
         'INVALID_OPTIONS',
-        `The local cloud of ${project.app} is not running. Start it with: xfn deploy --cloud local`,
+        `The local cloud of ${project.app} is not running. Start it with: ${this.commandLine('deploy')}`,
       )
     const fn = status.functions.find((f) => f.name === args.function)
     if (!fn)

@@ -2,7 +2,6 @@ import { Args, Flags } from '@oclif/core'
 import { type LogEvent, type LogLevel, logLevels, XfnError } from '@xfn/core'
 import { XfnCommand } from '../base-command.js'
 import { cloudsOf, eachCloud, logsOf, mergeInTimeOrder, observeFlags } from '../observe.js'
-import { findProject } from '../project.js'
 import { formatEvent, terminalStyle } from '../report.js'
 import { parseSince } from '../time.js'
 
@@ -33,7 +32,7 @@ export default class Logs extends XfnCommand {
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Logs)
-    const project = await findProject(flags.project)
+    const project = await this.findProject(flags.project)
     const notice = (line: string) => this.logToStderr(line)
     const asked = cloudsOf(flags.cloud)
     const follow = flags.follow ? new AbortController() : undefined

@@ -1,7 +1,6 @@
 import { Flags } from '@oclif/core'
 import { XfnCommand } from '../base-command.js'
 import { cloudsOf, eachCloud, metricsOf, observeFlags } from '../observe.js'
-import { findProject } from '../project.js'
 import { metricsTable, terminalStyle } from '../report.js'
 import { parseDuration, parseSince } from '../time.js'
 
@@ -26,7 +25,7 @@ export default class Metrics extends XfnCommand {
 
   async run() {
     const { flags } = await this.parse(Metrics)
-    const project = await findProject(flags.project)
+    const project = await this.findProject(flags.project)
     const asked = cloudsOf(flags.cloud)
     const window = {
       since: flags.since ? parseSince(flags.since) : undefined,

@@ -3,7 +3,6 @@ import { awsFlags, statusOnAws } from '../aws.js'
 import { azureFlags, statusOnAzure } from '../azure.js'
 import { cloudFlag, XfnCommand } from '../base-command.js'
 import { describeDeployment } from '../local.js'
-import { findProject } from '../project.js'
 
 export default class Status extends XfnCommand {
   static override summary = 'Show what is deployed and where.'
@@ -19,7 +18,7 @@ export default class Status extends XfnCommand {
 
   async run() {
     const { args, flags } = await this.parse(Status)
-    const project = await findProject(args.project)
+    const project = await this.findProject(args.project)
     if (flags.cloud === 'aws')
       return statusOnAws(project, flags, (line) => {
         if (!this.jsonEnabled()) this.log(line)
@@ -32,7 +31,9 @@ export default class Status extends XfnCommand {
     const status = await new LocalCloudClient(project.dir).status()
     if (!status) {
       if (!this.jsonEnabled())
-        this.log(`The local cloud of ${project.app} is not running. Start it with: xfn deploy --cloud local`)
+        this.log(
+          `The local cloud of ${project.app} is not running. Start it with: ${this.commandLine('deploy')}`,
+        )
       return { running: false }
     }
     if (!this.jsonEnabled()) {

@@ -1,3 +1,5 @@
+import type { XfnDependencies } from './packages.js'
+
 /** The apps `xfn init` writes: each passes its own tests and `xfn check` as written. */
 export const templates = ['http', 'queue', 'full'] as const
 export type Template = (typeof templates)[number]
@@ -123,8 +125,11 @@ it('saves a note through the queue and serves it', async () => {
 `,
 }
 
+/** The vitest the templates' tests are written for. */
+const vitestVersion = '4.1.0'
+
 /** Every file of a new app, by path. */
-export function scaffold(name: string, template: Template, versions: { xfn: string; vitest: string }) {
+export function scaffold(name: string, template: Template, xfn: XfnDependencies) {
   const packageJson = {
     name,
     version: '0.1.0',
@@ -136,12 +141,13 @@ export function scaffold(name: string, template: Template, versions: { xfn: stri
       dev: 'xfn dev',
       deploy: 'xfn deploy',
     },
-    dependencies: { '@xfn/core': `^${versions.xfn}` },
-    devDependencies: { xfn: `^${versions.xfn}`, typescript: '^5.9.0', vitest: `^${versions.vitest}` },
+    dependencies: xfn.dependencies,
+    devDependencies: { ...xfn.devDependencies, typescript: '^5.9.0', vitest: `^${vitestVersion}` },
+    ...(xfn.overrides ? { overrides: xfn.overrides } : {}),
   }
   return {
     'package.json': `${JSON.stringify(packageJson, null, 2)}\n`,
-    'xfn.config.ts': `import { defineConfig } from 'xfn'
+    'xfn.config.ts': `import { defineConfig } from '@xfn/cli'
 
 export default defineConfig({
   entry: 'src/index.ts',

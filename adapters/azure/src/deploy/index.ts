@@ -12,7 +12,7 @@ import { type AzureBuild, type AzureDeployOptions, type Desired, desiredState } 
 import { armError, ifExists } from './errors.js'
 import { type Observed, observe } from './observe.js'
 import { type ApplyContext, type Change, initialFacts, planChanges, planRemoval, secretsOf } from './plan.js'
-import { type AzureTarget, azureLayout, packageTag } from './target.js'
+import { type AzureTarget, azureLayout, deployCommand, packageTag } from './target.js'
 
 export {
   type AzureClientOptions,
@@ -190,7 +190,8 @@ export async function logSource(clients: AzureClients, target: AzureTarget) {
   if (!workspace?.customerId)
     throw new XfnError(
       'INVALID_OPTIONS',
-      `Nothing of ${target.app} (${target.stage}) is deployed in resource group ${target.resourceGroup}, so it has no logs there. Deploy it with: xfn deploy --cloud azure --stage ${target.stage}`,
+      `Nothing of ${target.app} (${target.stage}) is deployed in resource group ${target.resourceGroup}, so it has no logs there. Deploy it with: ${deployCommand(target.stage)}`,
+      { commands: [deployCommand(target.stage)] },
     )
   return { workspaceId: workspace.customerId, roleName: layout.functionApp }
 }

@@ -3,7 +3,7 @@ import type { AzureClients } from './clients.js'
 import { deriveApiKey } from './desired.js'
 import { armError, ifExists } from './errors.js'
 import { httpSender } from './http.js'
-import { type AzureTarget, azureLayout } from './target.js'
+import { type AzureTarget, azureLayout, deployCommand } from './target.js'
 
 export interface InvokeRequest {
   /** The body of a request, the message of a queue function, the blob path of a blob function. */
@@ -46,7 +46,8 @@ export async function invokeFunction(
   if (!site?.defaultHostName)
     throw new XfnError(
       'INVALID_OPTIONS',
-      `Nothing of ${target.app} (${target.stage}) is deployed in resource group ${rg}. Deploy it with: xfn deploy --cloud azure --stage ${target.stage}`,
+      `Nothing of ${target.app} (${target.stage}) is deployed in resource group ${rg}. Deploy it with: ${deployCommand(target.stage)}`,
+      { commands: [deployCommand(target.stage)] },
     )
   const base = `https://${site.defaultHostName}`
   const send = httpSender(clients, { signed: false })

@@ -13,7 +13,7 @@ import {
 } from './desired.js'
 import { insightsApiVersion, type Observed } from './observe.js'
 import { publishPackage } from './publish.js'
-import { byId } from './target.js'
+import { byId, destroyCommand } from './target.js'
 
 /** What apply learns as it goes: values only known once something exists. */
 export interface Facts {
@@ -263,9 +263,11 @@ export function planChanges(desired: Desired, observed: Observed): Change[] {
 }
 
 function planSwitchError(desired: Desired, sku: string) {
+  const destroy = destroyCommand(desired.target.stage)
   return new XfnError(
     'INVALID_OPTIONS',
-    `The Function App runs on the ${sku} plan and the deploy asks for ${desired.plan}; a Function App cannot move between them. Run xfn destroy --cloud azure first, or set azure.plan back.`,
+    `The Function App runs on the ${sku} plan and the deploy asks for ${desired.plan}; a Function App cannot move between them. Run ${destroy} first, or set azure.plan back.`,
+    { commands: [destroy] },
   )
 }
 

@@ -1,4 +1,4 @@
-import { azureNames, type NameTarget } from '@xfn/core'
+import { azureNames, type NameTarget, xfnCommand } from '@xfn/core'
 
 /** Where a deploy goes: the app and stage, the subscription, region and resource group. */
 export interface AzureTarget extends NameTarget {
@@ -15,6 +15,11 @@ export interface AzureTarget extends NameTarget {
 export function byId(id: string): string {
   return id.replace(/^\//, '')
 }
+
+/** The xfn commands that deploy and destroy an app's stage on Azure, as error messages name them. */
+export const deployCommand = (stage: string) => xfnCommand('deploy', '--cloud', 'azure', '--stage', stage)
+export const destroyCommand = (stage: string) =>
+  xfnCommand('destroy', '--cloud', 'azure', '--stage', stage, '--yes')
 
 /** The tag that records the SHA-256 of the package last published to the Function App. */
 export const packageTag = 'xfn:package'

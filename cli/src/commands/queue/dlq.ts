@@ -1,6 +1,5 @@
 import { Args, Flags } from '@oclif/core'
 import { XfnCommand } from '../../base-command.js'
-import { findProject } from '../../project.js'
 
 export default class QueueDlq extends XfnCommand {
   static override summary = "List the messages in a queue's dead-letter queue on the local cloud."
@@ -14,7 +13,7 @@ export default class QueueDlq extends XfnCommand {
   async run() {
     const { args, flags } = await this.parse(QueueDlq)
     const { LocalCloudClient, deadLetterName } = await import('@xfn/local')
-    const messages = await new LocalCloudClient((await findProject(flags.project)).dir).messages(
+    const messages = await new LocalCloudClient((await this.findProject(flags.project)).dir).messages(
       deadLetterName(args.queue),
     )
     if (!this.jsonEnabled()) {

@@ -1,6 +1,5 @@
 import { Args, Flags } from '@oclif/core'
 import { XfnCommand } from '../../base-command.js'
-import { findProject } from '../../project.js'
 
 export default class QueueRedrive extends XfnCommand {
   static override summary =
@@ -13,7 +12,7 @@ export default class QueueRedrive extends XfnCommand {
   async run() {
     const { args, flags } = await this.parse(QueueRedrive)
     const { LocalCloudClient } = await import('@xfn/local')
-    const moved = await new LocalCloudClient((await findProject(flags.project)).dir).redrive(args.queue)
+    const moved = await new LocalCloudClient((await this.findProject(flags.project)).dir).redrive(args.queue)
     if (!this.jsonEnabled())
       this.log(`Moved ${moved} message${moved === 1 ? '' : 's'} back to ${args.queue}.`)
     return { moved }

@@ -1,6 +1,5 @@
 import { Args, Flags } from '@oclif/core'
 import { XfnCommand } from '../../base-command.js'
-import { findProject } from '../../project.js'
 
 export default class QueueSend extends XfnCommand {
   static override summary = 'Send a message to a queue of the local cloud.'
@@ -15,7 +14,7 @@ export default class QueueSend extends XfnCommand {
   async run() {
     const { args, flags } = await this.parse(QueueSend)
     const { LocalCloudClient } = await import('@xfn/local')
-    const ids = await new LocalCloudClient((await findProject(flags.project)).dir).send(args.queue, [
+    const ids = await new LocalCloudClient((await this.findProject(flags.project)).dir).send(args.queue, [
       args.message,
     ])
     if (!this.jsonEnabled()) this.log(`Sent ${ids[0]} to ${args.queue}.`)

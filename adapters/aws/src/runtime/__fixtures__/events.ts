@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import type { LambdaContext } from '../events.js'
 
-/** The real captures, shared beside the repository (see shared/fixtures/SOURCES.md). */
-const captures = new URL('../../../../../../shared/fixtures/aws/', import.meta.url).pathname
+/** Real captured events, copied into the repository (see test/fixtures/captures/SOURCES.md). */
+const captures = new URL('../../../../../test/fixtures/captures/aws/', import.meta.url).pathname
 
 export function captureNames(): string[] {
   if (!existsSync(captures))

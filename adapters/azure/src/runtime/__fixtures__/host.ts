@@ -68,7 +68,7 @@ export function triggerOf(name: string) {
   return binding
 }
 
-const captures = new URL('../../../../../../shared/fixtures/azure/', import.meta.url).pathname
+const captures = new URL('../../../../../test/fixtures/captures/azure/', import.meta.url).pathname
 
 export function azureCapture<T = Record<string, unknown>>(name: string): T {
   if (!existsSync(captures)) throw new Error(`The Azure captures are missing: expected them in ${captures}.`)
