@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
@@ -217,6 +218,55 @@ describe('the local cloud with bad input', () => {
     expect(result.stderr).toMatch(/state file .*cloud\.json is damaged/)
     rmSync(project, { recursive: true, force: true })
   })
+
+  it('replaces an emptied key file instead of serving key routes without a key', async () => {
+    const project = copyOfApp('local-e2e', 'empty-key')
+    mkdirSync(join(project, '.xfn/local'), { recursive: true })
+    writeFileSync(join(project, '.xfn/local/api-key'), '\n')
+    try {
+      const result = await xfnAsync('deploy', project, '--port', '0', '--json')
+      expect(result.code, result.stderr).toBe(0)
+      const { url, apiKey } = JSON.parse(result.stdout) as Deployed
+      expect(apiKey.length).toBeGreaterThanOrEqual(16)
+      const post = (key: string) =>
+        fetch(`${url}/jobs`, { method: 'POST', body: '{"name":"k"}', headers: { 'x-api-key': key } })
+      expect((await post('')).status).toBe(401)
+      expect((await post(apiKey)).status).toBe(202)
+    } finally {
+      xfn('destroy', project, '--yes')
+      rmSync(project, { recursive: true, force: true })
+    }
+  })
+
+  it('never signals a process that is not the cloud, though cloud.json names its pid', async () => {
+    const project = copyOfApp('local-e2e', 'stale-pid')
+    const stranger = spawn('sleep', ['30'])
+    const closed = createServer()
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', () => resolve()))
+    const port = (closed.address() as { port: number }).port
+    await new Promise((resolve) => closed.close(resolve))
+    mkdirSync(join(project, '.xfn/local'), { recursive: true })
+    writeFileSync(
+      join(project, '.xfn/local/cloud.json'),
+      JSON.stringify({
+        pid: stranger.pid,
+        port,
+        host: '127.0.0.1',
+        token: 'x',
+        startedAt: new Date().toISOString(),
+      }),
+    )
+    try {
+      const result = xfn('destroy', project, '--yes')
+      expect(result.code, result.stderr).toBe(0)
+      expect(stranger.exitCode).toBeNull()
+      expect(stranger.signalCode).toBeNull()
+      expect(() => process.kill(stranger.pid ?? 0, 0)).not.toThrow()
+    } finally {
+      stranger.kill()
+      rmSync(project, { recursive: true, force: true })
+    }
+  })
 })
 
 describe('a crash of the local cloud', () => {
@@ -276,4 +326,49 @@ describe('a crash of the local cloud', () => {
       rmSync(project, { recursive: true, force: true })
     }
   }, 90_000)
+
+  it('dead-letters a message whose handler kills the process every time, after maxAttempts', async () => {
+    const project = copyOfApp('local-e2e', 'crash-loop')
+    const client = new LocalCloudClient(project)
+    const dies = async () => {
+      const deployed = await xfnAsync('deploy', project, '--port', '0', '--json')
+      expect(deployed.code, deployed.stderr).toBe(0)
+      const { pid } = JSON.parse(deployed.stdout) as Deployed
+      return pid
+    }
+    const dead = (pid: number) => () => {
+      try {
+        process.kill(pid, 0)
+        return false
+      } catch {
+        return true
+      }
+    }
+    try {
+      const first = await dies()
+      await client.send('jobs', [JSON.stringify({ name: 'crash-1' })])
+      await eventually(dead(first), 10_000, 'the first delivery to end the cloud')
+      // The second start delivers it again, which ends the cloud before or after it answers.
+      const second = await xfnAsync('deploy', project, '--port', '0', '--json')
+      if (second.code === 0)
+        await eventually(dead((JSON.parse(second.stdout) as Deployed).pid), 10_000, 'the second delivery')
+      else expect(second.stderr).toContain('The local cloud did not start')
+      await dies()
+      const letters = await eventually(
+        async () => {
+          const messages = await client.messages('jobs-dlq')
+          return messages.length > 0 ? messages : undefined
+        },
+        15_000,
+        'the message to be dead-lettered on the third start',
+      )
+      expect(letters.map((m) => m.body)).toEqual(['{"name":"crash-1"}'])
+      expect(logs(project).map((l) => l.message)).toContain(
+        'message dead-lettered to jobs-dlq after 2 attempts, the last of which never finished',
+      )
+    } finally {
+      xfn('destroy', project, '--yes')
+      rmSync(project, { recursive: true, force: true })
+    }
+  }, 60_000)
 })

@@ -9,10 +9,16 @@ import {
   type Deployment,
   processAlive,
   readState,
+  runsScript,
   type StatePaths,
   statePaths,
   writeState,
 } from './state.js'
+
+/** The script of the background cloud process. */
+const cloudMain = fileURLToPath(new URL('./main.js', import.meta.url))
+/** Keys shorter than this (an emptied or cut file) are replaced, never trusted. */
+const minimumKeyLength = 16
 
 /** The port the local cloud listens on unless told otherwise. */
 export const defaultPort = 4747
@@ -114,12 +120,15 @@ export class LocalCloudClient {
     return { deployment, apiKey }
   }
 
-  /** The app's key: made at the first deploy, kept in .xfn/local/api-key. */
+  /** The app's key: made at the first deploy, kept in .xfn/local/api-key (an empty or short one is replaced). */
   apiKey(): string {
-    if (existsSync(this.paths.apiKey)) return readFileSync(this.paths.apiKey, 'utf8').trim()
+    if (existsSync(this.paths.apiKey)) {
+      const kept = readFileSync(this.paths.apiKey, 'utf8').trim()
+      if (kept.length >= minimumKeyLength) return kept
+    }
     const key = randomBytes(24).toString('base64url')
     mkdirSync(this.paths.root, { recursive: true })
-    writeFileSync(this.paths.apiKey, `${key}\n`, { mode: 0o600 })
+    writeFileSync(this.paths.apiKey, `${key}\n`, { mode: 0o600, flag: 'w' })
     return key
   }
 
@@ -131,17 +140,21 @@ export class LocalCloudClient {
   /** Stops the cloud and removes everything of the app: its deployment, queues, buckets, logs. */
   async destroy(): Promise<{ stopped: boolean }> {
     const info = this.running()
+    let stopped = false
     if (info) {
       try {
         await this.#call(info, 'POST', '/_xfn/shutdown')
+        stopped = true
       } catch {
-        // It does not answer: stop it with a signal instead.
-        process.kill(info.pid, 'SIGTERM')
+        // It does not answer: stop it with a signal instead, if that pid is still the cloud (a pid
+        // is reused once its process is gone, and cloud.json may outlive it).
+        stopped = runsScript(info.pid, cloudMain)
+        if (stopped) process.kill(info.pid, 'SIGTERM')
       }
-      await waitFor(() => !processAlive(info.pid), 10_000)
+      if (stopped) await waitFor(() => !processAlive(info.pid), 10_000)
     }
     rmSync(this.paths.root, { recursive: true, force: true })
-    return { stopped: info !== undefined }
+    return { stopped }
   }
 
   async send(queue: string, bodies: string[]): Promise<string[]> {
@@ -198,7 +211,7 @@ export class LocalCloudClient {
 
   async #start(port: number): Promise<CloudInfo> {
     mkdirSync(this.paths.root, { recursive: true })
-    const main = fileURLToPath(new URL('./main.js', import.meta.url))
+    const main = cloudMain
     const output = openSync(this.paths.output, 'a')
     const child = spawn(process.execPath, ['--enable-source-maps', main, this.projectDir, String(port)], {
       detached: true,

@@ -71,7 +71,9 @@ export class LocalCloud {
     this.paths = statePaths(options.projectDir)
     mkdirSync(this.paths.root, { recursive: true })
     this.telemetry = new Telemetry({ logs: this.paths.logs, invocations: this.paths.invocations })
-    this.queues = new QueueStore(this.paths.queues)
+    this.queues = new QueueStore(this.paths.queues, {
+      warn: (message) => this.telemetry.platform('cloud', '-', 'warn', message),
+    })
     this.blobs = new BlobStore(this.paths.buckets, this.#token)
     this.#server = createServer((req, res) => {
       this.#serve(req, res).catch((error) => {
@@ -253,8 +255,31 @@ export class LocalCloud {
         await this.#sleep(spec.name, this.queues.nextVisibleAt(spec.name))
         continue
       }
-      await Promise.all(batch.map((message) => this.#deliver(fn, spec, message)))
+      await Promise.all(
+        batch.map((message) =>
+          message.attempt > spec.maxAttempts
+            ? this.#deadLetter(
+                fn,
+                spec,
+                message,
+                `${spec.maxAttempts} attempts, the last of which never finished`,
+              )
+            : this.#deliver(fn, spec, message),
+        ),
+      )
     }
+  }
+
+  /** Moves a message to its queue's dead-letter queue, with a platform line that says why. */
+  #deadLetter(fn: FunctionDefinition, spec: QueueSpec, message: StoredMessage, after: string): void {
+    this.queues.move(message, deadLetterName(spec.name), { keepAttempts: true })
+    this.telemetry.platform(
+      fn.name,
+      message.id,
+      'error',
+      `message dead-lettered to ${deadLetterName(spec.name)} after ${after}`,
+      { messageId: message.id },
+    )
   }
 
   async #deliver(
@@ -277,18 +302,8 @@ export class LocalCloud {
       )
       this.queues.ack(message)
     } catch {
-      if (message.attempt >= spec.maxAttempts) {
-        this.queues.move(message, deadLetterName(spec.name), { keepAttempts: true })
-        this.telemetry.platform(
-          fn.name,
-          message.id,
-          'error',
-          `message dead-lettered to ${deadLetterName(spec.name)} after ${message.attempt} attempts`,
-          {
-            messageId: message.id,
-          },
-        )
-      }
+      if (message.attempt >= spec.maxAttempts)
+        this.#deadLetter(fn, spec, message, `${message.attempt} attempts`)
       // Otherwise it stays hidden until its visibility timeout ends, then comes again.
     }
   }

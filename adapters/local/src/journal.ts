@@ -1,5 +1,9 @@
-import { closeSync, existsSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
-import { XfnError } from '@xfn/core'
+import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, write, writeSync } from 'node:fs'
+import { promisify } from 'node:util'
+
+const writeAsync = promisify(write)
+/** Records serialised between two turns of the event loop while compacting in the background. */
+const compactChunk = 5_000
 
 /**
  * An append-only file of JSON records. Each append is one `write` to the file before the caller
@@ -10,6 +14,9 @@ import { XfnError } from '@xfn/core'
 export class Journal<RecordType> {
   readonly path: string
   #fd: number
+  /** While a background compaction runs: the records appended since it took its snapshot. */
+  #sinceSnapshot: RecordType[] | undefined
+  #closed = false
 
   constructor(path: string) {
     this.path = path
@@ -18,14 +25,53 @@ export class Journal<RecordType> {
 
   append(...records: RecordType[]): void {
     if (records.length === 0) return
-    writeSync(this.#fd, `${records.map((record) => JSON.stringify(record)).join('\n')}\n`)
+    writeSync(this.#fd, lines(records))
+    this.#sinceSnapshot?.push(...records)
+  }
+
+  get compacting(): boolean {
+    return this.#sinceSnapshot !== undefined
+  }
+
+  /**
+   * Rewrites the file in the background: `snapshot` (the live state now, turned into records only
+   * as they are written, a chunk per turn of the event loop) and then every record appended
+   * meanwhile, which replayed after it gives the state at the swap. Appends go on to the old file
+   * until the rename, so a crash at any point leaves a complete journal.
+   */
+  async compactInBackground<Item>(snapshot: readonly Item[], toRecord: (item: Item) => RecordType) {
+    if (this.#sinceSnapshot) return
+    const since: RecordType[] = []
+    this.#sinceSnapshot = since
+    const temporary = `${this.path}.compact`
+    const fd = openSync(temporary, 'w')
+    try {
+      for (let start = 0; start < snapshot.length; start += compactChunk) {
+        await writeAsync(fd, lines(snapshot.slice(start, start + compactChunk).map(toRecord)))
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+      if (since.length > 0) writeSync(fd, lines(since))
+      closeSync(fd)
+      if (this.#closed) return rmSync(temporary, { force: true })
+      closeSync(this.#fd)
+      renameSync(temporary, this.path)
+      this.#fd = openSync(this.path, 'a')
+    } catch (error) {
+      try {
+        closeSync(fd)
+      } catch {}
+      throw error
+    } finally {
+      this.#sinceSnapshot = undefined
+    }
   }
 
   /**
    * The records in the file. A torn last line (the process died while writing it) is dropped;
-   * a malformed line before the end means the file was damaged, which is reported.
+   * a malformed line before the end means the file was damaged: it is skipped, and `damaged` is
+   * told its line number.
    */
-  static read<RecordType>(path: string): RecordType[] {
+  static read<RecordType>(path: string, damaged: (line: number) => void = () => undefined): RecordType[] {
     if (!existsSync(path)) return []
     const lines = readFileSync(path, 'utf8').split('\n')
     const records: RecordType[] = []
@@ -34,11 +80,7 @@ export class Journal<RecordType> {
       try {
         records.push(JSON.parse(line) as RecordType)
       } catch {
-        if (index >= lines.length - 2) break
-        throw new XfnError(
-          'INVALID_OPTIONS',
-          `The local cloud's state file ${path} is damaged at line ${index + 1}. Stop the local cloud and remove ${path} to start with empty queues (its messages are lost), or restore it from a backup.`,
-        )
+        if (index < lines.length - 2) damaged(index + 1)
       }
     }
     return records
@@ -48,7 +90,7 @@ export class Journal<RecordType> {
   rewrite(records: readonly RecordType[]): void {
     const temporary = `${this.path}.compact`
     const fd = openSync(temporary, 'w')
-    if (records.length > 0) writeSync(fd, `${records.map((record) => JSON.stringify(record)).join('\n')}\n`)
+    if (records.length > 0) writeSync(fd, lines(records))
     closeSync(fd)
     closeSync(this.#fd)
     renameSync(temporary, this.path)
@@ -56,6 +98,11 @@ export class Journal<RecordType> {
   }
 
   close(): void {
+    this.#closed = true
     closeSync(this.#fd)
   }
+}
+
+function lines(records: readonly unknown[]): string {
+  return records.length === 0 ? '' : `${records.map((record) => JSON.stringify(record)).join('\n')}\n`
 }

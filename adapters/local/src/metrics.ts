@@ -51,6 +51,7 @@ export class MetricsRecorder {
   readonly #fd: number
   readonly #windows = new Map<string, Window>()
   readonly #timer: NodeJS.Timeout
+  #failing = false
 
   constructor(path: string) {
     this.#fd = openSync(path, 'a')
@@ -104,6 +105,16 @@ export class MetricsRecorder {
       maxMs: Math.round(window.maxMs * 1000) / 1000,
       histogram: Object.fromEntries(window.histogram),
     }
-    writeSync(this.#fd, `${JSON.stringify(line)}\n`)
+    try {
+      writeSync(this.#fd, `${JSON.stringify(line)}\n`)
+      this.#failing = false
+    } catch (error) {
+      // A full or read-only disk costs these counts, never the cloud; said once per spell.
+      if (!this.#failing)
+        process.stderr.write(
+          `${new Date().toISOString()} cannot write invocation counts: ${(error as Error).message}; dropping them until writes succeed again\n`,
+        )
+      this.#failing = true
+    }
   }
 }

@@ -1,4 +1,5 @@
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -77,12 +78,84 @@ describe('the durable queue store', () => {
     expect(new QueueStore(path).messages('jobs').map((m) => m.body)).toEqual(['a'])
   })
 
-  it('reports a journal damaged in the middle, naming the file and the line', () => {
+  it('skips a line damaged in the middle, keeps the rest, and names the file and the line', () => {
     const path = journal()
     writeFileSync(
       path,
-      '{"op":"put","id":"1","q":"jobs","body":"a","at":1,"visibleAt":1}\nnot json\n{"op":"ack","id":"1","q":"jobs"}\n',
+      '{"op":"put","id":"1","q":"jobs","body":"a","at":1,"visibleAt":1}\nnot json\n{"op":"put","id":"2","q":"jobs","body":"b","at":1,"visibleAt":1}\n',
     )
-    expect(() => new QueueStore(path)).toThrow(new RegExp(`${path} is damaged at line 2`))
+    const warnings: string[] = []
+    const store = new QueueStore(path, { warn: (message) => warnings.push(message) })
+    expect(store.messages('jobs').map((m) => m.body)).toEqual(['a', 'b'])
+    expect(warnings).toEqual([`${path} is damaged at line 2: that record was skipped, and the rest kept`])
+  })
+})
+
+describe('the journal under a backlog', () => {
+  const fill = (store: QueueStore, count: number) => {
+    for (let sent = 0; sent < count; sent += 1000)
+      store.send(
+        'jobs',
+        Array.from({ length: Math.min(1000, count - sent) }, (_, i) => ({ body: `m${sent + i}` })),
+      )
+  }
+
+  it('is not rewritten while the live messages are most of it, however many wait', () => {
+    const path = journal()
+    const store = new QueueStore(path)
+    fill(store, 60_000)
+    const size = statSync(path).size
+    for (let i = 0; i < 200; i++) store.send('jobs', [{ body: 'more' }])
+    expect(store.compaction).toBeUndefined()
+    expect(statSync(path).size).toBeGreaterThan(size)
+  })
+
+  it('is compacted in the background once dead records outnumber the live, losing nothing', async () => {
+    const path = journal()
+    const store = new QueueStore(path)
+    fill(store, 30_000)
+    let pending: Promise<void> | undefined
+    for (const message of store.receive({ ...spec, visibilityTimeoutSeconds: 0 }, 30_000)) {
+      if (message.attempt === 1 && Number(message.body.slice(1)) < 25_000) store.ack(message)
+      pending ??= store.compaction
+    }
+    expect(pending).toBeDefined()
+    store.send('jobs', [{ body: 'during' }])
+    await pending
+    // The first ack started it: 29,999 live messages, then the 24,999 acks and the send since,
+    // where the journal would otherwise hold 30,000 puts, 30,000 receipts, 25,000 acks and one put.
+    const lines = readFileSync(path, 'utf8').trim().split('\n')
+    expect(lines).toHaveLength(29_999 + 24_999 + 1)
+    store.close()
+    const reopened = new QueueStore(path).messages('jobs').map((m) => m.body)
+    expect(reopened).toHaveLength(5_001)
+    expect(reopened.at(-1)).toBe('during')
+  })
+
+  it('loses nothing when the process is killed in the middle of a compaction', () => {
+    const path = journal()
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { QueueStore } from ${JSON.stringify(new URL('../dist/queues.js', import.meta.url).href)}
+const store = new QueueStore(${JSON.stringify(path)})
+for (let sent = 0; sent < 40000; sent += 1000)
+  store.send('jobs', Array.from({ length: 1000 }, (_, i) => ({ body: 'm' + (sent + i) })))
+for (const message of store.receive({ name: 'jobs', maxAttempts: 3, visibilityTimeoutSeconds: 0, fifo: false }, 40000))
+  if (Number(message.body.slice(1)) % 4 !== 0) store.ack(message)
+if (!store.compaction) throw new Error('no compaction started')
+setImmediate(() => { store.send('jobs', [{ body: 'last' }]); process.kill(process.pid, 'SIGKILL') })`,
+      ],
+      { encoding: 'utf8' },
+    )
+    expect(child.signal, child.stderr).toBe('SIGKILL')
+    expect(existsSync(`${path}.compact`)).toBe(true)
+    const bodies = new QueueStore(path).messages('jobs').map((m) => m.body)
+    expect(bodies).toHaveLength(10_001)
+    expect(bodies.filter((body) => body !== 'last').every((body) => Number(body.slice(1)) % 4 === 0)).toBe(
+      true,
+    )
   })
 })

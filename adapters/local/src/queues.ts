@@ -22,6 +22,10 @@ type QueueRecord =
 /** The name of a queue's dead-letter queue on the local cloud. */
 export const deadLetterName = (queue: string) => `${queue}-dlq`
 
+/**
+ * The journal is compacted once it holds this many records and more dead records than live ones,
+ * so each write pays for compaction a bounded share whatever the backlog.
+ */
 const compactAfterRecords = 50_000
 
 /**
@@ -33,10 +37,18 @@ const compactAfterRecords = 50_000
 export class QueueStore {
   readonly #journal: Journal<QueueRecord>
   readonly #queues = new Map<string, Map<string, StoredMessage>>()
+  readonly #warn: (message: string) => void
   #records = 0
+  /** Messages in all queues. */
+  #live = 0
+  /** The compaction under way in the background, if any. */
+  compaction: Promise<void> | undefined
 
-  constructor(path: string) {
-    for (const record of Journal.read<QueueRecord>(path)) this.#apply(record)
+  constructor(path: string, options: { warn?: (message: string) => void } = {}) {
+    this.#warn = options.warn ?? (() => undefined)
+    const damaged = (line: number) =>
+      this.#warn(`${path} is damaged at line ${line}: that record was skipped, and the rest kept`)
+    for (const record of Journal.read<QueueRecord>(path, damaged)) this.#apply(record)
     this.#journal = new Journal<QueueRecord>(path)
     this.#compact()
   }
@@ -142,7 +154,23 @@ export class QueueStore {
     this.#journal.append(...records)
     for (const record of records) this.#apply(record)
     this.#records += records.length
-    if (this.#records > compactAfterRecords) this.#compact()
+    if (this.#records > compactAfterRecords && this.#records > 2 * this.#live && !this.compaction)
+      this.#compactInBackground([...this.#queues.values()].flatMap((queue) => [...queue.values()]))
+  }
+
+  /** Rewrites the journal with one record per live message, without holding up the callers. */
+  #compactInBackground(live: StoredMessage[]): void {
+    this.#records = live.length
+    this.compaction = this.#journal
+      .compactInBackground(live, putRecord)
+      .catch((error: unknown) => {
+        this.#warn(
+          `compacting ${this.#journal.path} failed (${error instanceof Error ? error.message : String(error)}); it goes on growing until the next try`,
+        )
+      })
+      .finally(() => {
+        this.compaction = undefined
+      })
   }
 
   #apply(record: QueueRecord): void {
@@ -152,6 +180,7 @@ export class QueueStore {
       this.#queues.set(record.q, queue)
     }
     if (record.op === 'put') {
+      if (!queue.has(record.id)) this.#live++
       queue.set(record.id, {
         id: record.id,
         queue: record.q,
@@ -164,30 +193,32 @@ export class QueueStore {
     }
     const message = queue.get(record.id)
     if (!message) return
-    if (record.op === 'ack') queue.delete(record.id)
-    else {
+    if (record.op === 'ack') {
+      queue.delete(record.id)
+      this.#live--
+    } else {
       message.attempt = record.attempt
       message.visibleAt = record.visibleAt
     }
   }
 
-  /** Rewrites the journal with one record per live message. */
+  /** Rewrites the journal with one record per live message, at once (on start). */
   #compact(): void {
-    const live: QueueRecord[] = []
-    for (const queue of this.#queues.values()) {
-      for (const m of queue.values()) {
-        live.push({
-          op: 'put',
-          id: m.id,
-          q: m.queue,
-          body: m.body,
-          at: m.enqueuedAt,
-          visibleAt: m.visibleAt,
-          attempt: m.attempt,
-        })
-      }
-    }
+    const live = [...this.#queues.values()].flatMap((queue) => [...queue.values()].map(putRecord))
     this.#journal.rewrite(live)
     this.#records = live.length
+  }
+}
+
+/** The record that puts a message back as it is now. */
+function putRecord(m: StoredMessage): QueueRecord {
+  return {
+    op: 'put',
+    id: m.id,
+    q: m.queue,
+    body: m.body,
+    at: m.enqueuedAt,
+    visibleAt: m.visibleAt,
+    attempt: m.attempt,
   }
 }

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { XfnError, xfnCommand } from '@xfn/core'
@@ -61,6 +62,19 @@ export function writeState(path: string, value: unknown): void {
   const temporary = `${path}.${process.pid}.tmp`
   writeFileSync(temporary, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 })
   renameSync(temporary, path)
+}
+
+/**
+ * Whether process `pid` runs `script` (its command line names it): read from /proc, else from ps.
+ * Unknown (neither answers) counts as no, so a stranger's process is never signalled.
+ */
+export function runsScript(pid: number, script: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(script)
+  } catch {
+    const ps = spawnSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' })
+    return ps.status === 0 && ps.stdout.includes(script)
+  }
 }
 
 export function processAlive(pid: number): boolean {

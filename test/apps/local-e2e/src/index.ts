@@ -22,6 +22,7 @@ app.queue('work', { queue: jobs, timeoutSeconds: 1, uses: [files] }, async (mess
   const job = message.json<{ name: string; delayMs?: number }>()
   if (job.delayMs) await new Promise((resolve) => setTimeout(resolve, job.delayMs))
   if (job.name.startsWith('poison')) throw new Error(`job ${job.name} always fails`)
+  if (job.name.startsWith('crash')) process.exit(7)
   console.log(`processing ${job.name}`)
   await files.put(`done/${job.name}.txt`, `done on attempt ${message.attempt}`)
   context.log.info('processed', { name: job.name })
