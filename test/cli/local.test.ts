@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { LocalCloudClient } from '@xfn/local'
@@ -219,9 +219,9 @@ describe('the local cloud with bad input', () => {
     rmSync(project, { recursive: true, force: true })
   })
 
-  it('replaces an emptied key file instead of serving key routes without a key', async () => {
+  it('replaces an emptied key file instead of serving key routes without a key, and keeps state private', async () => {
     const project = copyOfApp('local-e2e', 'empty-key')
-    mkdirSync(join(project, '.xfn/local'), { recursive: true })
+    mkdirSync(join(project, '.xfn/local'), { recursive: true, mode: 0o755 })
     writeFileSync(join(project, '.xfn/local/api-key'), '\n')
     try {
       const result = await xfnAsync('deploy', project, '--port', '0', '--json')
@@ -232,6 +232,11 @@ describe('the local cloud with bad input', () => {
         fetch(`${url}/jobs`, { method: 'POST', body: '{"name":"k"}', headers: { 'x-api-key': key } })
       expect((await post('')).status).toBe(401)
       expect((await post(apiKey)).status).toBe(202)
+      // The state is its owner's alone: the folder 0700 (also when it was made before), files 0600.
+      const state = join(project, '.xfn/local')
+      expect(statSync(state).mode & 0o777).toBe(0o700)
+      for (const file of ['api-key', 'queues.journal', 'cloud.json', 'cloud.log'])
+        expect(statSync(join(state, file)).mode & 0o077, file).toBe(0)
     } finally {
       xfn('destroy', project, '--yes')
       rmSync(project, { recursive: true, force: true })

@@ -1,12 +1,23 @@
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { hashApiKey, XfnError, xfnCommand } from '@xfn/core'
 import {
   type CloudInfo,
   type Deployment,
+  ensurePrivateFolder,
+  privateFileMode,
   processAlive,
   readState,
   runsScript,
@@ -122,13 +133,15 @@ export class LocalCloudClient {
 
   /** The app's key: made at the first deploy, kept in .xfn/local/api-key (an empty or short one is replaced). */
   apiKey(): string {
+    ensurePrivateFolder(this.paths.root)
     if (existsSync(this.paths.apiKey)) {
+      chmodSync(this.paths.apiKey, privateFileMode)
       const kept = readFileSync(this.paths.apiKey, 'utf8').trim()
       if (kept.length >= minimumKeyLength) return kept
     }
     const key = randomBytes(24).toString('base64url')
-    mkdirSync(this.paths.root, { recursive: true })
-    writeFileSync(this.paths.apiKey, `${key}\n`, { mode: 0o600, flag: 'w' })
+    writeFileSync(this.paths.apiKey, `${key}\n`, { mode: privateFileMode })
+    chmodSync(this.paths.apiKey, privateFileMode)
     return key
   }
 
@@ -210,9 +223,9 @@ export class LocalCloudClient {
   }
 
   async #start(port: number): Promise<CloudInfo> {
-    mkdirSync(this.paths.root, { recursive: true })
+    ensurePrivateFolder(this.paths.root)
     const main = cloudMain
-    const output = openSync(this.paths.output, 'a')
+    const output = openSync(this.paths.output, 'a', privateFileMode)
     const child = spawn(process.execPath, ['--enable-source-maps', main, this.projectDir, String(port)], {
       detached: true,
       stdio: ['ignore', output, output],
@@ -272,7 +285,7 @@ export class LocalCloudClient {
 
   /** One deploy at a time per project: a lock file naming the deploying process. */
   #lock(): () => void {
-    mkdirSync(this.paths.root, { recursive: true })
+    ensurePrivateFolder(this.paths.root)
     try {
       writeFileSync(this.paths.lock, String(process.pid), { flag: 'wx' })
     } catch {

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto'
-import { existsSync, mkdirSync, rmSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { pathToFileURL } from 'node:url'
@@ -29,6 +29,7 @@ import { deadLetterName, QueueStore, type StoredMessage } from './queues.js'
 import {
   type CloudInfo,
   type Deployment,
+  ensurePrivateFolder,
   readState,
   type StatePaths,
   statePaths,
@@ -69,7 +70,7 @@ export class LocalCloud {
 
   constructor(readonly options: CloudOptions) {
     this.paths = statePaths(options.projectDir)
-    mkdirSync(this.paths.root, { recursive: true })
+    ensurePrivateFolder(this.paths.root)
     this.telemetry = new Telemetry({ logs: this.paths.logs, invocations: this.paths.invocations })
     this.queues = new QueueStore(this.paths.queues, {
       warn: (message) => this.telemetry.platform('cloud', '-', 'warn', message),

@@ -1,5 +1,6 @@
 import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, write, writeSync } from 'node:fs'
 import { promisify } from 'node:util'
+import { privateFileMode } from './state.js'
 
 const writeAsync = promisify(write)
 /** Records serialised between two turns of the event loop while compacting in the background. */
@@ -20,7 +21,7 @@ export class Journal<RecordType> {
 
   constructor(path: string) {
     this.path = path
-    this.#fd = openSync(path, 'a')
+    this.#fd = openSync(path, 'a', privateFileMode)
   }
 
   append(...records: RecordType[]): void {
@@ -44,7 +45,7 @@ export class Journal<RecordType> {
     const since: RecordType[] = []
     this.#sinceSnapshot = since
     const temporary = `${this.path}.compact`
-    const fd = openSync(temporary, 'w')
+    const fd = openSync(temporary, 'w', privateFileMode)
     try {
       for (let start = 0; start < snapshot.length; start += compactChunk) {
         await writeAsync(fd, lines(snapshot.slice(start, start + compactChunk).map(toRecord)))
@@ -55,7 +56,7 @@ export class Journal<RecordType> {
       if (this.#closed) return rmSync(temporary, { force: true })
       closeSync(this.#fd)
       renameSync(temporary, this.path)
-      this.#fd = openSync(this.path, 'a')
+      this.#fd = openSync(this.path, 'a', privateFileMode)
     } catch (error) {
       try {
         closeSync(fd)
@@ -89,12 +90,12 @@ export class Journal<RecordType> {
   /** Replaces the file's contents with `records`, atomically, and goes on appending to it. */
   rewrite(records: readonly RecordType[]): void {
     const temporary = `${this.path}.compact`
-    const fd = openSync(temporary, 'w')
+    const fd = openSync(temporary, 'w', privateFileMode)
     if (records.length > 0) writeSync(fd, lines(records))
     closeSync(fd)
     closeSync(this.#fd)
     renameSync(temporary, this.path)
-    this.#fd = openSync(this.path, 'a')
+    this.#fd = openSync(this.path, 'a', privateFileMode)
   }
 
   close(): void {

@@ -1,4 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs'
+import { privateFileMode } from './state.js'
 
 /** Durations are counted in buckets that grow by 10%, from 0.01 ms: percentiles to within 5%. */
 const bucketRatio = 1.1
@@ -54,7 +55,7 @@ export class MetricsRecorder {
   #failing = false
 
   constructor(path: string) {
-    this.#fd = openSync(path, 'a')
+    this.#fd = openSync(path, 'a', privateFileMode)
     this.#timer = setInterval(() => this.flush(), 1000).unref()
   }
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { XfnError, xfnCommand } from '@xfn/core'
 
@@ -76,6 +76,18 @@ export function runsScript(pid: number, script: string): boolean {
     return ps.status === 0 && ps.stdout.includes(script)
   }
 }
+
+/**
+ * Makes the state folder readable by its owner alone (0700), also when an older xfn made it
+ * with the default mode: it holds the app's key, the queued messages, the buckets and the logs.
+ */
+export function ensurePrivateFolder(path: string): void {
+  mkdirSync(path, { recursive: true, mode: 0o700 })
+  chmodSync(path, 0o700)
+}
+
+/** State files are written for their owner alone. */
+export const privateFileMode = 0o600
 
 export function processAlive(pid: number): boolean {
   try {

@@ -3,6 +3,7 @@ import { closeSync, openSync, write, writeSync } from 'node:fs'
 import { format } from 'node:util'
 import type { LogEvent as CoreLogEvent, LogLevel, LogRecord } from '@xfn/core'
 import { MetricsRecorder } from './metrics.js'
+import { privateFileMode } from './state.js'
 
 /** One log event as `xfn logs` shows it, the same shape on every cloud. */
 /** A log event of the local cloud: the neutral shape of every cloud. */
@@ -27,7 +28,7 @@ class LineWriter {
   #closing = false
 
   constructor(path: string) {
-    this.#fd = openSync(path, 'a')
+    this.#fd = openSync(path, 'a', privateFileMode)
   }
 
   push(line: string): void {
