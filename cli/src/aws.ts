@@ -142,12 +142,11 @@ export async function invokeOnAws(
 /** `xfn status --cloud aws`: the functions, endpoint, queues, buckets and schedules that exist. */
 export async function statusOnAws(project: Project, flags: AwsFlags, log: Log) {
   const { deploy, clients, target } = await connect(project, flags)
+  const deployHint = commandLine(['deploy', '--cloud', 'aws', '--stage', target.stage], project.dir)
   const status = await deploy.describeDeployed(clients, target)
   const where = `${project.app} (${target.stage}) in ${target.region}, account ${target.accountId}`
   if (status.functions.length === 0) {
-    log(
-      `Nothing of ${where} is deployed. Deploy it with: ${commandLine(['deploy', '--cloud', 'aws', '--stage', target.stage], project.dir)}`,
-    )
+    log(`Nothing of ${where} is deployed. Deploy it with: ${deployHint}`)
     return status
   }
   log(`${where}${status.baseUrl ? `: ${status.baseUrl}` : ''}`)
@@ -168,7 +167,7 @@ export async function statusOnAws(project: Project, flags: AwsFlags, log: Log) {
   )
   const { drift, line } = driftOf(deployed, await lastBuild(project, 'aws'), 'aws', {
     build: commandLine(['build', '--cloud', 'aws'], project.dir),
-    deploy: commandLine(['deploy', '--cloud', 'aws', '--stage', target.stage], project.dir),
+    deploy: deployHint,
   })
   log(line)
   return { ...status, drift }

@@ -120,11 +120,10 @@ export async function destroyOnAzure(
 /** `xfn status --cloud azure`: the Function App, its plan, package, queues and buckets. */
 export async function statusOnAzure(project: Project, flags: AzureFlags, log: Log) {
   const { deploy, clients, target } = await connectAzure(project, flags)
+  const deployHint = commandLine(['deploy', '--cloud', 'azure', '--stage', target.stage], project.dir)
   const status = await deploy.describeDeployed(clients, target)
   if (!status.functionApp) {
-    log(
-      `Nothing of ${where(project, target)} is deployed. Deploy it with: ${commandLine(['deploy', '--cloud', 'azure', '--stage', target.stage], project.dir)}`,
-    )
+    log(`Nothing of ${where(project, target)} is deployed. Deploy it with: ${deployHint}`)
     return status
   }
   log(`${where(project, target)}${status.baseUrl ? `: ${status.baseUrl}` : ''}`)
@@ -135,7 +134,7 @@ export async function statusOnAzure(project: Project, flags: AzureFlags, log: Lo
   if (status.containers.length > 0) log(`Buckets: ${status.containers.join(', ')}`)
   const { drift, line } = driftOf([status.packageSha256], await lastBuild(project, 'azure'), 'azure', {
     build: commandLine(['build', '--cloud', 'azure'], project.dir),
-    deploy: commandLine(['deploy', '--cloud', 'azure', '--stage', target.stage], project.dir),
+    deploy: deployHint,
   })
   log(line)
   return { ...status, drift }

@@ -12,7 +12,7 @@ import {
 } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { hashApiKey, XfnError, xfnCommand } from '@xfn/core'
+import { CommandHint, hashApiKey, XfnError, xfnCommand } from '@xfn/core'
 import {
   type CloudInfo,
   type Deployment,
@@ -30,6 +30,11 @@ import {
 const cloudMain = fileURLToPath(new URL('./main.js', import.meta.url))
 /** Keys shorter than this (an emptied or cut file) are replaced, never trusted. */
 const minimumKeyLength = 16
+
+const deployCommand = xfnCommand('deploy')
+const destroyCommand = xfnCommand('destroy', '--yes')
+/** The commands an error of the cloud process named (as their arguments), for the CLI to print. */
+const hintsOf = (commands: string[][] | undefined) => (commands ?? []).map((args) => new CommandHint(args))
 
 /** The port the local cloud listens on unless told otherwise. */
 export const defaultPort = 4747
@@ -141,7 +146,6 @@ export class LocalCloudClient {
     }
     const key = randomBytes(24).toString('base64url')
     writeFileSync(this.paths.apiKey, `${key}\n`, { mode: privateFileMode })
-    chmodSync(this.paths.apiKey, privateFileMode)
     return key
   }
 
@@ -216,20 +220,23 @@ export class LocalCloudClient {
     if (!info)
       throw new XfnError(
         'INVALID_OPTIONS',
-        `The local cloud of ${this.projectDir} is not running. Start it with: ${xfnCommand('deploy')}`,
-        { commands: [xfnCommand('deploy')] },
+        `The local cloud of ${this.projectDir} is not running. Start it with: ${deployCommand}`,
+        { commands: [deployCommand] },
       )
     return info
   }
 
   async #start(port: number): Promise<CloudInfo> {
     ensurePrivateFolder(this.paths.root)
-    const main = cloudMain
     const output = openSync(this.paths.output, 'a', privateFileMode)
-    const child = spawn(process.execPath, ['--enable-source-maps', main, this.projectDir, String(port)], {
-      detached: true,
-      stdio: ['ignore', output, output],
-    })
+    const child = spawn(
+      process.execPath,
+      ['--enable-source-maps', cloudMain, this.projectDir, String(port)],
+      {
+        detached: true,
+        stdio: ['ignore', output, output],
+      },
+    )
     let exited: number | null | undefined
     child.on('exit', (code) => {
       exited = code
@@ -240,10 +247,12 @@ export class LocalCloudClient {
     )
     if (!ready || exited !== undefined) {
       const log = existsSync(this.paths.output) ? readFileSync(this.paths.output, 'utf8') : ''
-      const startError = [...log.matchAll(/\{"startError":(".*")\}/g)].at(-1)?.[1]
+      const line = log.split('\n').findLast((l) => l.startsWith('{"startError":'))
+      const failure = line ? (JSON.parse(line) as { startError: string; commands?: string[][] }) : undefined
       throw new XfnError(
         'INVALID_OPTIONS',
-        startError ? JSON.parse(startError) : `The local cloud did not start; see ${this.paths.output}.`,
+        failure?.startError ?? `The local cloud did not start; see ${this.paths.output}.`,
+        { commands: hintsOf(failure?.commands) },
       )
     }
     child.unref()
@@ -270,15 +279,16 @@ export class LocalCloudClient {
     } catch (error) {
       throw new XfnError(
         'CLOUD_ERROR',
-        `The local cloud (pid ${info.pid}) does not answer on port ${info.port}. Stop it with '${xfnCommand('destroy', '--yes')}', then deploy again.`,
-        { cause: error, commands: [xfnCommand('destroy', '--yes')] },
+        `The local cloud (pid ${info.pid}) does not answer on port ${info.port}. Stop it with '${destroyCommand}', then deploy again.`,
+        { cause: error, commands: [destroyCommand] },
       )
     }
-    const answer = (await response.json()) as T & { error?: string }
+    const answer = (await response.json()) as T & { error?: string; commands?: string[][] }
     if (!response.ok)
       throw new XfnError(
         'CLOUD_ERROR',
         `The local cloud answered ${response.status}: ${answer.error ?? 'no reason given'}`,
+        { commands: hintsOf(answer.commands) },
       )
     return answer
   }

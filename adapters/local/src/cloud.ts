@@ -123,10 +123,11 @@ export class LocalCloud {
   /** Loads a build of the app and serves it in place of the one before. */
   async deploy(deployment: Deployment): Promise<void> {
     if (!existsSync(deployment.module)) {
+      const redeploy = xfnCommand('deploy')
       throw new XfnError(
         'INVALID_OPTIONS',
-        `The deployed module ${deployment.module} is missing. Deploy again: ${xfnCommand('deploy')}.`,
-        { commands: [xfnCommand('deploy')] },
+        `The deployed module ${deployment.module} is missing. Deploy again: ${redeploy}.`,
+        { commands: [redeploy] },
       )
     }
     const registry = new Registry()
@@ -495,6 +496,7 @@ export class LocalCloud {
     } catch (error) {
       return reply(error instanceof XfnError || error instanceof SyntaxError ? 400 : 500, {
         error: error instanceof Error ? error.message : String(error),
+        commands: error instanceof XfnError ? error.commands.map((command) => command.args) : [],
       })
     }
   }

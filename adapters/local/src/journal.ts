@@ -30,10 +30,6 @@ export class Journal<RecordType> {
     this.#sinceSnapshot?.push(...records)
   }
 
-  get compacting(): boolean {
-    return this.#sinceSnapshot !== undefined
-  }
-
   /**
    * Rewrites the file in the background: `snapshot` (the live state now, turned into records only
    * as they are written, a chunk per turn of the event loop) and then every record appended
@@ -51,20 +47,14 @@ export class Journal<RecordType> {
         await writeAsync(fd, lines(snapshot.slice(start, start + compactChunk).map(toRecord)))
         await new Promise((resolve) => setImmediate(resolve))
       }
-      if (since.length > 0) writeSync(fd, lines(since))
-      closeSync(fd)
-      if (this.#closed) return rmSync(temporary, { force: true })
-      closeSync(this.#fd)
-      renameSync(temporary, this.path)
-      this.#fd = openSync(this.path, 'a', privateFileMode)
-    } catch (error) {
-      try {
-        closeSync(fd)
-      } catch {}
-      throw error
+      writeSync(fd, lines(since))
     } finally {
+      closeSync(fd)
       this.#sinceSnapshot = undefined
     }
+    // No await from here on, so nothing is appended between the last write and the swap.
+    if (this.#closed) rmSync(temporary, { force: true })
+    else this.#replaceWith(temporary)
   }
 
   /**
@@ -91,8 +81,13 @@ export class Journal<RecordType> {
   rewrite(records: readonly RecordType[]): void {
     const temporary = `${this.path}.compact`
     const fd = openSync(temporary, 'w', privateFileMode)
-    if (records.length > 0) writeSync(fd, lines(records))
+    writeSync(fd, lines(records))
     closeSync(fd)
+    this.#replaceWith(temporary)
+  }
+
+  /** Renames a complete file over the journal, atomically, and appends to it from then on. */
+  #replaceWith(temporary: string): void {
     closeSync(this.#fd)
     renameSync(temporary, this.path)
     this.#fd = openSync(this.path, 'a', privateFileMode)

@@ -2,6 +2,7 @@
  * The local cloud process: `node main.js <project folder> <port>`. The CLI starts it detached
  * (xfn deploy) or runs the same class in the foreground (xfn dev).
  */
+import { XfnError } from '@xfn/core'
 import { LocalCloud } from './cloud.js'
 
 const [projectDir, port] = process.argv.slice(2)
@@ -17,7 +18,10 @@ try {
   )
 } catch (error) {
   process.stderr.write(
-    `${JSON.stringify({ startError: error instanceof Error ? error.message : String(error) })}\n`,
+    `${JSON.stringify({
+      startError: error instanceof Error ? error.message : String(error),
+      commands: error instanceof XfnError ? error.commands.map((command) => command.args) : [],
+    })}\n`,
   )
   process.exit(1)
 }

@@ -42,6 +42,9 @@ export interface Deployment {
   readonly apiKeySha256: string
 }
 
+/** What stops the local cloud and deletes its state, which a damaged state file needs. */
+const destroy = xfnCommand('destroy', '--yes')
+
 /** Reads a JSON state file; a damaged one is reported with what to do. */
 export function readState<T>(path: string): T | undefined {
   if (!existsSync(path)) return undefined
@@ -50,8 +53,8 @@ export function readState<T>(path: string): T | undefined {
   } catch {
     throw new XfnError(
       'INVALID_OPTIONS',
-      `The local cloud's state file ${path} is damaged. Stop the local cloud (${xfnCommand('destroy', '--yes')}) or delete the file, then deploy again.`,
-      { commands: [xfnCommand('destroy', '--yes')] },
+      `The local cloud's state file ${path} is damaged. Stop the local cloud (${destroy}) or delete the file, then deploy again.`,
+      { commands: [destroy] },
     )
   }
 }

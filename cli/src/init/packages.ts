@@ -45,7 +45,7 @@ export function packWorkspace(root: string, dest = join(root, packsFolder)): str
     if (result.status !== 0)
       throw new XfnError(
         'INTERNAL',
-        `npm ${args.join(' ')} failed in ${root} (exit ${result.status ?? result.signal}): ${result.stderr.trim()}`,
+        `Packing xfn's packages for the new app failed: npm ${args.join(' ')} in ${root} exited with ${result.status ?? result.signal}: ${result.stderr.trim() || 'no output'}. Run 'npm run pack' there to see the whole output, or pass --from with a folder of tarballs made elsewhere.`,
       )
     return result.stdout
   }
