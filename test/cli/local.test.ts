@@ -331,49 +331,4 @@ describe('a crash of the local cloud', () => {
       rmSync(project, { recursive: true, force: true })
     }
   }, 90_000)
-
-  it('dead-letters a message whose handler kills the process every time, after maxAttempts', async () => {
-    const project = copyOfApp('local-e2e', 'crash-loop')
-    const client = new LocalCloudClient(project)
-    const dies = async () => {
-      const deployed = await xfnAsync('deploy', project, '--port', '0', '--json')
-      expect(deployed.code, deployed.stderr).toBe(0)
-      const { pid } = JSON.parse(deployed.stdout) as Deployed
-      return pid
-    }
-    const dead = (pid: number) => () => {
-      try {
-        process.kill(pid, 0)
-        return false
-      } catch {
-        return true
-      }
-    }
-    try {
-      const first = await dies()
-      await client.send('jobs', [JSON.stringify({ name: 'crash-1' })])
-      await eventually(dead(first), 10_000, 'the first delivery to end the cloud')
-      // The second start delivers it again, which ends the cloud before or after it answers.
-      const second = await xfnAsync('deploy', project, '--port', '0', '--json')
-      if (second.code === 0)
-        await eventually(dead((JSON.parse(second.stdout) as Deployed).pid), 10_000, 'the second delivery')
-      else expect(second.stderr).toContain('The local cloud did not start')
-      await dies()
-      const letters = await eventually(
-        async () => {
-          const messages = await client.messages('jobs-dlq')
-          return messages.length > 0 ? messages : undefined
-        },
-        15_000,
-        'the message to be dead-lettered on the third start',
-      )
-      expect(letters.map((m) => m.body)).toEqual(['{"name":"crash-1"}'])
-      expect(logs(project).map((l) => l.message)).toContain(
-        'message dead-lettered to jobs-dlq after 2 attempts, the last of which never finished',
-      )
-    } finally {
-      xfn('destroy', project, '--yes')
-      rmSync(project, { recursive: true, force: true })
-    }
-  }, 60_000)
 })

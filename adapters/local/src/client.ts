@@ -262,7 +262,7 @@ export class LocalCloudClient {
   async #call<T>(info: CloudInfo, method: string, path: string, body?: unknown): Promise<T> {
     let response: Response
     const request = () =>
-      fetch(`http://${info.host}:${info.port}${path}`, {
+      fetch(`http://${info.host}:${info.servicePort ?? info.port}${path}`, {
         method,
         headers: { 'x-xfn-token': info.token, 'content-type': 'application/json' },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),

@@ -1,31 +1,30 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { existsSync, rmSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { pathToFileURL } from 'node:url'
 import {
-  type BlobEvent,
+  type AddressInfo,
+  createServer as createNetServer,
+  type Server as NetServer,
+  type Socket,
+} from 'node:net'
+import {
   type BlobTrigger,
-  createRouter,
-  type FunctionDefinition,
-  guardProvider,
+  checkMessageSize,
   nextFireTimes,
   parseSchedule,
   previousFireTime,
   type QueueSpec,
   type QueueTrigger,
-  Registry,
   type TimerTrigger,
-  textMessage,
-  timerTick,
   XfnError,
   xfnCommand,
 } from '@xfn/core'
 import { type BlobChange, BlobStore } from './blobs.js'
-import { type HttpApp, readBody, serveHttp } from './http-server.js'
-import { runInvocation } from './invoke.js'
-import { localResourceProvider } from './provider.js'
+import { readBody } from './http-server.js'
+import { SandboxEnded } from './invoke.js'
 import { deadLetterName, QueueStore, type StoredMessage } from './queues.js'
+import { type InvocationOutcome, Sandbox } from './sandbox.js'
+import type { FunctionShape, InvocationEvent } from './sandbox-protocol.js'
 import {
   type CloudInfo,
   type Deployment,
@@ -35,11 +34,16 @@ import {
   statePaths,
   writeState,
 } from './state.js'
-import { currentInvocation, Telemetry } from './telemetry.js'
+import { Supervisor } from './supervisor.js'
+import { Telemetry } from './telemetry.js'
 
-const registryKey = Symbol.for('xfn.registry.v1')
 /** Blob events are tried this many times, as Lambda retries asynchronous invocations. */
 const blobAttempts = 3
+
+const json = (res: ServerResponse, status: number, body: unknown) => {
+  res.writeHead(status, { 'content-type': 'application/json' })
+  res.end(JSON.stringify(body))
+}
 
 export interface CloudOptions {
   readonly projectDir: string
@@ -50,19 +54,28 @@ export interface CloudOptions {
 /**
  * The local cloud: one process that serves one project's app over HTTP on 127.0.0.1, consumes
  * its queues from a durable journal, fires its timers, watches its buckets' folders, and records
- * logs and invocations. `deploy` swaps in a new build of the app without losing queued messages.
+ * logs and invocations. The app's code runs in a sandbox process of its own (sandbox.ts), which
+ * is restarted when the code brings it down; `deploy` swaps in a new build without losing queued
+ * messages. The CLI talks to it on a second port, the service port, that the app's routes never
+ * share.
  */
 export class LocalCloud {
   readonly paths: StatePaths
   readonly telemetry: Telemetry
   readonly queues: QueueStore
   readonly blobs: BlobStore
-  readonly #server: Server
+  /** The app's port: each connection is handed to the sandbox, which serves it. */
+  readonly #appServer: NetServer
+  /** The control API of the CLI and the signed bucket URLs. */
+  readonly #serviceServer: Server
   readonly #token = randomBytes(24).toString('hex')
+  readonly #signingSecret = randomBytes(24).toString('hex')
   #info: CloudInfo | undefined
-  #registry = new Registry()
+  #functions = new Map<string, FunctionShape>()
+  #queueSpecs = new Map<string, QueueSpec>()
   #deployment: Deployment | undefined
-  #http: HttpApp | undefined
+  readonly #web: Supervisor
+  readonly #background: Supervisor
   #generation = 0
   #timers: NodeJS.Timeout[] = []
   #wakers = new Map<string, () => void>()
@@ -75,36 +88,51 @@ export class LocalCloud {
     this.queues = new QueueStore(this.paths.queues, {
       warn: (message) => this.telemetry.platform('cloud', '-', 'warn', message),
     })
-    this.blobs = new BlobStore(this.paths.buckets, this.#token)
-    this.#server = createServer((req, res) => {
-      this.#serve(req, res).catch((error) => {
+    this.blobs = new BlobStore(this.paths.buckets, this.#signingSecret)
+    const fallback = createServer((req, res) => {
+      req.resume()
+      if (this.#deployment)
+        return json(res, 503, {
+          error: "Service Unavailable: the app's process is not running; see xfn logs",
+        })
+      json(res, 503, { error: 'No app is deployed; run xfn deploy --cloud local' })
+    })
+    const answerUnavailable = (socket: Socket) => {
+      fallback.emit('connection', socket)
+      socket.resume()
+    }
+    const restart = () => this.#startSandbox(this.#deployment as Deployment)
+    this.#web = new Supervisor('HTTP functions', restart, this.telemetry, answerUnavailable)
+    this.#background = new Supervisor('queue, timer and blob functions', restart, this.telemetry, (socket) =>
+      socket.destroy(),
+    )
+    this.#appServer = createNetServer({ pauseOnConnect: true }, (socket) => this.#web.accept(socket))
+    this.#serviceServer = createServer((req, res) => {
+      this.#service(req, res).catch((error) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' })
         res.end(JSON.stringify({ error: 'Internal Server Error' }))
         this.telemetry.platform('cloud', '-', 'error', 'request failed', { error: String(error) })
       })
     })
-    this.#server.keepAliveTimeout = 5000
+    this.#serviceServer.keepAliveTimeout = 5000
   }
 
   /** Listens, records itself in cloud.json, and serves the deployed app if there is one. */
   async start(): Promise<CloudInfo> {
     const host = this.options.host ?? '127.0.0.1'
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', (error: NodeJS.ErrnoException) => {
-        reject(
-          error.code === 'EADDRINUSE'
-            ? new XfnError(
-                'INVALID_OPTIONS',
-                `Port ${this.options.port} on ${host} is already in use. Free it, or choose another with --port.`,
-              )
-            : error,
-        )
-      })
-      this.#server.listen(this.options.port, host, () => resolve())
-    })
-    const { port } = this.#server.address() as AddressInfo
+    await listen(this.#appServer, this.options.port, host)
+    await listen(this.#serviceServer, 0, host)
+    const { port } = this.#appServer.address() as AddressInfo
+    const servicePort = (this.#serviceServer.address() as AddressInfo).port
     this.telemetry.captureConsole()
-    this.#info = { pid: process.pid, port, host, token: this.#token, startedAt: new Date().toISOString() }
+    this.#info = {
+      pid: process.pid,
+      port,
+      servicePort,
+      host,
+      token: this.#token,
+      startedAt: new Date().toISOString(),
+    }
     const deployment = readState<Deployment>(this.paths.deployment)
     if (deployment) await this.deploy(deployment)
     writeState(this.paths.cloud, this.#info)
@@ -120,7 +148,16 @@ export class LocalCloud {
     return `http://${this.info.host}:${this.info.port}`
   }
 
-  /** Loads a build of the app and serves it in place of the one before. */
+  /** Where the CLI and signed bucket URLs reach the cloud. */
+  get serviceUrl(): string {
+    return `http://${this.info.host}:${this.info.servicePort}`
+  }
+
+  /**
+   * Loads a build of the app and serves it in place of the one before: HTTP functions in one
+   * sandbox, queue, timer and blob functions in another, so a fault in one kind never takes the
+   * other down. The sandboxes of the build before finish what they were doing, then exit.
+   */
   async deploy(deployment: Deployment): Promise<void> {
     if (!existsSync(deployment.module)) {
       const redeploy = xfnCommand('deploy')
@@ -130,40 +167,46 @@ export class LocalCloud {
         { commands: [redeploy] },
       )
     }
-    const registry = new Registry()
-    registry.resources.provider = guardProvider(
-      localResourceProvider(this.queues, this.blobs, {
-        baseUrl: () => this.baseUrl,
-        sent: (queue) => this.#wakers.get(queue)?.(),
-      }),
-      registry.functions,
-      () => currentInvocation.getStore()?.function,
+    const started = await Promise.allSettled([this.#startSandbox(deployment), this.#startSandbox(deployment)])
+    const [web, background] = started.map((result) =>
+      result.status === 'fulfilled' ? result.value : undefined,
     )
-    const holder = globalThis as { [registryKey]?: Registry }
-    const previous = holder[registryKey]
-    holder[registryKey] = registry
-    try {
-      // A new URL for each build: ES modules cannot be unloaded, so each build is a new module.
-      await import(`${pathToFileURL(deployment.module).href}?build=${deployment.sha256}&at=${Date.now()}`)
-    } catch (error) {
-      holder[registryKey] = previous
-      throw new XfnError(
-        'APP_LOAD_FAILED',
-        `The app failed to load: ${error instanceof Error ? error.message : String(error)}`,
-        {
-          cause: error,
-        },
-      )
+    const failure = started.find((result) => result.status === 'rejected')
+    if (!web || !background || failure) {
+      web?.stop('the deploy failed')
+      background?.stop('the deploy failed')
+      throw failure?.reason
     }
     this.#stopWork()
-    this.#registry = registry
     this.#deployment = deployment
-    this.#http = {
-      route: createRouter(registry.functions.values()),
-      apiKeyHash: deployment.apiKeySha256,
-      telemetry: this.telemetry,
+    this.#functions = new Map(web.functions.map((fn) => [fn.name, fn]))
+    this.#queueSpecs = new Map(web.queues.map((spec) => [spec.name, spec]))
+    const drain = (previous: Sandbox | undefined) =>
+      void previous?.drain(longestTimeoutMs(previous.functions) + 1000)
+    drain(this.#web.use(web))
+    if (web.functions.some((fn) => fn.trigger.type !== 'http')) drain(this.#background.use(background))
+    else {
+      background.stop('the app has no queue, timer or blob functions')
+      drain(this.#background.retire())
     }
     this.#startWork()
+  }
+
+  #startSandbox(deployment: Deployment): Promise<Sandbox> {
+    return Sandbox.start({
+      order: {
+        module: deployment.module,
+        sha256: deployment.sha256,
+        apiKeySha256: deployment.apiKeySha256,
+        logs: this.paths.logs,
+        invocations: this.paths.invocations,
+        buckets: this.paths.buckets,
+        serviceUrl: this.serviceUrl,
+        signingSecret: this.#signingSecret,
+      },
+      send: (queue, bodies) => this.#sendFromApp(queue, bodies),
+      returned: (socket) => this.#web.accept(socket),
+    })
   }
 
   /** What runs: the app, its functions with their endpoints, and the depth of every queue. */
@@ -174,7 +217,8 @@ export class LocalCloud {
       url: this.baseUrl,
       app: this.#deployment?.app,
       deployedAt: this.#deployment?.deployedAt,
-      functions: [...this.#registry.functions.values()].map((fn) => ({
+      sandboxes: { http: this.#web.pid, background: this.#background.pid },
+      functions: [...this.#functions.values()].map((fn) => ({
         name: fn.name,
         trigger: fn.trigger.type,
         ...(fn.trigger.type === 'http'
@@ -198,17 +242,38 @@ export class LocalCloud {
     if (this.#stopped) return
     this.#stopped = true
     this.#stopWork()
-    await new Promise<void>((resolve) => {
-      this.#server.close(() => resolve())
-      this.#server.closeAllConnections()
-    })
+    this.#web.stop()
+    this.#background.stop()
+    await Promise.all([
+      new Promise<void>((resolve) => this.#appServer.close(() => resolve())),
+      new Promise<void>((resolve) => {
+        this.#serviceServer.close(() => resolve())
+        this.#serviceServer.closeAllConnections()
+      }),
+    ])
     this.queues.close()
     this.telemetry.close()
     if (readState<CloudInfo>(this.paths.cloud)?.pid === process.pid) rmSync(this.paths.cloud, { force: true })
   }
 
-  /** Sends messages to a queue as the portable client does. */
+  /**
+   * Sends messages to a queue for the CLI (`xfn queue send`): only to a queue the app declares
+   * (or its dead-letter queue), each within the portable message size.
+   */
   send(queue: string, bodies: readonly string[]): string[] {
+    const declared = [...this.#queueSpecs.keys()]
+    if (!declared.includes(queue) && !declared.some((name) => deadLetterName(name) === queue)) {
+      throw new XfnError(
+        'INVALID_OPTIONS',
+        `The app declares no queue '${queue}' (it declares: ${declared.join(', ') || 'none'}).`,
+      )
+    }
+    for (const body of bodies) checkMessageSize(queue, body, 'local')
+    return this.#sendFromApp(queue, bodies)
+  }
+
+  /** A handler's queue('x').send(), which declared the queue it sends to. */
+  #sendFromApp(queue: string, bodies: readonly string[]): string[] {
     const ids = this.queues.send(
       queue,
       bodies.map((body) => ({ body })),
@@ -225,13 +290,15 @@ export class LocalCloud {
 
   #startWork(): void {
     const generation = ++this.#generation
-    const functions = [...this.#registry.functions.values()]
+    const functions = [...this.#functions.values()]
     for (const fn of functions) {
-      if (fn.trigger.type === 'queue') void this.#consume(fn as FunctionDefinition<QueueTrigger>, generation)
-      if (fn.trigger.type === 'timer') this.#schedule(fn as FunctionDefinition<TimerTrigger>, generation)
+      if (fn.trigger.type === 'queue')
+        void this.#consume(fn as FunctionShape & { trigger: QueueTrigger }, generation)
+      if (fn.trigger.type === 'timer')
+        this.#schedule(fn as FunctionShape & { trigger: TimerTrigger }, generation)
     }
     const blobFunctions = functions.filter(
-      (fn): fn is FunctionDefinition<BlobTrigger> => fn.trigger.type === 'blob',
+      (fn): fn is FunctionShape & { trigger: BlobTrigger } => fn.trigger.type === 'blob',
     )
     const buckets = [...new Set(blobFunctions.map((fn) => fn.trigger.bucket))]
     this.blobs.watch(buckets, (change) => {
@@ -248,8 +315,18 @@ export class LocalCloud {
     this.blobs.unwatch()
   }
 
+  /** Runs one invocation in the sandbox; an invocation the sandbox never finished (it ended) is a failure too. */
+  async #run(fn: FunctionShape, event: InvocationEvent): Promise<InvocationOutcome> {
+    try {
+      return await (await this.#background.ready()).invoke(fn, event)
+    } catch (error) {
+      if (!(error instanceof SandboxEnded)) throw error
+      return { invocationId: '', ok: false, error: error.message }
+    }
+  }
+
   /** Consumes one queue: up to `batchSize` messages at a time, each handled on its own. */
-  async #consume(fn: FunctionDefinition<QueueTrigger>, generation: number): Promise<void> {
+  async #consume(fn: FunctionShape & { trigger: QueueTrigger }, generation: number): Promise<void> {
     const spec = this.#queueSpec(fn.trigger.queue)
     while (generation === this.#generation && !this.#stopped) {
       const batch = this.queues.receive(spec, fn.trigger.batchSize)
@@ -273,7 +350,7 @@ export class LocalCloud {
   }
 
   /** Moves a message to its queue's dead-letter queue, with a platform line that says why. */
-  #deadLetter(fn: FunctionDefinition, spec: QueueSpec, message: StoredMessage, after: string): void {
+  #deadLetter(fn: FunctionShape, spec: QueueSpec, message: StoredMessage, after: string): void {
     this.queues.move(message, deadLetterName(spec.name), { keepAttempts: true })
     this.telemetry.platform(
       fn.name,
@@ -285,29 +362,35 @@ export class LocalCloud {
   }
 
   async #deliver(
-    fn: FunctionDefinition<QueueTrigger>,
+    fn: FunctionShape & { trigger: QueueTrigger },
     spec: QueueSpec,
     message: StoredMessage,
   ): Promise<void> {
-    try {
-      await runInvocation(this.telemetry, fn, (context) =>
-        fn.handler(
-          textMessage({
-            id: message.id,
-            body: message.body,
-            attempt: message.attempt,
-            enqueuedAt: new Date(message.enqueuedAt),
-            native: message,
-          }),
-          context,
-        ),
+    const outcome = await this.#run(fn, {
+      kind: 'queue',
+      message: {
+        id: message.id,
+        body: message.body,
+        attempt: message.attempt,
+        enqueuedAt: message.enqueuedAt,
+      },
+      native: message,
+    })
+    if (outcome.ok) return this.queues.ack(message)
+    if (outcome.invocationId === '')
+      this.telemetry.platform(
+        fn.name,
+        message.id,
+        'error',
+        `delivery of message ${message.id} failed: ${outcome.error}`,
+        {
+          messageId: message.id,
+          attempt: message.attempt,
+        },
       )
-      this.queues.ack(message)
-    } catch {
-      if (message.attempt >= spec.maxAttempts)
-        this.#deadLetter(fn, spec, message, `${message.attempt} attempts`)
-      // Otherwise it stays hidden until its visibility timeout ends, then comes again.
-    }
+    if (message.attempt >= spec.maxAttempts)
+      this.#deadLetter(fn, spec, message, `${message.attempt} attempts`)
+    // Otherwise it stays hidden until its visibility timeout ends, then comes again.
   }
 
   /** Waits for a send to the queue, for its next hidden message to show, or a second at most. */
@@ -325,12 +408,12 @@ export class LocalCloud {
 
   /** Every consumed queue is declared: app.queue declares the queue it consumes. */
   #queueSpec(name: string): QueueSpec {
-    const declared = this.#registry.resources.queues.get(name)
+    const declared = this.#queueSpecs.get(name)
     if (!declared) throw new XfnError('INTERNAL', `queue '${name}' is consumed but was never declared`)
     return declared
   }
 
-  #schedule(fn: FunctionDefinition<TimerTrigger>, generation: number): void {
+  #schedule(fn: FunctionShape & { trigger: TimerTrigger }, generation: number): void {
     const schedule = parseSchedule(fn.trigger.schedule, `app.timer('${fn.name}')`)
     const arm = () => {
       const next = nextFireTimes(schedule, new Date(), 1)[0]
@@ -341,8 +424,12 @@ export class LocalCloud {
       const fire = () => {
         if (generation !== this.#generation) return
         if (Date.now() < next.getTime()) return void wait()
-        const tick = timerTick(next, new Date(), { schedule: fn.trigger.schedule })
-        runInvocation(this.telemetry, fn, (context) => fn.handler(tick, context)).catch(() => undefined)
+        void this.#run(fn, {
+          kind: 'timer',
+          due: next,
+          at: new Date(),
+          native: { schedule: fn.trigger.schedule },
+        })
         arm()
       }
       wait()
@@ -355,10 +442,10 @@ export class LocalCloud {
    * function gets one message (first attempt, not through the queue, so no retry follows), a
    * timer a tick due now, a blob function a created event for the key given.
    */
-  async invoke(name: string, data: string): Promise<{ invocationId: string; ok: boolean; error?: string }> {
-    const fn = this.#registry.functions.get(name)
+  async invoke(name: string, data: string): Promise<InvocationOutcome> {
+    const fn = this.#functions.get(name)
     if (!fn) {
-      const known = [...this.#registry.functions.keys()].join(', ') || 'none'
+      const known = [...this.#functions.keys()].join(', ') || 'none'
       throw new XfnError(
         'UNKNOWN_FUNCTION',
         `There is no function '${name}' in the deployed app (it has: ${known}).`,
@@ -366,76 +453,56 @@ export class LocalCloud {
     }
     const now = new Date()
     const { trigger } = fn
-    let event: unknown
     if (trigger.type === 'http')
       throw new XfnError('INVALID_OPTIONS', `'${name}' is an HTTP function: call it through its URL.`)
     if (trigger.type === 'queue')
-      event = textMessage({
-        id: randomUUID(),
-        body: data,
-        attempt: 1,
-        enqueuedAt: now,
+      return this.#run(fn, {
+        kind: 'queue',
+        message: { id: randomUUID(), body: data, attempt: 1, enqueuedAt: now.getTime() },
         native: { source: 'invoke' },
       })
     if (trigger.type === 'timer') {
       const due = previousFireTime(parseSchedule(trigger.schedule, `app.timer('${name}')`), now) ?? now
-      event = timerTick(due, now, { source: 'invoke' })
+      return this.#run(fn, { kind: 'timer', due, at: now, native: { source: 'invoke' } })
     }
-    if (trigger.type === 'blob') {
-      const key = data || `${trigger.prefix}example${trigger.suffix}`
-      const stored = await this.blobs.get({ name: trigger.bucket }, key)
-      event = {
+    const key = data || `${trigger.prefix}example${trigger.suffix}`
+    const stored = await this.blobs.get({ name: trigger.bucket }, key)
+    return this.#run(fn, {
+      kind: 'blob',
+      event: {
         type: 'created',
         bucket: trigger.bucket,
         key,
         size: stored?.body.byteLength ?? 0,
         etag: '',
         time: now,
-        native: { source: 'invoke' },
-      } satisfies BlobEvent
-    }
-    let invocationId = ''
-    try {
-      await runInvocation(this.telemetry, fn, (context) => {
-        invocationId = context.invocationId
-        return (fn.handler as (event: unknown, context: unknown) => unknown)(event, context)
-      })
-      return { invocationId, ok: true }
-    } catch (error) {
-      return { invocationId, ok: false, error: error instanceof Error ? error.message : String(error) }
-    }
+      },
+      native: { source: 'invoke' },
+    })
   }
 
-  async #deliverBlob(fn: FunctionDefinition<BlobTrigger>, change: BlobChange): Promise<void> {
-    const event: BlobEvent = { ...change, bucket: fn.trigger.bucket, native: change }
+  async #deliverBlob(fn: FunctionShape & { trigger: BlobTrigger }, change: BlobChange): Promise<void> {
     for (let attempt = 1; attempt <= blobAttempts; attempt++) {
-      try {
-        await runInvocation(this.telemetry, fn, (context) => fn.handler(event, context))
-        return
-      } catch {
-        if (attempt === blobAttempts) {
-          this.telemetry.platform(
-            fn.name,
-            '-',
-            'error',
-            `blob event for '${change.key}' failed ${blobAttempts} times and was given up`,
-            {
-              key: change.key,
-              type: change.type,
-            },
-          )
-        }
-      }
+      const outcome = await this.#run(fn, {
+        kind: 'blob',
+        event: { ...change, bucket: fn.trigger.bucket },
+        native: change,
+      })
+      if (outcome.ok) return
     }
+    this.telemetry.platform(
+      fn.name,
+      '-',
+      'error',
+      `blob event for '${change.key}' failed ${blobAttempts} times and was given up`,
+      { key: change.key, type: change.type },
+    )
   }
 
-  async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async #service(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.url?.startsWith('/_xfn/')) return this.#control(req, res)
-    if (!this.#http) {
-      res.writeHead(503, { 'content-type': 'application/json' })
-      return void res.end(JSON.stringify({ error: 'No app is deployed; run xfn deploy --cloud local' }))
-    }
-    await serveHttp(this.#http, req, res)
+    req.resume()
+    json(res, 404, { error: "Not Found: this is the local cloud's service port; the app is on its own port" })
   }
 
   /** The control API of the CLI, under /_xfn/, behind the token in cloud.json; and signed blob URLs. */
@@ -542,6 +609,26 @@ export class LocalCloud {
     res.writeHead(200, { 'content-type': found.contentType ?? 'application/octet-stream' })
     res.end(found.body)
   }
+}
+
+function listen(server: Server | NetServer, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new XfnError(
+              'INVALID_OPTIONS',
+              `Port ${port} on ${host} is already in use. Free it, or choose another with --port.`,
+            )
+          : error,
+      )
+    })
+    server.listen(port, host, () => resolve())
+  })
+}
+
+function longestTimeoutMs(functions: readonly FunctionShape[]): number {
+  return Math.max(0, ...functions.map((fn) => fn.settings.timeoutSeconds)) * 1000
 }
 
 function matches(trigger: BlobTrigger, change: BlobChange): boolean {

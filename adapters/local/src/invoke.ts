@@ -7,8 +7,13 @@ export class InvocationTimeout extends Error {
   override name = 'InvocationTimeout'
 }
 
+/** The process running the app ended while the invocation was under way. */
+export class SandboxEnded extends Error {
+  override name = 'SandboxEnded'
+}
+
 /** Invocations under way, with their deadlines; one sweep a tenth of a second cuts off the late ones. */
-const underWay = new Set<{ deadline: number; cutOff: () => void }>()
+const underWay = new Set<{ deadline: number; cutOff: () => void; fail: (error: unknown) => void }>()
 let sweeper: NodeJS.Timeout | undefined
 const sweepEveryMs = 100
 
@@ -24,6 +29,25 @@ function sweep(): void {
     clearInterval(sweeper)
     sweeper = undefined
   }
+}
+
+let startListener: ((deadline: number) => void) | undefined
+
+/** Has `listener` told of the deadline of each invocation as it starts (the sandbox's watchdog wants the early ones). */
+export function onInvocationStart(listener: (deadline: number) => void): void {
+  startListener = listener
+}
+
+/** The earliest deadline of the invocations under way, if any. */
+export function earliestDeadline(): number | null {
+  let earliest: number | null = null
+  for (const entry of underWay) if (earliest === null || entry.deadline < earliest) earliest = entry.deadline
+  return earliest
+}
+
+/** Fails every invocation under way, as the process is about to end (each gets its log line and count). */
+export function failEveryInvocation(error: Error): void {
+  for (const entry of [...underWay]) entry.fail(error)
 }
 
 /**
@@ -55,6 +79,7 @@ export function runInvocation<T>(
     const entry = {
       deadline,
       cutOff: () => fail(new InvocationTimeout(`timed out after ${fn.settings.timeoutSeconds} s`)),
+      fail: (error: unknown) => fail(error),
     }
     const succeed = (result: T) => {
       if (settled) return
@@ -95,6 +120,7 @@ export function runInvocation<T>(
     }
     underWay.add(entry)
     sweeper ??= setInterval(sweep, sweepEveryMs).unref()
+    startListener?.(deadline)
     try {
       const value = currentInvocation.run({ function: fn.name, invocationId }, run, context)
       if (value instanceof Promise) value.then(succeed, fail)

@@ -1,20 +1,24 @@
 import { checkMessageSize, type ResourceProvider } from '@xfn/core'
 import type { BlobStore } from './blobs.js'
-import type { QueueStore } from './queues.js'
+
+/** Where sent messages go: the journal itself, or (in the sandbox) the cloud that keeps it. */
+export interface MessageSink {
+  send(queue: string, messages: readonly { body: string }[]): unknown
+}
 
 /**
  * The portable queue and bucket clients on the local cloud's stores. `sent` is told the queue a
  * message went to, so its consumer wakes at once; `baseUrl` is where signed URLs point.
  */
 export function localResourceProvider(
-  queues: QueueStore,
+  queues: MessageSink,
   blobs: BlobStore,
   options: { baseUrl: () => string; sent?: (queue: string) => void },
 ): ResourceProvider {
   return {
     sendMessages: async (queue, messages) => {
       for (const message of messages) checkMessageSize(queue.name, message.body, 'local')
-      queues.send(queue.name, messages)
+      await queues.send(queue.name, messages)
       options.sent?.(queue.name)
     },
     putObject: (bucket, key, body, contentType) => blobs.put(bucket, key, body, contentType),

@@ -27,7 +27,10 @@ export type StatePaths = ReturnType<typeof statePaths>
 
 export interface CloudInfo {
   readonly pid: number
+  /** The app's port. */
   readonly port: number
+  /** The port of the control API and signed bucket URLs, apart from the app's routes. */
+  readonly servicePort: number
   readonly host: string
   readonly token: string
   readonly startedAt: string

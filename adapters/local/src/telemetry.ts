@@ -49,6 +49,18 @@ class LineWriter {
     })
   }
 
+  /** Writes what is pending now, as the process is about to exit (a write under way may land after it). */
+  flushNow(): void {
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+    try {
+      if (this.#pending.length > 0) writeSync(this.#fd, `${this.#pending.join('\n')}\n`)
+    } catch {
+      // A full disk: these lines are lost, the exit goes on.
+    }
+    this.#pending = []
+  }
+
   /** Writes what is pending, then closes the file (after a write under way, if any). */
   close(): void {
     this.#closing = true
@@ -147,6 +159,12 @@ export class Telemetry {
     this.#restoreConsole = () => {
       for (const [method, original] of originals) target[method] = original
     }
+  }
+
+  /** Writes every pending line and count at once: the process exits next. */
+  flushNow(): void {
+    this.#logs.flushNow()
+    this.#metrics.flush(true)
   }
 
   close(): void {

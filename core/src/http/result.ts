@@ -37,6 +37,7 @@ export function normalizeResult(result: unknown, functionName: string): Response
     fail(`status ${String(status)}; use 200 to 599`)
   if (plain.body !== undefined && plain.json !== undefined) fail('both body and json; give one')
   const given = plain.headers
+  if (given !== undefined) checkHeaders(given, fail)
   const nullBody = status === 204 || status === 205 || status === 304
   if (plain.json !== undefined) {
     const body = nullBody ? null : JSON.stringify(plain.json)
@@ -45,6 +46,23 @@ export function normalizeResult(result: unknown, functionName: string): Response
   const body = nullBody ? null : (plain.body ?? null)
   if (typeof body === 'string') return { status, headers: withDefaultType(given, textHeaders), body }
   return { status, headers: given ?? {}, body }
+}
+
+/** A header name is an RFC 9110 token; a value holds no CR, LF or NUL (which would split or end the header). */
+const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+const forbiddenInValue = /[\r\n\0]/
+
+function checkHeaders(headers: NonNullable<HttpResult['headers']>, fail: (why: string) => never): void {
+  if (typeof headers !== 'object' || headers === null)
+    fail('headers that are not an object of names and values')
+  for (const name in headers) {
+    if (!headerName.test(name)) fail(`a header name ${JSON.stringify(name)} that HTTP forbids`)
+    const value = headers[name]
+    for (const each of typeof value === 'string' ? [value] : (value ?? [])) {
+      if (typeof each === 'string' && forbiddenInValue.test(each))
+        fail(`header '${name}' with a CR, LF or NUL character, which HTTP forbids in a header value`)
+    }
+  }
 }
 
 function withDefaultType(
