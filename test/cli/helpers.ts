@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { cpSync, mkdirSync, rmSync } from 'node:fs'
+import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 export const bin = fileURLToPath(new URL('../../cli/bin/run.js', import.meta.url))
@@ -64,4 +64,13 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`)
+}
+
+/** Whether a process runs (a zombie, ended but not yet reaped, does not). */
+export function runs(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return false
+  }
 }

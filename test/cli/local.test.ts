@@ -4,7 +4,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { LocalCloudClient } from '@xfn/local'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { copyOfApp, eventually, xfn, xfnAsync } from './helpers.js'
+import { copyOfApp, eventually, runs, xfn, xfnAsync } from './helpers.js'
 
 interface Deployed {
   url: string
@@ -58,6 +58,8 @@ describe('the local cloud, end to end through the CLI', () => {
     expect((await post('/jobs', '{"name":"nokey"}')).status).toBe(401)
     expect((await post('/jobs', '{"name":"nokey"}', 'wrong')).status).toBe(401)
     expect((await fetch(`${deployed.url}/nothing`)).status).toBe(404)
+    // Every path of the app's port is the app's: the CLI's control API has a port of its own.
+    expect((await fetch(`${deployed.url}/_xfn/status`)).status).toBe(404)
     const wrongMethod = await fetch(`${deployed.url}/jobs`)
     expect(wrongMethod.status).toBe(405)
     expect(wrongMethod.headers.get('allow')).toBe('POST')
@@ -209,15 +211,66 @@ describe('the local cloud with bad input', () => {
     }
   })
 
-  it('says when a state file is damaged', () => {
+  it('gets out of a damaged cloud.json without losing queued messages, by following its advice', async () => {
     const project = copyOfApp('local-e2e', 'damaged')
-    mkdirSync(join(project, '.xfn/local'), { recursive: true })
-    writeFileSync(join(project, '.xfn/local/cloud.json'), '{"pid": 12')
-    const result = xfn('status', project)
-    expect(result.code).toBe(2)
-    expect(result.stderr).toMatch(/state file .*cloud\.json is damaged/)
-    rmSync(project, { recursive: true, force: true })
+    try {
+      const deployed = await xfnAsync('deploy', project, '--port', '0', '--json')
+      expect(deployed.code, deployed.stderr).toBe(0)
+      const { pid } = JSON.parse(deployed.stdout) as Deployed
+      // A message that waits: nothing consumes a dead-letter queue.
+      const client = new LocalCloudClient(project)
+      await client.send('jobs-dlq', ['kept'])
+      writeFileSync(join(project, '.xfn/local/cloud.json'), '{"pid": 12')
+      const refused = await xfnAsync('deploy', project, '--port', '0')
+      expect(refused.code).toBe(2)
+      expect(refused.stderr).toMatch(
+        /state file .*cloud\.json is damaged, while its cloud \(pid \d+\) still runs/,
+      )
+      expect(refused.stderr).toMatch(/xfn destroy \S+ --keep-data --yes/)
+      const stopped = xfn('destroy', project, '--keep-data', '--yes')
+      expect(stopped.code, stopped.stderr).toBe(0)
+      expect(stopped.stdout).toContain(
+        'Stopped the local cloud; its queued messages, buckets and logs are kept',
+      )
+      await eventually(() => !runs(pid), 5000, 'the cloud to stop')
+      expect(existsSync(join(project, '.xfn/local/queues.journal'))).toBe(true)
+      const again = await xfnAsync('deploy', project, '--port', '0', '--json')
+      expect(again.code, again.stderr).toBe(0)
+      expect((await client.messages('jobs-dlq')).map((m) => m.body)).toEqual(['kept'])
+    } finally {
+      xfn('destroy', project, '--yes')
+      rmSync(project, { recursive: true, force: true })
+    }
   })
+
+  it('starts again from its journal when deployed right after being killed', async () => {
+    const project = copyOfApp('local-e2e', 'killed')
+    try {
+      const deployed = await xfnAsync('deploy', project, '--port', '0', '--json')
+      expect(deployed.code, deployed.stderr).toBe(0)
+      const { pid } = JSON.parse(deployed.stdout) as Deployed
+      const client = new LocalCloudClient(project)
+      await client.send(
+        'jobs',
+        Array.from({ length: 50 }, (_, i) => JSON.stringify({ name: `after-kill-${i}`, delayMs: 200 })),
+      )
+      process.kill(pid, 'SIGKILL')
+      // At once: the dead process may linger a moment, and must not be taken for the cloud.
+      const again = await xfnAsync('deploy', project, '--port', '0', '--json')
+      expect(again.code, again.stderr).toBe(0)
+      expect(again.stderr).not.toContain('destroy')
+      const done = join(project, '.xfn/local/buckets/files/done')
+      await eventually(
+        () =>
+          Array.from({ length: 50 }, (_, i) => `after-kill-${i}.txt`).every((f) => existsSync(join(done, f))),
+        30_000,
+        'every message to be processed',
+      )
+    } finally {
+      xfn('destroy', project, '--yes')
+      rmSync(project, { recursive: true, force: true })
+    }
+  }, 60_000)
 
   it('replaces an emptied key file instead of serving key routes without a key, and keeps state private', async () => {
     const project = copyOfApp('local-e2e', 'empty-key')

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { LocalCloudClient } from '@xfn/local'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { copyOfApp, eventually, xfn, xfnAsync } from './helpers.js'
+import { copyOfApp, eventually, runs, xfn, xfnAsync } from './helpers.js'
 
 interface Deployed {
   url: string
@@ -15,15 +15,6 @@ interface LogLine {
   message: string
   kind: string
   fields?: Record<string, unknown>
-}
-
-/** Whether a process runs (a zombie, ended but not yet reaped, does not). */
-const runs = (pid: number) => {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
-  } catch {
-    return false
-  }
 }
 
 const logs = (project: string): LogLine[] =>

@@ -17,10 +17,11 @@ import {
   type CloudInfo,
   type Deployment,
   ensurePrivateFolder,
+  findCloudProcess,
+  isCloudProcess,
   privateFileMode,
   processAlive,
   readState,
-  runsScript,
   type StatePaths,
   statePaths,
   writeState,
@@ -32,7 +33,8 @@ const cloudMain = fileURLToPath(new URL('./main.js', import.meta.url))
 const minimumKeyLength = 16
 
 const deployCommand = xfnCommand('deploy')
-const destroyCommand = xfnCommand('destroy', '--yes')
+/** Stops the cloud and keeps its queued messages, buckets, logs and key; a deploy then starts it again. */
+const stopCommand = xfnCommand('destroy', '--keep-data', '--yes')
 /** The commands an error of the cloud process named (as their arguments), for the CLI to print. */
 const hintsOf = (commands: string[][] | undefined) => (commands ?? []).map((args) => new CommandHint(args))
 
@@ -76,10 +78,25 @@ export class LocalCloudClient {
     this.paths = statePaths(projectDir)
   }
 
-  /** The running cloud, or undefined when none runs (a stale cloud.json is ignored). */
+  /**
+   * The running cloud, or undefined when none runs: a cloud.json whose process is gone (or is a
+   * zombie, or whose pid another process now has) is ignored, and so is a damaged one, unless the
+   * cloud it described still runs, which the user is then told how to stop.
+   */
   running(): CloudInfo | undefined {
-    const info = readState<CloudInfo>(this.paths.cloud)
-    return info && processAlive(info.pid) ? info : undefined
+    let info: CloudInfo | undefined
+    try {
+      info = readState<CloudInfo>(this.paths.cloud)
+    } catch {
+      const pid = findCloudProcess(cloudMain, this.projectDir)
+      if (pid === undefined) return undefined
+      throw new XfnError(
+        'INVALID_OPTIONS',
+        `The local cloud's state file ${this.paths.cloud} is damaged, while its cloud (pid ${pid}) still runs. Stop it, keeping its queued messages and buckets: ${stopCommand}; then deploy again.`,
+        { commands: [stopCommand, deployCommand] },
+      )
+    }
+    return info && isCloudProcess(info) ? info : undefined
   }
 
   /**
@@ -154,24 +171,43 @@ export class LocalCloudClient {
     return info ? this.#call<CloudStatus>(info, 'GET', '/_xfn/status') : undefined
   }
 
-  /** Stops the cloud and removes everything of the app: its deployment, queues, buckets, logs. */
-  async destroy(): Promise<{ stopped: boolean }> {
-    const info = this.running()
-    let stopped = false
-    if (info) {
-      try {
-        await this.#call(info, 'POST', '/_xfn/shutdown')
-        stopped = true
-      } catch {
-        // It does not answer: stop it with a signal instead, if that pid is still the cloud (a pid
-        // is reused once its process is gone, and cloud.json may outlive it).
-        stopped = runsScript(info.pid, cloudMain)
-        if (stopped) process.kill(info.pid, 'SIGTERM')
-      }
-      if (stopped) await waitFor(() => !processAlive(info.pid), 10_000)
-    }
-    rmSync(this.paths.root, { recursive: true, force: true })
+  /**
+   * Stops the cloud and removes everything of the app: its deployment, queues, buckets, logs;
+   * with `keepData`, stops it and keeps all that, for the next deploy to start from.
+   */
+  async destroy(options: { keepData?: boolean } = {}): Promise<{ stopped: boolean }> {
+    const stopped = await this.#stop()
+    if (options.keepData) rmSync(this.paths.cloud, { force: true })
+    else rmSync(this.paths.root, { recursive: true, force: true })
     return { stopped }
+  }
+
+  /** Stops the cloud: through its control API, else with a signal to the process that is surely it. */
+  async #stop(): Promise<boolean> {
+    let info: CloudInfo | undefined
+    try {
+      info = readState<CloudInfo>(this.paths.cloud)
+    } catch {
+      // A damaged cloud.json: the cloud, if one runs, is found among the processes.
+    }
+    const pid = info
+      ? isCloudProcess(info)
+        ? info.pid
+        : undefined
+      : findCloudProcess(cloudMain, this.projectDir)
+    if (pid === undefined) return false
+    try {
+      if (!info) throw new Error('no control token')
+      await this.#call(info, 'POST', '/_xfn/shutdown')
+    } catch {
+      process.kill(pid, 'SIGTERM')
+    }
+    await waitFor(
+      () =>
+        !processAlive(pid) || !(info ? isCloudProcess(info) : findCloudProcess(cloudMain, this.projectDir)),
+      10_000,
+    )
+    return true
   }
 
   async send(queue: string, bodies: string[]): Promise<string[]> {
@@ -279,8 +315,8 @@ export class LocalCloudClient {
     } catch (error) {
       throw new XfnError(
         'CLOUD_ERROR',
-        `The local cloud (pid ${info.pid}) does not answer on port ${info.port}. Stop it with '${destroyCommand}', then deploy again.`,
-        { cause: error, commands: [destroyCommand] },
+        `The local cloud (pid ${info.pid}) does not answer on port ${info.servicePort ?? info.port}. Stop it, keeping its queued messages and buckets: ${stopCommand}; then deploy again.`,
+        { cause: error, commands: [stopCommand, deployCommand] },
       )
     }
     const answer = (await response.json()) as T & { error?: string; commands?: string[][] }

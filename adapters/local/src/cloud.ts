@@ -132,6 +132,7 @@ export class LocalCloud {
       host,
       token: this.#token,
       startedAt: new Date().toISOString(),
+      argv: process.argv.slice(1),
     }
     const deployment = readState<Deployment>(this.paths.deployment)
     if (deployment) await this.deploy(deployment)

@@ -1,5 +1,13 @@
 import { spawnSync } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { XfnError, xfnCommand } from '@xfn/core'
 
@@ -34,6 +42,8 @@ export interface CloudInfo {
   readonly host: string
   readonly token: string
   readonly startedAt: string
+  /** The cloud's command line after the node binary, so a reused pid is never taken for it. */
+  readonly argv?: readonly string[]
 }
 
 export interface Deployment {
@@ -45,8 +55,9 @@ export interface Deployment {
   readonly apiKeySha256: string
 }
 
-/** What stops the local cloud and deletes its state, which a damaged state file needs. */
-const destroy = xfnCommand('destroy', '--yes')
+/** What stops the local cloud and keeps its data; a deploy then writes the state files anew. */
+const stop = xfnCommand('destroy', '--keep-data', '--yes')
+const deploy = xfnCommand('deploy')
 
 /** Reads a JSON state file; a damaged one is reported with what to do. */
 export function readState<T>(path: string): T | undefined {
@@ -56,8 +67,8 @@ export function readState<T>(path: string): T | undefined {
   } catch {
     throw new XfnError(
       'INVALID_OPTIONS',
-      `The local cloud's state file ${path} is damaged. Stop the local cloud (${destroy}) or delete the file, then deploy again.`,
-      { commands: [destroy] },
+      `The local cloud's state file ${path} is damaged. Stop the local cloud, keeping its queued messages and buckets (${stop}), then deploy again (${deploy}), which writes it anew.`,
+      { commands: [stop, deploy] },
     )
   }
 }
@@ -70,17 +81,48 @@ export function writeState(path: string, value: unknown): void {
   renameSync(temporary, path)
 }
 
-/**
- * Whether process `pid` runs `script` (its command line names it): read from /proc, else from ps.
- * Unknown (neither answers) counts as no, so a stranger's process is never signalled.
- */
-export function runsScript(pid: number, script: string): boolean {
+/** A process's command line, from /proc, else from ps; undefined when it does not run (or is a zombie). */
+function commandLineOf(pid: number): string[] | undefined {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(script)
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)
+    return args.length > 0 ? args : undefined
   } catch {
+    if (existsSync('/proc')) return undefined
     const ps = spawnSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' })
-    return ps.status === 0 && ps.stdout.includes(script)
+    return ps.status === 0 && ps.stdout.trim() ? ps.stdout.trim().split(/\s+/) : undefined
   }
+}
+
+/**
+ * Whether the cloud cloud.json describes still runs: its pid runs the command it recorded. A pid
+ * is reused once its process is gone, and a killed process lingers a moment as a zombie; neither
+ * is the cloud, so neither is signalled or waited for.
+ */
+export function isCloudProcess(info: CloudInfo): boolean {
+  const args = commandLineOf(info.pid)
+  if (!args) return false
+  // Before clouds recorded their command: the pid alone.
+  if (!info.argv) return true
+  return args.join(' ').endsWith(info.argv.join(' '))
+}
+
+/**
+ * The background cloud of a project found among the processes, for when cloud.json cannot say
+ * (it is damaged): a process running `script` for `projectDir`. Linux only (/proc).
+ */
+export function findCloudProcess(script: string, projectDir: string): number | undefined {
+  let pids: string[]
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name))
+  } catch {
+    return undefined
+  }
+  for (const pid of pids) {
+    const args = commandLineOf(Number(pid))
+    const at = args?.indexOf(script) ?? -1
+    if (args && at >= 0 && args[at + 1] === projectDir) return Number(pid)
+  }
+  return undefined
 }
 
 /**

@@ -10,6 +10,7 @@ export default class Destroy extends XfnCommand {
     'On the local cloud: stops the cloud process and deletes .xfn/local/, with the queued messages, the buckets, the logs and the key. On AWS: deletes every resource xfn made for the app and stage (found by name and tags), with the objects in its buckets, and nothing else. On Azure: deletes the resource group xfn made for the app and stage, or, in a resource group given with --resource-group, only the resources xfn tagged as its own. Asks first unless --yes is given; without a terminal to ask, --yes is required.'
   static override examples = [
     '<%= config.bin %> destroy --yes',
+    '<%= config.bin %> destroy --keep-data --yes',
     '<%= config.bin %> destroy --cloud aws --stage dev --region eu-west-1',
     '<%= config.bin %> destroy --cloud azure --stage dev --yes',
   ]
@@ -18,6 +19,10 @@ export default class Destroy extends XfnCommand {
   static override flags = {
     cloud: cloudFlag,
     yes: Flags.boolean({ char: 'y', description: 'do not ask for confirmation' }),
+    'keep-data': Flags.boolean({
+      description:
+        'local cloud only: stop it but keep its queued messages, buckets, logs and key; the next deploy starts from them',
+    }),
     ...awsFlags,
     ...azureFlags,
   }
@@ -27,6 +32,21 @@ export default class Destroy extends XfnCommand {
     const project = await this.findProject(args.project)
     const log = (line: string) => {
       if (!this.jsonEnabled()) this.log(line)
+    }
+    if (flags['keep-data'] && flags.cloud !== 'local')
+      throw new XfnError(
+        'INVALID_OPTIONS',
+        `--keep-data applies to the local cloud only; on ${flags.cloud} destroy deletes what xfn deployed.`,
+      )
+    const { LocalCloudClient } = await import('@xfn/local')
+    if (flags['keep-data']) {
+      const { stopped } = await new LocalCloudClient(project.dir).destroy({ keepData: true })
+      log(
+        stopped
+          ? `Stopped the local cloud; its queued messages, buckets and logs are kept. Start it again with '${this.commandLine('deploy')}'.`
+          : 'No local cloud was running; its data is kept.',
+      )
+      return { destroyed: false, stopped, keptData: true }
     }
     if (flags.cloud === 'aws')
       return destroyOnAws(project, flags, (question) => this.confirm(flags.yes, question), log)
@@ -39,7 +59,6 @@ export default class Destroy extends XfnCommand {
       ))
     )
       return { destroyed: false }
-    const { LocalCloudClient } = await import('@xfn/local')
     const result = await new LocalCloudClient(project.dir).destroy()
     if (!this.jsonEnabled())
       this.log(
