@@ -142,10 +142,11 @@ export async function metricsOf(
   project: Project,
   flags: CloudFlagValues,
   window: { since?: Date | undefined; periodMs?: number | undefined },
+  notice: (line: string) => void = () => undefined,
 ): Promise<FunctionMetrics[]> {
   if (cloud === 'local') {
     const { readMetrics, statePaths } = await import('@xfn/local')
-    return readMetrics(statePaths(project.dir), window)
+    return readMetrics(statePaths(project.dir), { ...window, warn: notice })
   }
   if (cloud === 'azure') {
     const { loadManifest } = await import('./load-app.js')

@@ -9,7 +9,7 @@ export type { LogQuery } from '@xfn/core'
 /** The local cloud's log events, oldest first, filtered; with `follow`, new ones as they come. */
 export async function* readLogs(paths: StatePaths, query: LogQuery = {}): AsyncIterable<LogEvent> {
   for await (const line of tailLines(paths.logs, query.follow)) {
-    const event = parse<LogEvent>(line)
+    const event = line === '' ? undefined : parse<LogEvent>(line)
     if (event && matchesLogQuery(event, query)) yield event
   }
 }
@@ -18,6 +18,24 @@ export interface MetricsQuery {
   readonly since?: Date | undefined
   /** The length of each point of `series`; by default the window is cut into 24. */
   readonly periodMs?: number | undefined
+  /** Told of each damaged record, which is skipped. */
+  readonly warn?: (message: string) => void
+}
+
+/** Whether a parsed line has the shape the metrics recorder writes (a hand-edited or cut file may not). */
+function isMetricsLine(value: unknown): value is MetricsLine {
+  const line = value as Partial<MetricsLine> | null
+  return (
+    typeof line === 'object' &&
+    line !== null &&
+    Number.isFinite(line.time) &&
+    typeof line.function === 'string' &&
+    typeof line.trigger === 'string' &&
+    [line.count, line.errors, line.timeouts, line.maxMs].every(Number.isFinite) &&
+    typeof line.histogram === 'object' &&
+    line.histogram !== null &&
+    Object.values(line.histogram).every(Number.isFinite)
+  )
 }
 
 /** Invocations, errors and duration percentiles of every function, from the per-second counts. */
@@ -25,9 +43,18 @@ export async function readMetrics(paths: StatePaths, query: MetricsQuery = {}): 
   const { since } = query
   const totals = new Map<string, Counts>()
   const calls: { function: string; time: number; count: number }[] = []
+  let earliest = Number.POSITIVE_INFINITY
+  let lineNumber = 0
   for await (const line of tailLines(paths.invocations)) {
-    const window = parse<MetricsLine>(line)
-    if (!window || (since && window.time + 1000 <= since.getTime())) continue
+    lineNumber++
+    if (line === '') continue
+    const window = parse<unknown>(line)
+    if (!isMetricsLine(window)) {
+      query.warn?.(`${paths.invocations} line ${lineNumber} is damaged; it was skipped`)
+      continue
+    }
+    if (since && window.time + 1000 <= since.getTime()) continue
+    earliest = Math.min(earliest, window.time)
     calls.push({ function: window.function, time: window.time, count: window.count })
     const total = totals.get(window.function) ?? {
       trigger: window.trigger,
@@ -47,7 +74,7 @@ export async function readMetrics(paths: StatePaths, query: MetricsQuery = {}): 
     totals.set(window.function, total)
   }
   const end = Date.now()
-  const start = since?.getTime() ?? Math.min(end - 60_000, ...calls.map((c) => c.time))
+  const start = since?.getTime() ?? Math.min(end - 60_000, earliest)
   const periodMs = query.periodMs ?? Math.max(1000, Math.ceil((end - start) / 24 / 1000) * 1000)
   const points = Math.max(1, Math.ceil((end - start) / periodMs))
   const series = new Map<string, number[]>()
@@ -93,7 +120,7 @@ function parse<T>(line: string): T | undefined {
   }
 }
 
-/** The lines of a file; with a signal, then the lines appended to it, until the signal aborts. */
+/** The lines of a file (empty ones too, so they can be counted); with a signal, then the lines appended to it, until the signal aborts. */
 async function* tailLines(path: string, follow?: AbortSignal): AsyncIterable<string> {
   let offset = 0
   let rest = ''
@@ -109,7 +136,7 @@ async function* tailLines(path: string, follow?: AbortSignal): AsyncIterable<str
         offset = size
         const lines = (rest + buffer.toString('utf8')).split('\n')
         rest = lines.pop() ?? ''
-        for (const line of lines) if (line) yield line
+        yield* lines
       }
     }
     if (!follow || follow.aborted) return

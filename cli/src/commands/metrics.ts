@@ -31,13 +31,8 @@ export default class Metrics extends XfnCommand {
       since: flags.since ? parseSince(flags.since) : undefined,
       periodMs: flags.period ? parseDuration(flags.period, '--period') : undefined,
     }
-    const byCloud = (
-      await eachCloud(
-        asked,
-        (cloud) => metricsOf(cloud, project, flags, window),
-        (line) => this.logToStderr(line),
-      )
-    ).map(({ cloud, value }) => ({ cloud, functions: value }))
+    const notice = (line: string) => this.logToStderr(line)
+    const byCloud = (await eachCloud(asked, (cloud) => metricsOf(cloud, project, flags, window, notice), notice)).map(({ cloud, value }) => ({ cloud, functions: value }))
     const clouds = byCloud.map((c) => c.cloud)
     if (!this.jsonEnabled()) {
       const style = terminalStyle(flags['no-color'])
