@@ -16,6 +16,8 @@ export const errorCodes = {
   NO_RUNTIME: 'user',
   UNDECLARED_RESOURCE: 'user',
   CLOUD_ERROR: 'cloud',
+  /** The cloud cannot do it now (its storage is full or cannot be written); the same call may work later. */
+  UNAVAILABLE: 'cloud',
   MALFORMED_EVENT: 'cloud',
   INTERNAL: 'internal',
 } as const

@@ -1,6 +1,13 @@
+import { XfnError } from './errors.js'
 import type { Context } from './context.js'
 import type { FunctionDefinition, HttpTrigger, TimerTick } from './definitions.js'
-import { internalErrorResult, normalizeResult, type PlainResult, toResponse } from './http/result.js'
+import {
+  internalErrorResult,
+  normalizeResult,
+  type PlainResult,
+  toResponse,
+  unavailableResult,
+} from './http/result.js'
 import type { HttpRequest } from './http/types.js'
 
 /**
@@ -56,7 +63,8 @@ function answerFailure<Native>(
   error: unknown,
 ): Native | Promise<Native> {
   context.log.error('handler failed', { error })
-  return answer(internalErrorResult(context.invocationId))
+  const unavailable = error instanceof XfnError && error.code === 'UNAVAILABLE'
+  return answer((unavailable ? unavailableResult : internalErrorResult)(context.invocationId))
 }
 
 /** {@link callHttpHandler} for a real `Request`, answered with a real `Response`. */

@@ -77,6 +77,7 @@ export class LocalCloud {
   readonly #web: Supervisor
   readonly #background: Supervisor
   #generation = 0
+  #journalFailedAt = 0
   #timers: NodeJS.Timeout[] = []
   #wakers = new Map<string, () => void>()
   #stopped = false
@@ -275,10 +276,16 @@ export class LocalCloud {
 
   /** A handler's queue('x').send(), which declared the queue it sends to. */
   #sendFromApp(queue: string, bodies: readonly string[]): string[] {
-    const ids = this.queues.send(
-      queue,
-      bodies.map((body) => ({ body })),
-    )
+    let ids: string[]
+    try {
+      ids = this.queues.send(
+        queue,
+        bodies.map((body) => ({ body })),
+      )
+    } catch (error) {
+      if (!(error instanceof XfnError)) throw error
+      throw new XfnError(error.code, `queue('${queue}').send() stored nothing: ${error.message}`, { cause: error })
+    }
     this.#wakers.get(queue)?.()
     return ids
   }
@@ -330,7 +337,15 @@ export class LocalCloud {
   async #consume(fn: FunctionShape & { trigger: QueueTrigger }, generation: number): Promise<void> {
     const spec = this.#queueSpec(fn.trigger.queue)
     while (generation === this.#generation && !this.#stopped) {
-      const batch = this.queues.receive(spec, fn.trigger.batchSize)
+      let batch: StoredMessage[]
+      try {
+        batch = this.queues.receive(spec, fn.trigger.batchSize)
+      } catch (error) {
+        // The journal cannot be written (a full disk): try again in a second, as long as it takes.
+        this.#journalFailed(error)
+        await this.#sleep(spec.name, Date.now() + 1000)
+        continue
+      }
       if (batch.length === 0) {
         await this.#sleep(spec.name, this.queues.nextVisibleAt(spec.name))
         continue
@@ -350,9 +365,32 @@ export class LocalCloud {
     }
   }
 
+  /** Says, at most every 10 s, that the journal cannot be written; what failed is tried again later. */
+  #journalFailed(error: unknown): void {
+    if (Date.now() - this.#journalFailedAt < 10_000) return
+    this.#journalFailedAt = Date.now()
+    const message = error instanceof Error ? error.message : String(error)
+    this.telemetry.platform('cloud', '-', 'error', `${message} Queue deliveries wait until it can.`)
+    process.stderr.write(`${new Date().toISOString()} ${message}\n`)
+  }
+
+  /** Marks a message handled; if the journal cannot say so now, the message comes again after its visibility timeout. */
+  #ack(message: StoredMessage): void {
+    try {
+      this.queues.ack(message)
+    } catch (error) {
+      this.#journalFailed(error)
+    }
+  }
+
   /** Moves a message to its queue's dead-letter queue, with a platform line that says why. */
   #deadLetter(fn: FunctionShape, spec: QueueSpec, message: StoredMessage, after: string): void {
-    this.queues.move(message, deadLetterName(spec.name), { keepAttempts: true })
+    try {
+      this.queues.move(message, deadLetterName(spec.name), { keepAttempts: true })
+    } catch (error) {
+      // It stays in its queue, and is dead-lettered at a later delivery.
+      return this.#journalFailed(error)
+    }
     this.telemetry.platform(
       fn.name,
       message.id,
@@ -377,7 +415,7 @@ export class LocalCloud {
       },
       native: message,
     })
-    if (outcome.ok) return this.queues.ack(message)
+    if (outcome.ok) return this.#ack(message)
     if (outcome.invocationId === '')
       this.telemetry.platform(
         fn.name,
@@ -562,7 +600,15 @@ export class LocalCloud {
       }
       return reply(404, { error: 'Not Found' })
     } catch (error) {
-      return reply(error instanceof XfnError || error instanceof SyntaxError ? 400 : 500, {
+      const status =
+        error instanceof XfnError
+          ? error.code === 'UNAVAILABLE'
+            ? 503
+            : 400
+          : error instanceof SyntaxError
+            ? 400
+            : 500
+      return reply(status, {
         error: error instanceof Error ? error.message : String(error),
         commands: error instanceof XfnError ? error.commands.map((command) => command.args) : [],
       })

@@ -1,5 +1,17 @@
-import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, write, writeSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  write,
+  writeSync,
+} from 'node:fs'
 import { promisify } from 'node:util'
+import { XfnError } from '@xfn/core'
 import { privateFileMode } from './state.js'
 
 const writeAsync = promisify(write)
@@ -15,6 +27,8 @@ const compactChunk = 5_000
 export class Journal<RecordType> {
   readonly path: string
   #fd: number
+  /** The file's length after the last complete append: a failed one is cut back to it. */
+  #size: number
   /** While a background compaction runs: the records appended since it took its snapshot. */
   #sinceSnapshot: RecordType[] | undefined
   #closed = false
@@ -22,12 +36,39 @@ export class Journal<RecordType> {
   constructor(path: string) {
     this.path = path
     this.#fd = openSync(path, 'a', privateFileMode)
+    this.#size = fstatSync(this.#fd).size
   }
 
+  /**
+   * Appends records, all or none: a write the disk refuses (full, read-only, not permitted) or
+   * takes only in part is cut back off the file and reported as UNAVAILABLE, so the journal never
+   * holds half a record and the caller can tell its caller that nothing was stored. The next
+   * append tries again, so the journal works again once the disk does.
+   */
   append(...records: RecordType[]): void {
     if (records.length === 0) return
-    writeSync(this.#fd, lines(records))
+    const text = Buffer.from(lines(records))
+    let written = 0
+    try {
+      written = writeSync(this.#fd, text)
+    } catch (error) {
+      this.#cutBack()
+      throw unwritable(this.path, error as NodeJS.ErrnoException)
+    }
+    if (written < text.length) {
+      this.#cutBack()
+      throw unwritable(this.path, Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }))
+    }
+    this.#size += text.length
     this.#sinceSnapshot?.push(...records)
+  }
+
+  #cutBack(): void {
+    try {
+      ftruncateSync(this.#fd, this.#size)
+    } catch {
+      // A device that cannot be cut (or a disk that refuses even that): the torn line is skipped on reading.
+    }
   }
 
   /**
@@ -91,6 +132,7 @@ export class Journal<RecordType> {
     closeSync(this.#fd)
     renameSync(temporary, this.path)
     this.#fd = openSync(this.path, 'a', privateFileMode)
+    this.#size = fstatSync(this.#fd).size
   }
 
   close(): void {
@@ -101,4 +143,17 @@ export class Journal<RecordType> {
 
 function lines(records: readonly unknown[]): string {
   return records.length === 0 ? '' : `${records.map((record) => JSON.stringify(record)).join('\n')}\n`
+}
+
+/** What a refused write means, said for a person: the disk is full, read-only, or not ours. */
+export function unwritable(path: string, error: NodeJS.ErrnoException): XfnError {
+  const reasons: Record<string, string> = {
+    ENOSPC: 'the disk is full (ENOSPC); free some space',
+    EDQUOT: 'the disk quota is used up (EDQUOT); free some space',
+    EROFS: 'the file system is read-only (EROFS)',
+    EACCES: 'permission is denied (EACCES); make the folder writable by you',
+    EPERM: 'the operation is not permitted (EPERM); make the folder writable by you',
+  }
+  const reason = reasons[error.code ?? ''] ?? error.message
+  return new XfnError('UNAVAILABLE', `The local cloud cannot write ${path}: ${reason}.`, { cause: error })
 }

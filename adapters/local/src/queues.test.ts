@@ -3,6 +3,7 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, statSync, writeF
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { Journal } from './journal.js'
 import { QueueStore } from './queues.js'
 
 const spec = { name: 'jobs', maxAttempts: 3, visibilityTimeoutSeconds: 30, fifo: false }
@@ -156,6 +157,18 @@ setImmediate(() => { store.send('jobs', [{ body: 'last' }]); process.kill(proces
     expect(bodies).toHaveLength(10_001)
     expect(bodies.filter((body) => body !== 'last').every((body) => Number(body.slice(1)) % 4 === 0)).toBe(
       true,
+    )
+  })
+})
+
+describe('a journal the disk refuses', () => {
+  it.runIf(existsSync('/dev/full'))('reports a full disk as UNAVAILABLE, saying what to do', () => {
+    const full = new Journal('/dev/full')
+    expect(() => full.append({ op: 'put' })).toThrow(
+      expect.objectContaining({
+        code: 'UNAVAILABLE',
+        message: 'The local cloud cannot write /dev/full: the disk is full (ENOSPC); free some space.',
+      }),
     )
   })
 })

@@ -104,7 +104,7 @@ process.on('message', (message: CloudToSandbox, socket?: Socket) => {
       const pending = pendingSends.get(message.id)
       pendingSends.delete(message.id)
       if (message.error === undefined) pending?.resolve()
-      else pending?.reject(new XfnError('INTERNAL', message.error))
+      else pending?.reject(new XfnError(message.error.code, message.error.message))
       return
     }
     case 'drain':

@@ -1,4 +1,4 @@
-import type { BlobEvent, FunctionDefinition, QueueSpec } from '@xfn/core'
+import type { BlobEvent, ErrorCode, FunctionDefinition, QueueSpec } from '@xfn/core'
 
 /**
  * The messages between the local cloud and the sandbox process that runs the app's code. The
@@ -41,7 +41,7 @@ export type CloudToSandbox =
       readonly function: string
       readonly event: InvocationEvent
     }
-  | { readonly type: 'sent'; readonly id: number; readonly error?: string }
+  | { readonly type: 'sent'; readonly id: number; readonly error?: { code: ErrorCode; message: string } }
   /** Comes with a connection to serve. */
   | { readonly type: 'connection' }
   /** Stop taking work, finish what is under way, then exit. */

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import type { Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { type QueueSpec, XfnError } from '@xfn/core'
+import { type ErrorCode, type QueueSpec, XfnError } from '@xfn/core'
 import { SandboxEnded } from './invoke.js'
 import type {
   CloudToSandbox,
@@ -97,11 +97,14 @@ export class Sandbox {
           return owed?.settle(message)
         }
         case 'send': {
-          let error: string | undefined
+          let error: { code: ErrorCode; message: string } | undefined
           try {
             options.send(message.queue, message.bodies)
           } catch (failure) {
-            error = failure instanceof Error ? failure.message : String(failure)
+            error =
+              failure instanceof XfnError
+                ? { code: failure.code, message: failure.message }
+                : { code: 'INTERNAL', message: String(failure) }
           }
           return this.#tell({ type: 'sent', id: message.id, ...(error === undefined ? {} : { error }) })
         }

@@ -90,6 +90,15 @@ export function toResponse(result: unknown, functionName: string): Response {
   return new Response(normalized.body, { status: normalized.status, headers })
 }
 
+/** The answer when a handler failed because the cloud could not do what it asked (UNAVAILABLE): 503. */
+export function unavailableResult(invocationId: string): PlainResult {
+  return {
+    status: 503,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ error: 'Service Unavailable', invocationId }),
+  }
+}
+
 /** The body every adapter answers with when a handler throws: generic, with no stack trace. */
 export function internalErrorResult(invocationId: string): PlainResult {
   return {
