@@ -104,7 +104,13 @@ export {
   unauthorizedResult,
 } from './http/api-key.js'
 export { type BodySource, LazyRequest, type RequestParts } from './http/lazy-request.js'
-export { internalErrorResult, normalizeResult, type PlainResult, toResponse, unavailableResult } from './http/result.js'
+export {
+  internalErrorResult,
+  normalizeResult,
+  type PlainResult,
+  toResponse,
+  unavailableResult,
+} from './http/result.js'
 export { matchRoute, type ParsedRoute, parseRoute } from './http/route.js'
 export {
   allowedMethods,

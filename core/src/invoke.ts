@@ -1,6 +1,6 @@
-import { XfnError } from './errors.js'
 import type { Context } from './context.js'
 import type { FunctionDefinition, HttpTrigger, TimerTick } from './definitions.js'
+import { XfnError } from './errors.js'
 import {
   internalErrorResult,
   normalizeResult,

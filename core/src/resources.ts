@@ -95,9 +95,10 @@ function queueOptionSpec() {
 
 /**
  * The largest queue message each cloud takes, in bytes of the text sent: SQS 256 KiB; Azure
- * Storage Queues 64 KiB as stored, and messages are stored base64-encoded, so 48 KiB of text.
+ * Storage Queues 64 KiB as stored, and messages are stored base64-encoded, so 48 KiB of text. The
+ * local cloud takes the portable limit, the lowest, so an app that runs locally sends on both.
  */
-export const queueMessageLimits = { aws: 256 * 1024, azure: 48 * 1024, local: 256 * 1024 } as const
+export const queueMessageLimits = { aws: 256 * 1024, azure: 48 * 1024, local: 48 * 1024 } as const
 
 /** Refuses, before sending, a message larger than the cloud takes, naming the limits. */
 export function checkMessageSize(queue: string, body: string, cloud: keyof typeof queueMessageLimits): void {

@@ -161,6 +161,27 @@ describe('the local cloud, end to end through the CLI', () => {
     })
   })
 
+  it('sends from the CLI only to a declared queue, within the portable size, and reads @file as invoke does', async () => {
+    const undeclared = xfn('queue', 'send', 'jbos', 'x', '--project', project)
+    expect(undeclared.code).toBe(2)
+    expect(undeclared.stderr).toContain("The app declares no queue 'jbos' (it declares: jobs).")
+    const large = xfn('queue', 'send', 'jobs', 'x'.repeat(48 * 1024 + 1), '--project', project)
+    expect(large.code).toBe(2)
+    expect(large.stderr).toContain('over the limit of 48 KiB on local')
+    const file = join(project, 'job.json')
+    writeFileSync(file, JSON.stringify({ name: 'from-file' }))
+    const sent = xfn('queue', 'send', 'jobs', `@${file}`, '--project', project)
+    expect(sent.code, sent.stderr).toBe(0)
+    await eventually(
+      () => existsSync(join(project, '.xfn/local/buckets/files/done/from-file.txt')),
+      10_000,
+      'the message read from the file to be processed',
+    )
+    const missing = xfn('queue', 'send', 'jobs', '@nowhere.json', '--project', project)
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain('message @nowhere.json: cannot read the file nowhere.json (ENOENT)')
+  })
+
   it('filters logs by level, text and function', () => {
     const errors = logs(project, '--level', 'error')
     expect(errors.length).toBeGreaterThan(0)

@@ -320,12 +320,19 @@ export class LocalCloudClient {
       )
     }
     const answer = (await response.json()) as T & { error?: string; commands?: string[][] }
-    if (!response.ok)
+    if (!response.ok) {
+      // A refused request (400) is the user's to fix, a full disk (503) the machine's; anything else the cloud's.
+      const code =
+        response.status === 400 ? 'INVALID_OPTIONS' : response.status === 503 ? 'UNAVAILABLE' : 'CLOUD_ERROR'
+      const message = answer.error ?? 'no reason given'
       throw new XfnError(
-        'CLOUD_ERROR',
-        `The local cloud answered ${response.status}: ${answer.error ?? 'no reason given'}`,
-        { commands: hintsOf(answer.commands) },
+        code,
+        code === 'CLOUD_ERROR' ? `The local cloud answered ${response.status}: ${message}` : message,
+        {
+          commands: hintsOf(answer.commands),
+        },
       )
+    }
     return answer
   }
 

@@ -284,7 +284,9 @@ export class LocalCloud {
       )
     } catch (error) {
       if (!(error instanceof XfnError)) throw error
-      throw new XfnError(error.code, `queue('${queue}').send() stored nothing: ${error.message}`, { cause: error })
+      throw new XfnError(error.code, `queue('${queue}').send() stored nothing: ${error.message}`, {
+        cause: error,
+      })
     }
     this.#wakers.get(queue)?.()
     return ids
@@ -389,7 +391,8 @@ export class LocalCloud {
       this.queues.move(message, deadLetterName(spec.name), { keepAttempts: true })
     } catch (error) {
       // It stays in its queue, and is dead-lettered at a later delivery.
-      return this.#journalFailed(error)
+      this.#journalFailed(error)
+      return
     }
     this.telemetry.platform(
       fn.name,

@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs'
 import { Args, Flags } from '@oclif/core'
 import type { LogEvent } from '@xfn/core'
 import { XfnError } from '@xfn/core'
 import { awsFlags, invokeOnAws } from '../aws.js'
 import { azureFlags, invokeOnAzure } from '../azure.js'
 import { cloudFlag, XfnCommand } from '../base-command.js'
+import { textOrFile } from '../data.js'
 import { formatEvent, terminalStyle } from '../report.js'
 
 export default class Invoke extends XfnCommand {
@@ -37,7 +37,7 @@ export default class Invoke extends XfnCommand {
   async run() {
     const { args, flags } = await this.parse(Invoke)
     const project = await this.findProject(flags.project)
-    const data = flags.data === undefined ? '' : readData(flags.data)
+    const data = flags.data === undefined ? '' : textOrFile(flags.data, '--data')
     if (flags.cloud === 'aws' || flags.cloud === 'azure') {
       const invoke = flags.cloud === 'aws' ? invokeOnAws : invokeOnAzure
       const outcome = await invoke(
@@ -114,14 +114,5 @@ export default class Invoke extends XfnCommand {
     }
     if (outcome.ok === false) process.exitCode = 1
     return { function: fn.name, trigger: fn.trigger, ...outcome, logs }
-  }
-}
-
-function readData(text: string): string {
-  if (!text.startsWith('@')) return text
-  try {
-    return readFileSync(text.slice(1), 'utf8')
-  } catch {
-    throw new XfnError('INVALID_OPTIONS', `--data ${text}: cannot read the file ${text.slice(1)}.`)
   }
 }

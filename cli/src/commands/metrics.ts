@@ -32,7 +32,9 @@ export default class Metrics extends XfnCommand {
       periodMs: flags.period ? parseDuration(flags.period, '--period') : undefined,
     }
     const notice = (line: string) => this.logToStderr(line)
-    const byCloud = (await eachCloud(asked, (cloud) => metricsOf(cloud, project, flags, window, notice), notice)).map(({ cloud, value }) => ({ cloud, functions: value }))
+    const byCloud = (
+      await eachCloud(asked, (cloud) => metricsOf(cloud, project, flags, window, notice), notice)
+    ).map(({ cloud, value }) => ({ cloud, functions: value }))
     const clouds = byCloud.map((c) => c.cloud)
     if (!this.jsonEnabled()) {
       const style = terminalStyle(flags['no-color'])
