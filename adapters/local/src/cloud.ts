@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto'
-import { existsSync, rmSync } from 'node:fs'
+import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import {
   type AddressInfo,
@@ -7,6 +7,7 @@ import {
   type Server as NetServer,
   type Socket,
 } from 'node:net'
+import { dirname, join } from 'node:path'
 import {
   type BlobTrigger,
   checkMessageSize,
@@ -169,6 +170,7 @@ export class LocalCloud {
         { commands: [redeploy] },
       )
     }
+    const previousModule = this.#deployment?.module
     const started = await Promise.allSettled([this.#startSandbox(deployment), this.#startSandbox(deployment)])
     const [web, background] = started.map((result) =>
       result.status === 'fulfilled' ? result.value : undefined,
@@ -192,6 +194,19 @@ export class LocalCloud {
       drain(this.#background.retire())
     }
     this.#startWork()
+    this.#pruneBuilds([deployment.module, previousModule])
+  }
+
+  /** Deletes the copies of older builds (xfn dev makes one per save), keeping those that run or drain. */
+  #pruneBuilds(kept: (string | undefined)[]): void {
+    const keptFolders = new Set(
+      kept.filter((module) => module !== undefined).map((module) => dirname(module)),
+    )
+    if (!existsSync(this.paths.apps)) return
+    for (const entry of readdirSync(this.paths.apps)) {
+      const folder = join(this.paths.apps, entry)
+      if (!keptFolders.has(folder)) rmSync(folder, { recursive: true, force: true })
+    }
   }
 
   #startSandbox(deployment: Deployment): Promise<Sandbox> {
