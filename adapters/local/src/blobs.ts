@@ -1,8 +1,10 @@
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto'
-import { existsSync, type FSWatcher, mkdirSync, readdirSync, readFileSync, statSync, watch } from 'node:fs'
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
-import { dirname, join, relative, sep } from 'node:path'
+import { type FSWatcher, mkdirSync, readFileSync, statSync, watch } from 'node:fs'
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { join, sep } from 'node:path'
 import { type BlobEvent, type BucketSpec, type ObjectInfo, XfnError } from '@xfn/core'
+import { unwritable } from './journal.js'
+import { findObject, keyOf, placeObject, walkObjects } from './object-paths.js'
 
 /** A change seen in a bucket's folder: a blob event, with every field the clouds' events have. */
 export type BlobChange = Omit<BlobEvent, 'native'>
@@ -34,52 +36,53 @@ export class BlobStore {
     body: Uint8Array,
     contentType: string | undefined,
   ): Promise<void> {
-    const file = this.#file(bucket.name, key)
-    await mkdir(dirname(file), { recursive: true })
-    if (contentType) {
-      const meta = this.#metaFile(bucket.name, key)
-      await mkdir(dirname(meta), { recursive: true })
-      await writeFile(meta, contentType)
-    }
-    // Written beside and moved into place, so no reader sees half an object, as on S3 and Azure.
-    const partial = join(this.folder(bucket.name), '.meta', `.partial-${randomUUID()}`)
-    await mkdir(dirname(partial), { recursive: true })
-    await writeFile(partial, body)
-    await rename(partial, file)
+    const folder = this.folder(bucket.name)
+    await storing(`bucket('${bucket.name}').put('${key}')`, async () => {
+      const file = await placeObject(folder, key)
+      const meta = join(folder, '.meta')
+      if (contentType) await writeFile(await placeObject(meta, key), contentType)
+      else {
+        const stale = findObject(meta, key)
+        if (stale) await rm(stale, { force: true })
+      }
+      // Written beside and moved into place, so no reader sees half an object, as on S3 and Azure.
+      const partial = join(meta, `.partial-${randomUUID()}`)
+      await mkdir(meta, { recursive: true })
+      await writeFile(partial, body)
+      await rename(partial, file)
+    })
   }
 
   async get(
     bucket: BucketSpec,
     key: string,
   ): Promise<{ body: Uint8Array; contentType: string | undefined } | null> {
-    const file = this.#file(bucket.name, key)
-    if (!existsSync(file)) return null
-    const meta = this.#metaFile(bucket.name, key)
+    const folder = this.folder(bucket.name)
+    const file = findObject(folder, key)
+    if (!file) return null
+    const meta = findObject(join(folder, '.meta'), key)
     return {
       body: await readFile(file),
-      contentType: existsSync(meta) ? await readFile(meta, 'utf8') : undefined,
+      contentType: meta ? await readFile(meta, 'utf8') : undefined,
     }
   }
 
   async *list(bucket: BucketSpec, prefix: string): AsyncIterable<ObjectInfo> {
-    const root = this.folder(bucket.name)
-    if (!existsSync(root)) return
-    const keys: string[] = []
-    for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
-      if (!entry.isFile()) continue
-      const key = relative(root, join(entry.parentPath, entry.name)).split(sep).join('/')
-      if (!key.startsWith('.meta/') && key.startsWith(prefix)) keys.push(key)
-    }
-    for (const key of keys.sort()) {
-      const file = this.#file(bucket.name, key)
+    const objects = walkObjects(this.folder(bucket.name), '.meta')
+      .filter((object) => object.key.startsWith(prefix))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    for (const { key, file } of objects) {
       const info = await stat(file)
       yield { key, size: info.size, etag: etagOf(await readFile(file)), lastModified: info.mtime }
     }
   }
 
   async delete(bucket: BucketSpec, key: string): Promise<void> {
-    await rm(this.#file(bucket.name, key), { force: true })
-    await rm(this.#metaFile(bucket.name, key), { force: true })
+    const folder = this.folder(bucket.name)
+    await storing(`bucket('${bucket.name}').delete('${key}')`, async () => {
+      for (const file of [findObject(folder, key), findObject(join(folder, '.meta'), key)])
+        if (file) await rm(file, { force: true })
+    })
   }
 
   /** A URL to this cloud that reads (GET) or writes (PUT) one object until it expires, signed with the cloud's secret. */
@@ -110,12 +113,13 @@ export class BlobStore {
     for (const bucket of buckets) {
       const root = this.folder(bucket)
       mkdirSync(root, { recursive: true })
-      for (const key of walk(root)) this.#known.set(`${bucket}/${key}`, etagOf(readFileSync(join(root, key))))
+      for (const { key, file } of walkObjects(root, '.meta'))
+        this.#known.set(`${bucket}/${key}`, etagOf(readFileSync(file)))
       const pending = new Map<string, NodeJS.Timeout>()
       const watcher = watch(root, { recursive: true }, (_event, name) => {
-        if (!name) return
-        const key = name.split(sep).join('/')
-        if (key.startsWith('.meta/') || key === '.meta') return
+        const path = name?.split(sep) ?? []
+        const key = path[0] === '.meta' ? undefined : keyOf(path)
+        if (key === undefined) return
         // Writes arrive as several events; settle before looking.
         clearTimeout(pending.get(key))
         pending.set(
@@ -139,16 +143,11 @@ export class BlobStore {
   }
 
   #look(bucket: string, key: string): BlobChange | undefined {
-    const file = join(this.folder(bucket), key)
+    const file = findObject(this.folder(bucket), key)
     const id = `${bucket}/${key}`
-    let info: ReturnType<typeof statSync> | undefined
-    try {
-      info = statSync(file)
-    } catch {
-      info = undefined
-    }
-    if (!info?.isFile()) {
-      if (info?.isDirectory() || !this.#known.has(id)) return undefined
+    const info = file ? statSync(file, { throwIfNoEntry: false }) : undefined
+    if (!file || !info) {
+      if (!this.#known.has(id)) return undefined
       this.#known.delete(id)
       return { type: 'deleted', bucket, key, size: 0, etag: '', time: new Date() }
     }
@@ -156,21 +155,6 @@ export class BlobStore {
     if (this.#known.get(id) === etag) return undefined
     this.#known.set(id, etag)
     return { type: 'created', bucket, key, size: info.size, etag, time: info.mtime }
-  }
-
-  #file(bucket: string, key: string): string {
-    const parts = key.split('/')
-    if (parts.some((part) => part === '' || part === '.' || part === '..') || parts[0] === '.meta') {
-      throw new XfnError(
-        'INVALID_OPTIONS',
-        `bucket('${bucket}'): the key ${JSON.stringify(key)} cannot be stored on the local cloud, whose buckets are folders: avoid empty, '.' and '..' segments and the '.meta/' prefix.`,
-      )
-    }
-    return join(this.folder(bucket), ...parts)
-  }
-
-  #metaFile(bucket: string, key: string): string {
-    return join(this.folder(bucket), '.meta', ...key.split('/'))
   }
 
   #sign(method: string, bucket: string, key: string, expires: number): string {
@@ -182,14 +166,12 @@ function etagOf(bytes: Uint8Array): string {
   return createHash('md5').update(bytes).digest('hex')
 }
 
-function walk(root: string, prefix = ''): string[] {
-  if (!existsSync(root)) return []
-  const out: string[] = []
-  for (const entry of readdirSync(join(root, prefix), { withFileTypes: true })) {
-    const key = prefix ? `${prefix}/${entry.name}` : entry.name
-    if (key === '.meta') continue
-    if (entry.isDirectory()) out.push(...walk(root, key))
-    else if (entry.isFile()) out.push(key)
+/** Runs a write to a bucket's folder; a disk that refuses it is reported as UNAVAILABLE, naming the call. */
+async function storing(call: string, write: () => Promise<void>): Promise<void> {
+  try {
+    await write()
+  } catch (error) {
+    const refused = unwritable('the bucket folder', error as NodeJS.ErrnoException)
+    throw new XfnError('UNAVAILABLE', `${call} stored nothing: ${refused.message}`, { cause: error })
   }
-  return out
 }
