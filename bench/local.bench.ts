@@ -3,6 +3,7 @@ import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { LocalCloud, LocalCloudClient } from '@xfn/local'
 import autocannon from 'autocannon'
+import { targets } from './lib/targets.js'
 
 /**
  * The local cloud against baselines measured in the same run:
@@ -15,11 +16,7 @@ const root = process.cwd()
 const cli = join(root, 'cli/bin/run.js')
 const project = join(root, 'bench/fixtures/local-app')
 const out = join(root, 'bench/.out')
-let missed = false
-const target = (label: string, met: boolean, detail: string) => {
-  console.log(`  ${met ? '✓' : '✗'} ${label}: ${detail}`)
-  if (!met) missed = true
-}
+const { target, finish } = targets()
 
 const bareServer = join(out, 'bare-server.mjs')
 writeFileSync(
@@ -157,5 +154,4 @@ console.log(
   `  median ${reloads[2]?.toFixed(0)} ms, slowest ${reloads[4]?.toFixed(0)} ms (includes the 40 ms that xfn dev lets a save settle)`,
 )
 
-if (missed && process.env.XFN_BENCH_STRICT) process.exitCode = 1
-process.exit()
+finish()

@@ -74,3 +74,37 @@ export function runs(pid: number): boolean {
     return false
   }
 }
+
+/** What `xfn deploy --json` prints for the local cloud (the fields tests read). */
+export interface Deployed {
+  url: string
+  apiKey: string
+  pid: number
+  functions: { name: string; trigger: string; endpoint?: string }[]
+}
+
+/** Deploys a project to a local cloud on a free port; a failed deploy throws with its error output. */
+export async function deployLocal(project: string): Promise<Deployed> {
+  const result = await xfnAsync('deploy', project, '--port', '0', '--json')
+  if (result.code !== 0) throw new Error(`deploy failed: ${result.stderr}`)
+  return JSON.parse(result.stdout) as Deployed
+}
+
+/** One log event as `xfn logs --json` prints it (the fields tests read). */
+export interface LogLine {
+  function: string
+  level: string
+  message: string
+  kind: string
+  fields?: Record<string, unknown>
+}
+
+/** The local cloud's log events of a project, through the CLI. */
+export function logs(project: string, ...args: string[]): LogLine[] {
+  const result = xfn('logs', '--project', project, '--json', ...args)
+  if (result.code !== 0) throw new Error(result.stderr)
+  return result.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as LogLine)
+}

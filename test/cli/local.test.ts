@@ -4,31 +4,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { LocalCloudClient } from '@xfn/local'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { copyOfApp, eventually, runs, xfn, xfnAsync } from './helpers.js'
-
-interface Deployed {
-  url: string
-  apiKey: string
-  pid: number
-  functions: { name: string; trigger: string; endpoint?: string }[]
-}
-
-interface LogLine {
-  function: string
-  level: string
-  message: string
-  kind: string
-  fields?: Record<string, unknown>
-}
-
-function logs(project: string, ...args: string[]): LogLine[] {
-  const result = xfn('logs', '--project', project, '--json', ...args)
-  if (result.code !== 0) throw new Error(result.stderr)
-  return result.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as LogLine)
-}
+import { copyOfApp, type Deployed, deployLocal, eventually, logs, runs, xfn, xfnAsync } from './helpers.js'
 
 describe('the local cloud, end to end through the CLI', () => {
   let project: string
@@ -235,9 +211,7 @@ describe('the local cloud with bad input', () => {
   it('gets out of a damaged cloud.json without losing queued messages, by following its advice', async () => {
     const project = copyOfApp('local-e2e', 'damaged')
     try {
-      const deployed = await xfnAsync('deploy', project, '--port', '0', '--json')
-      expect(deployed.code, deployed.stderr).toBe(0)
-      const { pid } = JSON.parse(deployed.stdout) as Deployed
+      const { pid } = await deployLocal(project)
       // A message that waits: nothing consumes a dead-letter queue.
       const client = new LocalCloudClient(project)
       await client.send('jobs-dlq', ['kept'])
@@ -255,8 +229,7 @@ describe('the local cloud with bad input', () => {
       )
       await eventually(() => !runs(pid), 5000, 'the cloud to stop')
       expect(existsSync(join(project, '.xfn/local/queues.journal'))).toBe(true)
-      const again = await xfnAsync('deploy', project, '--port', '0', '--json')
-      expect(again.code, again.stderr).toBe(0)
+      await deployLocal(project)
       expect((await client.messages('jobs-dlq')).map((m) => m.body)).toEqual(['kept'])
     } finally {
       xfn('destroy', project, '--yes')
@@ -267,9 +240,7 @@ describe('the local cloud with bad input', () => {
   it('starts again from its journal when deployed right after being killed', async () => {
     const project = copyOfApp('local-e2e', 'killed')
     try {
-      const deployed = await xfnAsync('deploy', project, '--port', '0', '--json')
-      expect(deployed.code, deployed.stderr).toBe(0)
-      const { pid } = JSON.parse(deployed.stdout) as Deployed
+      const { pid } = await deployLocal(project)
       const client = new LocalCloudClient(project)
       await client.send(
         'jobs',

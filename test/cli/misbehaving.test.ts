@@ -2,26 +2,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { LocalCloudClient } from '@xfn/local'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { copyOfApp, eventually, runs, xfn, xfnAsync } from './helpers.js'
-
-interface Deployed {
-  url: string
-  pid: number
-}
-
-interface LogLine {
-  function: string
-  level: string
-  message: string
-  kind: string
-  fields?: Record<string, unknown>
-}
-
-const logs = (project: string): LogLine[] =>
-  xfn('logs', '--project', project, '--json')
-    .stdout.split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as LogLine)
+import { copyOfApp, type Deployed, deployLocal, eventually, logs, runs, xfn } from './helpers.js'
 
 /** What a request got: its status, or 'closed' when the connection ended without an answer. */
 const statusOf = (url: string) =>
@@ -46,9 +27,7 @@ describe('handlers that misbehave on the local cloud', () => {
   let deployed: Deployed
   beforeAll(async () => {
     project = copyOfApp('misbehaving', 'misbehaving')
-    const result = await xfnAsync('deploy', project, '--port', '0', '--json')
-    if (result.code !== 0) throw new Error(`deploy failed: ${result.stderr}`)
-    deployed = JSON.parse(result.stdout)
+    deployed = await deployLocal(project)
   })
   afterAll(() => {
     xfn('destroy', project, '--yes')
@@ -140,11 +119,7 @@ describe('a local cloud killed while a message is delivered', () => {
   it('dead-letters the message after maxAttempts deliveries that never finished', async () => {
     const project = copyOfApp('misbehaving', 'killed-cloud')
     const client = new LocalCloudClient(project)
-    const deploy = async () => {
-      const result = await xfnAsync('deploy', project, '--port', '0', '--json')
-      expect(result.code, result.stderr).toBe(0)
-      return (JSON.parse(result.stdout) as Deployed).pid
-    }
+    const deploy = async () => (await deployLocal(project)).pid
     const killDuringDelivery = async (pid: number) => {
       // The 'loop' message holds its delivery for two seconds before its sandbox is stopped.
       await new Promise((resolve) => setTimeout(resolve, 700))
