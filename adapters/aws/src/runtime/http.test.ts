@@ -221,3 +221,67 @@ describe('requests the deployed API hands over without a function for them', () 
     }
   })
 })
+
+describe('what the client sent, as it sent it', () => {
+  const echoOf = async (event: unknown) => {
+    const { handler } = echoApp()
+    return JSON.parse(((await handler(event, lambdaContext())) as NativeHttpResult).body) as Echo
+  }
+
+  it('hands over a header value with commas of its own byte for byte, from every front door', async () => {
+    const signature =
+      't=1492774577,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd,v0=6ffbb59b2300aae63f272406069a9788598b792a944a07aba816edb039989a39'
+    const disposition = 'attachment; filename="a,b.txt"'
+    const spec: RequestSpec = {
+      method: 'POST',
+      path: '/webhook',
+      headers: [
+        ['stripe-signature', signature],
+        ['content-disposition', disposition],
+        ['x-json', '{"a":1,"b":[2,3]}'],
+      ],
+      body: '{}',
+    }
+    for (const event of [restEvent(spec), v2Event(spec), v2Event(spec, 'function-url')]) {
+      const headers = new Map((await echoOf(event)).headers)
+      expect(headers.get('stripe-signature')).toBe(signature)
+      expect(headers.get('content-disposition')).toBe(disposition)
+      expect(headers.get('x-json')).toBe('{"a":1,"b":[2,3]}')
+    }
+  })
+
+  it('reads one client query the same through API Gateway (decoded) and a load balancer (as sent)', async () => {
+    // The client asked for /search?redirect=https%3A%2F%2Fexample.com%2Fa%2Fb&literalPlus=a+b&k=1&k=2
+    const alb = capture<Record<string, unknown>>('aws-lambda-go__alb-lambda-target-request-headers-only.json')
+    const albEvent = (query: Record<string, unknown>) => ({ ...alb, path: '/search', ...query })
+    const asSent = {
+      queryStringParameters: { redirect: 'https%3A%2F%2Fexample.com%2Fa%2Fb', literalPlus: 'a+b', k: '2' },
+    }
+    const asSentMulti = {
+      multiValueHeaders: { host: ['alb.example.com'] },
+      headers: undefined,
+      multiValueQueryStringParameters: {
+        redirect: ['https%3A%2F%2Fexample.com%2Fa%2Fb'],
+        literalPlus: ['a+b'],
+        k: ['1', '2'],
+      },
+    }
+    const decoded: RequestSpec = {
+      method: 'GET',
+      path: '/search',
+      query: [
+        ['redirect', 'https://example.com/a/b'],
+        ['literalPlus', 'a b'],
+        ['k', '1'],
+        ['k', '2'],
+      ],
+    }
+    const queryOf = async (event: unknown) => [...new URL((await echoOf(event)).url).searchParams]
+    const expected = decoded.query
+    expect(await queryOf(restEvent(decoded))).toEqual(expected)
+    expect(await queryOf(v2Event(decoded))).toEqual(expected)
+    expect(await queryOf(albEvent(asSentMulti))).toEqual(expected)
+    // Single-value ALB events keep the last value of a repeated key.
+    expect(await queryOf(albEvent(asSent))).toEqual([expected?.[0], expected?.[1], ['k', '2']])
+  })
+})

@@ -18,7 +18,6 @@ export interface HttpEventView {
 }
 
 const noParams: Readonly<Record<string, string>> = Object.freeze({})
-const commaWithoutSpace = /,(?=\S)/g
 
 /** Tells the HTTP event formats apart by shape; undefined for anything else. */
 export function viewHttpEvent(event: unknown): HttpEventView | undefined {
@@ -52,8 +51,9 @@ function viewV2(event: HttpApiEvent): HttpEventView {
       const headers = new Headers()
       for (const name in event.headers ?? {}) {
         const value = event.headers?.[name]
-        // Payload 2.0 joins a repeated header with ','; every other cloud, and Headers, with ', '.
-        if (value !== undefined) headers.append(name, value.replace(commaWithoutSpace, ', '))
+        // Byte for byte: a repeated header arrives joined with ',' (where other front doors put
+        // ', '), the same list; a single value may hold commas of its own (signatures, file names).
+        if (value !== undefined) headers.append(name, value)
       }
       if (event.cookies && event.cookies.length > 0) headers.set('cookie', event.cookies.join('; '))
       return headers
@@ -73,7 +73,7 @@ function viewRest(event: RestEvent): HttpEventView {
     path: event.path,
     url: () => {
       const host = validHost(headerValue(event, 'host') ?? event.requestContext?.domainName)
-      return `https://${host}${encodePath(event.path)}${restQuery(event)}`
+      return `https://${host}${encodePath(event.path)}${restQuery(event, isAlb)}`
     },
     headers: () => {
       const headers = new Headers()
@@ -106,19 +106,23 @@ function headerValue(event: RestEvent, wanted: string): string | undefined {
   return undefined
 }
 
-/** REST events carry the query decoded, so it is encoded again; repeated keys are kept. */
-function restQuery(event: RestEvent): string {
+/**
+ * The query of a REST or ALB event; repeated keys are kept. API Gateway hands the query over
+ * decoded, so it is encoded again; a load balancer hands it over as the client sent it (AWS: "If
+ * the query parameters are URL-encoded, the load balancer does not decode them"), so it is kept.
+ */
+function restQuery(event: RestEvent, asSent: boolean): string {
+  const encode = asSent ? (text: string) => text : encodeURIComponent
   const pairs: string[] = []
   if (event.multiValueQueryStringParameters) {
     for (const key in event.multiValueQueryStringParameters) {
-      for (const value of event.multiValueQueryStringParameters[key] ?? []) {
-        pairs.push(`${encodeURIComponent(key)}=${encodeURIComponent(value)}`)
-      }
+      for (const value of event.multiValueQueryStringParameters[key] ?? [])
+        pairs.push(`${encode(key)}=${encode(value)}`)
     }
   } else {
     for (const key in event.queryStringParameters ?? {}) {
       const value = event.queryStringParameters?.[key]
-      if (value !== undefined) pairs.push(`${encodeURIComponent(key)}=${encodeURIComponent(value)}`)
+      if (value !== undefined) pairs.push(`${encode(key)}=${encode(value)}`)
     }
   }
   return pairs.length > 0 ? `?${pairs.join('&')}` : ''

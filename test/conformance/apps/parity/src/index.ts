@@ -30,7 +30,8 @@ app.http(
         rest: request.params.rest,
         query: [...url.searchParams.entries()],
         a: request.headers.get('x-a'),
-        multi: request.headers.get('x-multi'),
+        // The list a repeated header holds: joined with ', ' or ',' by the front door, the same meaning.
+        multi: request.headers.get('x-multi')?.split(/,\s*/) ?? null,
         contentType: request.headers.get('content-type'),
         cookies: cookiesOf(request.headers.get('cookie')),
         body,
