@@ -143,6 +143,8 @@ describe('derived variants', () => {
     ['several cookies', { method: 'GET', path: '/x', cookies: ['a=1', 'b=2', 'c=3'] }],
     ['a unicode path', { method: 'GET', path: '/files/naïve/日本.txt' }],
     ['a path with a space', { method: 'GET', path: '/files/red flower.jpg' }],
+    // HTTP API hands these over decoded; a '#' or a bare '%' must not cut the path or be decoded twice.
+    ['a path with # and %', { method: 'GET', path: '/files/100% red#1.txt', query: [['k', 'v']] }],
     [
       'a JSON body',
       { method: 'POST', path: '/items/7', headers: [['content-type', 'application/json']], body: '{"a":1}' },

@@ -30,6 +30,10 @@ export interface RequestSpec {
   body?: string | Uint8Array
 }
 
+/** A path as a client sends it: each segment percent-encoded. */
+const encodedPath = (path: string) => path.split('/').map(encodeURIComponent).join('/')
+
+/** A REST API event: the path as the client sent it (encoded), the query decoded. */
 export function restEvent(spec: RequestSpec) {
   const multiValueHeaders: Record<string, string[]> = {}
   for (const [name, value] of spec.headers ?? [])
@@ -43,7 +47,7 @@ export function restEvent(spec: RequestSpec) {
   const binary = spec.body instanceof Uint8Array
   return {
     resource: '/{proxy+}',
-    path: spec.path,
+    path: encodedPath(spec.path),
     httpMethod: spec.method,
     headers: spec.headers?.length || spec.cookies?.length ? headers : null,
     multiValueHeaders: spec.headers?.length || spec.cookies?.length ? multiValueHeaders : null,
@@ -68,6 +72,10 @@ export function restEvent(spec: RequestSpec) {
   }
 }
 
+/**
+ * An HTTP API or Function URL event (payload 2.0): an HTTP API hands over the path decoded, a
+ * Function URL as the client sent it (as live captures show); the query as sent.
+ */
 export function v2Event(spec: RequestSpec, kind: 'http-api' | 'function-url' = 'http-api') {
   const headers: Record<string, string> = {}
   for (const [name, value] of spec.headers ?? []) {
@@ -83,7 +91,7 @@ export function v2Event(spec: RequestSpec, kind: 'http-api' | 'function-url' = '
   return {
     version: '2.0',
     routeKey: kind === 'http-api' ? `${spec.method} /{proxy+}` : '$default',
-    rawPath: encodeURI(spec.path),
+    rawPath: kind === 'http-api' ? spec.path : encodedPath(spec.path),
     rawQueryString,
     ...(spec.cookies?.length ? { cookies: spec.cookies } : {}),
     headers,

@@ -34,10 +34,11 @@ export function viewHttpEvent(event: unknown): HttpEventView | undefined {
 function viewV2(event: HttpApiEvent): HttpEventView {
   const { stage } = event.requestContext
   const stagePrefix = stage && stage !== '$default' ? `/${stage}` : ''
-  const path =
+  const path = safePath(
     stagePrefix && (event.rawPath === stagePrefix || event.rawPath.startsWith(`${stagePrefix}/`))
       ? event.rawPath.slice(stagePrefix.length) || '/'
-      : event.rawPath
+      : event.rawPath,
+  )
   return {
     format: 'v2',
     method: event.requestContext.http.method,
@@ -45,7 +46,7 @@ function viewV2(event: HttpApiEvent): HttpEventView {
     url: () => {
       const host = validHost(event.headers?.host ?? event.requestContext.domainName)
       const query = event.rawQueryString ? `?${event.rawQueryString}` : ''
-      return `https://${host}${encodePath(path)}${query}`
+      return `https://${host}${path}${query}`
     },
     headers: () => {
       const headers = new Headers()
@@ -67,13 +68,14 @@ function viewV2(event: HttpApiEvent): HttpEventView {
 function viewRest(event: RestEvent): HttpEventView {
   const isAlb = event.requestContext?.elb !== undefined
   const format: HttpFormat = isAlb ? (event.multiValueHeaders ? 'alb-multi' : 'alb') : 'rest'
+  const path = safePath(event.path)
   return {
     format,
     method: event.httpMethod,
-    path: event.path,
+    path,
     url: () => {
       const host = validHost(headerValue(event, 'host') ?? event.requestContext?.domainName)
-      return `https://${host}${encodePath(event.path)}${restQuery(event, isAlb)}`
+      return `https://${host}${path}${restQuery(event, isAlb)}`
     },
     headers: () => {
       const headers = new Headers()
@@ -133,7 +135,16 @@ function validHost(host: string | undefined): string {
   return host && /^[A-Za-z0-9.-]+(?::\d+)?$/.test(host) ? host : 'localhost'
 }
 
-/** Percent-encodes what a path may carry decoded (spaces, unicode), leaving existing escapes alone. */
-function encodePath(path: string): string {
-  return /^[\x21-\x7e]*$/.test(path) ? path : path.replace(/[^\x21-\x7e]+/g, (run) => encodeURIComponent(run))
+/**
+ * The path as a valid encoded path. REST APIs, Function URLs and load balancers hand it over
+ * encoded, as the client sent it; HTTP APIs decode it first (`rawPath` holds `/a b`, not `/a%20b`).
+ * Escaping only what can never stand literally in an encoded path (a space or other control or
+ * non-ASCII character, `#`, `?`, a `%` that starts no escape) leaves an encoded path byte for byte
+ * and makes a decoded one safe, without knowing which front door sent it. (A decoded path that
+ * holds `%` and two hex digits reads as that escape: the one ambiguity a decoded path leaves.)
+ */
+function safePath(path: string): string {
+  return /^[\x21-\x7e]*$/.test(path) && !/[#?]|%(?![0-9A-Fa-f]{2})/.test(path)
+    ? path
+    : path.replace(/%(?![0-9A-Fa-f]{2})|[#?]|[^\x21-\x7e]/gu, (character) => encodeURIComponent(character))
 }
