@@ -188,6 +188,25 @@ describe('S3', () => {
     expect(createdOnly.seen).toEqual([])
   })
 
+  it.each([
+    ['ObjectCreated:Copy', 'created'],
+    ['ObjectCreated:CompleteMultipartUpload', 'created'],
+    ['ObjectRemoved:DeleteMarkerCreated', 'deleted'],
+    ['LifecycleExpiration:Delete', 'deleted'],
+    ['LifecycleExpiration:DeleteMarkerCreated', 'deleted'],
+    ['ObjectRestore:Completed', 'nothing'],
+    ['ObjectRestore:Post', 'nothing'],
+    ['Replication:OperationFailedReplication', 'nothing'],
+    ['LifecycleTransition', 'nothing'],
+    ['IntelligentTiering', 'nothing'],
+    ['ObjectTagging:Put', 'nothing'],
+  ])('gives a blob function S3 event %s as %s', async (eventName, type) => {
+    const record = capture<{ Records: S3Record[] }>('aws-lambda-go__s3-event.json').Records[0] as S3Record
+    const { handler, seen } = blobApp()
+    await handler({ Records: [{ ...record, eventName }] }, lambdaContext())
+    expect(seen.map((event) => event.type)).toEqual(type === 'nothing' ? [] : [type])
+  })
+
   it('runs every record, then fails the invocation so Lambda retries it', async () => {
     const record = capture<{ Records: S3Record[] }>('aws-lambda-go__s3-event.json').Records[0] as S3Record
     const withKey = (key: string) => ({

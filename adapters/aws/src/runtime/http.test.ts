@@ -57,6 +57,12 @@ function echoApp() {
   }
 }
 
+/** What the echo function was given for an event. */
+async function echoOf(event: unknown): Promise<Echo> {
+  const { handler } = echoApp()
+  return JSON.parse(((await handler(event, lambdaContext())) as NativeHttpResult).body) as Echo
+}
+
 const httpCaptures = captureNames().filter((name) => {
   const event = capture(name)
   return 'httpMethod' in event || event.version === '2.0'
@@ -225,11 +231,6 @@ describe('requests the deployed API hands over without a function for them', () 
 })
 
 describe('what the client sent, as it sent it', () => {
-  const echoOf = async (event: unknown) => {
-    const { handler } = echoApp()
-    return JSON.parse(((await handler(event, lambdaContext())) as NativeHttpResult).body) as Echo
-  }
-
   it('hands over a header value with commas of its own byte for byte, from every front door', async () => {
     const signature =
       't=1492774577,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd,v0=6ffbb59b2300aae63f272406069a9788598b792a944a07aba816edb039989a39'
@@ -285,5 +286,23 @@ describe('what the client sent, as it sent it', () => {
     expect(await queryOf(albEvent(asSentMulti))).toEqual(expected)
     // Single-value ALB events keep the last value of a repeated key.
     expect(await queryOf(albEvent(asSent))).toEqual([expected?.[0], expected?.[1], ['k', '2']])
+  })
+})
+
+describe('events at the edge of the HTTP formats', () => {
+  it('reads a REST path given without its leading slash as the same path', async () => {
+    const event = { ...restEvent({ method: 'GET', path: '/files/a.txt' }), path: 'files/a.txt' }
+    const echo = await echoOf(event)
+    expect(new URL(echo.url).pathname).toBe('/files/a.txt')
+    expect(echo.params.path).toBe('files/a.txt')
+  })
+
+  it('refuses a WebSocket API event, though it carries an HTTP method', async () => {
+    const { handler } = echoApp()
+    const event = {
+      ...restEvent({ method: 'GET', path: '/' }),
+      requestContext: { eventType: 'CONNECT', connectionId: 'abc=', routeKey: '$connect', stage: 'prod' },
+    }
+    await expect(handler(event, lambdaContext())).rejects.toThrow('received an event of another shape')
   })
 })

@@ -15,7 +15,15 @@ export async function handleS3(
 ): Promise<void> {
   const failures: unknown[] = []
   for (const record of event.Records) {
-    const blob = toBlobEvent(record, fn.trigger.bucket)
+    const type = blobEventType(record.eventName)
+    if (type === undefined) {
+      context.log.warn(
+        `S3 event ${record.eventName} neither creates nor deletes an object; blob functions are not given it`,
+        { key: decodeS3Key(record.s3.object.key) },
+      )
+      continue
+    }
+    const blob = toBlobEvent(record, type, fn.trigger.bucket)
     if (!fn.trigger.events.includes(blob.type)) continue
     try {
       await fn.handler(blob, context)
@@ -50,9 +58,22 @@ export function decodeS3Key(key: string): string {
   }
 }
 
-function toBlobEvent(record: S3Record, bucket: string): BlobEvent<S3Record> {
+/**
+ * What an S3 event means in the neutral model: an object written (`ObjectCreated:*`) is created;
+ * one removed, by a call or by a lifecycle rule (`ObjectRemoved:*`, `LifecycleExpiration:*`), is
+ * deleted. The rest (restores, replication, transitions, tiering, tags, ACLs) leave the object
+ * where it was and are no blob event; undefined for them.
+ */
+export function blobEventType(eventName: string): BlobEvent['type'] | undefined {
+  const kind = eventName.replace(/^s3:/, '').split(':')[0]
+  if (kind === 'ObjectCreated') return 'created'
+  if (kind === 'ObjectRemoved' || kind === 'LifecycleExpiration') return 'deleted'
+  return undefined
+}
+
+function toBlobEvent(record: S3Record, type: BlobEvent['type'], bucket: string): BlobEvent<S3Record> {
   return {
-    type: record.eventName.startsWith('ObjectRemoved') ? 'deleted' : 'created',
+    type,
     bucket,
     key: decodeS3Key(record.s3.object.key),
     size: record.s3.object.size ?? 0,

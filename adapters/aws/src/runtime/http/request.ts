@@ -26,6 +26,12 @@ export function viewHttpEvent(event: unknown): HttpEventView | undefined {
   if (candidate.version === '2.0' && typeof candidate.requestContext?.http?.method === 'string') {
     return viewV2(candidate as HttpApiEvent)
   }
+  // A WebSocket API event may carry httpMethod too; it is no HTTP request (xfn has no WebSocket trigger).
+  const { eventType, connectionId } = (candidate.requestContext ?? {}) as {
+    eventType?: unknown
+    connectionId?: unknown
+  }
+  if (eventType !== undefined || connectionId !== undefined) return undefined
   if (typeof candidate.httpMethod === 'string' && typeof candidate.path === 'string')
     return viewRest(candidate as RestEvent)
   return undefined
@@ -68,7 +74,8 @@ function viewV2(event: HttpApiEvent): HttpEventView {
 function viewRest(event: RestEvent): HttpEventView {
   const isAlb = event.requestContext?.elb !== undefined
   const format: HttpFormat = isAlb ? (event.multiValueHeaders ? 'alb-multi' : 'alb') : 'rest'
-  const path = safePath(event.path)
+  // A path is absolute; an event without the leading '/' (hand-made, or a proxy's) means the same path.
+  const path = safePath(event.path.startsWith('/') ? event.path : `/${event.path}`)
   return {
     format,
     method: event.httpMethod,
