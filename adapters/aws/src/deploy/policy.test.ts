@@ -19,8 +19,11 @@ function policies() {
 const logs = (fn: string) => ({
   Sid: 'Logs',
   Effect: 'Allow',
-  Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-  Resource: [`arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/shop-dev-${fn}:*`],
+  Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+  Resource: [
+    `arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/shop-dev-${fn}`,
+    `arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/shop-dev-${fn}:*`,
+  ],
 })
 const orders = 'arn:aws:sqs:eu-west-1:123456789012:shop-dev-orders'
 const receipts = `arn:aws:s3:::${layout.bucket('receipts')}`

@@ -20,7 +20,9 @@ export const lambdaTrustPolicy = {
 } as const
 
 const actions = {
-  logs: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+  // CreateLogGroup too: Lambda makes the function's log group at its first line, and without the
+  // permission every line is lost (AWS's own basic execution role grants it the same way).
+  logs: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
   consume: [
     'sqs:ChangeMessageVisibility',
     'sqs:DeleteMessage',
@@ -49,7 +51,8 @@ export function functionPolicy(
       Sid: 'Logs',
       Effect: 'Allow',
       Action: [...actions.logs],
-      Resource: [`${layout.logGroupArn(physical)}:*`],
+      // The group itself (CreateLogGroup) and its streams (the other two).
+      Resource: [layout.logGroupArn(physical), `${layout.logGroupArn(physical)}:*`],
     },
   ]
   if (fn.trigger.type === 'queue') {
