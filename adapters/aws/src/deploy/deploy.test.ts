@@ -115,7 +115,7 @@ describe('xfn deploy --cloud aws', () => {
       'POST /orders',
     ])
     expect(fake.functions.get('shop-dev-createOrder')?.statements.get('xfn-http')?.source).toMatch(
-      new RegExp(`^arn:aws:execute-api:${region}:${account}:api\\d+/\\*/\\*/\\*$`),
+      new RegExp(`^arn:aws:execute-api:${region}:${account}:api\\d+/\\*$`),
     )
     const [bucket] = fake.buckets.values()
     expect(bucket?.notifications.LambdaFunctionConfigurations).toEqual([
@@ -180,9 +180,17 @@ describe('xfn deploy --cloud aws', () => {
     expect(
       fake.functions.get('shop-dev-createOrder')?.config.Environment?.Variables?.XFN_API_KEY_SHA256,
     ).toBeUndefined()
-    expect(fake.functions.get('shop-dev-createOrder')?.statements.get('xfn-http')?.source).toBe(
-      `arn:aws:execute-api:${region}:${account}:${apiId}/*/*/*`,
+    // The permission matches (as IAM's ArnLike does: '*' is any run of characters) every route
+    // API Gateway names when it invokes: a method and path, and HTTP API's $default route.
+    const source = fake.functions.get('shop-dev-createOrder')?.statements.get('xfn-http')?.source ?? ''
+    const arnLike = new RegExp(
+      `^${source
+        .split('*')
+        .map((part) => part.replace(/[.$^+?()[\]{}|\\]/g, '\\$&'))
+        .join('.*')}$`,
     )
+    for (const route of ['dev/POST/orders', 'dev/GET/orders/42', 'dev/$default', '$default/$default'])
+      expect(`arn:aws:execute-api:${region}:${account}:${apiId}/${route}`).toMatch(arnLike)
     expect(endpoints.baseUrl).toBe(`https://${apiId}.execute-api.${region}.amazonaws.com/dev`)
     expect(endpoints.apiKey).toBe(key)
 

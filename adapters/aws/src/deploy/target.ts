@@ -25,7 +25,9 @@ export function awsLayout(target: AwsTarget) {
     bucketArn: (name: string) => `arn:aws:s3:::${name}`,
     ruleArn: (name: string) => `arn:aws:events:${region}:${accountId}:rule/${name}`,
     logGroupArn: (fn: string) => `arn:aws:logs:${region}:${accountId}:log-group:/aws/lambda/${fn}`,
-    executeApiArn: (apiId: string) => `arn:aws:execute-api:${region}:${accountId}:${apiId}/*/*/*`,
+    // Every route of the API: `<stage>/<METHOD>/<path>` on REST, also `<stage>/$default` on HTTP
+    // APIs, whose catch-all route `*/*/*` (three parts) would not match.
+    executeApiArn: (apiId: string) => `arn:aws:execute-api:${region}:${accountId}:${apiId}/*`,
     parameterArn: (name: string) => `arn:aws:ssm:${region}:${accountId}:parameter${name}`,
   }
 }
