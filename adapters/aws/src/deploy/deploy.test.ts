@@ -311,6 +311,30 @@ describe('xfn deploy --cloud aws', () => {
     )
   })
 
+  it('publishes a REST API whose last deploy stopped before publishing', async () => {
+    await deploy(everyKindBuild(), 'dev', { api: 'rest' })
+    // The next build makes the key route public: its method changes, then the stage must be published.
+    const opened = everyKindBuild()
+    const manifest = structuredClone(opened.manifest) as {
+      functions: { name: string; trigger: { auth?: string } }[]
+    }
+    for (const fn of manifest.functions) if (fn.trigger.auth === 'key') fn.trigger.auth = 'public'
+    const build = { ...opened, manifest: manifest as unknown as AwsBuild['manifest'] }
+    fake.failNext('CreateDeployment')
+    await expect(deploy(build, 'dev', { api: 'rest' })).rejects.toThrow(/failed: InternalFailure/)
+    fake.reset()
+    const { plan } = await deploy(build, 'dev', { api: 'rest' })
+    // (Besides what the stopped deploy had left to do: the key's usage plan, key and parameter go.)
+    expect(plan.changes.map(describeChange)).toContainEqual(
+      expect.stringContaining(
+        'update deployment shop-dev dev: the stage does not serve the routes as they are',
+      ),
+    )
+    expect(fake.mutatingCalls().map((c) => c.command)).toContain('CreateDeployment')
+    fake.reset()
+    expect((await deploy(build, 'dev', { api: 'rest' })).plan.changes).toEqual([])
+  })
+
   it('converges when re-run after a deploy interrupted at any step', async () => {
     await deploy(everyKindBuild())
     const steps = [...new Set(fake.mutatingCalls().map((c) => c.command))]

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto'
 import {
   GetApiKeysCommand,
+  GetDeploymentCommand,
   GetGatewayResponsesCommand,
   GetResourcesCommand,
   GetRestApisCommand,
@@ -90,6 +92,32 @@ export interface ObservedRestApi {
   readonly stageExists: boolean
   /** Status code of each customised gateway response, by type. */
   readonly gatewayResponses: ReadonlyMap<string, string>
+  /** A digest of the routes as they are now (see restDefinitionDigest). */
+  readonly digest: string
+  /** The digest recorded by the deploy that published what the stage serves; undefined if none did. */
+  readonly publishedDigest: string | undefined
+}
+
+/** How a deployment records what it published: `xfn deploy <digest>`. */
+export const publishedDescription = (digest: string) => `xfn deploy ${digest}`
+
+/**
+ * A digest of what a REST API would publish: every path's methods, with their key requirement
+ * and Lambda, and the customised gateway responses. A REST API serves its last deployment, not
+ * its definition, so the deploy compares the two through this digest: equal, the stage is up to
+ * date, whatever an interrupted deploy left between them.
+ */
+export function restDefinitionDigest(
+  resources: ObservedRestApi['resources'],
+  gatewayResponses: ReadonlyMap<string, string>,
+): string {
+  const routes = [...resources]
+    .flatMap(([path, resource]) =>
+      [...resource.methods].map(([method, m]) => [path, method, m.apiKeyRequired, m.uri].join(' ')),
+    )
+    .sort()
+  const responses = [...gatewayResponses].map(([type, status]) => `${type} ${status}`).sort()
+  return createHash('sha256').update(JSON.stringify({ routes, responses })).digest('hex').slice(0, 32)
 }
 
 export interface ObservedUsage {
@@ -299,20 +327,11 @@ async function readApi(
   }
 }
 
-async function readRestApi(
+/** A REST API's definition as it is now: its resources with their methods, and its customised gateway responses. */
+export async function readRestDefinition(
   clients: AwsClients,
-  target: AwsTarget,
-  layout: AwsLayout,
-): Promise<ObservedRestApi | undefined> {
-  let position: string | undefined
-  let api: { id?: string } | undefined
-  do {
-    const page = await clients.rest.send(new GetRestApisCommand({ position, limit: 500 }))
-    api ??= (page.items ?? []).find((a) => a.name === layout.api && ownedBy(a.tags, target))
-    position = page.position
-  } while (position && !api)
-  if (!api?.id) return undefined
-  const restApiId = api.id
+  restApiId: string,
+): Promise<Pick<ObservedRestApi, 'resources' | 'gatewayResponses'>> {
   const resources = new Map<
     string,
     { id: string; methods: Map<string, { apiKeyRequired: boolean; uri: string }> }
@@ -334,19 +353,44 @@ async function readRestApi(
       })
     resourcePosition = page.position
   } while (resourcePosition)
-  const [stages, responses] = await Promise.all([
+  const responses = await clients.rest.send(new GetGatewayResponsesCommand({ restApiId, limit: 500 }))
+  const gatewayResponses = new Map(
+    (responses.items ?? [])
+      .filter((r) => r.defaultResponse === false)
+      .map((r) => [r.responseType ?? '', r.statusCode ?? '']),
+  )
+  return { resources, gatewayResponses }
+}
+
+async function readRestApi(
+  clients: AwsClients,
+  target: AwsTarget,
+  layout: AwsLayout,
+): Promise<ObservedRestApi | undefined> {
+  let position: string | undefined
+  let api: { id?: string } | undefined
+  do {
+    const page = await clients.rest.send(new GetRestApisCommand({ position, limit: 500 }))
+    api ??= (page.items ?? []).find((a) => a.name === layout.api && ownedBy(a.tags, target))
+    position = page.position
+  } while (position && !api)
+  if (!api?.id) return undefined
+  const restApiId = api.id
+  const [{ resources, gatewayResponses }, stages] = await Promise.all([
+    readRestDefinition(clients, restApiId),
     clients.rest.send(new GetRestStagesCommand({ restApiId })),
-    clients.rest.send(new GetGatewayResponsesCommand({ restApiId, limit: 500 })),
   ])
+  const stage = (stages.item ?? []).find((s) => s.stageName === target.stage)
+  const deployment = stage?.deploymentId
+    ? await clients.rest.send(new GetDeploymentCommand({ restApiId, deploymentId: stage.deploymentId }))
+    : undefined
   return {
     id: restApiId,
     resources,
-    stageExists: (stages.item ?? []).some((s) => s.stageName === target.stage),
-    gatewayResponses: new Map(
-      (responses.items ?? [])
-        .filter((r) => r.defaultResponse === false)
-        .map((r) => [r.responseType ?? '', r.statusCode ?? '']),
-    ),
+    stageExists: stage !== undefined,
+    gatewayResponses,
+    digest: restDefinitionDigest(resources, gatewayResponses),
+    publishedDigest: /^xfn deploy ([0-9a-f]+)$/.exec(deployment?.description ?? '')?.[1],
   }
 }
 

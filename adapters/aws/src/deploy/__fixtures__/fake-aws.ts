@@ -82,6 +82,8 @@ export class FakeAws {
         { path: string; methods: Map<string, { apiKeyRequired: boolean; uri?: string }> }
       >
       stages: Set<string>
+      /** The deployment each stage serves. */
+      published: Map<string, { id: string; description: string }>
       responses: Map<string, string>
     }
   >()
@@ -196,6 +198,7 @@ export class FakeAws {
             tags: tags ?? {},
             resources: new Map([[rootResourceId, { path: '/', methods: new Map() }]]),
             stages: new Set(),
+            published: new Map(),
             responses: new Map(),
           })
           return { id, rootResourceId }
@@ -251,13 +254,23 @@ export class FakeAws {
           method.uri = uri
           return {}
         },
-        CreateDeployment: ({ restApiId, stageName }: rest.CreateDeploymentRequest) => {
+        CreateDeployment: ({ restApiId, stageName, description }: rest.CreateDeploymentRequest) => {
+          const id = this.#id('dep')
           api(restApiId).stages.add(stageName ?? '')
-          return { id: this.#id('dep') }
+          api(restApiId).published.set(stageName ?? '', { id, description: description ?? '' })
+          return { id, description }
         },
         GetStages: ({ restApiId }: rest.GetStagesRequest) => ({
-          item: [...api(restApiId).stages].map((stageName) => ({ stageName })),
+          item: [...api(restApiId).stages].map((stageName) => ({
+            stageName,
+            deploymentId: api(restApiId).published.get(stageName)?.id,
+          })),
         }),
+        GetDeployment: ({ restApiId, deploymentId }: rest.GetDeploymentRequest) => {
+          const found = [...api(restApiId).published.values()].find((d) => d.id === deploymentId)
+          if (!found) throw new AwsError('NotFoundException', 'Invalid Deployment identifier specified', 404)
+          return found
+        },
         GetGatewayResponses: ({ restApiId }: rest.GetGatewayResponsesRequest) => ({
           items: [...api(restApiId).responses].map(([responseType, statusCode]) => ({
             responseType,

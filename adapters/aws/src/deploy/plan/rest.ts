@@ -19,7 +19,7 @@ import {
 import { notFoundResult, unauthorizedResult } from '@xfn/core'
 import type { Desired } from '../desired.js'
 import { ifExists } from '../errors.js'
-import type { Observed } from '../observe.js'
+import { type Observed, publishedDescription, readRestDefinition, restDefinitionDigest } from '../observe.js'
 import { type Change, phase } from './change.js'
 
 /**
@@ -221,20 +221,29 @@ export function restChanges(desired: Desired, observed: Observed): Change[] {
   }
   changes.push(...apiChanges)
 
-  // A REST API serves what was last deployed: deploy whenever anything of it changed.
-  if (apiChanges.length > 0 || !api?.stageExists)
+  // A REST API serves what was last deployed, not its definition: deploy whenever anything of it
+  // changes now, and whenever what the stage serves is not the definition as it stands (a deploy
+  // that stopped before publishing, or a publish that failed). Each deployment records the digest
+  // of what it published, so the next deploy can compare.
+  const unpublished = api !== undefined && api.publishedDigest !== api.digest
+  if (apiChanges.length > 0 || !api?.stageExists || unpublished)
     changes.push({
       action: api?.stageExists ? 'update' : 'create',
       kind: 'deployment',
       name: `${layout.api} ${target.stage}`,
-      reason: 'publish the routes to the stage',
+      reason:
+        apiChanges.length === 0 && api?.stageExists
+          ? 'the stage does not serve the routes as they are (an earlier deploy stopped before publishing)'
+          : 'publish the routes to the stage',
       phase: phase.deployment,
       async run({ clients, facts }) {
+        const restApiId = facts.apiId as string
+        const { resources, gatewayResponses } = await readRestDefinition(clients, restApiId)
         await clients.rest.send(
           new CreateDeploymentCommand({
-            restApiId: facts.apiId,
+            restApiId,
             stageName: target.stage,
-            description: 'xfn deploy',
+            description: publishedDescription(restDefinitionDigest(resources, gatewayResponses)),
           }),
         )
       },
