@@ -4,7 +4,7 @@ import {
   type LiveTailSessionLogEvent,
   StartLiveTailCommand,
 } from '@aws-sdk/client-cloudwatch-logs'
-import type { LogEvent, LogLevel } from '@xfn/core'
+import { type LogEvent, type LogLevel, pause } from '@xfn/core'
 import { errorName, isMissing } from '../deploy/errors.js'
 
 /** A function's log group: `/aws/lambda/<physical name>`, and the logical name shown. */
@@ -188,11 +188,19 @@ export async function readLogHistory(
 
 /** Live Tail takes at most 10 log groups per session. */
 export const liveTailGroups = 10
+/** A session that ends sooner than this ended early: the next waits, longer each time, up to the longest pause. */
+const earlyEndMs = 60_000
+const firstPauseMs = 1000
+const longestPauseMs = 30_000
+/** How many recent events are remembered to drop the repeats a new session sends. */
+const rememberedEvents = 10_000
 
 /**
  * New log events as they come, until the signal aborts: CloudWatch Live Tail, one session per 10
- * log groups, started again when a session ends (they last 3 hours). If Live Tail is denied or
- * unavailable, polls FilterLogEvents every 2 s instead, and says so once through `notice`.
+ * log groups, started again when a session ends (they last 3 hours; one that ends early is started
+ * again after a pause that doubles, from 1 s to 30 s, while sessions keep ending early), each
+ * event given once though a new session sends it again. If Live Tail is denied or unavailable,
+ * polls FilterLogEvents every 2 s instead, and says so once through `notice`.
  */
 export async function* followLogs(
   client: CloudWatchLogsClient,
@@ -206,6 +214,14 @@ export async function* followLogs(
   const push = (event: LogEvent) => {
     queue.push(event)
     wake?.()
+  }
+  const recent = new Set<string>()
+  /** Whether an event was not given yet; the oldest remembered are forgotten first. */
+  const firstTime = (key: string) => {
+    if (recent.has(key)) return false
+    recent.add(key)
+    if (recent.size > rememberedEvents) recent.delete(recent.values().next().value as string)
+    return true
   }
   let polling = false
   const byGroup = new Map(sources.map((s) => [s.arn, s] as const))
@@ -225,7 +241,11 @@ export async function* followLogs(
     }
   }
   const tail = async (group: readonly LogSource[]) => {
+    let pauseMs = 0
     while (!signal.aborted && !polling) {
+      if (pauseMs > 0) await pause(pauseMs, signal)
+      if (signal.aborted) return
+      const started = Date.now()
       try {
         const session = await client.send(
           new StartLiveTailCommand({ logGroupIdentifiers: group.map((s) => s.arn) }),
@@ -233,6 +253,10 @@ export async function* followLogs(
         )
         for await (const part of session.responseStream ?? []) {
           for (const event of (part.sessionUpdate?.sessionResults ?? []) as LiveTailSessionLogEvent[]) {
+            const key = [event.logGroupIdentifier, event.logStreamName, event.timestamp, event.message].join(
+              ' ',
+            )
+            if (!firstTime(key)) continue
             const source =
               byGroup.get(event.logGroupIdentifier ?? '') ??
               byName.get(event.logGroupIdentifier ?? '') ??
@@ -242,6 +266,10 @@ export async function* followLogs(
           }
           if (signal.aborted) return
         }
+        pauseMs =
+          Date.now() - started < earlyEndMs
+            ? Math.min(Math.max(pauseMs * 2, firstPauseMs), longestPauseMs)
+            : 0
       } catch (error) {
         if (signal.aborted) return
         if (!polling) {

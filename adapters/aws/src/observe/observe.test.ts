@@ -165,6 +165,39 @@ describe('following logs', () => {
     ).toEqual([10, 2])
   })
 
+  it('starts a session that ends early again after a growing pause, and gives each event once', async () => {
+    // Sessions that end at once, each sending the same two events again, as the service may.
+    logs.on(StartLiveTailCommand).callsFake(async (input: { logGroupIdentifiers: string[] }) => ({
+      responseStream: (async function* () {
+        yield {
+          sessionUpdate: {
+            sessionResults: ['START RequestId: a Version: 1', 'START RequestId: b Version: 1'].map(
+              (message) => ({
+                logGroupIdentifier: input.logGroupIdentifiers[0],
+                logStreamName: 's',
+                timestamp: at,
+                message,
+              }),
+            ),
+          },
+        }
+      })(),
+    }))
+    const stop = new AbortController()
+    setTimeout(() => stop.abort(), 2500)
+    const seen: string[] = []
+    for await (const event of followLogs(
+      new CloudWatchLogsClient({ region: 'eu-west-1' }),
+      [source('a')],
+      stop.signal,
+      () => undefined,
+    ))
+      seen.push(event.invocationId)
+    expect(seen).toEqual(['a', 'b'])
+    // At once, after 1 s, after 2 more: two sessions in 2.5 s, where it used to be thousands.
+    expect(logs.commandCalls(StartLiveTailCommand).length).toBe(2)
+  })
+
   it('falls back to polling when Live Tail is denied, and says so once', async () => {
     logs
       .on(StartLiveTailCommand)
