@@ -43,6 +43,6 @@ export async function applyChanges(
     onProgress: progress,
     concurrency: options.concurrency,
     oneAtATime,
-    failure: cloudError,
+    failure: (step, error) => cloudError(step, error, { changing: true }),
   })
 }

@@ -307,7 +307,7 @@ describe('xfn deploy --cloud aws', () => {
     const target = await resolveTarget(clients, 'shop', 'dev')
     const plan = await planDeploy(clients, everyKindBuild(), target)
     await expect(applyPlan(clients, plan, { ...options, iamTimeoutMs: 10_000 })).rejects.toThrow(
-      /create function shop-dev-\w+ failed: InvalidParameterValueException: The role defined for the function cannot be assumed by Lambda\. Run the deploy again/,
+      /create function shop-dev-\w+ failed: InvalidParameterValueException: The role defined for the function cannot be assumed by Lambda\. Run the command again; it resumes where it stopped/,
     )
   })
 

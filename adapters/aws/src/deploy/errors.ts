@@ -53,8 +53,13 @@ const hints: Record<string, string> = {
     'SQS does not reuse a queue name for 60 s after deleting it; run the deploy again in a minute.',
 }
 
+/** What to do after a failure the hints do not name: a deploy or destroy resumes; a read changed nothing. */
+const changingHint = 'Run the command again; it resumes where it stopped.'
+const readingHint =
+  'Nothing was changed; check the network, the region and the credentials, then run the command again.'
+
 /** Turns an AWS error into one message naming the step, the resource, the AWS error code and what to do. */
-export function cloudError(step: string, error: unknown): XfnError {
+export function cloudError(step: string, error: unknown, options: { changing?: boolean } = {}): XfnError {
   if (error instanceof XfnError) return error
   const code = errorName(error) || 'Error'
   const message = (error instanceof Error ? error.message : String(error)).replace(/\.$/, '')
@@ -64,7 +69,7 @@ export function cloudError(step: string, error: unknown): XfnError {
       `No AWS credentials were found (${message}). Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, choose a profile with --profile or AWS_PROFILE, or run 'aws configure' or 'aws sso login'.`,
       { cause: error },
     )
-  const hint = hints[code] ?? 'Run the deploy again; it resumes where it stopped.'
+  const hint = hints[code] ?? (options.changing ? changingHint : readingHint)
   return new XfnError('CLOUD_ERROR', `${step} failed: ${code}: ${message}. ${hint}`, { cause: error })
 }
 

@@ -50,8 +50,13 @@ const hints: Record<string, string> = {
   Conflict: 'Another operation on the resource is under way; deploy again when it ends.',
 }
 
+/** What to do after a failure the hints do not name: a deploy or destroy resumes; a read changed nothing. */
+const changingHint = 'Run the command again; it resumes where it stopped.'
+const readingHint =
+  'Nothing was changed; check the network, the region and the credentials, then run the command again.'
+
 /** Turns an Azure error into one message naming the step, the resource, the ARM error code and what to do. */
-export function armError(step: string, error: unknown): XfnError {
+export function armError(step: string, error: unknown, options: { changing?: boolean } = {}): XfnError {
   if (error instanceof XfnError) return error
   const name = (error as { name?: string } | null)?.name ?? ''
   const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]?.replace(/\.$/, '')
@@ -62,6 +67,6 @@ export function armError(step: string, error: unknown): XfnError {
       { cause: error },
     )
   const code = armCode(error) || (statusOf(error) ? `HTTP ${statusOf(error)}` : name || 'Error')
-  const hint = hints[code] ?? 'Run the deploy again; it resumes where it stopped.'
+  const hint = hints[code] ?? (options.changing ? changingHint : readingHint)
   return new XfnError('CLOUD_ERROR', `${step} failed: ${code}: ${message}. ${hint}`, { cause: error })
 }

@@ -156,7 +156,7 @@ export async function applyPlan(
   await runChanges(planned.changes, context, {
     onProgress: progress,
     concurrency: options.concurrency,
-    failure: armError,
+    failure: (step, error) => armError(step, error, { changing: true }),
   })
   const routes = desired.manifest.functions.flatMap((fn) =>
     fn.trigger.type === 'http'
