@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { createApp, toManifest } from '@xfn/core'
 import { describe, expect, it } from 'vitest'
 import { registerEveryKind } from '../../../../core/src/__fixtures__/every-kind.js'
@@ -125,3 +126,12 @@ function iamAction(service: string, command: string): string {
   }
   return `${service}:${command}`
 }
+
+describe("the deployer's policy in the README", () => {
+  it('is deploy-policy.json as it is', () => {
+    const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8')
+    const policy = readFileSync(new URL('../../deploy-policy.json', import.meta.url), 'utf8')
+    const shown = /\*\*What the deploying identity needs\*\*[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)?.[1]
+    expect(shown).toBe(policy.endsWith('\n') ? policy : `${policy}\n`)
+  })
+})
