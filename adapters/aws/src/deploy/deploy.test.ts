@@ -315,7 +315,7 @@ describe('xfn deploy --cloud aws', () => {
     await deploy(everyKindBuild(), 'dev', { api: 'rest' })
     // The next build makes the key route public: its method changes, then the stage must be published.
     const opened = everyKindBuild()
-    const manifest = structuredClone(opened.manifest) as {
+    const manifest = structuredClone(opened.manifest) as unknown as {
       functions: { name: string; trigger: { auth?: string } }[]
     }
     for (const fn of manifest.functions) if (fn.trigger.auth === 'key') fn.trigger.auth = 'public'

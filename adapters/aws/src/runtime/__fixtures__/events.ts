@@ -16,6 +16,16 @@ export function capture<T = Record<string, unknown>>(name: string): T {
   return JSON.parse(readFileSync(`${captures}${name}`, 'utf8')) as T
 }
 
+/** The corpus of events from further public sources, by file name (see SOURCES.md, aws-corpus/). */
+const corpusFolder = new URL('../../../../../test/fixtures/captures/aws-corpus/', import.meta.url).pathname
+
+export function corpusEvents(): [name: string, event: Record<string, unknown>][] {
+  return readdirSync(corpusFolder)
+    .filter((name) => name.endsWith('.json'))
+    .sort()
+    .map((name) => [name, JSON.parse(readFileSync(`${corpusFolder}${name}`, 'utf8'))])
+}
+
 export function lambdaContext(requestId = 'req-1', remainingMs = 3000): LambdaContext {
   return { awsRequestId: requestId, functionName: 'app-dev-fn', getRemainingTimeInMillis: () => remainingMs }
 }
