@@ -9,6 +9,7 @@ import * as sqs from '@aws-sdk/client-sqs'
 import * as ssm from '@aws-sdk/client-ssm'
 import * as sts from '@aws-sdk/client-sts'
 import { mockClient } from 'aws-sdk-client-mock'
+import { checkInput } from './service-model.js'
 
 /*
  * A small, stateful stand-in for the AWS control plane, installed with aws-sdk-client-mock: each
@@ -138,12 +139,16 @@ export class FakeAws {
     client: new (config: object) => T,
     handlers: Record<string, Handler>,
     module: Record<string, unknown>,
+    /** The service model the requests are checked against (see service-model.ts). */
+    model: string = service,
   ) {
     const stub = mockClient(client as never)
     this.#stubs.push(stub)
     for (const [name, handler] of Object.entries(handlers)) {
       stub.on(module[`${name}Command`] as never).callsFake(async (input: Record<string, unknown>) => {
         this.calls.push({ service, command: name, input })
+        const refused = checkInput(model, name, input)
+        if (refused.length > 0) throw new AwsError('ValidationException', refused.join('; '), 400)
         if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs))
         const failure = this.#failures.get(name)
         if (failure) {
@@ -864,6 +869,7 @@ export class FakeAws {
         },
       },
       apigw,
+      'apigatewayv2',
     )
   }
 }
