@@ -123,3 +123,39 @@ export function v2Event(spec: RequestSpec, kind: 'http-api' | 'function-url' = '
     isBase64Encoded: binary,
   }
 }
+
+/**
+ * An Application Load Balancer event, as AWS documents it: the path and the query as the client
+ * sent them (not decoded), header names in lower case, the cookies in the cookie header; with
+ * `multi`, multi-value headers and query (else the last value of each).
+ */
+export function albEvent(spec: RequestSpec, multi: boolean) {
+  const headers: [string, string][] = (spec.headers ?? []).map(([name, value]) => [name.toLowerCase(), value])
+  if (spec.cookies?.length) headers.push(['cookie', spec.cookies.join('; ')])
+  const query = (spec.query ?? []).map(([k, v]) => [encodeURIComponent(k), encodeURIComponent(v)] as const)
+  const group = <T>(pairs: readonly (readonly [string, T])[]) => {
+    const grouped: Record<string, T[]> = {}
+    for (const [key, value] of pairs) grouped[key] = [...(grouped[key] ?? []), value]
+    return grouped
+  }
+  const last = <T>(grouped: Record<string, T[]>) =>
+    Object.fromEntries(Object.entries(grouped).map(([key, values]) => [key, values.at(-1)]))
+  const binary = spec.body instanceof Uint8Array
+  return {
+    requestContext: {
+      elb: { targetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/t/1' },
+    },
+    httpMethod: spec.method,
+    path: encodedPath(spec.path),
+    ...(multi
+      ? { multiValueQueryStringParameters: group(query), multiValueHeaders: group(headers) }
+      : { queryStringParameters: last(group(query)), headers: last(group(headers)) }),
+    body:
+      spec.body === undefined
+        ? ''
+        : binary
+          ? Buffer.from(spec.body as Uint8Array).toString('base64')
+          : spec.body,
+    isBase64Encoded: binary,
+  }
+}
