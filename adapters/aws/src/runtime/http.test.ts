@@ -198,7 +198,7 @@ describe('derived variants', () => {
             query: [...url.searchParams],
             // HTTP API joins repeated values with ',', Headers with ', ': the same list either way.
             tags: headers.get('x-tag')?.split(/,\s*/),
-          signature: headers.get('stripe-signature'),
+            signature: headers.get('stripe-signature'),
             cookie: headers.get('cookie'),
             body: echo.body,
             params: echo.params,
