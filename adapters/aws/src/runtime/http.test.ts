@@ -223,6 +223,9 @@ describe('derived variants', () => {
     for (const event of [
       restEvent({ method: 'PUT', path: '/upload', body }),
       v2Event({ method: 'PUT', path: '/upload', body }),
+      v2Event({ method: 'PUT', path: '/upload', body }, 'function-url'),
+      albEvent({ method: 'PUT', path: '/upload', body }, true),
+      albEvent({ method: 'PUT', path: '/upload', body }, false),
     ]) {
       const result = (await handler(event, lambdaContext())) as NativeHttpResult
       expect(JSON.parse(result.body)).toEqual({ length: 7, first: 0, last: 7 })
