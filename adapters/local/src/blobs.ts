@@ -3,8 +3,8 @@ import { type FSWatcher, mkdirSync, readFileSync, statSync, watch } from 'node:f
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join, sep } from 'node:path'
 import { type BlobEvent, type BucketSpec, type ObjectInfo, XfnError } from '@xfn/core'
-import { unwritable } from './journal.js'
 import { findObject, keyOf, placeObject, walkObjects } from './object-paths.js'
+import { unwritable } from './state.js'
 
 /** A change seen in a bucket's folder: a blob event, with every field the clouds' events have. */
 export type BlobChange = Omit<BlobEvent, 'native'>
@@ -37,7 +37,7 @@ export class BlobStore {
     contentType: string | undefined,
   ): Promise<void> {
     const folder = this.folder(bucket.name)
-    await storing(`bucket('${bucket.name}').put('${key}')`, async () => {
+    await storing(`bucket('${bucket.name}').put('${key}')`, folder, async () => {
       const file = await placeObject(folder, key)
       const meta = join(folder, '.meta')
       if (contentType) await writeFile(await placeObject(meta, key), contentType)
@@ -79,7 +79,7 @@ export class BlobStore {
 
   async delete(bucket: BucketSpec, key: string): Promise<void> {
     const folder = this.folder(bucket.name)
-    await storing(`bucket('${bucket.name}').delete('${key}')`, async () => {
+    await storing(`bucket('${bucket.name}').delete('${key}')`, folder, async () => {
       for (const file of [findObject(folder, key), findObject(join(folder, '.meta'), key)])
         if (file) await rm(file, { force: true })
     })
@@ -167,11 +167,11 @@ function etagOf(bytes: Uint8Array): string {
 }
 
 /** Runs a write to a bucket's folder; a disk that refuses it is reported as UNAVAILABLE, naming the call. */
-async function storing(call: string, write: () => Promise<void>): Promise<void> {
+async function storing(call: string, folder: string, write: () => Promise<void>): Promise<void> {
   try {
     await write()
   } catch (error) {
-    const refused = unwritable('the bucket folder', error as NodeJS.ErrnoException)
+    const refused = unwritable(folder, error as NodeJS.ErrnoException)
     throw new XfnError('UNAVAILABLE', `${call} stored nothing: ${refused.message}`, { cause: error })
   }
 }

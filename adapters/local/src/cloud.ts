@@ -105,9 +105,7 @@ export class LocalCloud {
     }
     const restart = () => this.#startSandbox(this.#deployment as Deployment)
     this.#web = new Supervisor('HTTP functions', restart, this.telemetry, answerUnavailable)
-    this.#background = new Supervisor('queue, timer and blob functions', restart, this.telemetry, (socket) =>
-      socket.destroy(),
-    )
+    this.#background = new Supervisor('queue, timer and blob functions', restart, this.telemetry)
     this.#appServer = createNetServer({ pauseOnConnect: true }, (socket) => this.#web.accept(socket))
     this.#serviceServer = createServer((req, res) => {
       this.#service(req, res).catch((error) => {
@@ -185,13 +183,11 @@ export class LocalCloud {
     this.#deployment = deployment
     this.#functions = new Map(web.functions.map((fn) => [fn.name, fn]))
     this.#queueSpecs = new Map(web.queues.map((spec) => [spec.name, spec]))
-    const drain = (previous: Sandbox | undefined) =>
-      void previous?.drain(longestTimeoutMs(previous.functions) + 1000)
-    drain(this.#web.use(web))
-    if (web.functions.some((fn) => fn.trigger.type !== 'http')) drain(this.#background.use(background))
+    void this.#web.use(web)?.drain()
+    if (web.functions.some((fn) => fn.trigger.type !== 'http')) void this.#background.use(background)?.drain()
     else {
       background.stop('the app has no queue, timer or blob functions')
-      drain(this.#background.retire())
+      void this.#background.retire()?.drain()
     }
     this.#startWork()
     this.#pruneBuilds([deployment.module, previousModule])
@@ -565,10 +561,6 @@ export class LocalCloud {
   /** The control API of the CLI, under /_xfn/, behind the token in cloud.json; and signed blob URLs. */
   async #control(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://local')
-    const reply = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' })
-      res.end(JSON.stringify(body))
-    }
     const blob = /^\/_xfn\/blobs\/([^/]+)\/(.+)$/.exec(url.pathname)
     if (blob)
       return this.#signedBlob(
@@ -578,36 +570,38 @@ export class LocalCloud {
         decodeURIComponent(blob[1] ?? ''),
         (blob[2] ?? '').split('/').map(decodeURIComponent).join('/'),
       )
-    if (req.headers['x-xfn-token'] !== this.#token) return reply(403, { error: 'Forbidden' })
+    if (req.headers['x-xfn-token'] !== this.#token) return json(res, 403, { error: 'Forbidden' })
     try {
       const raw = req.method === 'POST' ? await readBody(req) : new Uint8Array(0)
-      if (raw === 'too-large') return reply(413, { error: 'Payload Too Large' })
+      if (raw === 'too-large') return json(res, 413, { error: 'Payload Too Large' })
       const body = raw.byteLength > 0 ? JSON.parse(Buffer.from(raw).toString('utf8')) : {}
-      if (url.pathname === '/_xfn/status') return reply(200, this.status())
+      if (url.pathname === '/_xfn/status') return json(res, 200, this.status())
       if (url.pathname === '/_xfn/deploy' && req.method === 'POST') {
         const deployment = readState<Deployment>(this.paths.deployment)
-        if (!deployment) return reply(400, { error: 'No deployment to load' })
+        if (!deployment) return json(res, 400, { error: 'No deployment to load' })
         await this.deploy(deployment)
-        return reply(200, this.status())
+        return json(res, 200, this.status())
       }
       if (url.pathname === '/_xfn/shutdown' && req.method === 'POST') {
-        reply(200, { stopping: true })
+        json(res, 200, { stopping: true })
         setImmediate(() => this.stop().then(() => process.exit(0)))
         return
       }
       const invoke = /^\/_xfn\/invoke\/([^/]+)$/.exec(url.pathname)
       if (invoke && req.method === 'POST')
-        return reply(
+        return json(
+          res,
           200,
           await this.invoke(decodeURIComponent(invoke[1] ?? ''), (body as { data?: string }).data ?? ''),
         )
       const queue = /^\/_xfn\/queues\/([^/]+)\/(messages|redrive)$/.exec(url.pathname)
       if (queue) {
         const name = decodeURIComponent(queue[1] ?? '')
-        if (queue[2] === 'redrive' && req.method === 'POST') return reply(200, { moved: this.redrive(name) })
+        if (queue[2] === 'redrive' && req.method === 'POST')
+          return json(res, 200, { moved: this.redrive(name) })
         if (req.method === 'POST')
-          return reply(200, { ids: this.send(name, (body as { bodies: string[] }).bodies ?? []) })
-        return reply(200, {
+          return json(res, 200, { ids: this.send(name, (body as { bodies: string[] }).bodies ?? []) })
+        return json(res, 200, {
           messages: this.queues.messages(name).map((m) => ({
             id: m.id,
             body: m.body,
@@ -616,7 +610,7 @@ export class LocalCloud {
           })),
         })
       }
-      return reply(404, { error: 'Not Found' })
+      return json(res, 404, { error: 'Not Found' })
     } catch (error) {
       const status =
         error instanceof XfnError
@@ -626,7 +620,7 @@ export class LocalCloud {
           : error instanceof SyntaxError
             ? 400
             : 500
-      return reply(status, {
+      return json(res, status, {
         error: error instanceof Error ? error.message : String(error),
         commands: error instanceof XfnError ? error.commands.map((command) => command.args) : [],
       })
@@ -651,16 +645,12 @@ export class LocalCloud {
         url.searchParams.get('signature') ?? '',
       )
     if (!valid) {
-      res.writeHead(403, { 'content-type': 'application/json' })
-      return void res.end(JSON.stringify({ error: 'Forbidden: the signed URL is invalid or has expired' }))
+      return json(res, 403, { error: 'Forbidden: the signed URL is invalid or has expired' })
     }
     if (method === 'PUT') {
       const body = await readBody(req)
       if (body === 'too-large') {
-        res.writeHead(413, { 'content-type': 'application/json' })
-        return void res.end(
-          JSON.stringify({ error: 'Payload Too Large: upload at most 6 MiB through a signed URL' }),
-        )
+        return json(res, 413, { error: 'Payload Too Large: upload at most 6 MiB through a signed URL' })
       }
       await this.blobs.put({ name: bucket }, key, body, req.headers['content-type'])
       res.writeHead(200)
@@ -690,10 +680,6 @@ function listen(server: Server | NetServer, port: number, host: string): Promise
     })
     server.listen(port, host, () => resolve())
   })
-}
-
-function longestTimeoutMs(functions: readonly FunctionShape[]): number {
-  return Math.max(0, ...functions.map((fn) => fn.settings.timeoutSeconds)) * 1000
 }
 
 function matches(trigger: BlobTrigger, change: BlobChange): boolean {

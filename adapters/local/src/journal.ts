@@ -11,8 +11,7 @@ import {
   writeSync,
 } from 'node:fs'
 import { promisify } from 'node:util'
-import { XfnError } from '@xfn/core'
-import { privateFileMode } from './state.js'
+import { privateFileMode, unwritable } from './state.js'
 
 const writeAsync = promisify(write)
 /** Records serialised between two turns of the event loop while compacting in the background. */
@@ -143,17 +142,4 @@ export class Journal<RecordType> {
 
 function lines(records: readonly unknown[]): string {
   return records.length === 0 ? '' : `${records.map((record) => JSON.stringify(record)).join('\n')}\n`
-}
-
-/** What a refused write means, said for a person: the disk is full, read-only, or not ours. */
-export function unwritable(path: string, error: NodeJS.ErrnoException): XfnError {
-  const reasons: Record<string, string> = {
-    ENOSPC: 'the disk is full (ENOSPC); free some space',
-    EDQUOT: 'the disk quota is used up (EDQUOT); free some space',
-    EROFS: 'the file system is read-only (EROFS)',
-    EACCES: 'permission is denied (EACCES); make the folder writable by you',
-    EPERM: 'the operation is not permitted (EPERM); make the folder writable by you',
-  }
-  const reason = reasons[error.code ?? ''] ?? error.message
-  return new XfnError('UNAVAILABLE', `The local cloud cannot write ${path}: ${reason}.`, { cause: error })
 }

@@ -141,7 +141,13 @@ export class Sandbox {
     let timer: NodeJS.Timeout | undefined
     const ready = await new Promise<Extract<SandboxToCloud, { type: 'ready' }>>((resolve, reject) => {
       const fail = (why: string) => reject(new XfnError('APP_LOAD_FAILED', `The app failed to load: ${why}`))
-      timer = setTimeout(() => fail(`it did not load within ${loadTimeoutMs / 1000} s`), loadTimeoutMs)
+      timer = setTimeout(
+        () =>
+          fail(
+            `it did not load within ${loadTimeoutMs / 1000} s; look for top-level code of the app that waits for something that never comes (a connection, a promise)`,
+          ),
+        loadTimeoutMs,
+      )
       child.on('message', (message: SandboxToCloud) => {
         if (message.type === 'listening')
           child.send({ type: 'load', ...options.order } satisfies CloudToSandbox)
@@ -197,8 +203,11 @@ export class Sandbox {
     })
   }
 
-  /** Stops taking work and lets what is under way finish (within `graceMs`), then the process exits. */
-  async drain(graceMs: number): Promise<void> {
+  /**
+   * Stops taking work and lets what is under way finish, then the process exits; one still busy
+   * after `graceMs` (by default the longest timeout of its functions, and a second) is stopped.
+   */
+  async drain(graceMs = this.#longestTimeoutMs + blockedGraceMs): Promise<void> {
     if (!this.#alive) return
     this.#tell({ type: 'drain' })
     const timer = setTimeout(() => this.stop('it was still busy after the deploy that replaced it'), graceMs)

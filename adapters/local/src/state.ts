@@ -145,3 +145,16 @@ export function processAlive(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
+
+/** What a refused write means, said for a person: the disk is full, read-only, or not ours. */
+export function unwritable(path: string, error: NodeJS.ErrnoException): XfnError {
+  const reasons: Record<string, string> = {
+    ENOSPC: 'the disk is full (ENOSPC); free some space',
+    EDQUOT: 'the disk quota is used up (EDQUOT); free some space',
+    EROFS: 'the file system is read-only (EROFS)',
+    EACCES: 'permission is denied (EACCES); make the folder writable by you',
+    EPERM: 'the operation is not permitted (EPERM); make the folder writable by you',
+  }
+  const reason = reasons[error.code ?? ''] ?? error.message
+  return new XfnError('UNAVAILABLE', `The local cloud cannot write ${path}: ${reason}.`, { cause: error })
+}

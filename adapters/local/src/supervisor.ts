@@ -32,8 +32,8 @@ export class Supervisor {
     readonly runs: string,
     readonly start: () => Promise<Sandbox>,
     readonly telemetry: Telemetry,
-    /** Serves a connection when no sandbox can. */
-    readonly fallback: (socket: Socket) => void,
+    /** Serves a connection when no sandbox can (by default, closes it). */
+    readonly fallback: (socket: Socket) => void = (socket) => socket.destroy(),
   ) {}
 
   get pid(): number | undefined {

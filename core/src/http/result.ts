@@ -90,20 +90,16 @@ export function toResponse(result: unknown, functionName: string): Response {
   return new Response(normalized.body, { status: normalized.status, headers })
 }
 
+const failureResult = (status: number, error: string, invocationId: string): PlainResult => ({
+  status,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ error, invocationId }),
+})
+
 /** The answer when a handler failed because the cloud could not do what it asked (UNAVAILABLE): 503. */
-export function unavailableResult(invocationId: string): PlainResult {
-  return {
-    status: 503,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ error: 'Service Unavailable', invocationId }),
-  }
-}
+export const unavailableResult = (invocationId: string) =>
+  failureResult(503, 'Service Unavailable', invocationId)
 
 /** The body every adapter answers with when a handler throws: generic, with no stack trace. */
-export function internalErrorResult(invocationId: string): PlainResult {
-  return {
-    status: 500,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ error: 'Internal Server Error', invocationId }),
-  }
-}
+export const internalErrorResult = (invocationId: string) =>
+  failureResult(500, 'Internal Server Error', invocationId)

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { createApp, type QueueMessage } from '@xfn/core'
 import { describe, expect, it } from 'vitest'
 import { capture, lambdaContext } from './__fixtures__/events.js'
@@ -205,6 +206,34 @@ describe('S3', () => {
     const { handler, seen } = blobApp()
     await handler({ Records: [{ ...record, eventName }] }, lambdaContext())
     expect(seen.map((event) => event.type)).toEqual(type === 'nothing' ? [] : [type])
+  })
+
+  it('gives every S3 event type of the S3 service model as the blob event its family means, or none', async () => {
+    // The list is the S3 model's: `Event` of PutBucketNotificationConfiguration. Records name the
+    // type without the 's3:' prefix. A family that creates or removes the object is a blob event.
+    const model = JSON.parse(
+      readFileSync(new URL('../deploy/__fixtures__/service-models/inputs.json', import.meta.url), 'utf8'),
+    ) as { services: { s3: { shapes: Record<string, { values?: string[] }> } } }
+    const types = (model.services.s3.shapes['com.amazonaws.s3#Event']?.values ?? [])
+      .filter((type) => !type.endsWith('*'))
+      .map((type) => type.replace(/^s3:/, ''))
+    expect(types.length).toBeGreaterThan(20)
+    const record = capture<{ Records: S3Record[] }>('aws-lambda-go__s3-event.json').Records[0] as S3Record
+    for (const eventName of types) {
+      const { handler, seen } = blobApp()
+      await handler({ Records: [{ ...record, eventName }] }, lambdaContext())
+      const family = eventName.split(':')[0]
+      const expected =
+        family === 'ObjectCreated'
+          ? ['created']
+          : ['ObjectRemoved', 'LifecycleExpiration'].includes(family ?? '')
+            ? ['deleted']
+            : []
+      expect(
+        seen.map((event) => event.type),
+        eventName,
+      ).toEqual(expected)
+    }
   })
 
   it('runs every record, then fails the invocation so Lambda retries it', async () => {

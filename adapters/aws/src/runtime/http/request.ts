@@ -150,8 +150,12 @@ function validHost(host: string | undefined): string {
  * and makes a decoded one safe, without knowing which front door sent it. (A decoded path that
  * holds `%` and two hex digits reads as that escape: the one ambiguity a decoded path leaves.)
  */
+const unsafeInPath = /%(?![0-9A-Fa-f]{2})|[#?]|[^\x21-\x7e]/gu
+
 function safePath(path: string): string {
-  return /^[\x21-\x7e]*$/.test(path) && !/[#?]|%(?![0-9A-Fa-f]{2})/.test(path)
-    ? path
-    : path.replace(/%(?![0-9A-Fa-f]{2})|[#?]|[^\x21-\x7e]/gu, (character) => encodeURIComponent(character))
+  // One test on the common path (nothing to escape); the replace only when there is.
+  unsafeInPath.lastIndex = 0
+  return unsafeInPath.test(path)
+    ? path.replace(unsafeInPath, (character) => encodeURIComponent(character))
+    : path
 }
