@@ -202,6 +202,16 @@ describe('xfn deploy --cloud aws', () => {
     await deploy(everyKindBuild(), 'dev', { usagePlan: { rateLimit: 50, burstLimit: 10 } })
     expect([...fake.usagePlans.values()][0]).toMatchObject({ throttle: { rateLimit: 50, burstLimit: 10 } })
     expect([...fake.usagePlans.values()][0]?.quota).toBeUndefined()
+    // A quota added to a plan that has none is an 'add' (JSON Patch: 'replace' needs the target).
+    await deploy(everyKindBuild(), 'dev', {
+      usagePlan: { rateLimit: 50, burstLimit: 10, quota: { limit: 70, period: 'WEEK' } },
+    })
+    expect([...fake.usagePlans.values()][0]?.quota).toEqual({ limit: 70, offset: 0, period: 'WEEK' })
+    fake.reset()
+    await deploy(everyKindBuild(), 'dev', {
+      usagePlan: { rateLimit: 50, burstLimit: 10, quota: { limit: 70, period: 'WEEK' } },
+    })
+    expect(fake.mutatingCalls()).toEqual([])
   })
 
   it('moves between an HTTP API and a REST API, leaving neither behind', async () => {

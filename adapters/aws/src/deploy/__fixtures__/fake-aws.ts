@@ -342,6 +342,10 @@ export class FakeAws {
         UpdateUsagePlan: ({ usagePlanId, patchOperations }: rest.UpdateUsagePlanRequest) => {
           const found = plan(usagePlanId)
           for (const op of patchOperations ?? []) {
+            // JSON Patch (RFC 6902, which API Gateway's patch operations follow): 'replace' needs
+            // the target to exist; an absent quota is added.
+            if (op.op === 'replace' && op.path?.startsWith('/quota/') && !found.quota)
+              throw new AwsError('BadRequestException', `Invalid patch path ${op.path}: no quota to replace`)
             if (op.path === '/apiStages' && op.op === 'add') found.stages.push(op.value ?? '')
             if (op.path === '/apiStages' && op.op === 'remove')
               found.stages = found.stages.filter((s) => s !== op.value)
@@ -350,6 +354,7 @@ export class FakeAws {
             if (op.path === '/throttle/burstLimit')
               found.throttle = { ...found.throttle, burstLimit: Number(op.value) }
             if (op.path === '/quota/limit') found.quota = { ...found.quota, limit: Number(op.value) }
+            if (op.path === '/quota/offset') found.quota = { ...found.quota, offset: Number(op.value) }
             if (op.path === '/quota/period')
               found.quota = { ...found.quota, period: op.value as rest.QuotaPeriodType }
             if (op.path === '/quota' && op.op === 'remove') delete found.quota

@@ -312,10 +312,19 @@ function usageChanges(desired: Desired, observed: Observed): Change[] {
   if (plan.burstLimit !== usagePlan.burstLimit)
     patches.push({ op: 'replace', path: '/throttle/burstLimit', value: String(usagePlan.burstLimit) })
   if (plan.quotaLimit !== usagePlan.quota?.limit || plan.quotaPeriod !== usagePlan.quota?.period) {
-    if (usagePlan.quota) {
-      patches.push({ op: 'replace', path: '/quota/limit', value: String(usagePlan.quota.limit) })
-      patches.push({ op: 'replace', path: '/quota/period', value: usagePlan.quota.period })
-    } else patches.push({ op: 'remove', path: '/quota' })
+    if (!usagePlan.quota) patches.push({ op: 'remove', path: '/quota' })
+    else if (plan.quotaLimit === undefined)
+      // JSON Patch: a quota the plan lacks is added whole; 'replace' needs an existing target.
+      patches.push(
+        { op: 'add', path: '/quota/limit', value: String(usagePlan.quota.limit) },
+        { op: 'add', path: '/quota/offset', value: '0' },
+        { op: 'add', path: '/quota/period', value: usagePlan.quota.period },
+      )
+    else
+      patches.push(
+        { op: 'replace', path: '/quota/limit', value: String(usagePlan.quota.limit) },
+        { op: 'replace', path: '/quota/period', value: usagePlan.quota.period },
+      )
   }
   const onStage = observed.restApi && plan.stages.includes(`${observed.restApi.id}/${target.stage}`)
   const keyChanging = changes.length > 0
