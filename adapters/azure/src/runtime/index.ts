@@ -22,7 +22,7 @@ import {
 import { azureRoute, checkApiKey, handleHttp, type KeyCheck, toResponseInit } from './http.js'
 import { azureLogSink } from './log.js'
 import { invocationScope } from './scope.js'
-import { handleBlob, handleQueue, handleTimer } from './triggers.js'
+import { bytesPayload, handleBlob, handleQueue, handleTimer } from './triggers.js'
 
 export { azureRoute, toResponseInit } from './http.js'
 export { azureResourceProvider, installAzureResources } from './resources.js'
@@ -192,6 +192,7 @@ export const registerQueue: KindRegistrar = (fn, _options, scoped) => {
   azureApp.storageQueue(fn.name, {
     queueName: queue.trigger.queue,
     connection: storageConnection,
+    ...bytesPayload,
     handler: (item, invocation) =>
       scoped(fn, () => handleQueue(queue, item, invocation, contextFor(fn, invocation))),
   })
@@ -218,6 +219,7 @@ export const registerBlob: KindRegistrar = (fn, options, scoped) => {
     path: `${bucket}/${prefix}{name}${suffix}`,
     connection: storageConnection,
     source: options.blobSource ?? 'EventGrid',
+    ...bytesPayload,
     handler: (content, invocation) =>
       scoped(fn, () => handleBlob(blob, content, invocation, contextFor(fn, invocation))),
   })

@@ -1,10 +1,9 @@
-import { InvocationContext } from '@azure/functions'
 import { BlobServiceClient } from '@azure/storage-blob'
 import { QueueServiceClient } from '@azure/storage-queue'
 import { createApp, type QueueMessage } from '@xfn/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startAzurite } from './__fixtures__/azurite.js'
-import { registration, resetRegistrations } from './__fixtures__/host.js'
+import { invokeAsWorker, payloadAsHostSends, resetRegistrations } from './__fixtures__/host.js'
 import { registerAzureFunctions } from './index.js'
 import { azureResourceProvider } from './resources.js'
 
@@ -36,12 +35,10 @@ describe('queues on Azure Storage Queues, against Azurite', () => {
     const received = await QueueServiceClient.fromConnectionString(azurite.connectionString)
       .getQueueClient('orders')
       .receiveMessages({ numberOfMessages: 2 })
-    const texts = received.receivedMessageItems.map((m) =>
-      Buffer.from(m.messageText, 'base64').toString('utf8'),
-    )
-    expect(texts).toEqual(['{"sku":"café","quantity":2}', 'plain text'])
+    const bodies = received.receivedMessageItems.map((m) => Buffer.from(m.messageText, 'base64'))
+    expect(bodies.map((b) => b.toString('utf8'))).toEqual(['{"sku":"café","quantity":2}', 'plain text'])
 
-    // The host decodes base64 and parses JSON before calling the function; the message reads the same.
+    // The host decodes the base64 and sends the bytes; the message reads the same as it was sent.
     resetRegistrations()
     const consumer = createApp()
     const seen: QueueMessage[] = []
@@ -49,10 +46,12 @@ describe('queues on Azure Storage Queues, against Azurite', () => {
       seen.push(message)
     })
     registerAzureFunctions({ registry: consumer.registry })
-    const context = new InvocationContext({ triggerMetadata: { id: 'm1', dequeueCount: 1 } })
-    await registration('fulfil').handler(JSON.parse(texts[0] ?? ''), context)
-    await registration('fulfil').handler(texts[1], context)
-    expect(seen.map((m) => m.text())).toEqual(texts)
+    for (const body of bodies)
+      await invokeAsWorker('fulfil', {
+        input: payloadAsHostSends('fulfil', body),
+        triggerMetadata: { Id: { string: 'm1' }, DequeueCount: { json: '1' } },
+      })
+    expect(seen.map((m) => m.text())).toEqual(bodies.map((b) => b.toString('utf8')))
     expect(seen[0]?.json()).toEqual({ sku: 'café', quantity: 2 })
   })
 

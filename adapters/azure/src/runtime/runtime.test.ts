@@ -1,4 +1,3 @@
-import { HttpRequest, HttpResponse, InvocationContext, type Timer } from '@azure/functions'
 import { createApp, hashApiKey, type QueueMessage } from '@xfn/core'
 import { createTestHarness } from '@xfn/core/testing'
 import { parseSetCookie } from 'set-cookie-parser'
@@ -13,6 +12,9 @@ import {
 } from '../../../../core/src/__fixtures__/portable-handlers.js'
 import {
   azureCapture,
+  invokeAsWorker,
+  payloadAsHostSends,
+  type RpcTypedData,
   registration,
   registrations,
   resetRegistrations,
@@ -28,19 +30,6 @@ import {
 
 beforeEach(() => resetRegistrations())
 
-function invocation(
-  name: string,
-  init: Partial<ConstructorParameters<typeof InvocationContext>[0]> = {},
-  lines: unknown[][] = [],
-) {
-  return new InvocationContext({
-    invocationId: 'inv-1',
-    functionName: name,
-    logHandler: (level, ...args) => lines.push([level, ...args]),
-    ...init,
-  })
-}
-
 describe('requests no route takes', () => {
   it('answers 405 with Allow for a known path, and a JSON 404 otherwise, as every cloud does', async () => {
     const made = createApp()
@@ -48,11 +37,12 @@ describe('requests no route takes', () => {
     registerAzureFunctions({ registry: made.registry })
     expect(triggerOf('xfnUnrouted')).toMatchObject({ route: '{*xfnUnroutedPath}', authLevel: 'anonymous' })
     const call = async (method: string, path: string) =>
-      observeAzure(
-        await registration('xfnUnrouted').handler(
-          new HttpRequest({ method, url: `https://app.azurewebsites.net${path}` }),
-          invocation('xfnUnrouted'),
-        ),
+      observeRpc(
+        (
+          await invokeAsWorker('xfnUnrouted', {
+            input: { http: { method, url: `https://app.azurewebsites.net${path}` } },
+          })
+        ).response,
       )
     const wrongMethod = await call('DELETE', '/orders')
     expect(wrongMethod.status).toBe(405)
@@ -160,17 +150,31 @@ function canonicalCookie(cookie: { name: string; value: string; path?: string; h
   return `${cookie.name}=${cookie.value}${cookie.path ? `; path=${cookie.path}` : ''}${cookie.httpOnly ? '; httponly' : ''}`
 }
 
-async function observeAzure(init: unknown): Promise<Observed> {
-  const response = new HttpResponse(init as ConstructorParameters<typeof HttpResponse>[0])
+interface RpcHttpResponse {
+  readonly statusCode: string
+  readonly headers: Record<string, string>
+  readonly cookies: {
+    name: string
+    value: string
+    path?: { value?: string }
+    httpOnly?: { value?: boolean }
+  }[]
+  readonly body?: { bytes?: Uint8Array; string?: string }
+}
+
+/** What the worker sends the host for an HTTP function's answer, read as the portable tests compare. */
+function observeRpc(response: unknown): Observed {
+  const http = (response as { returnValue?: { http?: RpcHttpResponse } }).returnValue?.http
+  if (!http) throw new Error(`the invocation returned no HTTP response: ${JSON.stringify(response)}`)
   const headers: Record<string, string[]> = {}
-  response.headers.forEach((value, name) => {
-    headers[name] = value.split(/,\s*/)
-  })
+  for (const [name, value] of Object.entries(http.headers)) headers[name] = value.split(/,\s*/)
   return {
-    status: response.status,
+    status: Number(http.statusCode),
     headers,
-    cookies: response.cookies.map(canonicalCookie),
-    body: Buffer.from(await response.arrayBuffer()).toString('hex'),
+    cookies: http.cookies.map((c) =>
+      canonicalCookie({ name: c.name, value: c.value, path: c.path?.value, httpOnly: c.httpOnly?.value }),
+    ),
+    body: Buffer.from(http.body?.bytes ?? Buffer.from(http.body?.string ?? '')).toString('hex'),
   }
 }
 
@@ -182,13 +186,18 @@ describe('HTTP invocations', () => {
     const name = functionFor(spec.method, spec.path, made)
     const query = spec.query ? `?${new URLSearchParams(spec.query)}` : ''
     const url = `https://app.azurewebsites.net${encodeURI(spec.path)}${query}`
-    const request = new HttpRequest({
-      method: spec.method,
-      url,
-      ...(spec.body ? { body: { string: spec.body } } : {}),
+    const { response } = await invokeAsWorker(name, {
+      input: {
+        http: {
+          method: spec.method,
+          url,
+          headers: {},
+          query: Object.fromEntries(new URL(url).searchParams),
+          ...(spec.body ? { body: { bytes: Buffer.from(spec.body) } } : {}),
+        },
+      },
     })
-    const init = await registration(name).handler(request, invocation(name))
-    const azure = await observeAzure(init)
+    const azure = observeRpc(response)
     const local = await observeResponse(
       await createTestHarness({ registry: made.registry }).fetch(`${encodeURI(spec.path)}${query}`, {
         method: spec.method,
@@ -214,15 +223,18 @@ describe('HTTP invocations', () => {
       }
     })
     registerAzureFunctions({ registry: made.registry })
-    const request = new HttpRequest({
-      method: 'PUT',
-      url: 'https://app.azurewebsites.net/files/a/red%20flower.png?q=1&q=2',
-      headers: { 'x-tag': 'blue' },
-      body: { bytes: new Uint8Array([0, 255, 10, 13]) },
-      params: { path: 'ignored' },
+    const { response } = await invokeAsWorker('upload', {
+      input: {
+        http: {
+          method: 'PUT',
+          url: 'https://app.azurewebsites.net/files/a/red%20flower.png?q=1&q=2',
+          headers: { 'x-tag': 'blue' },
+          body: { bytes: new Uint8Array([0, 255, 10, 13]) },
+          params: { path: 'ignored' },
+        },
+      },
     })
-    const init = (await registration('upload').handler(request, invocation('upload'))) as { body: string }
-    expect(JSON.parse(init.body)).toEqual({
+    expect(JSON.parse(Buffer.from(observeRpc(response).body, 'hex').toString())).toEqual({
       path: 'a/red flower.png',
       tag: 'blue',
       q: ['1', '2'],
@@ -234,16 +246,14 @@ describe('HTTP invocations', () => {
     const made = createApp()
     registerPortableHandlers(made)
     registerAzureFunctions({ registry: made.registry })
-    const lines: unknown[][] = []
-    const init = await registration('fails').handler(
-      new HttpRequest({ method: 'GET', url: 'https://app.azurewebsites.net/fails' }),
-      invocation('fails', {}, lines),
-    )
-    const observed = await observeAzure(init)
+    const { response, lines } = await invokeAsWorker('fails', {
+      input: { http: { method: 'GET', url: 'https://app.azurewebsites.net/fails' } },
+    })
+    const observed = observeRpc(response)
     expect(observed.status).toBe(500)
     expect(Buffer.from(observed.body, 'hex').toString()).not.toContain('secret')
-    expect(lines[0]?.[0]).toBe('error')
-    expect(JSON.parse(String(lines[0]?.[1]))).toMatchObject({
+    expect(lines[0]).toMatchObject({ level: 'error', category: 'user' })
+    expect(JSON.parse(String(lines[0]?.message))).toMatchObject({
       level: 'ERROR',
       invocationId: 'inv-1',
       message: 'handler failed',
@@ -255,12 +265,12 @@ describe('HTTP invocations', () => {
     registerPortableHandlers(made)
     registerAzureFunctions({ registry: made.registry })
     const call = async (key?: string) => {
-      const request = new HttpRequest({
+      const http = {
         method: 'GET',
         url: 'https://app.azurewebsites.net/secret',
         headers: key ? { 'x-api-key': key } : {},
-      })
-      return (await observeAzure(await registration('secret').handler(request, invocation('secret')))).status
+      }
+      return observeRpc((await invokeAsWorker('secret', { input: { http } })).response).status
     }
     expect(await call('anything')).toBe(500)
     process.env.XFN_API_KEY_SHA256 = hashApiKey('the-key')
@@ -275,26 +285,64 @@ describe('HTTP invocations', () => {
 })
 
 describe('queue, timer and blob invocations with the captured trigger metadata', () => {
-  it('builds one message from the queue trigger metadata', async () => {
-    const capture = azureCapture<{ expectedFromRpcTriggerMetadata: Record<string, unknown> }>(
-      'queue-trigger-metadata.json',
-    )
-    const metadata = capture.expectedFromRpcTriggerMetadata
+  type Capture = { rpcTriggerMetadata: Record<string, RpcTypedData> }
+
+  function queueApp() {
     const made = createApp()
     const seen: QueueMessage[] = []
     made.app.queue('work', { queue: 'orders' }, (message) => {
       seen.push(message)
     })
     registerAzureFunctions({ registry: made.registry })
-    await registration('work').handler(
-      metadata.queueTrigger,
-      invocation('work', { triggerMetadata: metadata }),
-    )
+    return seen
+  }
+
+  it('builds one message from the captured queue trigger, through the worker path', async () => {
+    const capture = azureCapture<Capture>('queue-trigger-metadata.json')
+    const seen = queueApp()
+    const sent = String(capture.rpcTriggerMetadata.QueueTrigger?.string)
+    await invokeAsWorker('work', {
+      input: payloadAsHostSends('work', Buffer.from(sent)),
+      triggerMetadata: capture.rpcTriggerMetadata,
+    })
     expect(seen[0]?.id).toBe('814b3b66-0200-4121-8ef3-405846a124bf')
     expect(seen[0]?.attempt).toBe(1)
     expect(seen[0]?.enqueuedAt.toISOString()).toBe('2022-08-25T05:06:39.000Z')
     expect(seen[0]?.json()).toEqual({ name: 'world' })
-    expect(seen[0]?.text()).toBe('{"name":"world"}')
+    expect(seen[0]?.text()).toBe('{\n  "name": "world"\n}')
+  })
+
+  // Messages the library would parse as JSON and the old code wrote back changed.
+  it.each([
+    '12345678901234567890',
+    '"hello"',
+    '1.50',
+    '{"n": 1.0}',
+    '1e400',
+    '89e7073266',
+    'true',
+    'null',
+    '  padded  ',
+    'héllo ✓ 🎉',
+    '',
+  ])('gives the message %j byte for byte', async (sent) => {
+    const seen = queueApp()
+    await invokeAsWorker('work', {
+      input: payloadAsHostSends('work', Buffer.from(sent)),
+      triggerMetadata: { Id: { string: 'm1' }, DequeueCount: { json: '1' } },
+    })
+    expect(seen[0]?.text()).toBe(sent)
+  })
+
+  it('fails a message that is not UTF-8 back to the host (retried, then poisoned), never altered', async () => {
+    const seen = queueApp()
+    await expect(
+      invokeAsWorker('work', {
+        input: payloadAsHostSends('work', new Uint8Array([0x68, 0xff, 0x69])),
+        triggerMetadata: { Id: { string: 'm1' }, DequeueCount: { json: '1' } },
+      }),
+    ).rejects.toThrow(/not UTF-8/)
+    expect(seen).toEqual([])
   })
 
   it('gives a text message as it is, with its dequeue count as the attempt, and throws failures back to the host', async () => {
@@ -304,42 +352,46 @@ describe('queue, timer and blob invocations with the captured trigger metadata',
     })
     registerAzureFunctions({ registry: made.registry })
     await expect(
-      registration('work').handler(
-        'plain text',
-        invocation('work', { triggerMetadata: { id: 'm1', dequeueCount: 3 } }),
-      ),
+      invokeAsWorker('work', {
+        input: payloadAsHostSends('work', Buffer.from('plain text')),
+        triggerMetadata: { Id: { string: 'm1' }, DequeueCount: { json: '3' } },
+      }),
     ).rejects.toThrow('cannot handle plain text on attempt 3')
   })
 
   it('turns the timer input into a tick with its scheduled time', async () => {
-    const capture = azureCapture<{ expectedCamelCasedInput: Timer }>('timer-trigger-input.json')
+    const capture = azureCapture<{ rpcInputBinding: { data: RpcTypedData } }>('timer-trigger-input.json')
     const made = createApp()
     const ticks: { scheduledAt: Date; isPastDue: boolean }[] = []
     made.app.timer('poll', { every: '5 minutes' }, (tick) => {
       ticks.push(tick)
     })
     registerAzureFunctions({ registry: made.registry })
-    await registration('poll').handler(capture.expectedCamelCasedInput, invocation('poll'))
+    await invokeAsWorker('poll', { input: capture.rpcInputBinding.data })
     expect(ticks[0]?.isPastDue).toBe(false)
     const scheduled = ticks[0]?.scheduledAt.getTime() ?? 0
     expect(scheduled % 300_000).toBe(0)
     expect(Date.now() - scheduled).toBeLessThan(300_000)
   })
 
-  it('turns blob trigger metadata into the same blob event as on AWS', async () => {
-    const capture = azureCapture<{ expectedFromRpcTriggerMetadata: Record<string, unknown> }>(
-      'blob-trigger-metadata.json',
-    )
+  function blobApp() {
     const made = createApp()
     const seen: unknown[] = []
     made.app.blob('audit', { bucket: 'helloworldcontainer' }, (event) => {
       seen.push({ ...event, native: undefined })
     })
     registerAzureFunctions({ registry: made.registry })
-    await registration('audit').handler(
-      Buffer.from('0123456789abcdef'),
-      invocation('audit', { triggerMetadata: capture.expectedFromRpcTriggerMetadata }),
-    )
+    return seen
+  }
+
+  it('turns blob trigger metadata into the same blob event as on AWS (storage extension v4 names)', async () => {
+    const capture = azureCapture<Capture>('blob-trigger-metadata.json')
+    const seen = blobApp()
+    // A JSON blob: the library would parse its text; the size is still its bytes.
+    await invokeAsWorker('audit', {
+      input: payloadAsHostSends('audit', Buffer.from('{"a": 1.0, "b":2}')),
+      triggerMetadata: capture.rpcTriggerMetadata,
+    })
     expect(seen).toEqual([
       {
         type: 'created',
@@ -353,6 +405,26 @@ describe('queue, timer and blob invocations with the captured trigger metadata',
     ])
   })
 
+  it('reads the blob properties by the names of storage extension v5 (extension bundle v4)', async () => {
+    const capture = azureCapture<Capture>('blob-trigger-metadata-v5.json')
+    const seen = blobApp()
+    await invokeAsWorker('audit', {
+      input: payloadAsHostSends('audit', Buffer.from('x'.repeat(2048))),
+      triggerMetadata: capture.rpcTriggerMetadata,
+    })
+    expect(seen).toEqual([
+      {
+        type: 'created',
+        bucket: 'helloworldcontainer',
+        key: 'reports/2026/q3.csv',
+        size: 2048,
+        etag: '',
+        time: new Date('2026-11-20T10:15:31+00:00'),
+        native: undefined,
+      },
+    ])
+  })
+
   it('writes log records at their level, with the structured fields', async () => {
     const made = createApp()
     made.app.timer('tick', { every: '1 hour' }, (_tick, context) => {
@@ -360,10 +432,9 @@ describe('queue, timer and blob invocations with the captured trigger metadata',
       context.log.debug('detail')
     })
     registerAzureFunctions({ registry: made.registry })
-    const lines: unknown[][] = []
-    await registration('tick').handler({ isPastDue: true }, invocation('tick', {}, lines))
-    expect(lines.map((l) => l[0])).toEqual(['warning', 'debug'])
-    expect(JSON.parse(String(lines[0]?.[1]))).toEqual({
+    const { lines } = await invokeAsWorker('tick', { input: { json: '{"IsPastDue":true}' } })
+    expect(lines.map((l) => l.level)).toEqual(['warning', 'debug'])
+    expect(JSON.parse(String(lines[0]?.message))).toEqual({
       timestamp: expect.any(String),
       level: 'WARN',
       invocationId: 'inv-1',
