@@ -47,14 +47,6 @@ describe('the portability report', () => {
       /do not keep messages in order/,
     ],
     [
-      'blob deletions on Azure',
-      ({ app }: ReturnType<typeof createApp>) => {
-        app.blob('gone', { bucket: 'files', events: ['deleted'] }, noop)
-      },
-      'azure',
-      /does not fire on deletions/,
-    ],
-    [
       'overlapping S3 notifications on AWS',
       ({ app }: ReturnType<typeof createApp>) => {
         app.blob('all', { bucket: 'files' }, noop)

@@ -186,15 +186,15 @@ function checkBlobs(manifest: Manifest, add: Add): void {
   const blobs = manifest.functions.flatMap((fn) =>
     fn.trigger.type === 'blob' ? [{ name: fn.name, trigger: fn.trigger }] : [],
   )
+  const names = new Set(manifest.functions.map((fn) => fn.name))
   for (const [index, { name, trigger }] of blobs.entries()) {
-    if (trigger.events.includes('deleted')) {
+    if (trigger.events.length > 1 && names.has(`${name}-deleted`))
       add(
         'azure',
         `function '${name}'`,
         'error',
-        "the Azure blob trigger does not fire on deletions (only on new and changed blobs); listen to 'created' only, or keep this app off Azure",
+        `on Azure its deletions run as a function named '${name}-deleted', which the app already has; rename one of them`,
       )
-    }
     for (const other of blobs.slice(index + 1)) {
       const sameEvents = trigger.events.some((e) => other.trigger.events.includes(e))
       const overlaps =

@@ -408,7 +408,6 @@ const others: Scenario[] = [
     app: 'deletions',
     input: { kind: 'blob', type: 'deleted', key: 'in/old.txt', body: 'bye' },
     expect: { results: { 'deleted/in/old.txt.json': { type: 'deleted', key: 'in/old.txt' } } },
-    notPortable: { cloud: 'azure', reason: 'the Azure blob trigger does not fire on deletions' },
   },
   {
     id: 'timer-tick',

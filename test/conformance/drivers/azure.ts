@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto'
 import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { type Cookie, HttpRequest, HttpResponse, InvocationContext } from '@azure/functions'
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob'
 import { type QueueClient, QueueServiceClient } from '@azure/storage-queue'
 import {
@@ -15,7 +14,13 @@ import {
   parseRoute,
 } from '@xfn/core'
 import { startAzurite } from '../../../adapters/azure/src/runtime/__fixtures__/azurite.js'
-import { registrations } from '../../../adapters/azure/src/runtime/__fixtures__/host.js'
+import {
+  invokeAsWorker,
+  payloadAsHostSends,
+  type RpcTypedData,
+  registrations,
+  type WorkerLogLine,
+} from '../../../adapters/azure/src/runtime/__fixtures__/host.js'
 import {
   appKey,
   copyApp,
@@ -33,11 +38,14 @@ type Logs = Observed['logs'][number][]
 
 /**
  * Azure, as the Functions host runs the built Function App folder (`xfn build --cloud azure`,
- * loaded from its package.json `main` through the real @azure/functions library): HTTP requests
- * routed by the registered route templates, or to the app's catch-all; queue messages delivered
- * one at a time with the host's dequeueCount, retried up to host.json's maxDequeueCount, then
- * moved to the poison queue; blob and timer triggers with the host's inputs. Queues and blobs are
- * Azurite's, a real emulator, through the app's own AzureWebJobsStorage connection.
+ * loaded from its package.json `main` through the real @azure/functions library), each
+ * invocation going through the library's own invocation model with RPC typed data, as the Node
+ * worker does: HTTP requests routed by the registered route templates, or to the app's
+ * catch-all; queue messages as the bytes Azurite holds, one at a time with the host's
+ * dequeueCount, retried up to host.json's maxDequeueCount, then moved to the poison queue; blob
+ * triggers with the storage extension's metadata, deletions as Event Grid's `BlobDeleted` event,
+ * and timer ticks. Queues and blobs are Azurite's, a real emulator, through the app's own
+ * AzureWebJobsStorage connection.
  */
 export function azureDriver(): Driver {
   let azurite: Awaited<ReturnType<typeof startAzurite>> | undefined
@@ -48,25 +56,34 @@ export function azureDriver(): Driver {
   const poison: string[] = []
   let work = ''
 
-  const registered = (name: string) => {
-    const found = registrations.find((r) => r.metadata.name === name)
-    if (!found) throw new Error(`no function '${name}' is registered`)
-    return found
-  }
-  const invocation = (functionName: string, logs: Logs, triggerMetadata: Record<string, unknown> = {}) =>
-    new InvocationContext({
-      invocationId: randomUUID(),
-      functionName,
-      triggerMetadata,
-      logHandler: (_level, ...args) => {
-        const record = JSON.parse(String(args[0])) as { level: string; message: string; fields?: unknown }
+  /** The functions whose trigger binding is of a type and passes a test. */
+  const triggered = (type: string, test: (binding: Record<string, unknown>) => boolean) =>
+    registrations
+      .filter((r) => Object.values(r.metadata.bindings).some((b) => b.type === type && test(b)))
+      .map((r) => r.metadata.name)
+
+  /** Invokes as the worker does, and keeps the structured log records the handler wrote. */
+  const invoke = async (
+    name: string,
+    logs: Logs,
+    input: RpcTypedData,
+    triggerMetadata: Record<string, RpcTypedData> = {},
+  ) => {
+    const lines: WorkerLogLine[] = []
+    try {
+      return (await invokeAsWorker(name, { input, triggerMetadata }, lines)).response
+    } finally {
+      for (const line of lines) {
+        if (line.category !== 'user') continue
+        const record = JSON.parse(line.message) as { level: string; message: string; fields?: unknown }
         logs.push({
           level: record.level.toLowerCase(),
           message: record.message,
           ...(record.fields === undefined ? {} : { fields: record.fields }),
         })
-      },
-    })
+      }
+    }
+  }
 
   const resultNames = async () => {
     const names: string[] = []
@@ -83,25 +100,19 @@ export function azureDriver(): Driver {
   }
 
   /** The host's queue trigger: one message at a time, dequeueCount counting, then the poison queue. */
-  const deliver = async (body: string, logs: Logs) => {
-    const { handler } = registered('work')
-    let item: unknown = body
-    try {
-      item = JSON.parse(body)
-    } catch {
-      // Text stays text; JSON arrives parsed, as the worker hands it over.
-    }
+  const deliver = async (body: Buffer, logs: Logs) => {
     const id = randomUUID()
     for (let dequeueCount = 1; ; dequeueCount++) {
       try {
-        await handler(
-          item,
-          invocation('work', logs, { id, dequeueCount, insertionTime: new Date().toISOString() }),
-        )
+        await invoke('work', logs, payloadAsHostSends('work', body), {
+          Id: { string: id },
+          DequeueCount: { json: String(dequeueCount) },
+          InsertionTime: { json: JSON.stringify(new Date().toISOString()) },
+        })
         return
       } catch {
         if (dequeueCount >= maxDequeueCount) {
-          poison.push(body)
+          poison.push(body.toString('utf8'))
           return
         }
       }
@@ -115,7 +126,7 @@ export function azureDriver(): Driver {
       if (receivedMessageItems.length === 0) return
       for (const message of receivedMessageItems) {
         await jobs.deleteMessage(message.messageId, message.popReceipt)
-        await deliver(Buffer.from(message.messageText, 'base64').toString('utf8'), logs)
+        await deliver(Buffer.from(message.messageText, 'base64'), logs)
       }
     }
   }
@@ -173,6 +184,9 @@ export function azureDriver(): Driver {
         }
         maxDequeueCount = host.extensions?.queues?.maxDequeueCount ?? maxDequeueCount
         const pkg = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { main: string }
+        // Each Function App is its own host process; in this one, each app starts from an empty
+        // process-wide registry, as it would there.
+        delete (globalThis as Record<symbol, unknown>)[Symbol.for('xfn.registry.v1')]
         await import(pathToFileURL(join(folder, pkg.main)).href)
       }
       routeOf = route()
@@ -203,71 +217,111 @@ export function azureDriver(): Driver {
           headers[lower] = headers[lower] === undefined ? value : `${headers[lower]}, ${value}`
         }
         const body = requestBody(input)
-        const request = new HttpRequest({
-          method: input.method,
-          url: `https://conformance.azurewebsites.net${pathWithQuery(input)}`,
-          headers,
-          ...(body === undefined ? {} : { body: { bytes: body } }),
-        })
-        const response = new HttpResponse(
-          (await registered(name).handler(request, invocation(name, logs))) as ConstructorParameters<
-            typeof HttpResponse
-          >[0],
-        )
+        const url = `https://conformance.azurewebsites.net${pathWithQuery(input)}`
+        const response = (await invoke(name, logs, {
+          http: {
+            method: input.method,
+            url,
+            headers,
+            query: Object.fromEntries(new URL(url).searchParams),
+            ...(body === undefined ? {} : { body: { bytes: body } }),
+          },
+        })) as { returnValue: { http: RpcHttpResponse } }
+        const { http } = response.returnValue
         const responseHeaders: Record<string, string> = {}
-        response.headers.forEach((value, header) => {
+        for (const [header, value] of Object.entries(http.headers))
           if (header !== 'set-cookie') responseHeaders[header] = value
-        })
         return [
           await settle({
             via: 'http',
-            status: response.status,
+            status: Number(http.statusCode),
             headers: responseHeaders,
-            cookies: response.cookies.map((cookie) => normalCookie(cookieText(cookie))),
-            body: new Uint8Array(await response.arrayBuffer()),
+            cookies: http.cookies.map((cookie) => normalCookie(cookieText(cookie))),
+            body: new Uint8Array(http.body?.bytes ?? []),
           }),
         ]
       }
-      if (input.kind === 'queue') for (const body of input.bodies) await deliver(body, logs)
+      if (input.kind === 'queue') for (const body of input.bodies) await deliver(Buffer.from(body), logs)
       if (input.kind === 'timer')
-        await registered(input.function).handler(
-          { isPastDue: false, scheduleStatus: {} },
-          invocation(input.function, logs),
-        )
+        await invoke(input.function, logs, {
+          json: JSON.stringify({ Schedule: {}, ScheduleStatus: {}, IsPastDue: false }),
+        })
       if (input.kind === 'blob') {
         const content = Buffer.from(input.body)
-        await uploads.getBlockBlobClient(input.key).uploadData(content)
-        const watcher = registrations.find((r) =>
-          Object.values(r.metadata.bindings).some(
-            (b) =>
-              b.type === 'blobTrigger' &&
-              input.key.startsWith(String(b.path).slice('uploads/'.length).replace('{name}', '')),
-          ),
-        )
-        if (watcher)
-          await watcher.handler(
-            content,
-            invocation(watcher.metadata.name, logs, {
-              blobTrigger: `uploads/${input.key}`,
-              uri: uploads.getBlobClient(input.key).url,
-              properties: { length: content.byteLength, eTag: '"e"', lastModified: new Date().toISOString() },
-            }),
-          )
+        const blob = uploads.getBlockBlobClient(input.key)
+        await blob.uploadData(content)
+        if (input.type === 'created') {
+          const properties = await blob.getProperties()
+          for (const name of triggered('blobTrigger', (b) =>
+            input.key.startsWith(String(b.path).slice('uploads/'.length).replace('{name}', '')),
+          ))
+            await invoke(name, logs, payloadAsHostSends(name, content), {
+              BlobTrigger: { string: `uploads/${input.key}` },
+              Uri: { json: JSON.stringify(blob.url) },
+              // Storage extension v5's BlobProperties, as the host writes them.
+              Properties: {
+                json: JSON.stringify({
+                  ContentLength: properties.contentLength,
+                  CreatedOn: properties.createdOn,
+                  LastModified: properties.lastModified,
+                  ETag: {},
+                }),
+              },
+            })
+        } else {
+          await blob.delete()
+          // Event Grid's BlobDeleted event, in the documented schema, to every Event Grid trigger
+          // (each checks its own container, prefix and suffix, as its subscription filters).
+          const event = {
+            topic:
+              '/subscriptions/0/resourceGroups/conformance/providers/Microsoft.Storage/storageAccounts/devstoreaccount1',
+            subject: `/blobServices/default/containers/uploads/blobs/${input.key}`,
+            eventType: 'Microsoft.Storage.BlobDeleted',
+            eventTime: new Date().toISOString(),
+            id: randomUUID(),
+            data: { api: 'DeleteBlob', blobType: 'BlockBlob', url: blob.url, sequencer: '0000000000000001' },
+            dataVersion: '',
+            metadataVersion: '1',
+          }
+          for (const name of triggered('eventGridTrigger', () => true))
+            await invoke(name, logs, { string: JSON.stringify(event) })
+        }
       }
       return [await settle({ via: input.kind })]
     },
   }
 }
 
-/** A cookie of @azure/functions as the Set-Cookie text the host would send. */
-function cookieText(cookie: Cookie): string {
+interface RpcHttpCookie {
+  readonly name: string
+  readonly value: string
+  readonly path?: { readonly value?: string }
+  readonly domain?: { readonly value?: string }
+  readonly maxAge?: { readonly value?: number }
+  readonly httpOnly?: { readonly value?: boolean }
+  readonly secure?: { readonly value?: boolean }
+  readonly sameSite?: 'none' | 'lax' | 'strict' | 'explicitNone'
+}
+
+interface RpcHttpResponse {
+  readonly statusCode: string
+  readonly headers: Record<string, string>
+  readonly cookies: readonly RpcHttpCookie[]
+  readonly body?: { readonly bytes?: Uint8Array }
+}
+
+/** An RPC cookie of the worker's response as the Set-Cookie text the host sends. */
+function cookieText(cookie: RpcHttpCookie): string {
+  const sameSite = { lax: 'Lax', strict: 'Strict', explicitNone: 'None', none: undefined }[
+    cookie.sameSite ?? 'none'
+  ]
   return [
     `${cookie.name}=${cookie.value}`,
-    ...(cookie.path ? [`Path=${cookie.path}`] : []),
-    ...(cookie.domain ? [`Domain=${cookie.domain}`] : []),
-    ...(cookie.maxAge !== undefined ? [`Max-Age=${cookie.maxAge}`] : []),
-    ...(cookie.httpOnly ? ['HttpOnly'] : []),
-    ...(cookie.secure ? ['Secure'] : []),
-    ...(cookie.sameSite ? [`SameSite=${cookie.sameSite}`] : []),
+    ...(cookie.path?.value ? [`Path=${cookie.path.value}`] : []),
+    ...(cookie.domain?.value ? [`Domain=${cookie.domain.value}`] : []),
+    ...(cookie.maxAge?.value !== undefined ? [`Max-Age=${cookie.maxAge.value}`] : []),
+    ...(cookie.httpOnly?.value ? ['HttpOnly'] : []),
+    ...(cookie.secure?.value ? ['Secure'] : []),
+    ...(sameSite ? [`SameSite=${sameSite}`] : []),
   ].join('; ')
 }

@@ -20,9 +20,13 @@ import {
 const subscriptionId = '00000000-0000-0000-0000-0000000000aa'
 const encoder = new TextEncoder()
 
-function build(code = 'export const v = 1', options: { blob?: boolean } = {}): AzureBuild {
+function build(
+  code = 'export const v = 1',
+  options: { blob?: boolean; extra?: (made: ReturnType<typeof createApp>) => void } = {},
+): AzureBuild {
   const made = createApp()
   registerEveryKind(made)
+  options.extra?.(made)
   let manifest = toManifest(made.registry, { app: 'shop' })
   if (options.blob === false)
     manifest = { ...manifest, functions: manifest.functions.filter((fn) => fn.trigger.type !== 'blob') }
@@ -199,7 +203,8 @@ describe('xfn deploy --cloud azure', () => {
       expect.stringMatching(new RegExp(`/xfn-deployment/${made.sha256}\\.zip$`)),
     ])
     expect(mutations().some((m) => m.endsWith('/syncfunctiontriggers'))).toBe(true)
-    expect(fake.published.size).toBe(0)
+    // Nothing went to the SCM site's publish endpoint: the host runs the package the setting names.
+    expect([...fake.published.values()].flat()).toEqual([])
     fake.requests.length = 0
     const again = await deploy(made, { plan: 'consumption' })
     expect(again.plan.changes).toEqual([])
@@ -219,6 +224,52 @@ describe('xfn deploy --cloud azure', () => {
     expect(sleeps).toEqual([500, 1000, 2000, 4000])
     expect([...fake.resources.keys()].some((id) => id.endsWith('/eventsubscriptions/xfn-audit'))).toBe(true)
   })
+
+  it.each(['flex', 'consumption'] as const)(
+    'sends blob deletions on %s through Event Grid to the function, retried then dead-lettered',
+    async (plan) => {
+      const withDeletions = build('export const v = 1', {
+        extra: ({ app }) => {
+          app.blob(
+            'sweep',
+            { bucket: 'receipts', prefix: 'old/', events: ['created', 'deleted'] },
+            () => undefined,
+          )
+          app.blob('forget', { bucket: 'receipts', events: ['deleted'] }, () => undefined)
+        },
+      })
+      await deploy(withDeletions, { plan })
+      const subscriptions = [...fake.resources.values()].filter((r) => r.type.endsWith('eventSubscriptions'))
+      const byName = new Map(subscriptions.map((r) => [r.name, r.properties]))
+      expect([...byName.keys()].sort()).toEqual(
+        plan === 'flex'
+          ? ['xfn-audit', 'xfn-forget', 'xfn-sweep', 'xfn-sweep-deleted']
+          : ['xfn-forget', 'xfn-sweep-deleted'],
+      )
+      expect(byName.get('xfn-sweep-deleted')).toMatchObject({
+        destination: {
+          endpointType: 'WebHook',
+          properties: { endpointBaseUrl: expect.stringMatching(/\/runtime\/webhooks\/eventgrid$/) },
+        },
+        filter: {
+          includedEventTypes: ['Microsoft.Storage.BlobDeleted'],
+          subjectBeginsWith: '/blobServices/default/containers/receipts/blobs/old/',
+        },
+        retryPolicy: { maxDeliveryAttempts: 30, eventTimeToLiveInMinutes: 1440 },
+        deadLetterDestination: {
+          endpointType: 'StorageBlob',
+          properties: { blobContainerName: 'xfn-dead-letters' },
+        },
+      })
+      expect(fake.webhookUrls).toContainEqual(
+        expect.stringMatching(/functionName=sweep-deleted&code=eventgrid-key-/),
+      )
+      expect([...fake.resources.values()].some((r) => r.name === 'xfn-dead-letters')).toBe(true)
+      fake.requests.length = 0
+      await deploy(withDeletions, { plan })
+      expect(mutations()).toEqual([])
+    },
+  )
 
   it('removes the event subscription of a removed blob function, and the topic with the last one', async () => {
     await deploy(build())

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto'
 import { apiKeyHashSetting, hashApiKey, type Manifest, ownerTags, XfnError } from '@xfn/core'
+import { azureBlobFunctions } from '../runtime/blob-functions.js'
 import { type AzureLayout, type AzureTarget, azureLayout } from './target.js'
 
 /** What `xfn build --cloud azure` made: the manifest and the Function App zip. */
@@ -70,31 +71,40 @@ export function desiredState(
     queues: manifest.queues.flatMap((q) => [layout.queue(q.name), layout.poisonQueue(q.name)]).sort(),
     containers: manifest.buckets.map((b) => layout.container(b.name)).sort(),
     blobSubscriptions: new Map(
-      plan === 'flex'
-        ? manifest.functions.flatMap((fn) =>
-            fn.trigger.type === 'blob'
-              ? [
-                  [
-                    layout.blobSubscription(fn.name),
-                    {
-                      function: fn.name,
-                      subjectBeginsWith: `/blobServices/default/containers/${layout.container(fn.trigger.bucket)}/blobs/${fn.trigger.prefix}`,
-                      subjectEndsWith: fn.trigger.suffix,
-                    },
-                  ] as const,
-                ]
-              : [],
-          )
-        : [],
+      manifest.functions.flatMap((fn) => {
+        if (fn.trigger.type !== 'blob') return []
+        const names = azureBlobFunctions(fn.name, fn.trigger.events)
+        const filter = {
+          subjectBeginsWith: `/blobServices/default/containers/${layout.container(fn.trigger.bucket)}/blobs/${fn.trigger.prefix}`,
+          subjectEndsWith: fn.trigger.suffix,
+        }
+        const subscriptions: [string, BlobSubscription][] = []
+        // Flex hears of new blobs only through Event Grid; Consumption's host polls instead.
+        if (names.created && plan === 'flex')
+          subscriptions.push([
+            layout.blobSubscription(names.created),
+            { function: names.created, event: 'Microsoft.Storage.BlobCreated', ...filter },
+          ])
+        if (names.deleted)
+          subscriptions.push([
+            layout.blobSubscription(names.deleted),
+            { function: names.deleted, event: 'Microsoft.Storage.BlobDeleted', ...filter },
+          ])
+        return subscriptions
+      }),
     ),
     needsKey: manifest.functions.some((fn) => fn.trigger.type === 'http' && fn.trigger.auth === 'key'),
     scale: { maximumInstanceCount: options.maximumInstanceCount ?? 100, instanceMemoryMB: memory },
   }
 }
 
-/** Which blobs' creation one blob function hears of, through Event Grid. */
+/**
+ * Which blob events one Azure function hears of, through Event Grid: creations call the host's
+ * blob webhook (Flex), deletions its Event Grid webhook (both plans).
+ */
 export interface BlobSubscription {
   readonly function: string
+  readonly event: 'Microsoft.Storage.BlobCreated' | 'Microsoft.Storage.BlobDeleted'
   readonly subjectBeginsWith: string
   readonly subjectEndsWith: string
 }

@@ -34,6 +34,7 @@ export interface ObservedSubscription {
   readonly endpointBaseUrl: string | undefined
   readonly subjectBeginsWith: string | undefined
   readonly subjectEndsWith: string | undefined
+  readonly includedEventTypes: readonly string[] | undefined
 }
 
 export interface ObservedSite {
@@ -173,6 +174,7 @@ async function observeBlobEvents(clients: AzureClients, rg: string, topic: strin
           endpointBaseUrl: (s.destination as { endpointBaseUrl?: string } | undefined)?.endpointBaseUrl,
           subjectBeginsWith: s.filter?.subjectBeginsWith,
           subjectEndsWith: s.filter?.subjectEndsWith || undefined,
+          includedEventTypes: s.filter?.includedEventTypes,
         },
       ]),
     ),

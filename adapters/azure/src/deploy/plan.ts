@@ -1,5 +1,5 @@
 import { type Change as AnyChange, ownedBy, type Sleep, XfnError } from '@xfn/core'
-import { deleteBlobTopic, planBlobEvents } from './blob-events.js'
+import { deadLetterContainer, deleteBlobTopic, planBlobEvents } from './blob-events.js'
 import type { AzureClients } from './clients.js'
 import {
   type Desired,
@@ -22,7 +22,8 @@ export interface Facts {
   insightsConnection: string | undefined
   defaultHostName: string | undefined
   scmHostName: string | undefined
-  blobsExtensionKey: string | undefined
+  /** The host's system keys, by name, once asked for. */
+  systemKeys: Partial<Record<'blobs_extension' | 'eventgrid_extension', string>> | undefined
 }
 
 export interface ApplyContext {
@@ -68,7 +69,7 @@ export function initialFacts(observed: Observed): Facts {
     insightsConnection: observed.insights?.connectionString,
     defaultHostName: observed.site?.defaultHostName,
     scmHostName: observed.site?.scmHostName,
-    blobsExtensionKey: undefined,
+    systemKeys: undefined,
   }
 }
 
@@ -177,20 +178,23 @@ export function planChanges(desired: Desired, observed: Observed): Change[] {
     )
   else if (observed.plan.sku !== sku.name) throw planSwitchError(desired, observed.plan.sku)
 
-  for (const name of [layout.deploymentContainer, ...desired.containers])
+  const ownContainers = new Map<string, { readonly xfn: string; readonly purpose: string }>([
+    [layout.deploymentContainer, { xfn: 'deployment', purpose: 'deployment packages' }],
+  ])
+  if ([...desired.blobSubscriptions.values()].some((s) => s.event === 'Microsoft.Storage.BlobDeleted'))
+    ownContainers.set(deadLetterContainer, {
+      xfn: 'dead-letters',
+      purpose: 'blob deletions that failed every delivery',
+    })
+  for (const name of desired.containers) ownContainers.set(name, { xfn: 'bucket', purpose: 'a bucket' })
+  for (const [name, { xfn, purpose }] of ownContainers)
     if (!observed.containers.has(name))
-      create(
-        'container',
-        name,
-        name === layout.deploymentContainer ? 'deployment packages' : 'a bucket',
-        phase.container,
-        async ({ clients }) => {
-          await clients.storage.blobContainers.create(rg, layout.storageAccount, name, {
-            publicAccess: 'None',
-            metadata: { xfn: name === layout.deploymentContainer ? 'deployment' : 'bucket' },
-          })
-        },
-      )
+      create('container', name, purpose, phase.container, async ({ clients }) => {
+        await clients.storage.blobContainers.create(rg, layout.storageAccount, name, {
+          publicAccess: 'None',
+          metadata: { xfn },
+        })
+      })
   for (const name of desired.queues)
     if (!observed.queues.has(name))
       create(

@@ -10,7 +10,6 @@ import {
   httpMethods,
   methodNotAllowedResult,
   notFoundResult,
-  PortabilityError,
   parseSchedule,
   type QueueTrigger,
   type Registry,
@@ -19,11 +18,13 @@ import {
   toAzureSchedule,
   XfnError,
 } from '@xfn/core'
+import { azureBlobFunctions } from './blob-functions.js'
 import { azureRoute, checkApiKey, handleHttp, type KeyCheck, toResponseInit } from './http.js'
 import { azureLogSink } from './log.js'
 import { invocationScope } from './scope.js'
-import { bytesPayload, handleBlob, handleQueue, handleTimer } from './triggers.js'
+import { bytesPayload, handleBlob, handleBlobDeleted, handleQueue, handleTimer } from './triggers.js'
 
+export { azureBlobFunctions } from './blob-functions.js'
 export { azureRoute, toResponseInit } from './http.js'
 export { azureResourceProvider, installAzureResources } from './resources.js'
 
@@ -208,19 +209,20 @@ export const registerTimer: KindRegistrar = (fn, _options, scoped) => {
 
 export const registerBlob: KindRegistrar = (fn, options, scoped) => {
   const blob = fn as FunctionDefinition<BlobTrigger>
-  if (blob.trigger.events.includes('deleted'))
-    throw new PortabilityError(
-      `function '${fn.name}'`,
-      'azure',
-      'the Azure blob trigger does not fire on deletions',
-    )
-  const { bucket, prefix, suffix } = blob.trigger
-  azureApp.storageBlob(fn.name, {
-    path: `${bucket}/${prefix}{name}${suffix}`,
-    connection: storageConnection,
-    source: options.blobSource ?? 'EventGrid',
-    ...bytesPayload,
-    handler: (content, invocation) =>
-      scoped(fn, () => handleBlob(blob, content, invocation, contextFor(fn, invocation))),
-  })
+  const { bucket, prefix, suffix, events } = blob.trigger
+  const names = azureBlobFunctions(fn.name, events)
+  if (names.created)
+    azureApp.storageBlob(names.created, {
+      path: `${bucket}/${prefix}{name}${suffix}`,
+      connection: storageConnection,
+      source: options.blobSource ?? 'EventGrid',
+      ...bytesPayload,
+      handler: (content, invocation) =>
+        scoped(fn, () => handleBlob(blob, content, invocation, contextFor(fn, invocation))),
+    })
+  if (names.deleted)
+    azureApp.eventGrid(names.deleted, {
+      handler: (event, invocation) =>
+        scoped(fn, () => handleBlobDeleted(blob, event, contextFor(fn, invocation))),
+    })
 }

@@ -138,11 +138,6 @@ describe('registration with the real @azure/functions library', () => {
     expect(() => registerAzureFunctions({ registry: timers.registry })).toThrow(
       /timer 'odd'.*cannot run on azure: NCRONTAB/,
     )
-    const blobs = createApp()
-    blobs.app.blob('gone', { bucket: 'files', events: ['deleted'] }, () => undefined)
-    expect(() => registerAzureFunctions({ registry: blobs.registry })).toThrow(
-      /function 'gone' cannot run on azure/,
-    )
   })
 })
 
@@ -423,6 +418,37 @@ describe('queue, timer and blob invocations with the captured trigger metadata',
         native: undefined,
       },
     ])
+  })
+
+  it('hears of deletions through an Event Grid trigger, given the documented BlobDeleted event', async () => {
+    const made = createApp()
+    const seen: unknown[] = []
+    made.app.blob('both', { bucket: 'testcontainer', events: ['created', 'deleted'] }, (event) => {
+      seen.push({ ...event, native: undefined })
+    })
+    made.app.blob('txt', { bucket: 'testcontainer', suffix: '.txt', events: ['deleted'] }, (event) => {
+      seen.push({ ...event, native: undefined })
+    })
+    made.app.blob('elsewhere', { bucket: 'other', events: ['deleted'] }, () => {
+      seen.push('elsewhere')
+    })
+    registerAzureFunctions({ registry: made.registry })
+    expect(triggerOf('both')).toMatchObject({ type: 'blobTrigger', path: 'testcontainer/{name}' })
+    expect(triggerOf('both-deleted')).toMatchObject({ type: 'eventGridTrigger' })
+    expect(triggerOf('txt')).toMatchObject({ type: 'eventGridTrigger' })
+    const event = azureCapture('blob-deleted-event.json')
+    for (const name of ['both-deleted', 'txt', 'elsewhere'])
+      await invokeAsWorker(name, { input: { string: JSON.stringify(event) } })
+    const deleted = {
+      type: 'deleted',
+      bucket: 'testcontainer',
+      key: 'file-to-delete.txt',
+      size: 0,
+      etag: '',
+      time: new Date('2017-11-07T20:09:22.567Z'),
+      native: undefined,
+    }
+    expect(seen).toEqual([deleted, deleted])
   })
 
   it('writes log records at their level, with the structured fields', async () => {

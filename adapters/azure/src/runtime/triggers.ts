@@ -1,4 +1,4 @@
-import type { InvocationContext, Timer } from '@azure/functions'
+import type { EventGridEvent, InvocationContext, Timer } from '@azure/functions'
 import {
   type BlobEvent,
   type BlobTrigger,
@@ -116,4 +116,37 @@ export async function handleBlob(
     native: { triggerMetadata: metadata },
   }
   await fn.handler(event, context)
+}
+
+const blobSubject = /^\/blobServices\/default\/containers\/([^/]+)\/blobs\/(.+)$/
+
+/**
+ * One blob deleted, from the storage account's `Microsoft.Storage.BlobDeleted` event. The event
+ * subscription filters by container, prefix and suffix; an event for another blob (a subscription
+ * widened by hand) is logged and skipped rather than handed over as this function's. A thrown
+ * error fails the delivery, which Event Grid retries and then dead-letters.
+ */
+export async function handleBlobDeleted(
+  fn: FunctionDefinition<BlobTrigger>,
+  event: EventGridEvent,
+  context: Context,
+): Promise<void> {
+  const [, container, key = ''] = blobSubject.exec(event.subject ?? '') ?? []
+  const { bucket, prefix, suffix } = fn.trigger
+  if (
+    event.eventType !== 'Microsoft.Storage.BlobDeleted' ||
+    container !== bucket ||
+    !key.startsWith(prefix) ||
+    !key.endsWith(suffix)
+  ) {
+    context.log.warn('skipped an event this function does not listen to', {
+      eventType: event.eventType,
+      subject: event.subject,
+    })
+    return
+  }
+  await fn.handler(
+    { type: 'deleted', bucket, key, size: 0, etag: '', time: new Date(event.eventTime), native: event },
+    context,
+  )
 }

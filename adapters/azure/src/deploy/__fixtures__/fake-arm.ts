@@ -68,6 +68,8 @@ export interface FakeArm {
   readonly settings: Map<string, Record<string, string>>
   /** Zips published, by Function App, in order; and blobs uploaded, by URL path. */
   readonly published: Map<string, string[]>
+  /** The webhook URLs event subscriptions were given, with their keys (the service keeps them hidden). */
+  readonly webhookUrls: string[]
   readonly blobs: Map<string, Buffer>
   /** Storage account and site names another subscription holds. */
   readonly takenNames: Set<string>
@@ -127,6 +129,7 @@ export async function startFakeArm(): Promise<FakeArm> {
     resources,
     settings,
     published,
+    webhookUrls: [],
     blobs,
     takenNames: new Set(),
     failWhen: undefined,
@@ -260,7 +263,9 @@ export async function startFakeArm(): Promise<FakeArm> {
           return send(res, 200, {
             masterKey: 'master',
             functionKeys: { default: 'default-key' },
-            systemKeys: ready ? { blobs_extension: `blobs-key-${name}` } : {},
+            systemKeys: ready
+              ? { blobs_extension: `blobs-key-${name}`, eventgrid_extension: `eventgrid-key-${name}` }
+              : {},
           })
         }
         if (action === 'listkeys' && resources.has(owner))
@@ -286,7 +291,12 @@ export async function startFakeArm(): Promise<FakeArm> {
           if (!resources.has(site)) return error(res, 404, 'ResourceNotFound', `${path} was not found.`)
           return send(res, 200, { id: path, name: 'appsettings', properties: settings.get(site) ?? {} })
         }
-        if (action === 'syncfunctiontriggers' && resources.has(owner)) return send(res, 204)
+        if (action === 'syncfunctiontriggers' && resources.has(owner)) {
+          // The host starts with the package the settings name (Linux Consumption's publish).
+          const site = owner.split('/').at(-1) ?? ''
+          if (!published.has(site)) published.set(site, [])
+          return send(res, 204)
+        }
         return error(res, 404, 'NotFound', `No action ${method} ${path}.`)
       }
 
@@ -328,7 +338,9 @@ export async function startFakeArm(): Promise<FakeArm> {
         if (method === 'PATCH' && !existing)
           return error(res, 404, 'ResourceNotFound', `${path} was not found.`)
         const resource =
-          method === 'PUT' ? shape(path, json, port, blobPort) : merge(existing as Resource, json)
+          method === 'PUT'
+            ? shape(path, json, port, blobPort, fake.webhookUrls)
+            : merge(existing as Resource, json)
         resources.set(id, resource)
         if (/\/sites\/[^/]+$/.test(id) && method === 'PUT') {
           if (!existing || appSettings.length > 0)
@@ -362,7 +374,13 @@ export async function startFakeArm(): Promise<FakeArm> {
 }
 
 /** A resource as Resource Manager returns it after a PUT: with id, name, type and what the service adds. */
-function shape(path: string, json: Record<string, unknown>, port: number, blobPort: number): Resource {
+function shape(
+  path: string,
+  json: Record<string, unknown>,
+  port: number,
+  blobPort: number,
+  webhookUrls: string[],
+): Resource {
   const segments = path.split('/').filter(Boolean)
   const name = segments.at(-1) ?? ''
   const type =
@@ -396,6 +414,7 @@ function shape(path: string, json: Record<string, unknown>, port: number, blobPo
       properties?: { endpointUrl?: string; endpointBaseUrl?: string }
     }
     if (destination?.properties?.endpointUrl) {
+      webhookUrls.push(destination.properties.endpointUrl)
       destination.properties.endpointBaseUrl = destination.properties.endpointUrl.split('?')[0]
       delete destination.properties.endpointUrl
     }

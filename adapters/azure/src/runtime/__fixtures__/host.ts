@@ -97,19 +97,27 @@ export function payloadAsHostSends(name: string, payload: Uint8Array): RpcTypedD
     : { string: Buffer.from(payload).toString('utf8') }
 }
 
+/** A line the library logs through the worker: the level, 'user' or 'system', and the text. */
+export interface WorkerLogLine {
+  readonly level: string
+  readonly category: string
+  readonly message: string
+}
+
 /**
  * Invokes a registered function as the Node worker does: the library's invocation model turns
  * the RPC input and trigger metadata into the handler's arguments, calls it, and builds the
- * response. Returns the handler's result as the worker would send it, and its log lines.
+ * response. Returns the handler's result as the worker would send it, and its log lines (also
+ * pushed to `lines` as they come, so a failed invocation's lines are kept too).
  */
 export async function invokeAsWorker(
   name: string,
   rpc: { readonly input: RpcTypedData; readonly triggerMetadata?: Record<string, RpcTypedData> },
+  lines: WorkerLogLine[] = [],
 ) {
   const found = registration(name)
   const [bindingName] = Object.entries(found.metadata.bindings).find(([, b]) => b.direction === 'in') ?? []
   if (!programmingModel) throw new Error('the library set no programming model')
-  const lines: { level: string; category: string; message: string }[] = []
   const model = programmingModel.getInvocationModel({
     invocationId: 'inv-1',
     request: {

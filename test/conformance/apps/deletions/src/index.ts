@@ -1,6 +1,6 @@
 import { app, bucket } from '@xfn/core'
 
-/** A blob function that reacts to deletions, which Azure's blob trigger cannot do. */
+/** A blob function that reacts to deletions (on Azure, through Event Grid rather than the blob trigger). */
 const uploads = bucket('uploads')
 const results = bucket('results')
 
