@@ -163,6 +163,25 @@ describe('xfn deploy --cloud azure', () => {
     expect([...fake.published.values()].flat().at(-1)).toBe(changed.sha256)
   })
 
+  it('changes the Flex scale and memory of an existing app, and then changes nothing', async () => {
+    const made = build()
+    await deploy(made)
+    await deploy(made, { maximumInstanceCount: 40, instanceMemoryMB: 4096 })
+    const site = [...fake.resources.values()].find((r) => r.type === 'Microsoft.Web/sites')
+    expect(site?.properties.functionAppConfig).toMatchObject({
+      scaleAndConcurrency: { maximumInstanceCount: 40, instanceMemoryMB: 4096 },
+      runtime: { name: 'node', version: '22' },
+    })
+    // The user's settings survive the site's replacement.
+    expect(Object.keys(fake.settings.get(site?.id.toLowerCase() ?? '') ?? {})).toContain(
+      'AzureWebJobsStorage',
+    )
+    fake.requests.length = 0
+    const again = await deploy(made, { maximumInstanceCount: 40, instanceMemoryMB: 4096 })
+    expect(again.plan.changes).toEqual([])
+    expect(fake.mutating()).toEqual([])
+  })
+
   it("keeps the user's own app settings and removes only the ones xfn set before", async () => {
     await deploy(build(undefined, { blob: false }))
     const [siteId] = [...fake.settings.keys()]

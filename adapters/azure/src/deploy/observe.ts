@@ -145,7 +145,11 @@ async function observeSite(
 ): Promise<ObservedSite | undefined> {
   const site = await ifExists(() => clients.web.webApps.get(rg, name))
   if (!site) return undefined
-  const settings = await clients.web.webApps.listApplicationSettings(rg, name)
+  const [settings, config] = await Promise.all([
+    clients.web.webApps.listApplicationSettings(rg, name),
+    // The site's own siteConfig is sparse (its linuxFxVersion is null); config/web has it.
+    clients.web.webApps.getConfiguration(rg, name),
+  ])
   return {
     tags: site.tags ?? {},
     state: site.state,
@@ -153,7 +157,7 @@ async function observeSite(
     defaultHostName: site.defaultHostName,
     scmHostName: site.hostNameSslStates?.find((h) => h.hostType === 'Repository')?.name,
     functionAppConfig: site.functionAppConfig,
-    linuxFxVersion: site.siteConfig?.linuxFxVersion,
+    linuxFxVersion: config.linuxFxVersion,
     lastModified: site.lastModifiedTimeUtc && new Date(site.lastModifiedTimeUtc).toISOString(),
     settings: settings.properties ?? {},
   }

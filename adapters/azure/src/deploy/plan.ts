@@ -337,7 +337,9 @@ function planSite(desired: Desired, observed: Observed, changes: Change[]) {
   if (site.serverFarmId?.toLowerCase() !== layout.planId.toLowerCase()) drift.push('plan')
   if (desired.plan === 'flex' && !sameFlexConfig(site.functionAppConfig, wanted.functionAppConfig))
     drift.push('scale and runtime')
-  if (desired.plan === 'consumption' && site.linuxFxVersion !== `Node|${nodeVersion}`) drift.push('runtime')
+  // The service upper-cases the stack it reports ("NODE|22"); it compares without case.
+  if (desired.plan === 'consumption' && site.linuxFxVersion?.toLowerCase() !== `node|${nodeVersion}`)
+    drift.push('runtime')
   if (drift.length > 0)
     changes.push({
       action: 'update',
@@ -345,14 +347,22 @@ function planSite(desired: Desired, observed: Observed, changes: Change[]) {
       name,
       reason: drift.join(', '),
       phase: phase.site,
-      run: async ({ clients }) => {
-        await clients.web.webApps.update(rg, name, {
-          serverFarmId: wanted.serverFarmId,
-          ...(wanted.functionAppConfig ? { functionAppConfig: wanted.functionAppConfig } : {}),
-          ...(desired.plan === 'consumption'
-            ? { siteConfig: { linuxFxVersion: wanted.siteConfig.linuxFxVersion } }
-            : {}),
-        } as never)
+      run: async ({ clients, poll }) => {
+        if (wanted.functionAppConfig) {
+          // The site's PATCH body (SitePatchResource) has no functionAppConfig, so Flex settings
+          // change by reading the site and putting it back, as the Azure CLI does.
+          const current = await clients.web.webApps.get(rg, name)
+          await clients.web.webApps.beginCreateOrUpdateAndWait(
+            rg,
+            name,
+            { ...current, serverFarmId: wanted.serverFarmId, functionAppConfig: wanted.functionAppConfig },
+            poll,
+          )
+        } else
+          await clients.web.webApps.update(rg, name, {
+            serverFarmId: wanted.serverFarmId,
+            siteConfig: { linuxFxVersion: wanted.siteConfig.linuxFxVersion },
+          })
       },
     })
   const ours = xfnSettings(desired, secretsOf(desired, facts))

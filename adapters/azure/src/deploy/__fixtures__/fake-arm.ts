@@ -323,7 +323,27 @@ export async function startFakeArm(): Promise<FakeArm> {
       const groupMissing = () =>
         error(res, 404, 'ResourceGroupNotFound', `Resource group '${segments[3]}' could not be found.`)
       if (method === 'GET') {
+        // A site's configuration is read at config/web: the site itself carries a sparse
+        // siteConfig whose linuxFxVersion is null (Azure/azure-cli#15171).
+        const configOf = /\/sites\/[^/]+\/config\/web$/.test(id)
+          ? resources.get(id.replace(/\/config\/web$/, ''))
+          : undefined
+        if (configOf)
+          return send(res, 200, {
+            id: `${configOf.id}/config/web`,
+            name: 'web',
+            type: 'Microsoft.Web/sites/config',
+            properties: { ...(configOf.properties.siteConfig as object) },
+          })
         const found = resources.get(id)
+        if (found && /\/sites\/[^/]+$/.test(id))
+          return send(res, 200, {
+            ...found,
+            properties: {
+              ...found.properties,
+              siteConfig: { ...(found.properties.siteConfig as object), linuxFxVersion: null },
+            },
+          })
         if (found) return send(res, 200, found)
         if (!isGroup && !groupExists) return groupMissing()
         return error(res, 404, 'ResourceNotFound', `The Resource '${path}' was not found.`)
@@ -341,6 +361,9 @@ export async function startFakeArm(): Promise<FakeArm> {
           method === 'PUT'
             ? shape(path, json, port, blobPort, fake.webhookUrls)
             : merge(existing as Resource, json)
+        // The service reports the stack upper-cased ("NODE|22"), whatever case it was given.
+        const siteConfig = resource.properties.siteConfig as { linuxFxVersion?: string } | undefined
+        if (siteConfig?.linuxFxVersion) siteConfig.linuxFxVersion = siteConfig.linuxFxVersion.toUpperCase()
         resources.set(id, resource)
         if (/\/sites\/[^/]+$/.test(id) && method === 'PUT') {
           if (!existing || appSettings.length > 0)
