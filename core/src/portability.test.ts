@@ -16,6 +16,24 @@ function reportFor(
 }
 
 describe('the portability report', () => {
+  it('refuses a timeout over 600 s on Linux Consumption only, where the host would not start', () => {
+    const made = createApp()
+    made.app.queue('long', { queue: 'jobs', timeoutSeconds: 900 }, noop)
+    const manifest = toManifest(made.registry, { app: 'test' })
+    const errors = (plan?: 'flex' | 'consumption') =>
+      checkPortability(manifest, ['azure'], { azurePlan: plan }).findings.filter(
+        (f) => f.severity === 'error',
+      )
+    expect(errors('consumption')).toEqual([
+      expect.objectContaining({
+        subject: "function 'long'",
+        message: expect.stringMatching(/timeoutSeconds of 900 is over the 600 s .* azure\.plan 'flex'/),
+      }),
+    ])
+    expect(errors('flex')).toEqual([])
+    expect(errors()).toEqual([])
+  })
+
   it('finds an app with one function of each kind portable everywhere', () => {
     const report = reportFor(registerEveryKind)
     expect(report.findings.filter((f) => f.severity === 'error')).toEqual([])

@@ -34,6 +34,14 @@ export interface PortabilityReport {
 /** Azure's front end ends an HTTP request after 230 seconds, whatever the function's timeout. */
 const azureHttpLimitSeconds = 230
 
+/** The longest `functionTimeout` the host accepts on Linux Consumption (10 minutes). */
+const azureConsumptionLimitSeconds = 600
+
+/** How the app is hosted where that changes what runs: `azure.plan` of `xfn.config.ts`. */
+export interface PortabilityOptions {
+  readonly azurePlan?: 'flex' | 'consumption'
+}
+
 /**
  * Says, for every function of an app and every cloud asked about, whether it runs there exactly
  * and what it becomes; and why not where it cannot.
@@ -45,6 +53,7 @@ const azureHttpLimitSeconds = 230
 export function checkPortability(
   manifest: Manifest,
   clouds: readonly Cloud[] = allClouds,
+  options: PortabilityOptions = {},
 ): PortabilityReport {
   const findings: PortabilityFinding[] = []
   const add = (cloud: Cloud, subject: string, severity: Severity, message: string) => {
@@ -66,6 +75,13 @@ export function checkPortability(
   checkPhysicalNames(manifest, add)
 
   for (const fn of manifest.functions) {
+    if (options.azurePlan === 'consumption' && fn.timeoutSeconds > azureConsumptionLimitSeconds)
+      add(
+        'azure',
+        `function '${fn.name}'`,
+        'error',
+        `its timeoutSeconds of ${fn.timeoutSeconds} is over the ${azureConsumptionLimitSeconds} s the host allows on Linux Consumption (azure.plan 'consumption'), where the host would not start; lower it, or use azure.plan 'flex'`,
+      )
     if (fn.trigger.type === 'http' && fn.timeoutSeconds > azureHttpLimitSeconds) {
       add(
         'azure',

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -43,6 +43,26 @@ const connected = () => ({
 })
 
 describe('xfn deploy, status and destroy --cloud azure', () => {
+  it('refuses a function timeout the Linux Consumption host would not start with, before any request', async () => {
+    const app = copyOfApp('every-kind', 'azure-long-timeout')
+    writeFileSync(
+      join(app, 'xfn.config.ts'),
+      "import { defineConfig } from '@xfn/cli'\nexport default defineConfig({ azure: { plan: 'consumption' } })\n",
+    )
+    appendFileSync(
+      join(app, 'src/index.ts'),
+      "app.timer('reindex', { every: '1 hour', timeoutSeconds: 900 }, () => undefined)\n",
+    )
+    const check = await xfn(connected(), 'check', app, '--cloud', 'azure')
+    expect(check.code).toBe(1)
+    expect(check.stdout).toMatch(/reindex.*timeoutSeconds of 900 is over the 600 s/s)
+    const before = fake.requests.length
+    const deploy = await xfn(connected(), 'deploy', app, '--cloud', 'azure', '--stage', 'ci')
+    expect(deploy.code).not.toBe(0)
+    expect(deploy.stderr).toMatch(/cannot be built for azure:.*reindex.*azure\.plan 'flex'/s)
+    expect(fake.requests.length).toBe(before)
+  })
+
   it('deploys an app with every kind of trigger to Linux Consumption, then changes nothing, shows it and removes it', async () => {
     const app = copyOfApp('every-kind', 'azure-lifecycle')
     writeFileSync(

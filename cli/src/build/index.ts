@@ -34,7 +34,9 @@ export async function buildApp(
     options.verifyStable === false
       ? await loadManifest(project, { XFN_CLOUD: cloud })
       : await stableManifest(project, cloud)
-  const problems = checkPortability(manifest, [cloud]).findings.filter((f) => f.severity === 'error')
+  const problems = checkPortability(manifest, [cloud], {
+    azurePlan: project.config.azure?.plan,
+  }).findings.filter((f) => f.severity === 'error')
   if (problems.length > 0) {
     const check = xfnCommand('check', '--cloud', cloud)
     throw new XfnError(

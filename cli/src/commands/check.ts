@@ -29,7 +29,9 @@ export default class Check extends XfnCommand {
     const { args, flags } = await this.parse(Check)
     const targets = parseClouds(flags.cloud)
     const project = await this.findProject(args.project, flags.entry)
-    const report = checkPortability(await loadManifest(project), targets)
+    const report = checkPortability(await loadManifest(project), targets, {
+      azurePlan: project.config.azure?.plan,
+    })
     if (!this.jsonEnabled()) this.log(formatReport(report, terminalStyle(flags['no-color'])))
     if (report.portableTo.length < report.clouds.length) process.exitCode = exitCodes.problemsFound
     return report
