@@ -472,6 +472,27 @@ describe('errors of xfn deploy --cloud azure', () => {
     )
   })
 
+  it('keeps polling a publish through transient 404s of its status, and takes a partial success', async () => {
+    fake.deploymentNotFoundPolls = 2
+    fake.deploymentOutcome = 6
+    const made = build(undefined, { blob: false })
+    await deploy(made)
+    expect([...fake.published.values()].flat()).toEqual([made.sha256])
+  })
+
+  it.each([
+    [5, 'conflict'],
+    [-1, 'cancelled'],
+  ] as const)(
+    'ends a publish whose deployment reports %i (%s) at once, complete or not',
+    async (status, _name) => {
+      fake.deploymentOutcome = status
+      await expect(deploy(build(undefined, { blob: false }))).rejects.toThrow(
+        /The package could not be mounted/,
+      )
+    },
+  )
+
   it('reports a failed publish with the deployment log, and publishes again on the next deploy', async () => {
     fake.deploymentOutcome = 3
     await expect(deploy(build(undefined, { blob: false }))).rejects.toThrow(

@@ -21,9 +21,20 @@ export async function publishPackage(context: ApplyContext): Promise<void> {
   )
 }
 
-/** Kudu's deployment states: 3 failed, 4 succeeded; others are under way. */
-const deployFailed = 3
-const deploySucceeded = 4
+/**
+ * Kudu's deployment states, as Microsoft's one-deploy clients read them (the .NET SDK's
+ * `DeploymentStatus`): 4 succeeded and 6 partly succeeded; 3 failed, 5 conflict and -1
+ * cancelled; the rest (0 pending, 1 building, 2 deploying) are under way. A state ends the wait
+ * whether or not `complete` is set.
+ */
+const succeededStates = new Set([4, 6])
+const failedStates = new Set([-1, 3, 5])
+
+/**
+ * Statuses of the deployment status endpoint that mean "ask again": 404 while the SCM worker
+ * restarts with the new deployment, and the service's throttling and transient errors.
+ */
+const transientStatuses = new Set([404, 429, 502, 503, 504])
 
 /**
  * Flex Consumption: the zip goes to the SCM site's one-deploy endpoint, with a Resource Manager
@@ -44,24 +55,21 @@ async function publishToFlex({ clients, desired, facts, sleep, publishTimeoutMs 
       headers: body ? { 'content-type': 'application/zip' } : {},
       body,
     })
-    if (response.status >= 400)
+    if (response.status >= 400 && !(method === 'GET' && transientStatuses.has(response.status)))
       throw new XfnError(
         'CLOUD_ERROR',
         `${method} https://${scm}${path} answered ${response.status}: ${response.text.slice(0, 300)}${response.status === 401 || response.status === 403 ? '. The signed-in identity needs the Website Contributor role on the Function App.' : ''}`,
       )
-    return response.text
+    return response.status >= 400 ? undefined : response.text
   }
-  const accepted = await send('POST', '/api/publish?RemoteBuild=false&Deployer=xfn', desired.zip)
+  const accepted = (await send('POST', '/api/publish?RemoteBuild=false&Deployer=xfn', desired.zip)) ?? ''
   const id = accepted.trim().replace(/^"|"$/g, '') || 'latest'
   const started = Date.now()
   for (let delay = 500; ; delay = Math.min(delay * 2, 5000)) {
-    const status = JSON.parse((await send('GET', `/api/deployments/${id}`)) || '{}') as {
-      status?: number
-      complete?: boolean
-      status_text?: string
-    }
-    if (status.status === deploySucceeded) return
-    if (status.status === deployFailed || (status.complete && status.status !== deploySucceeded))
+    const answer = await send('GET', `/api/deployments/${id}`)
+    const status = JSON.parse(answer || '{}') as { status?: number; status_text?: string }
+    if (status.status !== undefined && succeededStates.has(status.status)) return
+    if (status.status !== undefined && failedStates.has(status.status))
       throw new XfnError(
         'CLOUD_ERROR',
         `Publishing to ${desired.layout.functionApp} failed: ${status.status_text || `deployment status ${status.status}`}. Its log: https://${scm}/api/deployments/${id}/log`,

@@ -75,8 +75,13 @@ export interface FakeArm {
   readonly takenNames: Set<string>
   /** Called for every request; a failure it returns is answered instead. */
   failWhen: ((request: RecordedRequest, index: number) => FakeFailure | undefined) | undefined
-  /** The deployment state the publish endpoint ends in: 4 succeeded, 3 failed. */
-  deploymentOutcome: 3 | 4
+  /**
+   * The deployment state the publish endpoint ends in (Kudu's DeployStatus): 4 succeeded, 6 partly
+   * succeeded, 3 failed, 5 conflict, -1 cancelled. Only a success reports `complete`.
+   */
+  deploymentOutcome: -1 | 3 | 4 | 5 | 6
+  /** How many polls of a new deployment's status answer 404 first (the SCM worker restarting). */
+  deploymentNotFoundPolls: number
   /** How many times the host's keys are asked for after a publish before blobs_extension exists. */
   hostKeyDelay: number
   /** The Log Analytics query API: the queries asked, and what answers each (no table by default). */
@@ -134,6 +139,7 @@ export async function startFakeArm(): Promise<FakeArm> {
     takenNames: new Set(),
     failWhen: undefined,
     deploymentOutcome: 4,
+    deploymentNotFoundPolls: 0,
     latencyMs: 0,
     hostKeyDelay: 0,
     queries: [],
@@ -484,15 +490,16 @@ function scm(
   const deployment = deployments.get(id ?? '')
   if (method === 'GET' && action === 'deployments' && deployment) {
     deployment.polls++
-    if (deployment.polls < 2)
-      return send(res, 200, { id, status: 1, complete: false, status_text: 'Building' })
-    if (deployment.polls === 2 && fake.deploymentOutcome === 4)
-      published.set(site, [...(published.get(site) ?? []), deployment.sha])
+    if (deployment.polls <= fake.deploymentNotFoundPolls) return send(res, 404, { error: 'not found' })
+    const poll = deployment.polls - fake.deploymentNotFoundPolls
+    if (poll < 2) return send(res, 200, { id, status: 1, complete: false, status_text: 'Building' })
+    const succeeded = fake.deploymentOutcome === 4 || fake.deploymentOutcome === 6
+    if (poll === 2 && succeeded) published.set(site, [...(published.get(site) ?? []), deployment.sha])
     return send(res, 200, {
       id,
       status: fake.deploymentOutcome,
-      complete: true,
-      status_text: fake.deploymentOutcome === 4 ? '' : 'The package could not be mounted',
+      complete: succeeded,
+      status_text: succeeded ? '' : 'The package could not be mounted',
     })
   }
   return send(res, 404, { error: 'not found' })
