@@ -7,8 +7,15 @@ import type { TokenCredential } from '@azure/core-auth'
 import type { TlsSettings } from '@azure/core-rest-pipeline'
 import { DefaultAzureCredential } from '@azure/identity'
 
-/** The scope of Azure Resource Manager tokens, which the publish endpoint accepts too. */
+/** The scope of Azure Resource Manager tokens. */
 export const armScope = 'https://management.azure.com/.default'
+
+/**
+ * The scope of the tokens sent to a Function App's SCM site (one-deploy publish): the Resource
+ * Manager audience as the Azure CLI (`az account get-access-token`) and azd request it, which
+ * the SCM site checks.
+ */
+export const scmScope = 'https://management.core.windows.net/.default'
 
 /** The Azure SDK clients a deploy uses, one per resource provider, and what made them. */
 export interface AzureClients {

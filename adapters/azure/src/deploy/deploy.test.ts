@@ -472,6 +472,28 @@ describe('errors of xfn deploy --cloud azure', () => {
     )
   })
 
+  it("asks for Resource Manager tokens for Resource Manager, and the SCM site's audience for the publish", async () => {
+    const scopes = new Set<string>()
+    const c = createAzureClients({
+      subscriptionId,
+      credential: {
+        getToken: async (scope) => {
+          for (const one of [scope].flat()) scopes.add(one)
+          return { token: fakeToken, expiresOnTimestamp: Date.now() + 3_600_000 }
+        },
+      },
+      endpoint: fake.endpoint,
+      tls: { ca: fakeCertificate },
+    })
+    const target = await resolveTarget(c, { app: 'shop', stage: 'dev' })
+    await applyPlan(c, await planDeploy(c, build(undefined, { blob: false }), target, {}), quick)
+    // (The SDK clients ask for their endpoint's scope, here the fake's.)
+    expect([...scopes].filter((scope) => !scope.startsWith(fake.endpoint)).sort()).toEqual([
+      'https://management.azure.com/.default',
+      'https://management.core.windows.net/.default',
+    ])
+  })
+
   it('keeps polling a publish through transient 404s of its status, and takes a partial success', async () => {
     fake.deploymentNotFoundPolls = 2
     fake.deploymentOutcome = 6

@@ -5,11 +5,11 @@ import {
   createPipelineFromOptions,
   createPipelineRequest,
 } from '@azure/core-rest-pipeline'
-import { type AzureClients, armScope } from './clients.js'
+import { type AzureClients, scmScope } from './clients.js'
 
 /**
  * Requests xfn makes itself (to the SCM site, to the Function App), through the SDK's pipeline:
- * with its retries, the clients' TLS settings, and a Resource Manager token when `signed`.
+ * with its retries, the clients' TLS settings, and a token for the SCM site when `signed`.
  */
 export function httpSender(clients: AzureClients, options: { signed: boolean }) {
   const pipeline = createPipelineFromOptions({
@@ -17,7 +17,7 @@ export function httpSender(clients: AzureClients, options: { signed: boolean }) 
     ...(clients.tls ? { tlsOptions: clients.tls } : {}),
   })
   if (options.signed)
-    pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential: clients.credential, scopes: armScope }))
+    pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential: clients.credential, scopes: scmScope }))
   const client = createDefaultHttpClient()
   return async (request: {
     url: string
