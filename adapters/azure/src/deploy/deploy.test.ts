@@ -182,6 +182,17 @@ describe('xfn deploy --cloud azure', () => {
     expect(fake.mutating()).toEqual([])
   })
 
+  it('stops before any change when the Flex app has a setting Flex Consumption does not take, and says how to remove it', async () => {
+    await deploy(build(undefined, { blob: false }))
+    const [siteId] = [...fake.settings.keys()]
+    fake.settings.set(siteId ?? '', { ...fake.settings.get(siteId ?? ''), WEBSITE_RUN_FROM_PACKAGE: '1' })
+    fake.requests.length = 0
+    await expect(deploy(build('export const v = 2', { blob: false }))).rejects.toThrow(
+      /Flex Consumption does not take: WEBSITE_RUN_FROM_PACKAGE .*az functionapp config appsettings delete --resource-group xfn-shop-dev --name shop-dev-\w+ --setting-names WEBSITE_RUN_FROM_PACKAGE/,
+    )
+    expect(fake.mutating()).toEqual([])
+  })
+
   it("keeps the user's own app settings and removes only the ones xfn set before", async () => {
     await deploy(build(undefined, { blob: false }))
     const [siteId] = [...fake.settings.keys()]

@@ -27,6 +27,30 @@ export const nodeVersion = '22'
 /** The app setting listing the settings xfn owns, so a later deploy removes only its own. */
 export const managedSettingsName = 'XFN_MANAGED_SETTINGS'
 
+/**
+ * App settings Flex Consumption does not take ("Flex Consumption plan deprecations" in
+ * Microsoft's app settings reference): their jobs moved to `functionAppConfig` or went away.
+ */
+export const settingsFlexRefuses = [
+  'ENABLE_ORYX_BUILD',
+  'FUNCTIONS_EXTENSION_VERSION',
+  'FUNCTIONS_MAX_HTTP_CONCURRENCY',
+  'FUNCTIONS_WORKER_DYNAMIC_CONCURRENCY_ENABLED',
+  'FUNCTIONS_WORKER_PROCESS_COUNT',
+  'FUNCTIONS_WORKER_RUNTIME',
+  'FUNCTIONS_WORKER_RUNTIME_VERSION',
+  'SCM_DO_BUILD_DURING_DEPLOYMENT',
+  'WEBSITE_CONTENTAZUREFILECONNECTIONSTRING',
+  'WEBSITE_CONTENTOVERVNET',
+  'WEBSITE_CONTENTSHARE',
+  'WEBSITE_DNS_SERVER',
+  'WEBSITE_MAX_DYNAMIC_APPLICATION_SCALE_OUT',
+  'WEBSITE_NODE_DEFAULT_VERSION',
+  'WEBSITE_RUN_FROM_PACKAGE',
+  'WEBSITE_SKIP_CONTENTSHARE_VALIDATION',
+  'WEBSITE_VNET_ROUTE_ALL',
+]
+
 /** The state a deploy should reach. */
 export interface Desired {
   readonly target: AzureTarget

@@ -8,6 +8,7 @@ import {
   mergeSettings,
   nodeVersion,
   type Secrets,
+  settingsFlexRefuses,
   storageConnectionString,
   xfnSettings,
 } from './desired.js'
@@ -367,6 +368,14 @@ function planSite(desired: Desired, observed: Observed, changes: Change[]) {
     })
   const ours = xfnSettings(desired, secretsOf(desired, facts))
   const merged = mergeSettings(site.settings, ours)
+  const refused = desired.plan === 'flex' ? settingsFlexRefuses.filter((name) => name in merged) : []
+  if (refused.length > 0) {
+    const remove = `az functionapp config appsettings delete --resource-group ${rg} --name ${name} --setting-names ${refused.join(' ')}`
+    throw new XfnError(
+      'INVALID_OPTIONS',
+      `The Function App ${name} has app settings that Flex Consumption does not take: ${refused.join(', ')} (set outside xfn; xfn keeps the settings it did not make). Remove them with: ${remove} and deploy again.`,
+    )
+  }
   if (!sameJson(sorted(merged), sorted(site.settings))) {
     const changed = Object.keys(merged).filter((k) => merged[k] !== site.settings[k])
     const removed = Object.keys(site.settings).filter((k) => !(k in merged))
