@@ -357,7 +357,7 @@ describe('xfn deploy --cloud azure', () => {
     await c.resources.resourceGroups.createOrUpdate('shared', { location: 'westeurope' })
     await c.resources.resources.beginCreateOrUpdateByIdAndWait(
       `${group}/providers/Microsoft.Web/sites/theirs`,
-      '2024-04-01',
+      '2025-05-01',
       {
         location: 'eastus',
       },

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net'
  * Function App's SCM publish endpoint and, over plain HTTP, blob uploads.
  */
 
+import { checkBody } from './arm-contract.js'
 import { fakeCertificate, fakeKey } from './fake-arm-tls.js'
 
 export { fakeCertificate }
@@ -22,6 +23,8 @@ export interface RecordedRequest {
   readonly path: string
   /** Whether it changes something (reads, including the POST actions that only read, do not). */
   readonly mutating: boolean
+  /** The `api-version` it names, if any. */
+  readonly apiVersion?: string
 }
 
 /** A result table as the Log Analytics query API returns it. */
@@ -210,6 +213,7 @@ export async function startFakeArm(): Promise<FakeArm> {
         method,
         path,
         mutating: method !== 'GET' && !(method === 'POST' && readActions.test(lower)),
+        apiVersion: url.searchParams.get('api-version') ?? undefined,
       }
       if (lower.startsWith('/app/')) return functionApp(req, res, path, bytes.toString('utf8'))
       if (!lower.startsWith('/operations/')) requests.push(recorded)
@@ -248,6 +252,26 @@ export async function startFakeArm(): Promise<FakeArm> {
       const segments = path.split('/').filter(Boolean)
       const groupId = segments.slice(0, 4).join('/').toLowerCase()
       const groupExists = resources.has(`/${groupId}`)
+
+      // Every body put or patched must be one the REST API contract accepts, for its api-version.
+      // (The tags PATCH body, TagsPatchResource, is an operation, not a resource body, so it has
+      // no resource type to check against.)
+      if (
+        (method === 'PUT' || method === 'PATCH') &&
+        !lower.endsWith('/providers/microsoft.resources/tags/default')
+      ) {
+        const problems = checkBody(resourceType(segments), recorded.apiVersion ?? '', json, {
+          partial: method === 'PATCH',
+          name: segments.at(-1),
+        })
+        if (problems.length > 0)
+          return error(
+            res,
+            400,
+            'InvalidRequestContent',
+            `The request content was invalid: ${problems.join('; ')}.`,
+          )
+      }
 
       // Tags at a scope.
       if (lower.endsWith('/providers/microsoft.resources/tags/default')) {
@@ -412,13 +436,7 @@ function shape(
 ): Resource {
   const segments = path.split('/').filter(Boolean)
   const name = segments.at(-1) ?? ''
-  const type =
-    segments.length === 4
-      ? 'Microsoft.Resources/resourceGroups'
-      : `${segments[5]}/${segments
-          .slice(6)
-          .filter((_, i) => i % 2 === 0)
-          .join('/')}`
+  const type = resourceType(segments)
   const properties: Record<string, unknown> = {
     ...(json.properties as Record<string, unknown>),
     provisioningState: 'Succeeded',
@@ -452,6 +470,16 @@ function shape(
     properties.customerId = createHash('sha256').update(path).digest('hex').slice(0, 32)
   const { properties: _, ...top } = json as Record<string, unknown>
   return { ...(top as object), id: path, name, type, properties } as Resource
+}
+
+/** The resource type a path names: `Microsoft.Web/sites/config` for `…/providers/Microsoft.Web/sites/x/config/y`. */
+function resourceType(segments: readonly string[]): string {
+  return segments.length === 4
+    ? 'Microsoft.Resources/resourceGroups'
+    : `${segments[5]}/${segments
+        .slice(6)
+        .filter((_, i) => i % 2 === 0)
+        .join('/')}`
 }
 
 function merge(existing: Resource, patch: Record<string, unknown>): Resource {
