@@ -21,7 +21,9 @@ export function kqlString(text: string): string {
  */
 export function logsQuery(source: AzureLogSource, functions: readonly string[] = []): string {
   const app = `AppRoleName =~ ${kqlString(source.roleName)}`
-  const only = functions.length > 0 ? `\n| where Function in (${functions.map(kqlString).join(', ')})` : ''
+  // A blob function that also hears of deletions runs them as '<name>-deleted' on Azure.
+  const names = functions.flatMap((name) => [name, `${name}-deleted`])
+  const only = names.length > 0 ? `\n| where Function in (${names.map(kqlString).join(', ')})` : ''
   return `union
   (AppTraces | where ${app}
     | project TimeGenerated, Kind = 'trace', Category = tostring(Properties.Category), Function = tostring(split(tostring(Properties.Category), '.')[1]), Message, SeverityLevel, InvocationId = tostring(Properties.InvocationId), DurationMs = real(null), Success = bool(null), ResultCode = ''),

@@ -156,7 +156,7 @@ describe('Application Insights rows', () => {
   it('asks for the app by its role name, and quotes what it puts in the query', () => {
     const query = logsQuery({ ...source, roleName: "it's" }, ['fulfil'])
     expect(query).toContain("AppRoleName =~ 'it\\'s'")
-    expect(query).toContain("| where Function in ('fulfil')")
+    expect(query).toContain("| where Function in ('fulfil', 'fulfil-deleted')")
     for (const table of ['AppTraces', 'AppRequests', 'AppExceptions']) expect(query).toContain(table)
   })
 })
