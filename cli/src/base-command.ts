@@ -1,8 +1,9 @@
 import { Command, Flags } from '@oclif/core'
-import { type Cloud, clouds, XfnError } from '@xfn/core'
+import { type Cloud, clouds, type TargetHost, XfnError } from '@xfn/core'
 import { exitCodeFor, exitCodes } from './exit-codes.js'
 import { commandLine, withPastableCommands } from './hints.js'
 import { findProject, type Project } from './project.js'
+import { targetHost } from './targets/host.js'
 
 /**
  * The base of xfn's commands: an XfnError (a user mistake, a cloud failure) prints its message as
@@ -24,6 +25,16 @@ export abstract class XfnCommand extends Command {
     const project = await findProject(dir, entry)
     this.projectDir = project.dir
     return project
+  }
+
+  /** What a target is given by this command: its output (none with --json), its questions, the app's build. */
+  protected host(project: Project, options: { yes?: boolean } = {}): TargetHost {
+    return targetHost(project, {
+      json: this.jsonEnabled(),
+      yes: options.yes ?? false,
+      log: (line) => this.log(line),
+      notice: (line) => this.logToStderr(line),
+    })
   }
 
   /** An xfn command (its arguments after `xfn`) as the user can paste it here, for this app. */

@@ -25,6 +25,12 @@ export interface XfnConfig {
       readonly quota?: { readonly limit: number; readonly period: 'DAY' | 'WEEK' | 'MONTH' }
     }
   }
+  /**
+   * Targets beyond the built-in ones: packages the app depends on, or paths relative to the app
+   * folder, each exporting a `Target` as its default. A target's settings are the section of
+   * this file named as the target.
+   */
+  readonly targets?: readonly string[]
   readonly azure?: {
     /** The subscription when AZURE_SUBSCRIPTION_ID is not set. */
     readonly subscriptionId?: string
@@ -54,7 +60,19 @@ export function defineConfig(config: XfnConfig): XfnConfig {
 
 export const configFile = 'xfn.config.ts'
 
-const known = { name: 'string', entry: 'string', stage: 'string', aws: 'object', azure: 'object' } as const
+const known = {
+  name: 'string',
+  entry: 'string',
+  stage: 'string',
+  targets: 'object',
+  aws: 'object',
+  azure: 'object',
+} as const
+
+/** The sections of a config that no setting of xfn knows: the settings of targets from `targets`. */
+export function unknownSections(config: object): string[] {
+  return Object.keys(config).filter((key) => !(key in known))
+}
 const knownAws = { region: 'string', profile: 'string', api: 'string', usagePlan: 'object' } as const
 const knownAzure = {
   subscriptionId: 'string',
@@ -132,7 +150,17 @@ function checkConfig(value: unknown, file: string): XfnConfig {
         )
     }
   }
-  check(value, known, '')
+  const targets = (value as XfnConfig).targets
+  if (targets !== undefined && (!Array.isArray(targets) || targets.some((t) => typeof t !== 'string')))
+    throw new XfnError(
+      'INVALID_OPTIONS',
+      `${file}: 'targets' must be a list of package names or paths, such as targets: ['./my-target.mjs'].`,
+    )
+  // With targets from outside, an unknown section may be one of theirs: checked once they load.
+  const { ...checked } = value as Record<string, unknown>
+  if (targets)
+    for (const key of unknownSections(checked)) if (typeof checked[key] === 'object') delete checked[key]
+  check(checked, known, '')
   const aws = (value as XfnConfig).aws
   if (aws) check(aws, knownAws, 'aws.')
   if (aws?.api !== undefined && aws.api !== 'http' && aws.api !== 'rest')

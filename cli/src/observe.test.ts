@@ -1,7 +1,9 @@
-import type { LogEvent } from '@xfn/core'
+import type { LogEvent, Target } from '@xfn/core'
 import { expect, it } from 'vitest'
 import { logEvent as event } from '../../core/src/__fixtures__/log-event.js'
-import { cloudsOf, eachCloud, mergeInTimeOrder } from './observe.js'
+import { eachTarget, mergeInTimeOrder } from './observe.js'
+import type { Project } from './project.js'
+import { targetsNamed } from './targets/registry.js'
 
 async function* stream(events: LogEvent[], gapMs = 0) {
   for (const e of events) {
@@ -28,22 +30,26 @@ it('merges the events of several clouds in time order', async () => {
   ])
 })
 
-it('reads --cloud lists', () => {
-  expect(cloudsOf('local,aws')).toEqual(['local', 'aws'])
-  expect(cloudsOf('all')).toEqual(['local', 'aws', 'azure'])
-  expect(cloudsOf('azure, azure')).toEqual(['azure'])
-  expect(() => cloudsOf('gcp')).toThrow("--cloud: unknown cloud 'gcp'")
+it('reads --cloud lists', async () => {
+  const project = { dir: '.', app: 'a', entry: 'src/index.ts', config: {} } as Project
+  const names = async (text: string) => (await targetsNamed(project, text)).map((t) => t.name)
+  expect(await names('local,aws')).toEqual(['local', 'aws'])
+  expect(await names('all')).toEqual(['local', 'aws', 'azure'])
+  expect(await names('azure, azure')).toEqual(['azure'])
+  await expect(names('gcp')).rejects.toThrow("--cloud: unknown cloud 'gcp'")
 })
 
 it('leaves out, and names, a cloud that cannot be read when there are others; alone, its error is the error', async () => {
   const notices: string[] = []
-  const read = async (cloud: string) => {
-    if (cloud === 'azure') throw new Error('No Azure subscription is set.')
-    return `${cloud} events`
+  const read = async (target: Target) => {
+    if (target.name === 'azure') throw new Error('No Azure subscription is set.')
+    return `${target.name} events`
   }
-  expect(await eachCloud(['local', 'azure'], read, (n) => notices.push(n))).toEqual([
-    { cloud: 'local', value: 'local events' },
+  const local = { name: 'local' } as Target
+  const azure = { name: 'azure' } as Target
+  expect(await eachTarget([local, azure], read, (n) => notices.push(n))).toEqual([
+    { target: local, value: 'local events' },
   ])
   expect(notices).toEqual(['azure is left out: No Azure subscription is set.'])
-  await expect(eachCloud(['azure'], read, () => undefined)).rejects.toThrow('No Azure subscription is set.')
+  await expect(eachTarget([azure], read, () => undefined)).rejects.toThrow('No Azure subscription is set.')
 })

@@ -168,3 +168,13 @@ export {
   toAzureSchedule,
 } from './schedule/index.js'
 export { functionScope } from './scope.js'
+export type {
+  Target,
+  TargetBuild,
+  TargetCommand,
+  TargetHost,
+  TargetInvocation,
+  TargetProject,
+  TargetSetting,
+  TargetSettings,
+} from './target.js'

@@ -1,10 +1,7 @@
-import { Args, Flags, ux } from '@oclif/core'
+import { Args, Flags } from '@oclif/core'
 import { XfnError } from '@xfn/core'
-import { awsFlags, deployToAws } from '../aws.js'
-import { azureFlags, deployToAzure } from '../azure.js'
-import { cloudFlag, XfnCommand } from '../base-command.js'
-import { buildApp } from '../build/index.js'
-import { describeDeployment } from '../local.js'
+import { XfnCommand } from '../base-command.js'
+import { settingsFor, targetFlag, targetFlags, targetNamed, targetsThatCan } from '../targets/registry.js'
 
 export default class Deploy extends XfnCommand {
   static override summary = 'Deploy the app to a cloud.'
@@ -19,56 +16,23 @@ export default class Deploy extends XfnCommand {
   static override enableJsonFlag = true
   static override args = { project: Args.string({ description: 'folder of the app', default: '.' }) }
   static override flags = {
-    cloud: cloudFlag,
+    cloud: targetFlag,
     entry: Flags.string({ description: 'entry module, relative to the app folder (default: src/index.ts)' }),
-    ...awsFlags,
-    ...azureFlags,
-    'dry-run': Flags.boolean({ description: 'aws, azure: print the plan and change nothing' }),
-    port: Flags.integer({
-      description: 'local cloud: the port to listen on when it starts (default 4747; 0 for any free port)',
+    ...targetFlags('deploy'),
+    'dry-run': Flags.boolean({
+      description: `${targetsThatCan('dryRun')}: print the plan and change nothing`,
     }),
   }
 
   async run() {
     const { args, flags } = await this.parse(Deploy)
     const project = await this.findProject(args.project, flags.entry)
-    if (flags.cloud === 'aws')
-      return deployToAws(project, { ...flags, dryRun: flags['dry-run'] }, (line) => {
-        if (!this.jsonEnabled()) this.log(line)
-      })
-    if (flags.cloud === 'azure')
-      return deployToAzure(project, { ...flags, dryRun: flags['dry-run'] }, (line) => {
-        if (!this.jsonEnabled()) this.log(line)
-      })
-    const started = Date.now()
-    ux.action.start(`Deploying ${project.app} to the local cloud`)
-    try {
-      const { build } = await buildApp(project, 'local')
-      const artifact = build.artifacts[0]
-      if (!artifact) throw new XfnError('INTERNAL', 'The local build wrote no module.')
-      const { LocalCloudClient } = await import('@xfn/local')
-      const client = new LocalCloudClient(project.dir)
-      const result = await client.deploy(
-        {
-          app: project.app,
-          module: `${project.dir}/.xfn/build/local/${artifact.path}`,
-          sha256: artifact.sha256,
-        },
-        flags.port === undefined ? {} : { port: flags.port },
+    const target = await targetNamed(project, flags.cloud)
+    if (flags['dry-run'] && !target.dryRun)
+      throw new XfnError(
+        'INVALID_OPTIONS',
+        `--dry-run: ${target.name} has no dry run; deploy without it, or ask another cloud for its plan.`,
       )
-      ux.action.stop(
-        `${result.started ? `started (pid ${result.status.pid})` : 'updated'} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-      )
-      if (!this.jsonEnabled()) {
-        this.log(describeDeployment(result.status, project.dir, result.apiKey))
-        this.log(
-          `Logs: ${this.commandLine('logs', '--follow')}    Stop: ${this.commandLine('destroy', '--yes')}`,
-        )
-      }
-      return { ...result.status, apiKey: result.apiKey }
-    } catch (error) {
-      ux.action.stop('failed')
-      throw error
-    }
+    return target.deploy(this.host(project), settingsFor(target, flags), { dryRun: flags['dry-run'] })
   }
 }

@@ -3,9 +3,8 @@ import { dirname } from 'node:path'
 import { Args, Flags } from '@oclif/core'
 import { XfnError } from '@xfn/core'
 import { XfnCommand } from '../base-command.js'
-import { buildApp } from '../build/index.js'
-import { describeDeployment } from '../local.js'
 import type { Project } from '../project.js'
+import { describeDeployment, localDeployment } from '../targets/local.js'
 
 /** Saving a file makes several events; a reload waits for them to settle. */
 const settleMs = 40
@@ -36,16 +35,8 @@ export default class Dev extends XfnCommand {
         `The local cloud of ${project.app} already runs in the background (pid ${background.pid}). Stop it with '${this.commandLine('destroy', '--yes')}', or keep using '${this.commandLine('deploy')}'.`,
       )
     }
-    const deployBuild = async (verifyStable: boolean) => {
-      const { build } = await buildApp(project, 'local', { verifyStable })
-      const artifact = build.artifacts[0]
-      if (!artifact) throw new XfnError('INTERNAL', 'The local build wrote no module.')
-      return client.prepare({
-        app: project.app,
-        module: `${project.dir}/.xfn/build/local/${artifact.path}`,
-        sha256: artifact.sha256,
-      })
-    }
+    const deployBuild = async (verifyStable: boolean) =>
+      client.prepare(await localDeployment(this.host(project), { verifyStable }))
     const { apiKey } = await deployBuild(true)
     const cloud = new LocalCloud({ projectDir: project.dir, port: flags.port ?? defaultPort })
     await cloud.start()

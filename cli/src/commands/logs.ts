@@ -1,8 +1,9 @@
 import { Args, Flags } from '@oclif/core'
 import { type LogEvent, type LogLevel, logLevels, XfnError } from '@xfn/core'
 import { XfnCommand } from '../base-command.js'
-import { cloudsOf, eachCloud, logsOf, mergeInTimeOrder, observeFlags } from '../observe.js'
+import { eachTarget, mergeInTimeOrder, observeFlags } from '../observe.js'
 import { formatEvent, terminalStyle } from '../report.js'
+import { settingsFor, targetsNamed } from '../targets/registry.js'
 import { parseSince } from '../time.js'
 
 export default class Logs extends XfnCommand {
@@ -19,7 +20,7 @@ export default class Logs extends XfnCommand {
   static override strict = false
   static override args = { functions: Args.string({ description: 'functions to show (all by default)' }) }
   static override flags = {
-    ...observeFlags,
+    ...observeFlags('logs'),
     project: Flags.string({ description: 'folder of the app', default: '.' }),
     follow: Flags.boolean({ char: 'f', description: 'keep printing new events' }),
     level: Flags.string({ description: 'the lowest level shown', options: [...logLevels] }),
@@ -34,7 +35,8 @@ export default class Logs extends XfnCommand {
     const { argv, flags } = await this.parse(Logs)
     const project = await this.findProject(flags.project)
     const notice = (line: string) => this.logToStderr(line)
-    const asked = cloudsOf(flags.cloud)
+    const asked = await targetsNamed(project, flags.cloud)
+    const host = this.host(project)
     const follow = flags.follow ? new AbortController() : undefined
     if (follow) process.once('SIGINT', () => follow.abort())
     const style = terminalStyle(flags['no-color'])
@@ -46,8 +48,12 @@ export default class Logs extends XfnCommand {
       invocationId: flags.invocation,
       follow: follow?.signal,
     }
-    const opened = await eachCloud(asked, (cloud) => logsOf(cloud, project, flags, query, notice), notice)
-    const clouds = opened.map((o) => o.cloud)
+    const opened = await eachTarget(
+      asked,
+      (target) => target.logs(host, settingsFor(target, flags), query),
+      notice,
+    )
+    const clouds = opened.map((o) => o.target.name)
     const streams = opened.map((o) => o.value)
     if (follow && clouds.length > 1)
       notice(

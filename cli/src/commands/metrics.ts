@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core'
 import { XfnCommand } from '../base-command.js'
-import { cloudsOf, eachCloud, metricsOf, observeFlags } from '../observe.js'
+import { eachTarget, observeFlags } from '../observe.js'
 import { metricsTable, terminalStyle } from '../report.js'
+import { settingsFor, targetsNamed } from '../targets/registry.js'
 import { parseDuration, parseSince } from '../time.js'
 
 export default class Metrics extends XfnCommand {
@@ -16,7 +17,7 @@ export default class Metrics extends XfnCommand {
   ]
   static override enableJsonFlag = true
   static override flags = {
-    ...observeFlags,
+    ...observeFlags('metrics'),
     project: Flags.string({ description: 'folder of the app', default: '.' }),
     since: Flags.string({ description: 'from this long ago (15m, 2h, 1d) or this time (ISO)' }),
     period: Flags.string({ description: 'the length of each point of the sparkline (30s, 5m, 1h)' }),
@@ -26,15 +27,16 @@ export default class Metrics extends XfnCommand {
   async run() {
     const { flags } = await this.parse(Metrics)
     const project = await this.findProject(flags.project)
-    const asked = cloudsOf(flags.cloud)
+    const asked = await targetsNamed(project, flags.cloud)
     const window = {
       since: flags.since ? parseSince(flags.since) : undefined,
       periodMs: flags.period ? parseDuration(flags.period, '--period') : undefined,
     }
     const notice = (line: string) => this.logToStderr(line)
+    const host = this.host(project)
     const byCloud = (
-      await eachCloud(asked, (cloud) => metricsOf(cloud, project, flags, window, notice), notice)
-    ).map(({ cloud, value }) => ({ cloud, functions: value }))
+      await eachTarget(asked, (target) => target.metrics(host, settingsFor(target, flags), window), notice)
+    ).map(({ target, value }) => ({ cloud: target.name, functions: value }))
     const clouds = byCloud.map((c) => c.cloud)
     if (!this.jsonEnabled()) {
       const style = terminalStyle(flags['no-color'])

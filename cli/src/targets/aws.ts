@@ -1,22 +1,22 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Flags } from '@oclif/core'
-import { validateName, XfnError } from '@xfn/core'
-import { buildApp } from './build/index.js'
-import { finishDeploy, finishDestroy, type Log, step } from './deploy-output.js'
-import { driftOf, lastBuild } from './drift.js'
-import { commandLine } from './hints.js'
-import type { Project } from './project.js'
-
-/** Flags of the commands that act on a deployed app on AWS. */
-export const awsFlags = {
-  stage: Flags.string({
-    description:
-      'aws, azure: the stage, a prefix of every resource name (default: "stage" in xfn.config.ts, or dev)',
-  }),
-  region: Flags.string({ description: 'aws: the region (default: AWS_REGION or the profile region)' }),
-  profile: Flags.string({ description: 'aws: the profile of ~/.aws/config to use (default: AWS_PROFILE)' }),
-}
+import {
+  type FunctionMetrics,
+  type LogEvent,
+  type LogQuery,
+  matchesLogQuery,
+  type Target,
+  type TargetHost,
+  type TargetInvocation,
+  type TargetSettings,
+  validateName,
+  XfnError,
+} from '@xfn/core'
+import { finishDeploy, finishDestroy, step } from '../deploy-output.js'
+import { driftOf, lastBuild } from '../drift.js'
+import { commandLine } from '../hints.js'
+import type { Project } from '../project.js'
+import { projectOf } from './host.js'
 
 interface AwsFlags {
   readonly stage?: string | undefined
@@ -34,7 +34,7 @@ function settings(project: Project, flags: AwsFlags) {
   }
 }
 
-export async function connect(project: Project, flags: AwsFlags) {
+async function connect(project: Project, flags: AwsFlags) {
   const { stage, region, profile } = settings(project, flags)
   validateName('stage', stage, '--stage')
   // Loaded only here: the SDKs stay out of every command that does not talk to AWS.
@@ -45,19 +45,22 @@ export async function connect(project: Project, flags: AwsFlags) {
 }
 
 /** Connects to AWS for a deployed app, with the app's manifest (loaded from its source). */
-export async function connectWithManifest(project: Project, flags: AwsFlags) {
-  const { loadManifest } = await import('./load-app.js')
+async function connectWithManifest(project: Project, flags: AwsFlags) {
+  const { loadManifest } = await import('../load-app.js')
   const manifest = await loadManifest(project, { XFN_CLOUD: 'aws' })
   return { ...(await connect(project, flags)), manifest }
 }
 
 /** `xfn deploy --cloud aws`: build, plan, and (unless a dry run) apply, printing each step. */
-export async function deployToAws(project: Project, flags: AwsFlags & { dryRun: boolean }, log: Log) {
+async function deploy(host: TargetHost, flags: AwsFlags & { dryRun: boolean }) {
+  const project = projectOf(host)
+  const { log } = host
   validateName('stage', settings(project, flags).stage, '--stage')
   const started = performance.now()
   const { build, zip } = await step(
     'Building for AWS',
     async () => {
+      const { buildApp } = await import('../build/index.js')
       const { build } = await buildApp(project, 'aws')
       const artifact = build.artifacts[0]
       if (!artifact) throw new XfnError('INTERNAL', 'The AWS build wrote no zip.')
@@ -94,12 +97,9 @@ export async function deployToAws(project: Project, flags: AwsFlags & { dryRun: 
 }
 
 /** `xfn destroy --cloud aws`: removes every resource tagged for the app and stage. */
-export async function destroyOnAws(
-  project: Project,
-  flags: AwsFlags,
-  confirm: (summary: string) => Promise<boolean>,
-  log: Log,
-) {
+async function destroy(host: TargetHost, flags: AwsFlags) {
+  const project = projectOf(host)
+  const { log, confirm } = host
   const { deploy, clients, target, plan } = await step(
     'Reading what exists on AWS',
     async () => {
@@ -118,13 +118,9 @@ export async function destroyOnAws(
 }
 
 /** `xfn invoke --cloud aws`: one invocation of a deployed function, with the tail of its log. */
-export async function invokeOnAws(
-  project: Project,
-  flags: AwsFlags,
-  functionName: string,
-  request: { data: string; path?: string | undefined; method?: string | undefined },
-  log: Log,
-) {
+async function invoke(host: TargetHost, flags: AwsFlags, functionName: string, request: TargetInvocation) {
+  const project = projectOf(host)
+  const { log } = host
   const { deploy, clients, target, manifest } = await connectWithManifest(project, flags)
   const fn = manifest.functions.find((f) => f.name === functionName)
   if (!fn)
@@ -140,7 +136,9 @@ export async function invokeOnAws(
 }
 
 /** `xfn status --cloud aws`: the functions, endpoint, queues, buckets and schedules that exist. */
-export async function statusOnAws(project: Project, flags: AwsFlags, log: Log) {
+async function status(host: TargetHost, flags: AwsFlags) {
+  const project = projectOf(host)
+  const { log } = host
   const { deploy, clients, target } = await connect(project, flags)
   const deployHint = commandLine(['deploy', '--cloud', 'aws', '--stage', target.stage], project.dir)
   const status = await deploy.describeDeployed(clients, target)
@@ -171,4 +169,65 @@ export async function statusOnAws(project: Project, flags: AwsFlags, log: Log) {
   })
   log(line)
   return { ...status, drift }
+}
+
+/** The log events of the app's functions on AWS: their log groups' history, then Live Tail. */
+async function logs(host: TargetHost, flags: AwsFlags, query: LogQuery): Promise<AsyncIterable<LogEvent>> {
+  const { clients, target, manifest } = await connectWithManifest(projectOf(host), flags)
+  const observe = await import('@xfn/aws/observe')
+  const sources = observe.awsSources(target, manifest, query.functions ?? [])
+  const history = await observe.readLogHistory(clients.logs, sources, {
+    since: query.since ?? new Date(Date.now() - 15 * 60_000),
+  })
+  const follow = query.follow
+  return (async function* () {
+    for (const event of history) if (matchesLogQuery(event, query)) yield event
+    if (!follow) return
+    for await (const event of observe.followLogs(clients.logs, sources, follow, host.notice))
+      if (matchesLogQuery(event, { ...query, since: undefined })) yield event
+  })()
+}
+
+/** The functions' metrics over a window, from CloudWatch. */
+async function metrics(
+  host: TargetHost,
+  flags: AwsFlags,
+  window: { since?: Date | undefined; periodMs?: number | undefined },
+): Promise<FunctionMetrics[]> {
+  const { clients, target, manifest } = await connectWithManifest(projectOf(host), flags)
+  const observe = await import('@xfn/aws/observe')
+  const until = new Date()
+  const since = window.since ?? new Date(until.getTime() - 3_600_000)
+  // CloudWatch periods are multiples of 60 s for standard metrics.
+  const periodSeconds = Math.max(
+    60,
+    Math.round((window.periodMs ?? (until.getTime() - since.getTime()) / 24) / 60_000) * 60,
+  )
+  return observe.readAwsMetrics(clients.cloudwatch, observe.awsSources(target, manifest), {
+    since,
+    until,
+    periodSeconds,
+  })
+}
+
+const awsFlags = (given: TargetSettings) => given as AwsFlags
+
+/** AWS: Lambda, API Gateway, SQS, S3 and EventBridge, deployed with the AWS SDK. */
+export const awsTarget: Target = {
+  name: 'aws',
+  description: 'AWS Lambda, with API Gateway, SQS, S3 and EventBridge',
+  settings: {
+    stage: {
+      description: 'the stage, a prefix of every resource name (default: "stage" in xfn.config.ts, or dev)',
+    },
+    region: { description: 'the region (default: AWS_REGION or the profile region)' },
+    profile: { description: 'the profile of ~/.aws/config to use (default: AWS_PROFILE)' },
+  },
+  dryRun: true,
+  deploy: (host, given, { dryRun }) => deploy(host, { ...awsFlags(given), dryRun }),
+  destroy: (host, given) => destroy(host, awsFlags(given)),
+  status: (host, given) => status(host, awsFlags(given)),
+  invoke: (host, given, name, request) => invoke(host, awsFlags(given), name, request),
+  logs: (host, given, query) => logs(host, awsFlags(given), query),
+  metrics: (host, given, window) => metrics(host, awsFlags(given), window),
 }

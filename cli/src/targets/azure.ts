@@ -1,23 +1,22 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Flags } from '@oclif/core'
-import { validateName, XfnError } from '@xfn/core'
-import { buildApp } from './build/index.js'
-import { finishDeploy, finishDestroy, type Log, step } from './deploy-output.js'
-import { driftOf, lastBuild } from './drift.js'
-import { commandLine } from './hints.js'
-import type { Project } from './project.js'
-
-/** Flags of the commands that act on a deployed app on Azure (with --stage, shared with AWS). */
-export const azureFlags = {
-  subscription: Flags.string({ description: 'azure: the subscription id (default: AZURE_SUBSCRIPTION_ID)' }),
-  location: Flags.string({
-    description: 'azure: the region of the resources (default: azure.location in xfn.config.ts, or eastus)',
-  }),
-  'resource-group': Flags.string({
-    description: 'azure: an existing resource group to deploy into (default: xfn-<app>-<stage>, made by xfn)',
-  }),
-}
+import {
+  type FunctionMetrics,
+  type LogEvent,
+  type LogQuery,
+  matchesLogQuery,
+  type Target,
+  type TargetHost,
+  type TargetInvocation,
+  type TargetSettings,
+  validateName,
+  XfnError,
+} from '@xfn/core'
+import { finishDeploy, finishDestroy, step } from '../deploy-output.js'
+import { driftOf, lastBuild } from '../drift.js'
+import { commandLine } from '../hints.js'
+import type { Project } from '../project.js'
+import { projectOf } from './host.js'
 
 interface AzureFlags {
   readonly stage?: string | undefined
@@ -30,7 +29,7 @@ interface AzureFlags {
  * Connects with `DefaultAzureCredential`, or with the token in XFN_AZURE_ACCESS_TOKEN; to
  * Resource Manager, or to the endpoint in XFN_AZURE_ENDPOINT.
  */
-export async function connectAzure(project: Project, flags: AzureFlags) {
+async function connectAzure(project: Project, flags: AzureFlags) {
   const { config } = project
   const stage = flags.stage ?? config.stage ?? 'dev'
   validateName('stage', stage, '--stage')
@@ -57,7 +56,9 @@ const where = (project: Project, target: { stage: string; resourceGroup: string;
   `${project.app} (${target.stage}) in resource group ${target.resourceGroup}, subscription ${target.subscriptionId}`
 
 /** `xfn deploy --cloud azure`: build, plan, and (unless a dry run) apply, printing each step. */
-export async function deployToAzure(project: Project, flags: AzureFlags & { dryRun: boolean }, log: Log) {
+async function deploy(host: TargetHost, flags: AzureFlags & { dryRun: boolean }) {
+  const project = projectOf(host)
+  const { log } = host
   const started = performance.now()
   const { plan: hosting, maximumInstanceCount, instanceMemoryMB } = project.config.azure ?? {}
   const built = await step(
@@ -65,6 +66,7 @@ export async function deployToAzure(project: Project, flags: AzureFlags & { dryR
     async () => {
       // Linux Consumption polls containers for blobs; Flex Consumption hears of them from Event Grid.
       const blobSource = hosting === 'consumption' ? 'LogsAndContainerScan' : 'EventGrid'
+      const { buildApp } = await import('../build/index.js')
       const { build } = await buildApp(project, 'azure', { blobSource })
       const artifact = build.artifacts[0]
       if (!artifact) throw new XfnError('INTERNAL', 'The Azure build wrote no zip.')
@@ -95,12 +97,9 @@ export async function deployToAzure(project: Project, flags: AzureFlags & { dryR
 }
 
 /** `xfn destroy --cloud azure`: removes the resource group xfn made, or xfn's resources in the given one. */
-export async function destroyOnAzure(
-  project: Project,
-  flags: AzureFlags,
-  confirm: (summary: string) => Promise<boolean>,
-  log: Log,
-) {
+async function destroy(host: TargetHost, flags: AzureFlags) {
+  const project = projectOf(host)
+  const { log, confirm } = host
   const { deploy, clients, target, plan } = await step(
     'Reading what exists on Azure',
     async () => {
@@ -118,7 +117,9 @@ export async function destroyOnAzure(
 }
 
 /** `xfn status --cloud azure`: the Function App, its plan, package, queues and buckets. */
-export async function statusOnAzure(project: Project, flags: AzureFlags, log: Log) {
+async function status(host: TargetHost, flags: AzureFlags) {
+  const project = projectOf(host)
+  const { log } = host
   const { deploy, clients, target } = await connectAzure(project, flags)
   const deployHint = commandLine(['deploy', '--cloud', 'azure', '--stage', target.stage], project.dir)
   const status = await deploy.describeDeployed(clients, target)
@@ -141,14 +142,10 @@ export async function statusOnAzure(project: Project, flags: AzureFlags, log: Lo
 }
 
 /** `xfn invoke --cloud azure`: one call of a deployed function. */
-export async function invokeOnAzure(
-  project: Project,
-  flags: AzureFlags,
-  functionName: string,
-  request: { data: string; path?: string | undefined; method?: string | undefined },
-  log: Log,
-) {
-  const { loadManifest } = await import('./load-app.js')
+async function invoke(host: TargetHost, flags: AzureFlags, functionName: string, request: TargetInvocation) {
+  const project = projectOf(host)
+  const { log } = host
+  const { loadManifest } = await import('../load-app.js')
   const manifest = await loadManifest(project, { XFN_CLOUD: 'azure' })
   const fn = manifest.functions.find((f) => f.name === functionName)
   if (!fn)
@@ -166,4 +163,93 @@ export async function invokeOnAzure(
   if (outcome.result !== undefined && outcome.result !== '')
     log(typeof outcome.result === 'string' ? outcome.result : JSON.stringify(outcome.result, null, 2))
   return { function: fn.name, trigger: fn.trigger.type, ...outcome }
+}
+
+/** Application Insights on Azure: the app's workspace and role name, and a query client. */
+async function telemetry(project: Project, flags: AzureFlags) {
+  const { deploy, clients, target } = await connectAzure(project, flags)
+  const observe = await import('@xfn/azure/observe')
+  const source = await deploy.logSource(clients, target)
+  const client = observe.createLogsClient(clients.credential, {
+    endpoint: process.env.XFN_AZURE_LOGS_ENDPOINT,
+    tls: clients.tls,
+  })
+  return { observe, source, client }
+}
+
+/** The log events of the app on Azure: Application Insights' history, then polling. */
+async function logs(host: TargetHost, flags: AzureFlags, query: LogQuery): Promise<AsyncIterable<LogEvent>> {
+  const { observe, source, client } = await telemetry(projectOf(host), flags)
+  const since = query.since ?? new Date(Date.now() - 15 * 60_000)
+  const history = await observe.readAzureLogs(client, source, {
+    since,
+    until: new Date(),
+    functions: query.functions,
+  })
+  const follow = query.follow
+  if (follow)
+    host.notice(
+      'Azure: following by polling every 10 s; Application Insights shows a line 20 s to a few minutes after it is written.',
+    )
+  return (async function* () {
+    for (const event of history) if (matchesLogQuery(event, query)) yield event
+    if (!follow) return
+    const seen = new Set(history.map(observe.eventKey))
+    for await (const event of observe.followAzureLogs(client, source, follow, {
+      functions: query.functions,
+      seen,
+    }))
+      if (matchesLogQuery(event, { ...query, since: undefined })) yield event
+  })()
+}
+
+/** The functions' metrics over a window, from Application Insights' requests. */
+async function metrics(
+  host: TargetHost,
+  flags: AzureFlags,
+  window: { since?: Date | undefined; periodMs?: number | undefined },
+): Promise<FunctionMetrics[]> {
+  const project = projectOf(host)
+  const { loadManifest } = await import('../load-app.js')
+  const manifest = await loadManifest(project, { XFN_CLOUD: 'azure' })
+  const { observe, source, client } = await telemetry(project, flags)
+  const until = new Date()
+  const since = window.since ?? new Date(until.getTime() - 3_600_000)
+  const periodSeconds = Math.max(
+    60,
+    Math.round((window.periodMs ?? (until.getTime() - since.getTime()) / 24) / 1000),
+  )
+  return observe.readAzureMetrics(
+    client,
+    source,
+    manifest.functions.map((fn) => ({ name: fn.name, trigger: fn.trigger.type })),
+    { since, until, periodSeconds },
+  )
+}
+
+const azureFlags = (given: TargetSettings) => given as AzureFlags
+
+/** Azure Functions: a Function App with its storage, plan and Application Insights, per app and stage. */
+export const azureTarget: Target = {
+  name: 'azure',
+  description: 'Azure Functions on Flex Consumption (or Linux Consumption), with Storage and Event Grid',
+  settings: {
+    stage: {
+      description: 'the stage, a prefix of every resource name (default: "stage" in xfn.config.ts, or dev)',
+    },
+    subscription: { description: 'the subscription id (default: AZURE_SUBSCRIPTION_ID)' },
+    location: {
+      description: 'the region of the resources (default: azure.location in xfn.config.ts, or eastus)',
+    },
+    'resource-group': {
+      description: 'an existing resource group to deploy into (default: xfn-<app>-<stage>, made by xfn)',
+    },
+  },
+  dryRun: true,
+  deploy: (host, given, { dryRun }) => deploy(host, { ...azureFlags(given), dryRun }),
+  destroy: (host, given) => destroy(host, azureFlags(given)),
+  status: (host, given) => status(host, azureFlags(given)),
+  invoke: (host, given, name, request) => invoke(host, azureFlags(given), name, request),
+  logs: (host, given, query) => logs(host, azureFlags(given), query),
+  metrics: (host, given, window) => metrics(host, azureFlags(given), window),
 }
