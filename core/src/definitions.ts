@@ -1,5 +1,5 @@
 import type { Context } from './context.js'
-import type { Usable } from './grants.js'
+import type { Usable } from './grant-types.js'
 import type { ParsedRoute } from './http/route.js'
 import type { HttpAuth, HttpMethod, HttpRequest, HttpResult } from './http/types.js'
 import type { ScheduleInput } from './schedule/index.js'

@@ -1,6 +1,9 @@
 import type { FunctionDefinition, Trigger } from './definitions.js'
 import { XfnError } from './errors.js'
+import { type Access, accessKinds, type Grant, type Usable } from './grant-types.js'
 import type { ResourceProvider } from './resources.js'
+
+export { type Access, accessKinds, type Grant, type ResourceGrant, type Usable } from './grant-types.js'
 
 /*
  * Permissions derived from use. A function lists in `uses` the queues and buckets its handler
@@ -9,28 +12,6 @@ import type { ResourceProvider } from './resources.js'
  * message, so a missing declaration shows up in the first local run or unit test instead of as
  * an AccessDenied in production.
  */
-
-export const accessKinds = ['send', 'read', 'write'] as const
-/** `send` a queue's messages; `read` (get, list, signed GET URLs) or `write` (put, delete, signed PUT URLs) a bucket's objects. */
-export type Access = (typeof accessKinds)[number]
-
-/** What one function may do with one resource. */
-export interface Grant {
-  readonly resource: 'queue' | 'bucket'
-  readonly name: string
-  readonly access: readonly Access[]
-}
-
-/** A narrower grant than the resource itself: `receipts.readOnly`, `receipts.writeOnly`. */
-export interface ResourceGrant extends Grant {
-  readonly kind: 'grant'
-}
-
-/** What `uses` takes: a queue (send), a bucket (read and write), or a narrower grant. */
-export type Usable =
-  | { readonly kind: 'queue'; readonly name: string }
-  | { readonly kind: 'bucket'; readonly name: string }
-  | ResourceGrant
 
 function grantOf(item: Usable): Grant {
   if (item.kind === 'queue') return { resource: 'queue', name: item.name, access: ['send'] }

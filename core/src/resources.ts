@@ -1,5 +1,5 @@
 import { XfnError } from './errors.js'
-import type { ResourceGrant } from './grants.js'
+import type { ResourceGrant } from './grant-types.js'
 import { validateName } from './names.js'
 import { integerBetween, isBoolean, validateOptions } from './options.js'
 

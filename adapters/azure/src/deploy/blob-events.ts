@@ -1,7 +1,7 @@
 import { retrying, XfnError } from '@xfn/core'
+import type { ApplyContext, Change } from './apply-context.js'
 import type { Desired } from './desired.js'
 import type { Observed } from './observe.js'
-import type { ApplyContext, Change } from './plan.js'
 
 /*
  * Blob events through Event Grid. On Flex Consumption the host hears of new blobs only from Event

@@ -1,6 +1,6 @@
-import { type Change as AnyChange, ownedBy, type Sleep, XfnError } from '@xfn/core'
+import { ownedBy, XfnError } from '@xfn/core'
+import type { Change, Facts } from './apply-context.js'
 import { deadLetterContainer, deleteBlobTopic, planBlobEvents } from './blob-events.js'
-import type { AzureClients } from './clients.js'
 import {
   type Desired,
   deriveApiKey,
@@ -16,31 +16,7 @@ import { insightsApiVersion, type Observed } from './observe.js'
 import { publishPackage } from './publish.js'
 import { byId, destroyCommand } from './target.js'
 
-/** What apply learns as it goes: values only known once something exists. */
-export interface Facts {
-  storageKey: string | undefined
-  blobEndpoint: string | undefined
-  insightsConnection: string | undefined
-  defaultHostName: string | undefined
-  scmHostName: string | undefined
-  /** The host's system keys, by name, once asked for. */
-  systemKeys: Partial<Record<'blobs_extension' | 'eventgrid_extension', string>> | undefined
-}
-
-export interface ApplyContext {
-  readonly clients: AzureClients
-  readonly desired: Desired
-  readonly facts: Facts
-  readonly sleep: Sleep
-  /** How long to wait for a publish to finish. */
-  readonly publishTimeoutMs: number
-  /** How often long-running operations are polled; by default as Resource Manager says (Retry-After). */
-  readonly poll: { readonly updateIntervalInMs?: number }
-  readonly warn: (message: string) => void
-}
-
-/** One step of an Azure deploy. */
-export type Change = AnyChange<ApplyContext>
+export type { ApplyContext, Change, Facts } from './apply-context.js'
 
 const phase = {
   group: 1,

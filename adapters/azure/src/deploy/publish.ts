@@ -1,6 +1,6 @@
 import { XfnError } from '@xfn/core'
+import type { ApplyContext } from './apply-context.js'
 import { httpSender } from './http.js'
-import type { ApplyContext } from './plan.js'
 import { byId, packageTag } from './target.js'
 
 /**
