@@ -9,6 +9,7 @@
  * command line; another is named in `xfn.config.ts` (`targets: ['@acme/xfn-target-x']`, or a path
  * relative to the app) and found from the app's folder.
  */
+import type { Change, ProgressEvent } from './changes.js'
 import type { Manifest } from './manifest.js'
 import type { FunctionMetrics, LogEvent, LogQuery } from './observe.js'
 
@@ -54,13 +55,53 @@ export interface TargetHost {
   /** Asks before something that cannot be undone; true with --yes, an error without a terminal. */
   readonly confirm: (question: string) => Promise<boolean>
   /**
-   * Builds the app as one ES module of the app and xfn (what the local cloud runs), into
-   * `.xfn/build/local/`; the folder it wrote and what it recorded.
+   * Builds the app in one of the forms the command line makes, into `.xfn/build/<form>/`: `local`
+   * (one ES module of the app and xfn), `aws` (a Lambda zip) or `azure` (a Function App zip). The
+   * folder it wrote and what it recorded.
    */
-  readonly buildModule: () => Promise<{ readonly dir: string; readonly build: TargetBuild }>
-  /** The app's functions and resources, from its source, without running any handler. */
-  readonly loadManifest: () => Promise<Manifest>
+  readonly build: (
+    form: 'local' | 'aws' | 'azure',
+    options?: { readonly verifyStable?: boolean; readonly blobSource?: 'EventGrid' | 'LogsAndContainerScan' },
+  ) => Promise<{ readonly dir: string; readonly build: TargetBuild }>
+  /** Runs a slow step under a spinner that says what it found, or that it failed. */
+  readonly step: <T>(title: string, body: () => Promise<T>, done: (value: T) => string) => Promise<T>
+  /**
+   * The end of a deploy: prints the changes, stops there on a dry run, or applies them (printing
+   * each as it is done) and prints the endpoints.
+   */
+  readonly finishDeploy: <T extends TargetEndpoints>(
+    plan: { readonly changes: readonly Change<never>[] },
+    where: string,
+    options: { readonly dryRun: boolean; readonly started: number; readonly apply: TargetApply<T> },
+  ) => Promise<{ readonly dryRun: boolean; readonly changes: readonly string[]; readonly endpoints?: T }>
+  /** The end of a destroy: prints what goes, asks, removes it. */
+  readonly finishDestroy: (
+    plan: { readonly changes: readonly Change<never>[] },
+    where: string,
+    options: { readonly question: string; readonly apply: TargetApply<unknown> },
+  ) => Promise<{ readonly destroyed: boolean; readonly changes: readonly string[] }>
+  /**
+   * Whether what runs is the last local build of a form: `deployed` holds the SHA-256 (hex) of
+   * each package running; the verdict for --json and a line for `xfn status`.
+   */
+  readonly codeDrift: (
+    form: 'local' | 'aws' | 'azure',
+    deployed: readonly (string | undefined)[],
+    deployCommand: string,
+  ) => Promise<{ readonly drift: 'none' | 'differs' | 'unknown'; readonly line: string }>
+  /** The app's functions and resources, from its source, without running any handler (`env`: as a cloud's build sets it). */
+  readonly loadManifest: (env?: Readonly<Record<string, string>>) => Promise<Manifest>
 }
+
+/** What a deploy prints at its end: the base URL, each route and the key. */
+export interface TargetEndpoints {
+  readonly baseUrl: string | undefined
+  readonly routes: readonly { readonly route: string; readonly function: string; readonly auth: string }[]
+  readonly apiKey: string | undefined
+}
+
+/** Applies a plan, telling of each change as it goes. */
+export type TargetApply<T> = (onProgress: (event: ProgressEvent<never>) => void) => Promise<T>
 
 /** One call of a deployed function, and what `--json` prints of it. */
 export interface TargetInvocation {

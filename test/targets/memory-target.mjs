@@ -39,7 +39,7 @@ const memory = {
 
   async deploy(host, _settings, { dryRun }) {
     if (dryRun) throw new XfnError('INVALID_OPTIONS', 'memory has no dry run')
-    const { dir, build } = await host.buildModule()
+    const { dir, build } = await host.build('local')
     const artifact = build.artifacts[0]
     const previous = read(host)
     write(host, {

@@ -2,9 +2,9 @@ import { type FSWatcher, watch } from 'node:fs'
 import { dirname } from 'node:path'
 import { Args, Flags } from '@oclif/core'
 import { XfnError } from '@xfn/core'
+import { describeDeployment, localDeployment } from '@xfn/local/target'
 import { XfnCommand } from '../base-command.js'
 import type { Project } from '../project.js'
-import { describeDeployment, localDeployment } from '../targets/local.js'
 
 /** Saving a file makes several events; a reload waits for them to settle. */
 const settleMs = 40

@@ -1,9 +1,11 @@
 import type { TargetHost } from '@xfn/core'
 import { XfnError } from '@xfn/core'
+import { finishDeploy, finishDestroy, step } from '../deploy-output.js'
+import { driftOf, lastBuild } from '../drift.js'
 import { commandLine } from '../hints.js'
 import type { Project } from '../project.js'
 
-/** What a command gives the target it calls: its output, its questions, and the app's build. */
+/** What a command gives the target it calls: its output, its questions, and the app's builds. */
 export function targetHost(
   project: Project,
   options: {
@@ -13,22 +15,30 @@ export function targetHost(
     readonly notice: (line: string) => void
   },
 ): TargetHost {
+  const log = (line: string) => {
+    if (!options.json) options.log(line)
+  }
+  const ask = (question: string) => confirm(options.yes ?? false, question)
   return {
     project,
-    log: (line) => {
-      if (!options.json) options.log(line)
-    },
+    log,
     notice: options.notice,
     commandLine: (...args) => commandLine(args, project.dir),
-    confirm: (question) => confirm(options.yes ?? false, question),
-    buildModule: async () => (await import('../build/index.js')).buildApp(project, 'local'),
-    loadManifest: async () => (await import('../load-app.js')).loadManifest(project),
+    confirm: ask,
+    build: async (form, buildOptions = {}) =>
+      (await import('../build/index.js')).buildApp(project, form, buildOptions),
+    step,
+    finishDeploy: (plan, where, { dryRun, started, apply }) =>
+      finishDeploy(plan, where, { dryRun, started, apply, log }),
+    finishDestroy: (plan, where, { question, apply }) =>
+      finishDestroy(plan, where, { question, confirm: ask, apply, log }),
+    codeDrift: async (form, deployed, deployCommand) =>
+      driftOf(deployed, await lastBuild(project, form), form, {
+        build: commandLine(['build', '--cloud', form], project.dir),
+        deploy: deployCommand,
+      }),
+    loadManifest: async (env) => (await import('../load-app.js')).loadManifest(project, env),
   }
-}
-
-/** The app as the command line found it, for the targets that ship with it. */
-export function projectOf(host: TargetHost): Project {
-  return host.project as Project
 }
 
 /** Asks before deleting, unless --yes; without a terminal to ask, --yes is required. */

@@ -2,12 +2,12 @@ import { createRequire } from 'node:module'
 import { isAbsolute, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Flags, type Interfaces } from '@oclif/core'
+import { awsTarget } from '@xfn/aws/target'
+import { azureTarget } from '@xfn/azure/target'
 import { type Target, type TargetCommand, type TargetSettings, XfnError } from '@xfn/core'
+import { localTarget } from '@xfn/local/target'
 import { unknownSections } from '../config.js'
 import type { Project } from '../project.js'
-import { awsTarget } from './aws.js'
-import { azureTarget } from './azure.js'
-import { localTarget } from './local.js'
 
 /**
  * The targets the command line ships with, the first being the default of `--cloud`. Each loads

@@ -8,15 +8,30 @@ import {
   type Target,
   type TargetHost,
   type TargetInvocation,
+  type TargetProject,
   type TargetSettings,
   validateName,
   XfnError,
 } from '@xfn/core'
-import { finishDeploy, finishDestroy, step } from '../deploy-output.js'
-import { driftOf, lastBuild } from '../drift.js'
-import { commandLine } from '../hints.js'
-import type { Project } from '../project.js'
-import { projectOf } from './host.js'
+import type { DeployOptions } from './deploy/index.js'
+
+/*
+ * The AWS target of the xfn command line: what `--cloud aws` does for each command. The SDKs load
+ * only when a command talks to AWS.
+ */
+
+/** The sections of xfn.config.ts this target reads. */
+interface AwsConfig {
+  readonly stage?: string
+  readonly aws?: {
+    readonly region?: string
+    readonly profile?: string
+    readonly api?: DeployOptions['api']
+    readonly usagePlan?: DeployOptions['usagePlan']
+  }
+}
+
+const configOf = (project: TargetProject) => project.config as AwsConfig
 
 interface AwsFlags {
   readonly stage?: string | undefined
@@ -25,8 +40,8 @@ interface AwsFlags {
 }
 
 /** Flags first, then the environment the SDK reads, then xfn.config.ts. */
-function settings(project: Project, flags: AwsFlags) {
-  const { config } = project
+function settings(project: TargetProject, flags: AwsFlags) {
+  const config = configOf(project)
   return {
     stage: flags.stage ?? config.stage ?? 'dev',
     region: flags.region ?? (process.env.AWS_REGION ? undefined : config.aws?.region),
@@ -34,48 +49,45 @@ function settings(project: Project, flags: AwsFlags) {
   }
 }
 
-async function connect(project: Project, flags: AwsFlags) {
+async function connect(project: TargetProject, flags: AwsFlags) {
   const { stage, region, profile } = settings(project, flags)
   validateName('stage', stage, '--stage')
   // Loaded only here: the SDKs stay out of every command that does not talk to AWS.
-  const deploy = await import('@xfn/aws/deploy')
+  const deploy = await import('./deploy/index.js')
   const clients = deploy.createAwsClients({ region, profile })
   const target = await deploy.resolveTarget(clients, project.app, stage)
   return { deploy, clients, target }
 }
 
 /** Connects to AWS for a deployed app, with the app's manifest (loaded from its source). */
-async function connectWithManifest(project: Project, flags: AwsFlags) {
-  const { loadManifest } = await import('../load-app.js')
-  const manifest = await loadManifest(project, { XFN_CLOUD: 'aws' })
-  return { ...(await connect(project, flags)), manifest }
+async function connectWithManifest(host: TargetHost, flags: AwsFlags) {
+  const manifest = await host.loadManifest({ XFN_CLOUD: 'aws' })
+  return { ...(await connect(host.project, flags)), manifest }
 }
 
 /** `xfn deploy --cloud aws`: build, plan, and (unless a dry run) apply, printing each step. */
 async function deploy(host: TargetHost, flags: AwsFlags & { dryRun: boolean }) {
-  const project = projectOf(host)
-  const { log } = host
+  const { project } = host
   validateName('stage', settings(project, flags).stage, '--stage')
   const started = performance.now()
-  const { build, zip } = await step(
+  const { build, zip } = await host.step(
     'Building for AWS',
     async () => {
-      const { buildApp } = await import('../build/index.js')
-      const { build } = await buildApp(project, 'aws')
+      const { dir, build } = await host.build('aws')
       const artifact = build.artifacts[0]
       if (!artifact) throw new XfnError('INTERNAL', 'The AWS build wrote no zip.')
-      return { build, zip: await readFile(join(project.dir, '.xfn', 'build', 'aws', artifact.path)) }
+      return { build, zip: await readFile(join(dir, artifact.path)) }
     },
     ({ zip }) => `${(zip.byteLength / 1024).toFixed(1)} KiB`,
   )
-  const { deploy, clients, target, plan } = await step(
+  const { deploy, clients, target, plan } = await host.step(
     'Reading what exists on AWS',
     async () => {
       const connected = await connect(project, flags)
       const handlers = Object.fromEntries(build.functions.map((fn) => [fn.name, fn.handler]))
       const zipped = { manifest: build.manifest, zip, handlers }
       // How the app is exposed: xfn.config.ts's aws.api and aws.usagePlan.
-      const { api, usagePlan } = project.config.aws ?? {}
+      const { api, usagePlan } = configOf(project).aws ?? {}
       return {
         ...connected,
         plan: await connected.deploy.planDeploy(connected.clients, zipped, connected.target, {
@@ -87,20 +99,18 @@ async function deploy(host: TargetHost, flags: AwsFlags & { dryRun: boolean }) {
     ({ plan }) => `${plan.changes.length} change(s)`,
   )
   const where = `${project.app} (${target.stage}) in ${target.region}, account ${target.accountId}`
-  const outcome = await finishDeploy(plan, where, {
+  const outcome = await host.finishDeploy(plan, where, {
     dryRun: flags.dryRun,
     started,
     apply: (onProgress) => deploy.applyPlan(clients, plan, { onProgress }),
-    log,
   })
   return { target, ...outcome }
 }
 
 /** `xfn destroy --cloud aws`: removes every resource tagged for the app and stage. */
 async function destroy(host: TargetHost, flags: AwsFlags) {
-  const project = projectOf(host)
-  const { log, confirm } = host
-  const { deploy, clients, target, plan } = await step(
+  const { project } = host
+  const { deploy, clients, target, plan } = await host.step(
     'Reading what exists on AWS',
     async () => {
       const connected = await connect(project, flags)
@@ -109,19 +119,17 @@ async function destroy(host: TargetHost, flags: AwsFlags) {
     ({ plan }) => `${plan.changes.length} resource(s)`,
   )
   const where = `${project.app} (${target.stage}) in ${target.region}, account ${target.accountId}`
-  return finishDestroy(plan, where, {
+  return host.finishDestroy(plan, where, {
     question: `Delete these ${plan.changes.length} resources of ${where}, with the objects in its buckets?`,
-    confirm,
     apply: (onProgress) => deploy.applyPlan(clients, plan, { onProgress }),
-    log,
   })
 }
 
 /** `xfn invoke --cloud aws`: one invocation of a deployed function, with the tail of its log. */
 async function invoke(host: TargetHost, flags: AwsFlags, functionName: string, request: TargetInvocation) {
-  const project = projectOf(host)
+  const { project } = host
   const { log } = host
-  const { deploy, clients, target, manifest } = await connectWithManifest(project, flags)
+  const { deploy, clients, target, manifest } = await connectWithManifest(host, flags)
   const fn = manifest.functions.find((f) => f.name === functionName)
   if (!fn)
     throw new XfnError(
@@ -137,10 +145,10 @@ async function invoke(host: TargetHost, flags: AwsFlags, functionName: string, r
 
 /** `xfn status --cloud aws`: the functions, endpoint, queues, buckets and schedules that exist. */
 async function status(host: TargetHost, flags: AwsFlags) {
-  const project = projectOf(host)
+  const { project } = host
   const { log } = host
   const { deploy, clients, target } = await connect(project, flags)
-  const deployHint = commandLine(['deploy', '--cloud', 'aws', '--stage', target.stage], project.dir)
+  const deployHint = host.commandLine('deploy', '--cloud', 'aws', '--stage', target.stage)
   const status = await deploy.describeDeployed(clients, target)
   const where = `${project.app} (${target.stage}) in ${target.region}, account ${target.accountId}`
   if (status.functions.length === 0) {
@@ -163,18 +171,15 @@ async function status(host: TargetHost, flags: AwsFlags) {
   const deployed = status.functions.map(
     (fn) => fn.codeSha256 && Buffer.from(fn.codeSha256, 'base64').toString('hex'),
   )
-  const { drift, line } = driftOf(deployed, await lastBuild(project, 'aws'), 'aws', {
-    build: commandLine(['build', '--cloud', 'aws'], project.dir),
-    deploy: deployHint,
-  })
+  const { drift, line } = await host.codeDrift('aws', deployed, deployHint)
   log(line)
   return { ...status, drift }
 }
 
 /** The log events of the app's functions on AWS: their log groups' history, then Live Tail. */
 async function logs(host: TargetHost, flags: AwsFlags, query: LogQuery): Promise<AsyncIterable<LogEvent>> {
-  const { clients, target, manifest } = await connectWithManifest(projectOf(host), flags)
-  const observe = await import('@xfn/aws/observe')
+  const { clients, target, manifest } = await connectWithManifest(host, flags)
+  const observe = await import('./observe/index.js')
   const sources = observe.awsSources(target, manifest, query.functions ?? [])
   const history = await observe.readLogHistory(clients.logs, sources, {
     since: query.since ?? new Date(Date.now() - 15 * 60_000),
@@ -194,8 +199,8 @@ async function metrics(
   flags: AwsFlags,
   window: { since?: Date | undefined; periodMs?: number | undefined },
 ): Promise<FunctionMetrics[]> {
-  const { clients, target, manifest } = await connectWithManifest(projectOf(host), flags)
-  const observe = await import('@xfn/aws/observe')
+  const { clients, target, manifest } = await connectWithManifest(host, flags)
+  const observe = await import('./observe/index.js')
   const until = new Date()
   const since = window.since ?? new Date(until.getTime() - 3_600_000)
   // CloudWatch periods are multiples of 60 s for standard metrics.

@@ -9,8 +9,12 @@ import {
   type TargetInvocation,
   XfnError,
 } from '@xfn/core'
-import type { CloudStatus } from '@xfn/local'
-import { projectOf } from './host.js'
+import type { CloudStatus } from './client.js'
+
+/*
+ * The local cloud's target of the xfn command line: what `--cloud local` (the default) does for
+ * each command.
+ */
 
 /** What a user needs after a deploy: the endpoints, what triggers what, and the key. */
 export function describeDeployment(status: CloudStatus, projectDir: string, apiKey?: string): string {
@@ -32,40 +36,29 @@ export function describeDeployment(status: CloudStatus, projectDir: string, apiK
 
 /** The local cloud's module build of the app, ready to deploy or to load into `xfn dev`'s cloud. */
 export async function localDeployment(host: TargetHost, options: { verifyStable?: boolean } = {}) {
-  const { buildApp } = await import('../build/index.js')
-  const { build } = await buildApp(projectOf(host), 'local', options)
+  const { dir, build } = await host.build('local', options)
   const artifact = build.artifacts[0]
   if (!artifact) throw new XfnError('INTERNAL', 'The local build wrote no module.')
-  return {
-    app: host.project.app,
-    module: `${host.project.dir}/.xfn/build/local/${artifact.path}`,
-    sha256: artifact.sha256,
-  }
+  return { app: host.project.app, module: `${dir}/${artifact.path}`, sha256: artifact.sha256 }
 }
 
 async function client(host: TargetHost) {
-  const { LocalCloudClient } = await import('@xfn/local')
+  const { LocalCloudClient } = await import('./client.js')
   return new LocalCloudClient(host.project.dir)
 }
 
 async function deploy(host: TargetHost, port: number | undefined) {
-  const { ux } = await import('@oclif/core')
   const { project } = host
   const started = Date.now()
-  ux.action.start(`Deploying ${project.app} to the local cloud`)
-  try {
-    const deployment = await localDeployment(host)
-    const result = await (await client(host)).deploy(deployment, port === undefined ? {} : { port })
-    ux.action.stop(
-      `${result.started ? `started (pid ${result.status.pid})` : 'updated'} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-    )
-    host.log(describeDeployment(result.status, project.dir, result.apiKey))
-    host.log(`Logs: ${host.commandLine('logs', '--follow')}    Stop: ${host.commandLine('destroy', '--yes')}`)
-    return { ...result.status, apiKey: result.apiKey }
-  } catch (error) {
-    ux.action.stop('failed')
-    throw error
-  }
+  const result = await host.step(
+    `Deploying ${project.app} to the local cloud`,
+    async () => (await client(host)).deploy(await localDeployment(host), port === undefined ? {} : { port }),
+    (done) =>
+      `${done.started ? `started (pid ${done.status.pid})` : 'updated'} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  )
+  host.log(describeDeployment(result.status, project.dir, result.apiKey))
+  host.log(`Logs: ${host.commandLine('logs', '--follow')}    Stop: ${host.commandLine('destroy', '--yes')}`)
+  return { ...result.status, apiKey: result.apiKey }
 }
 
 async function destroy(host: TargetHost, keepData: boolean) {
@@ -113,7 +106,8 @@ async function status(host: TargetHost) {
 }
 
 async function invoke(host: TargetHost, functionName: string, request: TargetInvocation) {
-  const { readLogs, statePaths } = await import('@xfn/local')
+  const { readLogs } = await import('./observe.js')
+  const { statePaths } = await import('./state.js')
   const { project } = host
   const cloud = await client(host)
   const found = await cloud.status()
@@ -172,7 +166,8 @@ async function invoke(host: TargetHost, functionName: string, request: TargetInv
 }
 
 async function logs(host: TargetHost, query: LogQuery): Promise<AsyncIterable<LogEvent>> {
-  const { readLogs, statePaths } = await import('@xfn/local')
+  const { readLogs } = await import('./observe.js')
+  const { statePaths } = await import('./state.js')
   const paths = statePaths(host.project.dir)
   if (!query.follow && !existsSync(paths.logs))
     host.notice(
@@ -185,7 +180,8 @@ async function metrics(
   host: TargetHost,
   window: { since?: Date | undefined; periodMs?: number | undefined },
 ): Promise<FunctionMetrics[]> {
-  const { readMetrics, statePaths } = await import('@xfn/local')
+  const { readMetrics } = await import('./observe.js')
+  const { statePaths } = await import('./state.js')
   return readMetrics(statePaths(host.project.dir), { ...window, warn: host.notice })
 }
 

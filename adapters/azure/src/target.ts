@@ -8,15 +8,32 @@ import {
   type Target,
   type TargetHost,
   type TargetInvocation,
+  type TargetProject,
   type TargetSettings,
   validateName,
   XfnError,
 } from '@xfn/core'
-import { finishDeploy, finishDestroy, step } from '../deploy-output.js'
-import { driftOf, lastBuild } from '../drift.js'
-import { commandLine } from '../hints.js'
-import type { Project } from '../project.js'
-import { projectOf } from './host.js'
+import type { AzureDeployOptions } from './deploy/index.js'
+
+/*
+ * The Azure target of the xfn command line: what `--cloud azure` does for each command. The SDKs
+ * load only when a command talks to Azure.
+ */
+
+/** The sections of xfn.config.ts this target reads. */
+interface AzureConfig {
+  readonly stage?: string
+  readonly azure?: {
+    readonly subscriptionId?: string
+    readonly location?: string
+    readonly resourceGroup?: string
+    readonly plan?: AzureDeployOptions['plan']
+    readonly maximumInstanceCount?: number
+    readonly instanceMemoryMB?: number
+  }
+}
+
+const configOf = (project: TargetProject) => project.config as AzureConfig
 
 interface AzureFlags {
   readonly stage?: string | undefined
@@ -29,12 +46,12 @@ interface AzureFlags {
  * Connects with `DefaultAzureCredential`, or with the token in XFN_AZURE_ACCESS_TOKEN; to
  * Resource Manager, or to the endpoint in XFN_AZURE_ENDPOINT.
  */
-async function connectAzure(project: Project, flags: AzureFlags) {
-  const { config } = project
+async function connectAzure(project: TargetProject, flags: AzureFlags) {
+  const config = configOf(project)
   const stage = flags.stage ?? config.stage ?? 'dev'
   validateName('stage', stage, '--stage')
   // Loaded only here: the SDKs stay out of every command that does not talk to Azure.
-  const deploy = await import('@xfn/azure/deploy')
+  const deploy = await import('./deploy/index.js')
   const subscriptionId =
     flags.subscription ?? deploy.subscriptionFromEnvironment(config.azure?.subscriptionId)
   const token = process.env.XFN_AZURE_ACCESS_TOKEN
@@ -52,30 +69,31 @@ async function connectAzure(project: Project, flags: AzureFlags) {
   return { deploy, clients, target }
 }
 
-const where = (project: Project, target: { stage: string; resourceGroup: string; subscriptionId: string }) =>
+const where = (
+  project: TargetProject,
+  target: { stage: string; resourceGroup: string; subscriptionId: string },
+) =>
   `${project.app} (${target.stage}) in resource group ${target.resourceGroup}, subscription ${target.subscriptionId}`
 
 /** `xfn deploy --cloud azure`: build, plan, and (unless a dry run) apply, printing each step. */
 async function deploy(host: TargetHost, flags: AzureFlags & { dryRun: boolean }) {
-  const project = projectOf(host)
-  const { log } = host
+  const { project } = host
   const started = performance.now()
-  const { plan: hosting, maximumInstanceCount, instanceMemoryMB } = project.config.azure ?? {}
-  const built = await step(
+  const { plan: hosting, maximumInstanceCount, instanceMemoryMB } = configOf(project).azure ?? {}
+  const built = await host.step(
     'Building for Azure',
     async () => {
       // Linux Consumption polls containers for blobs; Flex Consumption hears of them from Event Grid.
       const blobSource = hosting === 'consumption' ? 'LogsAndContainerScan' : 'EventGrid'
-      const { buildApp } = await import('../build/index.js')
-      const { build } = await buildApp(project, 'azure', { blobSource })
+      const { dir, build } = await host.build('azure', { blobSource })
       const artifact = build.artifacts[0]
       if (!artifact) throw new XfnError('INTERNAL', 'The Azure build wrote no zip.')
-      const zip = await readFile(join(project.dir, '.xfn', 'build', 'azure', artifact.path))
+      const zip = await readFile(join(dir, artifact.path))
       return { manifest: build.manifest, zip, sha256: artifact.sha256 }
     },
     ({ zip }) => `${(zip.byteLength / 1024).toFixed(1)} KiB`,
   )
-  const { deploy, clients, target, plan } = await step(
+  const { deploy, clients, target, plan } = await host.step(
     'Reading what exists on Azure',
     async () => {
       const connected = await connectAzure(project, flags)
@@ -87,20 +105,18 @@ async function deploy(host: TargetHost, flags: AzureFlags & { dryRun: boolean })
     },
     ({ plan }) => `${plan.changes.length} change(s)`,
   )
-  const outcome = await finishDeploy(plan, where(project, target), {
+  const outcome = await host.finishDeploy(plan, where(project, target), {
     dryRun: flags.dryRun,
     started,
     apply: (onProgress) => deploy.applyPlan(clients, plan, { onProgress }),
-    log,
   })
   return { target, ...outcome }
 }
 
 /** `xfn destroy --cloud azure`: removes the resource group xfn made, or xfn's resources in the given one. */
 async function destroy(host: TargetHost, flags: AzureFlags) {
-  const project = projectOf(host)
-  const { log, confirm } = host
-  const { deploy, clients, target, plan } = await step(
+  const { project } = host
+  const { deploy, clients, target, plan } = await host.step(
     'Reading what exists on Azure',
     async () => {
       const connected = await connectAzure(project, flags)
@@ -108,20 +124,18 @@ async function destroy(host: TargetHost, flags: AzureFlags) {
     },
     ({ plan }) => `${plan.changes.length} resource(s)`,
   )
-  return finishDestroy(plan, where(project, target), {
+  return host.finishDestroy(plan, where(project, target), {
     question: `Delete ${where(project, target)}, with its queues, buckets and logs?`,
-    confirm,
     apply: (onProgress) => deploy.applyPlan(clients, plan, { onProgress }),
-    log,
   })
 }
 
 /** `xfn status --cloud azure`: the Function App, its plan, package, queues and buckets. */
 async function status(host: TargetHost, flags: AzureFlags) {
-  const project = projectOf(host)
+  const { project } = host
   const { log } = host
   const { deploy, clients, target } = await connectAzure(project, flags)
-  const deployHint = commandLine(['deploy', '--cloud', 'azure', '--stage', target.stage], project.dir)
+  const deployHint = host.commandLine('deploy', '--cloud', 'azure', '--stage', target.stage)
   const status = await deploy.describeDeployed(clients, target)
   if (!status.functionApp) {
     log(`Nothing of ${where(project, target)} is deployed. Deploy it with: ${deployHint}`)
@@ -133,20 +147,16 @@ async function status(host: TargetHost, flags: AzureFlags) {
   )
   if (status.queues.length > 0) log(`Queues: ${status.queues.join(', ')}`)
   if (status.containers.length > 0) log(`Buckets: ${status.containers.join(', ')}`)
-  const { drift, line } = driftOf([status.packageSha256], await lastBuild(project, 'azure'), 'azure', {
-    build: commandLine(['build', '--cloud', 'azure'], project.dir),
-    deploy: deployHint,
-  })
+  const { drift, line } = await host.codeDrift('azure', [status.packageSha256], deployHint)
   log(line)
   return { ...status, drift }
 }
 
 /** `xfn invoke --cloud azure`: one call of a deployed function. */
 async function invoke(host: TargetHost, flags: AzureFlags, functionName: string, request: TargetInvocation) {
-  const project = projectOf(host)
+  const { project } = host
   const { log } = host
-  const { loadManifest } = await import('../load-app.js')
-  const manifest = await loadManifest(project, { XFN_CLOUD: 'azure' })
+  const manifest = await host.loadManifest({ XFN_CLOUD: 'azure' })
   const fn = manifest.functions.find((f) => f.name === functionName)
   if (!fn)
     throw new XfnError(
@@ -157,7 +167,7 @@ async function invoke(host: TargetHost, flags: AzureFlags, functionName: string,
   const outcome = await deploy.invokeFunction(clients, target, fn, request)
   if (outcome.accepted)
     log(
-      `${fn.name}: the host took the run (202). Its lines show in: ${commandLine(['logs', fn.name, '--cloud', 'azure', '--stage', target.stage, '--follow'], project.dir)} (Application Insights takes 20 s to a few minutes).`,
+      `${fn.name}: the host took the run (202). Its lines show in: ${host.commandLine('logs', fn.name, '--cloud', 'azure', '--stage', target.stage, '--follow')} (Application Insights takes 20 s to a few minutes).`,
     )
   else log(outcome.error ? `${fn.name}: failed (${outcome.error})` : `${fn.name}: ${outcome.status}`)
   if (outcome.result !== undefined && outcome.result !== '')
@@ -166,9 +176,9 @@ async function invoke(host: TargetHost, flags: AzureFlags, functionName: string,
 }
 
 /** Application Insights on Azure: the app's workspace and role name, and a query client. */
-async function telemetry(project: Project, flags: AzureFlags) {
+async function telemetry(project: TargetProject, flags: AzureFlags) {
   const { deploy, clients, target } = await connectAzure(project, flags)
-  const observe = await import('@xfn/azure/observe')
+  const observe = await import('./observe/index.js')
   const source = await deploy.logSource(clients, target)
   const client = observe.createLogsClient(clients.credential, {
     endpoint: process.env.XFN_AZURE_LOGS_ENDPOINT,
@@ -179,7 +189,7 @@ async function telemetry(project: Project, flags: AzureFlags) {
 
 /** The log events of the app on Azure: Application Insights' history, then polling. */
 async function logs(host: TargetHost, flags: AzureFlags, query: LogQuery): Promise<AsyncIterable<LogEvent>> {
-  const { observe, source, client } = await telemetry(projectOf(host), flags)
+  const { observe, source, client } = await telemetry(host.project, flags)
   const since = query.since ?? new Date(Date.now() - 15 * 60_000)
   const history = await observe.readAzureLogs(client, source, {
     since,
@@ -209,9 +219,8 @@ async function metrics(
   flags: AzureFlags,
   window: { since?: Date | undefined; periodMs?: number | undefined },
 ): Promise<FunctionMetrics[]> {
-  const project = projectOf(host)
-  const { loadManifest } = await import('../load-app.js')
-  const manifest = await loadManifest(project, { XFN_CLOUD: 'azure' })
+  const { project } = host
+  const manifest = await host.loadManifest({ XFN_CLOUD: 'azure' })
   const { observe, source, client } = await telemetry(project, flags)
   const until = new Date()
   const since = window.since ?? new Date(until.getTime() - 3_600_000)
