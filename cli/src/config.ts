@@ -31,6 +31,8 @@ export interface XfnConfig {
    * this file named as the target.
    */
   readonly targets?: readonly string[]
+  /** The settings of a target from `targets`, under its name. */
+  readonly [target: string]: unknown
   readonly azure?: {
     /** The subscription when AZURE_SUBSCRIPTION_ID is not set. */
     readonly subscriptionId?: string
