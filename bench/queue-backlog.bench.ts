@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { QueueStore } from '../adapters/local/src/queues.js'
+import { QueueStore } from '../adapters/local/src/deploy/queues.js'
 
 /**
  * The local cloud's durable queue with a backlog: sends, and receive+ack pairs, per second with

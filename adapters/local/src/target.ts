@@ -9,7 +9,7 @@ import {
   type TargetInvocation,
   XfnError,
 } from '@xfn/core'
-import type { CloudStatus } from './client.js'
+import type { CloudStatus } from './deploy/client.js'
 
 /*
  * The local cloud's target of the xfn command line: what `--cloud local` (the default) does for
@@ -43,7 +43,7 @@ export async function localDeployment(host: TargetHost, options: { verifyStable?
 }
 
 async function client(host: TargetHost) {
-  const { LocalCloudClient } = await import('./client.js')
+  const { LocalCloudClient } = await import('./deploy/client.js')
   return new LocalCloudClient(host.project.dir)
 }
 
@@ -106,7 +106,7 @@ async function status(host: TargetHost) {
 }
 
 async function invoke(host: TargetHost, functionName: string, request: TargetInvocation) {
-  const { readLogs } = await import('./observe.js')
+  const { readLogs } = await import('./observe/observe.js')
   const { statePaths } = await import('./state.js')
   const { project } = host
   const cloud = await client(host)
@@ -166,7 +166,7 @@ async function invoke(host: TargetHost, functionName: string, request: TargetInv
 }
 
 async function logs(host: TargetHost, query: LogQuery): Promise<AsyncIterable<LogEvent>> {
-  const { readLogs } = await import('./observe.js')
+  const { readLogs } = await import('./observe/observe.js')
   const { statePaths } = await import('./state.js')
   const paths = statePaths(host.project.dir)
   if (!query.follow && !existsSync(paths.logs))
@@ -180,7 +180,7 @@ async function metrics(
   host: TargetHost,
   window: { since?: Date | undefined; periodMs?: number | undefined },
 ): Promise<FunctionMetrics[]> {
-  const { readMetrics } = await import('./observe.js')
+  const { readMetrics } = await import('./observe/observe.js')
   const { statePaths } = await import('./state.js')
   return readMetrics(statePaths(host.project.dir), { ...window, warn: host.notice })
 }

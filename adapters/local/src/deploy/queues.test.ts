@@ -140,7 +140,7 @@ describe('the journal under a backlog', () => {
       [
         '--input-type=module',
         '-e',
-        `import { QueueStore } from ${JSON.stringify(new URL('../dist/queues.js', import.meta.url).href)}
+        `import { QueueStore } from ${JSON.stringify(new URL('../../dist/deploy/queues.js', import.meta.url).href)}
 const store = new QueueStore(${JSON.stringify(path)})
 for (let sent = 0; sent < 40000; sent += 1000)
   store.send('jobs', Array.from({ length: 1000 }, (_, i) => ({ body: 'm' + (sent + i) })))

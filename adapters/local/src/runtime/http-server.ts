@@ -11,8 +11,8 @@ import {
   unauthorizedResult,
   unroutedResult,
 } from '@xfn/core'
+import type { Telemetry } from '../observe/telemetry.js'
 import { InvocationTimeout, runInvocation } from './invoke.js'
-import type { Telemetry } from './telemetry.js'
 
 /** The largest request body the local cloud takes: Lambda's limit for a synchronous call, the lowest of the clouds. */
 export const maxBodyBytes = 6 * 1024 * 1024

@@ -11,7 +11,7 @@ import {
   writeSync,
 } from 'node:fs'
 import { promisify } from 'node:util'
-import { privateFileMode, unwritable } from './state.js'
+import { privateFileMode, unwritable } from '../state.js'
 
 const writeAsync = promisify(write)
 /** Records serialised between two turns of the event loop while compacting in the background. */

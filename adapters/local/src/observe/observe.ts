@@ -1,7 +1,7 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs'
 import { type FunctionMetrics, type LogQuery, matchesLogQuery, pause } from '@xfn/core'
+import type { StatePaths } from '../state.js'
 import { bucketLimit, type Counts, type MetricsLine } from './metrics.js'
-import type { StatePaths } from './state.js'
 import type { LogEvent } from './telemetry.js'
 
 export type { LogQuery } from '@xfn/core'

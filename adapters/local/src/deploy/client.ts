@@ -25,7 +25,7 @@ import {
   type StatePaths,
   statePaths,
   writeState,
-} from './state.js'
+} from '../state.js'
 
 /** The script of the background cloud process. */
 const cloudMain = fileURLToPath(new URL('./main.js', import.meta.url))

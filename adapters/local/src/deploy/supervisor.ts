@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net'
-import { SandboxEnded } from './invoke.js'
+import type { Telemetry } from '../observe/telemetry.js'
+import { SandboxEnded } from '../runtime/invoke.js'
 import type { Sandbox } from './sandbox.js'
-import type { Telemetry } from './telemetry.js'
 
 /** Connections held while a sandbox restarts; more than this are answered by the fallback. */
 const maxWaitingConnections = 1000

@@ -1,5 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs'
-import { privateFileMode } from './state.js'
+import { privateFileMode } from '../state.js'
 
 /** Durations are counted in buckets that grow by 10%, from 0.01 ms: percentiles to within 5%. */
 const bucketRatio = 1.1

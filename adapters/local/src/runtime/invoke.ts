@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { type Context, createContext, type FunctionDefinition } from '@xfn/core'
-import { currentInvocation, type Telemetry } from './telemetry.js'
+import { currentInvocation, type Telemetry } from '../observe/telemetry.js'
 
 /** A handler that ran past its function's timeout. */
 export class InvocationTimeout extends Error {

@@ -4,20 +4,20 @@ import { createRequire } from 'node:module'
 import type { Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { type ErrorCode, type QueueSpec, XfnError } from '@xfn/core'
-import { SandboxEnded } from './invoke.js'
+import { SandboxEnded } from '../runtime/invoke.js'
 import type {
   CloudToSandbox,
   FunctionShape,
   InvocationEvent,
   LoadOrder,
   SandboxToCloud,
-} from './sandbox-protocol.js'
+} from '../runtime/sandbox-protocol.js'
 
 /**
  * The sandbox's script: beside this module in the package; found through the package's exports
  * when this module runs from elsewhere (its TypeScript source in tests, or bundled into a script).
  */
-const besideThis = fileURLToPath(new URL('./sandbox-main.js', import.meta.url))
+const besideThis = fileURLToPath(new URL('../runtime/sandbox-main.js', import.meta.url))
 const sandboxMain = existsSync(besideThis)
   ? besideThis
   : createRequire(import.meta.url).resolve('@xfn/local/sandbox-main')

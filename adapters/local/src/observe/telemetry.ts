@@ -2,8 +2,8 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import { closeSync, openSync, write, writeSync } from 'node:fs'
 import { format } from 'node:util'
 import type { LogEvent as CoreLogEvent, LogLevel, LogRecord } from '@xfn/core'
+import { privateFileMode } from '../state.js'
 import { MetricsRecorder } from './metrics.js'
-import { privateFileMode } from './state.js'
 
 /** One log event as `xfn logs` shows it, the same shape on every cloud. */
 /** A log event of the local cloud: the neutral shape of every cloud. */

@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { statePaths } from '../state.js'
 import { bucketLimit, bucketOf, MetricsRecorder } from './metrics.js'
 import { readMetrics } from './observe.js'
-import { statePaths } from './state.js'
 
 describe('duration buckets', () => {
   it.each([0.005, 0.05, 1, 12.5, 250, 30_000])('hold %f ms within 10%', (ms) => {

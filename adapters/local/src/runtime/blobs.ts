@@ -3,8 +3,8 @@ import { type FSWatcher, mkdirSync, readFileSync, statSync, watch } from 'node:f
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join, sep } from 'node:path'
 import { type BlobEvent, type BucketSpec, type ObjectInfo, XfnError } from '@xfn/core'
+import { unwritable } from '../state.js'
 import { findObject, keyOf, placeObject, walkObjects } from './object-paths.js'
-import { unwritable } from './state.js'
 
 /** A change seen in a bucket's folder: a blob event, with every field the clouds' events have. */
 export type BlobChange = Omit<BlobEvent, 'native'>

@@ -20,12 +20,11 @@ import {
   XfnError,
   xfnCommand,
 } from '@xfn/core'
-import { type BlobChange, BlobStore } from './blobs.js'
-import { readBody } from './http-server.js'
-import { SandboxEnded } from './invoke.js'
-import { deadLetterName, QueueStore, type StoredMessage } from './queues.js'
-import { type InvocationOutcome, Sandbox } from './sandbox.js'
-import type { FunctionShape, InvocationEvent } from './sandbox-protocol.js'
+import { Telemetry } from '../observe/telemetry.js'
+import { type BlobChange, BlobStore } from '../runtime/blobs.js'
+import { readBody } from '../runtime/http-server.js'
+import { SandboxEnded } from '../runtime/invoke.js'
+import type { FunctionShape, InvocationEvent } from '../runtime/sandbox-protocol.js'
 import {
   type CloudInfo,
   type Deployment,
@@ -34,9 +33,10 @@ import {
   type StatePaths,
   statePaths,
   writeState,
-} from './state.js'
+} from '../state.js'
+import { deadLetterName, QueueStore, type StoredMessage } from './queues.js'
+import { type InvocationOutcome, Sandbox } from './sandbox.js'
 import { Supervisor } from './supervisor.js'
-import { Telemetry } from './telemetry.js'
 
 /** Blob events are tried this many times, as Lambda retries asynchronous invocations. */
 const blobAttempts = 3

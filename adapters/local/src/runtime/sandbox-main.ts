@@ -18,6 +18,7 @@ import {
   timerTick,
   XfnError,
 } from '@xfn/core'
+import { currentInvocation, Telemetry } from '../observe/telemetry.js'
 import { BlobStore } from './blobs.js'
 import { serveHttp } from './http-server.js'
 import {
@@ -29,7 +30,6 @@ import {
 } from './invoke.js'
 import { localResourceProvider } from './provider.js'
 import type { CloudToSandbox, InvocationEvent, LoadOrder, SandboxToCloud } from './sandbox-protocol.js'
-import { currentInvocation, Telemetry } from './telemetry.js'
 
 const registryKey = Symbol.for('xfn.registry.v1')
 const beatEveryMs = 250
