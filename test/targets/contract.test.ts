@@ -86,3 +86,15 @@ it('names the targets there are when --cloud names none of them', async () => {
   expect(result.code).toBe(2)
   expect(result.stderr).toContain("--cloud: unknown cloud 'gcp'. Choose from local, aws, azure, memory.")
 })
+
+it('refuses the options a target does not offer, naming the target and the ones that do', async () => {
+  const dir = appFor('options')
+  const dryRun = await xfnAsync('deploy', dir, '--cloud', 'memory', '--dry-run')
+  expect(dryRun.code).toBe(2)
+  expect(dryRun.stderr).toContain('--dry-run: memory has no dry run')
+  const keepData = await xfnAsync('destroy', dir, '--cloud', 'memory', '--keep-data', '--yes')
+  expect(keepData.code).toBe(2)
+  expect(keepData.stderr).toContain(
+    '--keep-data applies to local only; on memory destroy deletes what xfn deployed.',
+  )
+})
