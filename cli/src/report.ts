@@ -1,4 +1,4 @@
-import type { Cloud, FunctionMetrics, LogEvent } from '@xfn/core'
+import type { FunctionMetrics, LogEvent } from '@xfn/core'
 import type { PortabilityReport } from '@xfn/core/portability'
 
 export interface Style {
@@ -61,7 +61,7 @@ export function formatReport(report: PortabilityReport, style: Style): string {
     '',
     `Queue messages: at most ${report.limits.queueMessageBytes / 1024} KiB to fit every cloud checked.`,
   )
-  const failing = report.clouds.filter((c: Cloud) => !report.portableTo.includes(c))
+  const failing = report.clouds.filter((c) => !report.portableTo.includes(c))
   lines.push(
     failing.length === 0
       ? style.ok(`✓ Portable to ${report.portableTo.join(', ')}.`)

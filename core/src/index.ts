@@ -172,6 +172,7 @@ export type {
   Target,
   TargetBuild,
   TargetCommand,
+  TargetFinding,
   TargetHost,
   TargetInvocation,
   TargetProject,

@@ -8,7 +8,8 @@ export type Severity = 'error' | 'warning'
 export { queueMessageLimits }
 
 export interface PortabilityFinding {
-  readonly cloud: Cloud
+  /** The target it concerns: a built-in cloud, or a target from outside. */
+  readonly cloud: string
   readonly subject: string
   readonly severity: Severity
   readonly message: string
@@ -18,15 +19,15 @@ export interface FunctionPortability {
   readonly name: string
   readonly trigger: string
   /** Per cloud: what the function becomes there (a schedule expression, say), or why it cannot. */
-  readonly clouds: Partial<Record<Cloud, { readonly ok: boolean; readonly detail: string }>>
+  readonly clouds: Partial<Record<string, { readonly ok: boolean; readonly detail: string }>>
 }
 
 export interface PortabilityReport {
   readonly app: string
-  readonly clouds: readonly Cloud[]
+  readonly clouds: readonly string[]
   readonly functions: readonly FunctionPortability[]
   readonly findings: readonly PortabilityFinding[]
-  readonly portableTo: readonly Cloud[]
+  readonly portableTo: readonly string[]
   /** Facts that bind every cloud at once, such as the largest queue message all of them take. */
   readonly limits: { readonly queueMessageBytes: number }
 }

@@ -110,6 +110,14 @@ export interface TargetInvocation {
   readonly method?: string | undefined
 }
 
+/** What a target cannot run of an app, as `xfn check` reports it. */
+export interface TargetFinding {
+  /** What it concerns, such as `function 'nightly'` or `queue 'orders'`. */
+  readonly subject: string
+  readonly severity: 'error' | 'warning'
+  readonly message: string
+}
+
 /** A place apps run: what the commands call. */
 export interface Target {
   readonly name: string
@@ -120,6 +128,11 @@ export interface Target {
   readonly dryRun?: boolean
   /** Whether `xfn destroy --keep-data` can stop the app but keep its data. */
   readonly keepData?: boolean
+  /**
+   * What of an app the target cannot run, for `xfn check` (a target from outside; the built-in
+   * clouds' rules are core's portability rules). Nothing when absent.
+   */
+  check?(manifest: Manifest, config: object): readonly TargetFinding[]
   deploy(host: TargetHost, settings: TargetSettings, options: { readonly dryRun: boolean }): Promise<unknown>
   destroy(
     host: TargetHost,

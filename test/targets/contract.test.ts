@@ -104,7 +104,7 @@ it('names the targets there are when --cloud names none of them', async () => {
   const dir = appFor('unknown')
   const result = await xfnAsync('status', dir, '--cloud', 'gcp')
   expect(result.code).toBe(2)
-  expect(result.stderr).toContain("--cloud: unknown cloud 'gcp'. Choose from local, aws, azure, memory.")
+  expect(result.stderr).toContain("--cloud: unknown cloud 'gcp'. Choose from aws, azure, local, memory.")
 })
 
 it('refuses the options a target does not offer, naming the target and the ones that do', async () => {
@@ -117,4 +117,28 @@ it('refuses the options a target does not offer, naming the target and the ones 
   expect(keepData.stderr).toContain(
     '--keep-data applies to local only; on memory destroy deletes what xfn deployed.',
   )
+})
+
+it("checks an app for a target from outside by the target's own rules, beside the built-in clouds'", async () => {
+  const dir = copyOfApp('every-kind', 'target-check')
+  writeFileSync(join(dir, 'xfn.config.ts'), `export default { targets: [${JSON.stringify(memoryTarget)}] }\n`)
+  const result = await xfnAsync('check', dir, '--json')
+  expect(result.code).toBe(1)
+  const report = JSON.parse(result.stdout) as {
+    clouds: string[]
+    portableTo: string[]
+    findings: { cloud: string; subject: string; message: string }[]
+    functions: { name: string; clouds: Record<string, { ok: boolean }> }[]
+  }
+  expect(report.clouds).toEqual(['aws', 'azure', 'local', 'memory'])
+  expect(report.portableTo).toEqual(['aws', 'azure', 'local'])
+  expect(report.findings).toEqual([
+    expect.objectContaining({
+      cloud: 'memory',
+      subject: "function 'audit'",
+      message: expect.stringContaining('no blob functions'),
+    }),
+  ])
+  expect(report.functions.find((f) => f.name === 'audit')?.clouds.memory?.ok).toBe(false)
+  expect(report.functions.find((f) => f.name === 'fulfil')?.clouds.memory?.ok).toBe(true)
 })

@@ -37,6 +37,17 @@ const memory = {
   description: 'an in-memory cloud, for tests',
   settings: {},
 
+  // The memory cloud watches no buckets, so it cannot run blob functions.
+  check(manifest) {
+    return manifest.functions
+      .filter((fn) => fn.trigger.type === 'blob')
+      .map((fn) => ({
+        subject: `function '${fn.name}'`,
+        severity: 'error',
+        message: 'memory watches no buckets, so it runs no blob functions',
+      }))
+  },
+
   async deploy(host, _settings, { dryRun }) {
     if (dryRun) throw new XfnError('INVALID_OPTIONS', 'memory has no dry run')
     const { dir, build } = await host.build('local')

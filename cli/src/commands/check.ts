@@ -1,10 +1,11 @@
 import { Args, Flags } from '@oclif/core'
-import { clouds } from '@xfn/core'
-import { checkPortability, type PortabilityReport } from '@xfn/core/portability'
-import { parseClouds, XfnCommand } from '../base-command.js'
+import type { PortabilityReport } from '@xfn/core/portability'
+import { XfnCommand } from '../base-command.js'
 import { exitCodes } from '../exit-codes.js'
 import { loadManifest } from '../load-app.js'
 import { formatReport, terminalStyle } from '../report.js'
+import { checkTargets } from '../targets/check.js'
+import { targetsNamed } from '../targets/registry.js'
 
 export default class Check extends XfnCommand {
   static override summary = 'Load an app, validate it, and report what runs on each cloud.'
@@ -20,18 +21,19 @@ export default class Check extends XfnCommand {
     project: Args.string({ description: 'folder of the app', default: '.' }),
   }
   static override flags = {
-    cloud: Flags.string({ description: 'clouds to check, comma-separated', default: clouds.join(',') }),
+    cloud: Flags.string({
+      description: 'the clouds to check, comma-separated (every target the app has by default)',
+      default: 'all',
+    }),
     entry: Flags.string({ description: 'entry module, relative to the app folder (default: src/index.ts)' }),
     'no-color': Flags.boolean({ description: 'print without colours' }),
   }
 
   async run(): Promise<PortabilityReport> {
     const { args, flags } = await this.parse(Check)
-    const targets = parseClouds(flags.cloud)
     const project = await this.findProject(args.project, flags.entry)
-    const report = checkPortability(await loadManifest(project), targets, {
-      azurePlan: project.config.azure?.plan,
-    })
+    const targets = await targetsNamed(project, flags.cloud)
+    const report = checkTargets(project, await loadManifest(project), targets)
     if (!this.jsonEnabled()) this.log(formatReport(report, terminalStyle(flags['no-color'])))
     if (report.portableTo.length < report.clouds.length) process.exitCode = exitCodes.problemsFound
     return report

@@ -107,7 +107,10 @@ export async function targetsNamed(
   if (unknown.length > 0 || names.length === 0)
     throw new XfnError(
       'INVALID_OPTIONS',
-      `--cloud: unknown cloud '${unknown.join("', '")}'. Choose from ${known.map((t) => t.name).join(', ')}${options.single ? '' : ', comma-separated, or all'}.`,
+      `--cloud: unknown cloud '${unknown.join("', '")}'. Choose from ${known
+        .map((t) => t.name)
+        .sort()
+        .join(', ')}${options.single ? '' : ', comma-separated, or all'}.`,
     )
   if (options.single && names.length > 1)
     throw new XfnError('INVALID_OPTIONS', `--cloud: give one cloud here, not ${names.join(', ')}.`)
