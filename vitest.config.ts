@@ -27,6 +27,10 @@ export default defineConfig({
         find: /^@xfn\/local$/,
         replacement: new URL('./adapters/local/src/index.ts', import.meta.url).pathname,
       },
+      ...['aws', 'azure', 'local'].map((adapter) => ({
+        find: new RegExp(`^@xfn/${adapter}/target$`),
+        replacement: new URL(`./adapters/${adapter}/src/target.ts`, import.meta.url).pathname,
+      })),
       {
         find: /^@xfn\/core\/portability$/,
         replacement: new URL('./core/src/portability.ts', import.meta.url).pathname,

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { clouds } from '@xfn/core'
 import { describe, expect, it } from 'vitest'
+import { builtInTargets } from '../../cli/src/targets/registry.js'
+import { drivers } from './drivers/index.js'
 import { type AppName, scenarios } from './scenarios.js'
 
 const bin = fileURLToPath(new URL('../../cli/bin/run.js', import.meta.url))
@@ -30,7 +31,7 @@ describe('scenarios marked not portable, and xfn check', () => {
           `${scenario.id}: xfn check must report '${scenario.notPortable?.reason}' on ${scenario.notPortable?.cloud}`,
         ).toBe(true)
       }
-      for (const cloud of clouds) {
+      for (const cloud of builtInTargets.map((t) => t.name)) {
         if (!errors.some((e) => e.cloud === cloud)) continue
         expect(
           marked.some((s) => s.notPortable?.cloud === cloud),
@@ -39,4 +40,8 @@ describe('scenarios marked not portable, and xfn check', () => {
       }
     },
   )
+})
+
+it('runs the scenarios on every target the CLI ships, and on no other', () => {
+  expect(Object.keys(drivers).sort()).toEqual(builtInTargets.map((t) => t.name).sort())
 })
