@@ -1,5 +1,5 @@
 import { Command, Flags } from '@oclif/core'
-import { type Cloud, clouds, type TargetHost, XfnError } from '@xfn/core'
+import { type TargetHost, XfnError } from '@xfn/core'
 import { exitCodeFor, exitCodes } from './exit-codes.js'
 import { commandLine, withPastableCommands } from './hints.js'
 import { findProject, type Project } from './project.js'
@@ -69,30 +69,4 @@ function causeChain(error: Error): string {
   const stack =
     last instanceof Error && last.stack ? `\n${last.stack}` : error.stack ? `\n${error.stack}` : ''
   return `\n${lines.join('\n')}${stack}`
-}
-
-/** `--cloud` for commands that act on one cloud. */
-export const cloudFlag = Flags.string({
-  description: `the cloud: ${clouds.join(', ')}`,
-  default: 'local',
-  parse: async (value) => parseClouds(value, { single: true })[0] as string,
-})
-
-/** Reads `--cloud a,b`: known clouds only, named in the error otherwise. */
-export function parseClouds(text: string, options: { single?: boolean } = {}): Cloud[] {
-  const names = text
-    .split(',')
-    .map((name) => name.trim())
-    .filter(Boolean)
-  const unknown = names.filter((name) => !(clouds as readonly string[]).includes(name))
-  if (unknown.length > 0 || names.length === 0) {
-    throw new XfnError(
-      'INVALID_OPTIONS',
-      `--cloud: unknown cloud '${unknown.join("', '")}'. Choose from ${clouds.join(', ')}${options.single ? '' : ', comma-separated'}.`,
-    )
-  }
-  if (options.single && names.length > 1) {
-    throw new XfnError('INVALID_OPTIONS', `--cloud: give one cloud here, not ${names.join(', ')}.`)
-  }
-  return [...new Set(names)] as Cloud[]
 }

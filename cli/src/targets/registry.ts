@@ -102,19 +102,32 @@ export async function targetsNamed(
 ): Promise<Target[]> {
   const known = await targetsOf(project)
   if (text === 'all' && !options.single) return known
+  return namesIn(
+    text,
+    known.map((t) => t.name),
+    { ...options, all: true },
+  ).map((name) => known.find((t) => t.name === name) as Target)
+}
+
+/**
+ * Reads `--cloud a,b`: each name known, once, in the order given; the error names the unknown
+ * ones and the choices (with `all` where the command takes it).
+ */
+export function namesIn(
+  text: string,
+  known: readonly string[],
+  options: { single?: boolean; all?: boolean } = {},
+): string[] {
   const names = [...new Set(text.split(',').map((name) => name.trim()))].filter(Boolean)
-  const unknown = names.filter((name) => !known.some((t) => t.name === name))
+  const unknown = names.filter((name) => !known.includes(name))
   if (unknown.length > 0 || names.length === 0)
     throw new XfnError(
       'INVALID_OPTIONS',
-      `--cloud: unknown cloud '${unknown.join("', '")}'. Choose from ${known
-        .map((t) => t.name)
-        .sort()
-        .join(', ')}${options.single ? '' : ', comma-separated, or all'}.`,
+      `--cloud: unknown cloud '${unknown.join("', '")}'. Choose from ${[...known].sort().join(', ')}${options.single ? '' : `, comma-separated${options.all ? ', or all' : ''}`}.`,
     )
   if (options.single && names.length > 1)
     throw new XfnError('INVALID_OPTIONS', `--cloud: give one cloud here, not ${names.join(', ')}.`)
-  return names.map((name) => known.find((t) => t.name === name) as Target)
+  return names
 }
 
 /** The settings a target takes, from the flags given. */
