@@ -1,8 +1,8 @@
 import { Args, Flags, ux } from '@oclif/core'
-import { type Cloud, clouds } from '@xfn/core'
+import type { Cloud } from '@xfn/core'
 import { XfnCommand } from '../base-command.js'
 import { type BuildManifest, buildApp } from '../build/index.js'
-import { namesIn } from '../targets/registry.js'
+import { buildFormFlag } from '../targets/registry.js'
 
 export default class Build extends XfnCommand {
   static override summary = 'Bundle and package the app for a cloud.'
@@ -17,12 +17,7 @@ export default class Build extends XfnCommand {
     project: Args.string({ description: 'folder of the app', default: '.' }),
   }
   static override flags = {
-    // The forms the build makes are the built-in clouds' packages.
-    cloud: Flags.string({
-      description: `the cloud: ${clouds.join(', ')}`,
-      default: 'local',
-      parse: async (value) => namesIn(value, clouds, { single: true })[0] as string,
-    }),
+    cloud: buildFormFlag,
     entry: Flags.string({ description: 'entry module, relative to the app folder (default: src/index.ts)' }),
     'blob-source': Flags.string({
       description: 'Azure only: how blob triggers learn of new blobs',

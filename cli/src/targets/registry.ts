@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url'
 import { Flags, type Interfaces } from '@oclif/core'
 import { awsTarget } from '@xfn/aws/target'
 import { azureTarget } from '@xfn/azure/target'
-import { type Target, type TargetCommand, type TargetSettings, XfnError } from '@xfn/core'
+import { clouds, type Target, type TargetCommand, type TargetSettings, XfnError } from '@xfn/core'
 import { localTarget } from '@xfn/local/target'
 import { unknownSections } from '../config.js'
 import type { Project } from '../project.js'
@@ -57,6 +57,13 @@ export function targetsThatCan(capability: 'dryRun' | 'keepData'): string {
 export const targetFlag = Flags.string({
   description: `where the app runs: ${builtInTargets.map((t) => t.name).join(', ')}, or a target named in xfn.config.ts`,
   default: defaultTarget.name,
+})
+
+/** `--cloud` of `xfn build`: the package forms the build makes, those of the built-in clouds. */
+export const buildFormFlag = Flags.string({
+  description: `the cloud: ${clouds.join(', ')}`,
+  default: defaultTarget.name,
+  parse: async (value) => namesIn(value, clouds, { single: true })[0] as string,
 })
 
 /** `--cloud` of logs and metrics: one target, several comma-separated, or `all`. */
