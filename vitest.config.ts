@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    include: ['{core,cli,adapters,examples,test}/**/*.test.ts'],
+    include: ['{core,bundler,cli,adapters,examples,test}/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 60_000,
     env: { TZ: 'UTC' },
@@ -31,6 +31,7 @@ export default defineConfig({
         find: new RegExp(`^@xfn/${adapter}/target$`),
         replacement: new URL(`./adapters/${adapter}/src/target.ts`, import.meta.url).pathname,
       })),
+      { find: /^@xfn\/bundler$/, replacement: new URL('./bundler/src/index.ts', import.meta.url).pathname },
       {
         find: /^@xfn\/core\/portability$/,
         replacement: new URL('./core/src/portability.ts', import.meta.url).pathname,

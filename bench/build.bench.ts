@@ -3,8 +3,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
-import { hostJson } from '../cli/src/build/azure.js'
-import { deterministicZip } from '../cli/src/build/zip.js'
+import { hostJson } from '../adapters/azure/src/build/index.js'
+import { deterministicZip } from '../bundler/src/zip.js'
 
 /**
  * Artifact sizes and build times, each against a baseline made in the same run:

@@ -6,10 +6,11 @@ import { expect, it } from 'vitest'
 
 /**
  * The shape the code keeps: no module imports itself back through others (type imports count,
- * since they tie the modules' designs together too), and no command of the CLI names a target.
+ * since they tie the modules' designs together too), no command of the CLI names a target, and
+ * what runs in a deployed function never reaches the build tools.
  */
 const root = fileURLToPath(new URL('..', import.meta.url))
-const sources = execFileSync('git', ['ls-files', 'core/src', 'adapters/*/src', 'cli/src'], {
+const sources = execFileSync('git', ['ls-files', 'core/src', 'bundler/src', 'adapters/*/src', 'cli/src'], {
   cwd: root,
   encoding: 'utf8',
 })
@@ -51,4 +52,26 @@ it('keeps target names out of the CLI commands, which find targets through the r
   const naming = commands.filter((file) => /'(aws|azure|local)'/.test(readFileSync(join(root, file), 'utf8')))
   expect(commands.length).toBeGreaterThan(5)
   expect(naming).toEqual([])
+})
+
+it('keeps the build tools out of everything a deployed function imports', () => {
+  const entries = [
+    'core/src/index.ts',
+    'adapters/aws/src/runtime/index.ts',
+    'adapters/azure/src/runtime/index.ts',
+  ]
+  const reached = new Set<string>()
+  const visit = (file: string) => {
+    if (reached.has(file)) return
+    reached.add(file)
+    for (const next of importsOf(file)) visit(next)
+  }
+  for (const entry of entries) visit(entry)
+  const building = [...reached].filter((file) =>
+    /from\s+['"](@xfn\/bundler|esbuild|fflate)['"]/.test(readFileSync(join(root, file), 'utf8')),
+  )
+  expect(reached.size).toBeGreaterThan(30)
+  expect(building).toEqual([])
+  // The check itself finds such an import: the targets' builds have one.
+  expect(readFileSync(join(root, 'adapters/aws/src/build/index.ts'), 'utf8')).toMatch(/from '@xfn\/bundler'/)
 })

@@ -1,11 +1,10 @@
 import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Cloud } from '@xfn/core'
 import type { Project } from './project.js'
 
-/** The package of the last `xfn build` (or deploy) for a cloud: its SHA-256 in hex and when it was made. */
-export async function lastBuild(project: Project, cloud: Cloud) {
-  const file = join(project.dir, '.xfn', 'build', cloud, 'manifest.json')
+/** The package of the last `xfn build` (or deploy) for a target: its SHA-256 in hex and when it was made. */
+export async function lastBuild(project: Project, target: string) {
+  const file = join(project.dir, '.xfn', 'build', target, 'manifest.json')
   try {
     const manifest = JSON.parse(await readFile(file, 'utf8')) as { artifacts?: { sha256?: string }[] }
     const sha256 = manifest.artifacts?.[0]?.sha256
@@ -23,7 +22,7 @@ export async function lastBuild(project: Project, cloud: Cloud) {
 export function driftOf(
   deployed: readonly (string | undefined)[],
   build: { sha256: string; builtAt: Date } | undefined,
-  cloud: Cloud,
+  cloud: string,
   commands = { build: `xfn build --cloud ${cloud}`, deploy: `xfn deploy --cloud ${cloud}` },
 ) {
   if (!build)

@@ -3,49 +3,63 @@ import { randomUUID } from 'node:crypto'
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { bundle } from '@xfn/bundler'
 import { type Manifest, XfnError } from '@xfn/core'
-import { bundle } from './build/bundle.js'
 import type { Project } from './project.js'
-import type { RecordOutcome } from './record-manifest.js'
+import type { RecordOutcome, RecordRequest } from './record-manifest.js'
 
 /**
  * Reads an app's manifest: bundles its entry with esbuild, then imports the bundle in a child
  * process in record mode, where registering functions runs no handler and needs no cloud. The
- * child keeps the user's code (and whatever it does at import time) out of the CLI's process.
+ * child keeps the user's code (and whatever it does at import time) out of the CLI's process. It
+ * starts while esbuild bundles, and is told the bundle's path when it is written, so Node's start
+ * and the bundling overlap.
  */
 export async function loadManifest(project: Project, env: Record<string, string> = {}): Promise<Manifest> {
   const outDir = join(project.dir, '.xfn', 'manifest')
   await mkdir(outDir, { recursive: true })
   const outfile = join(outDir, `entry-${process.pid}-${randomUUID().slice(0, 8)}.mjs`)
+  const recorder = startRecorder(project, env)
   try {
     await bundle({ entry: { file: project.entry }, outfile, production: false, project })
-    return await recordInChild(project, outfile, env)
+    return await recorder.record(outfile)
   } finally {
+    recorder.stop()
     await rm(outfile, { force: true })
     await rm(`${outfile}.map`, { force: true })
   }
 }
 
-async function recordInChild(
-  project: Project,
-  bundlePath: string,
-  env: Record<string, string>,
-): Promise<Manifest> {
+function startRecorder(project: Project, env: Record<string, string>) {
   const recorder = fileURLToPath(new URL('./record-manifest.js', import.meta.url))
-  const child = fork(recorder, [bundlePath, project.app], {
+  const child = fork(recorder, [], {
     cwd: project.dir,
     execArgv: ['--enable-source-maps'],
     env: { ...process.env, ...env, XFN_MODE: 'record' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
-  const outcome = await new Promise<RecordOutcome | undefined>((resolveOutcome, reject) => {
-    let received: RecordOutcome | undefined
-    child.on('message', (message) => {
-      received = message as RecordOutcome
-    })
+  let received: RecordOutcome | undefined
+  child.on('message', (message) => {
+    received = message as RecordOutcome
+  })
+  const exited = new Promise<RecordOutcome | undefined>((resolveOutcome, reject) => {
     child.on('error', reject)
     child.on('exit', () => resolveOutcome(received))
   })
+  // Not awaited when the bundling fails first; its rejection then has nowhere to go.
+  exited.catch(() => {})
+  return {
+    async record(bundlePath: string): Promise<Manifest> {
+      child.send({ bundle: bundlePath, app: project.app } satisfies RecordRequest)
+      return manifestFrom(await exited, project)
+    },
+    stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill()
+    },
+  }
+}
+
+function manifestFrom(outcome: RecordOutcome | undefined, project: Project): Manifest {
   if (!outcome)
     throw new XfnError(
       'APP_LOAD_FAILED',

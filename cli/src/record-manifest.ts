@@ -1,5 +1,5 @@
 /**
- * Runs in a child process: imports a bundled app, whose registrations fill the process-wide
+ * Runs in a child process: waits to be told which bundle to load, imports it, whose registrations fill the process-wide
  * registry, and sends the app's manifest (or the error that stopped it) back to the parent.
  */
 import { pathToFileURL } from 'node:url'
@@ -27,8 +27,15 @@ async function record(bundle: string, app: string): Promise<RecordOutcome> {
   }
 }
 
-const [bundle, app] = process.argv.slice(2)
-if (bundle && app && process.send) {
-  const outcome = await record(bundle, app)
-  process.send(outcome, () => process.exit(0))
+/** What the command line sends once the bundle is written. */
+export interface RecordRequest {
+  readonly bundle: string
+  readonly app: string
+}
+
+if (process.send) {
+  process.once('message', async ({ bundle, app }: RecordRequest) => {
+    const outcome = await record(bundle, app)
+    process.send?.(outcome, () => process.exit(0))
+  })
 }

@@ -171,10 +171,12 @@ export { functionScope } from './scope.js'
 export type {
   Target,
   TargetBuild,
+  TargetBuildOutput,
   TargetCommand,
   TargetFinding,
   TargetHost,
   TargetInvocation,
+  TargetPackage,
   TargetProject,
   TargetSetting,
   TargetSettings,

@@ -17,12 +17,14 @@ import type { FunctionMetrics, LogEvent, LogQuery } from './observe.js'
 export interface TargetSetting {
   readonly description: string
   readonly type?: 'string' | 'integer'
-  /** The commands that take it (all that act on a deployed app by default). */
+  /** The values it accepts, when it is one of a few. */
+  readonly options?: readonly string[]
+  /** The commands that take it (by default all that act on a deployed app, which `build` is not). */
   readonly commands?: readonly TargetCommand[]
 }
 
-/** The commands that act on a deployed app through its target. */
-export type TargetCommand = 'deploy' | 'destroy' | 'status' | 'invoke' | 'logs' | 'metrics'
+/** The commands that act on an app through its target. */
+export type TargetCommand = 'build' | 'deploy' | 'destroy' | 'status' | 'invoke' | 'logs' | 'metrics'
 
 /** The settings given on the command line: each target setting by name, when given. */
 export type TargetSettings = Readonly<Record<string, string | number | undefined>>
@@ -55,13 +57,14 @@ export interface TargetHost {
   /** Asks before something that cannot be undone; true with --yes, an error without a terminal. */
   readonly confirm: (question: string) => Promise<boolean>
   /**
-   * Builds the app in one of the forms the command line makes, into `.xfn/build/<form>/`: `local`
-   * (one ES module of the app and xfn), `aws` (a Lambda zip) or `azure` (a Function App zip). The
-   * folder it wrote and what it recorded.
+   * Builds the app with a target's `build` (this target's, or another's, such as the local
+   * cloud's module), into `.xfn/build/<target>/`: the folder it wrote and what it recorded.
+   * `settings` are those the target's build takes; `verifyStable: false` skips the second load
+   * that proves the app registers the same things whichever cloud it is told it runs on.
    */
   readonly build: (
-    form: 'local' | 'aws' | 'azure',
-    options?: { readonly verifyStable?: boolean; readonly blobSource?: 'EventGrid' | 'LogsAndContainerScan' },
+    target: string,
+    options?: { readonly verifyStable?: boolean; readonly settings?: TargetSettings },
   ) => Promise<{ readonly dir: string; readonly build: TargetBuild }>
   /** Runs a slow step under a spinner that says what it found, or that it failed. */
   readonly step: <T>(title: string, body: () => Promise<T>, done: (value: T) => string) => Promise<T>
@@ -81,11 +84,11 @@ export interface TargetHost {
     options: { readonly question: string; readonly apply: TargetApply<unknown> },
   ) => Promise<{ readonly destroyed: boolean; readonly changes: readonly string[] }>
   /**
-   * Whether what runs is the last local build of a form: `deployed` holds the SHA-256 (hex) of
+   * Whether what runs is the last local build for a target: `deployed` holds the SHA-256 (hex) of
    * each package running; the verdict for --json and a line for `xfn status`.
    */
   readonly codeDrift: (
-    form: 'local' | 'aws' | 'azure',
+    target: string,
     deployed: readonly (string | undefined)[],
     deployCommand: string,
   ) => Promise<{ readonly drift: 'none' | 'differs' | 'unknown'; readonly line: string }>
@@ -118,6 +121,22 @@ export interface TargetFinding {
   readonly message: string
 }
 
+/** Where a target's build writes: a staging folder, moved into place when the build is complete. */
+export interface TargetBuildOutput {
+  readonly dir: string
+  write(path: string, contents: string | Uint8Array): Promise<void>
+  /** Every file under a folder of the output, by its path relative to that folder. */
+  files(folder: string): Promise<Map<string, Uint8Array>>
+}
+
+/** What a target's build made: its one artifact, and what the platform calls for each function. */
+export interface TargetPackage {
+  /** The artifact's path in the output, such as `function.zip`. */
+  readonly artifact: string
+  /** The handler of a function, such as `index.createOrder` on Lambda. */
+  readonly handler: (functionName: string) => string
+}
+
 /** A place apps run: what the commands call. */
 export interface Target {
   readonly name: string
@@ -133,6 +152,17 @@ export interface Target {
    * clouds' rules are core's portability rules). Nothing when absent.
    */
   check?(manifest: Manifest, config: object): readonly TargetFinding[]
+  /**
+   * Packages an app that has been loaded and checked, for `xfn build --cloud <name>` and for the
+   * target's own deploy; the same sources must give the same bytes. Absent when the target
+   * deploys another target's build.
+   */
+  build?(input: {
+    readonly project: TargetProject
+    readonly manifest: Manifest
+    readonly out: TargetBuildOutput
+    readonly settings: TargetSettings
+  }): Promise<TargetPackage>
   deploy(host: TargetHost, settings: TargetSettings, options: { readonly dryRun: boolean }): Promise<unknown>
   destroy(
     host: TargetHost,

@@ -229,6 +229,7 @@ export const awsTarget: Target = {
     profile: { description: 'the profile of ~/.aws/config to use (default: AWS_PROFILE)' },
   },
   dryRun: true,
+  build: async (input) => (await import('./build/index.js')).buildAws(input),
   deploy: (host, given, { dryRun }) => deploy(host, { ...awsFlags(given), dryRun }),
   destroy: (host, given) => destroy(host, awsFlags(given)),
   status: (host, given) => status(host, awsFlags(given)),

@@ -13,6 +13,7 @@ import {
   validateName,
   XfnError,
 } from '@xfn/core'
+import type { BlobSource } from './build/index.js'
 import type { AzureDeployOptions } from './deploy/index.js'
 
 /*
@@ -83,9 +84,7 @@ async function deploy(host: TargetHost, flags: AzureFlags & { dryRun: boolean })
   const built = await host.step(
     'Building for Azure',
     async () => {
-      // Linux Consumption polls containers for blobs; Flex Consumption hears of them from Event Grid.
-      const blobSource = hosting === 'consumption' ? 'LogsAndContainerScan' : 'EventGrid'
-      const { dir, build } = await host.build('azure', { blobSource })
+      const { dir, build } = await host.build('azure')
       const artifact = build.artifacts[0]
       if (!artifact) throw new XfnError('INTERNAL', 'The Azure build wrote no zip.')
       const zip = await readFile(join(dir, artifact.path))
@@ -253,8 +252,22 @@ export const azureTarget: Target = {
     'resource-group': {
       description: 'an existing resource group to deploy into (default: xfn-<app>-<stage>, made by xfn)',
     },
+    'blob-source': {
+      description:
+        'how blob triggers learn of new blobs (default: LogsAndContainerScan when azure.plan is consumption, else EventGrid)',
+      options: ['EventGrid', 'LogsAndContainerScan'],
+      commands: ['build'],
+    },
   },
   dryRun: true,
+  async build(input) {
+    const { buildAzure } = await import('./build/index.js')
+    const given = input.settings['blob-source'] as BlobSource | undefined
+    // Linux Consumption polls containers for blobs; Flex Consumption hears of them from Event Grid.
+    const planned =
+      configOf(input.project).azure?.plan === 'consumption' ? 'LogsAndContainerScan' : 'EventGrid'
+    return buildAzure(input, given ?? planned)
+  },
   deploy: (host, given, { dryRun }) => deploy(host, { ...azureFlags(given), dryRun }),
   destroy: (host, given) => destroy(host, azureFlags(given)),
   status: (host, given) => status(host, azureFlags(given)),

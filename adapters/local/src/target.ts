@@ -197,6 +197,7 @@ export const localTarget: Target = {
     },
   },
   keepData: true,
+  build: async (input) => (await import('./build/index.js')).buildLocal(input),
   deploy: (host, given) => deploy(host, given.port as number | undefined),
   destroy: (host, _given, { keepData }) => destroy(host, keepData),
   status: (host) => status(host),

@@ -1,53 +1,55 @@
-import { type Cloud, clouds, type Manifest, XfnError, xfnCommand } from '@xfn/core'
-import { checkPortability } from '@xfn/core/portability'
+import { type Manifest, type Target, type TargetSettings, XfnError, xfnCommand } from '@xfn/core'
 import { loadManifest } from '../load-app.js'
 import type { Project } from '../project.js'
-import { buildAws } from './aws.js'
-import { type AzureBuildOptions, buildAzure } from './azure.js'
-import { buildLocal } from './local.js'
+import { checkTargets } from '../targets/check.js'
 import { type BuildManifest, buildSchema, StagedOutput } from './output.js'
 
 export type { BuildManifest } from './output.js'
 
-export interface BuildOptions extends AzureBuildOptions {
+export interface BuildOptions {
   /**
    * Load the app a second time, announcing another cloud, and require the same registrations
    * (default true). `xfn dev` skips it on reloads, where speed matters and nothing is deployed.
    */
   readonly verifyStable?: boolean
+  /** The target's settings that its build takes (`xfn build --blob-source` for Azure). */
+  readonly settings?: TargetSettings
+  /** What the second load announces in XFN_CLOUD: the name of another target. */
+  readonly otherTarget: string
 }
 
-const builders = { aws: buildAws, azure: buildAzure, local: buildLocal } as const
-
 /**
- * Builds an app for one cloud into `.xfn/build/<cloud>/`. The app is loaded twice, telling it
- * different clouds, and must register the same functions both times; it must be portable to the
- * cloud; then the cloud's builder writes into a staging folder that replaces the old build only
+ * Builds an app for one target into `.xfn/build/<target>/`. The app is loaded twice, telling it
+ * different clouds, and must register the same functions both times; it must pass the target's
+ * check; then the target's build writes into a staging folder that replaces the old build only
  * when complete.
  */
 export async function buildApp(
   project: Project,
-  cloud: Cloud,
-  options: BuildOptions = {},
+  target: Target,
+  options: BuildOptions,
 ): Promise<{ dir: string; build: BuildManifest }> {
+  if (!target.build)
+    throw new XfnError(
+      'INVALID_OPTIONS',
+      `The target ${target.name} has no build of its own; it deploys with '${xfnCommand('deploy', '--cloud', target.name)}'.`,
+    )
   const manifest =
     options.verifyStable === false
-      ? await loadManifest(project, { XFN_CLOUD: cloud })
-      : await stableManifest(project, cloud)
-  const problems = checkPortability(manifest, [cloud], {
-    azurePlan: project.config.azure?.plan,
-  }).findings.filter((f) => f.severity === 'error')
+      ? await loadManifest(project, { XFN_CLOUD: target.name })
+      : await stableManifest(project, target.name, options.otherTarget)
+  const problems = checkTargets(project, manifest, [target]).findings.filter((f) => f.severity === 'error')
   if (problems.length > 0) {
-    const check = xfnCommand('check', '--cloud', cloud)
+    const check = xfnCommand('check', '--cloud', target.name)
     throw new XfnError(
       'NOT_PORTABLE',
-      `The app cannot be built for ${cloud}:\n${problems.map((p) => `  - ${p.subject}: ${p.message}`).join('\n')}\nRun '${check}' for the full report.`,
+      `The app cannot be built for ${target.name}:\n${problems.map((p) => `  - ${p.subject}: ${p.message}`).join('\n')}\nRun '${check}' for the full report.`,
       { commands: [check] },
     )
   }
-  const out = await StagedOutput.create(project.dir, cloud)
+  const out = await StagedOutput.create(project.dir, target.name)
   try {
-    const built = await builders[cloud](project, manifest, out, options)
+    const built = await target.build({ project, manifest, out, settings: options.settings ?? {} })
     const functions = manifest.functions.map((fn) => ({
       name: fn.name,
       trigger: fn.trigger,
@@ -57,7 +59,7 @@ export async function buildApp(
     const artifacts = [await out.artifact(built.artifact)]
     const build: BuildManifest = {
       schema: buildSchema,
-      cloud,
+      cloud: target.name,
       app: manifest.app,
       artifacts,
       functions,
@@ -71,8 +73,7 @@ export async function buildApp(
 }
 
 /** The manifest, read twice with different clouds announced in XFN_CLOUD; the two must agree. */
-async function stableManifest(project: Project, cloud: Cloud): Promise<Manifest> {
-  const other = clouds.find((c) => c !== cloud) as Cloud
+async function stableManifest(project: Project, cloud: string, other: string): Promise<Manifest> {
   const [first, second] = await Promise.all([
     loadManifest(project, { XFN_CLOUD: cloud }),
     loadManifest(project, { XFN_CLOUD: other }),

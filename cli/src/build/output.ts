@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname, join, relative } from 'node:path'
-import type { Cloud, Manifest } from '@xfn/core'
-import { sha256 } from './zip.js'
+import { sha256 } from '@xfn/bundler'
+import type { Manifest, TargetBuildOutput } from '@xfn/core'
 
 export const buildSchema = 'xfn.build/1'
 
@@ -20,16 +20,11 @@ export interface BuiltFunction {
   readonly artifact: string
 }
 
-/** What a cloud's builder made: its one artifact, and how the platform names each function's handler. */
-export interface Built {
-  readonly artifact: string
-  readonly handler: (functionName: string) => string
-}
-
-/** `.xfn/build/<cloud>/manifest.json`: what was built, where, and its hash. */
+/** `.xfn/build/<target>/manifest.json`: what was built, where, and its hash. */
 export interface BuildManifest {
   readonly schema: typeof buildSchema
-  readonly cloud: Cloud
+  /** The target it was built for (the field keeps its first name, from when targets were clouds). */
+  readonly cloud: string
   readonly app: string
   readonly artifacts: readonly Artifact[]
   readonly functions: readonly BuiltFunction[]
@@ -41,7 +36,7 @@ export interface BuildManifest {
  * A build folder written beside the real one and moved into place only when complete, so a
  * failed or interrupted build never leaves something that looks like a finished artifact.
  */
-export class StagedOutput {
+export class StagedOutput implements TargetBuildOutput {
   readonly dir: string
   readonly #final: string
 
@@ -50,8 +45,8 @@ export class StagedOutput {
     this.dir = staging
   }
 
-  static async create(projectDir: string, cloud: Cloud): Promise<StagedOutput> {
-    const final = join(projectDir, '.xfn', 'build', cloud)
+  static async create(projectDir: string, target: string): Promise<StagedOutput> {
+    const final = join(projectDir, '.xfn', 'build', target)
     const staging = `${final}.partial-${process.pid}`
     await rm(staging, { recursive: true, force: true })
     await mkdir(staging, { recursive: true })

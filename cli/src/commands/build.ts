@@ -1,8 +1,13 @@
 import { Args, Flags, ux } from '@oclif/core'
-import type { Cloud } from '@xfn/core'
 import { XfnCommand } from '../base-command.js'
 import { type BuildManifest, buildApp } from '../build/index.js'
-import { buildFormFlag } from '../targets/registry.js'
+import {
+  anotherTargetThan,
+  buildTargetFlag,
+  settingsFor,
+  targetFlags,
+  targetNamed,
+} from '../targets/registry.js'
 
 export default class Build extends XfnCommand {
   static override summary = 'Bundle and package the app for a cloud.'
@@ -17,23 +22,21 @@ export default class Build extends XfnCommand {
     project: Args.string({ description: 'folder of the app', default: '.' }),
   }
   static override flags = {
-    cloud: buildFormFlag,
+    cloud: buildTargetFlag,
     entry: Flags.string({ description: 'entry module, relative to the app folder (default: src/index.ts)' }),
-    'blob-source': Flags.string({
-      description: 'Azure only: how blob triggers learn of new blobs',
-      options: ['EventGrid', 'LogsAndContainerScan'],
-      default: 'EventGrid',
-    }),
+    ...targetFlags('build'),
   }
 
   async run(): Promise<BuildManifest & { dir: string }> {
     const { args, flags } = await this.parse(Build)
     const project = await this.findProject(args.project, flags.entry)
+    const target = await targetNamed(project, flags.cloud)
     const started = Date.now()
-    ux.action.start(`Building ${project.app} for ${flags.cloud}`)
+    ux.action.start(`Building ${project.app} for ${target.name}`)
     try {
-      const { dir, build } = await buildApp(project, flags.cloud as Cloud, {
-        blobSource: flags['blob-source'] as 'EventGrid' | 'LogsAndContainerScan',
+      const { dir, build } = await buildApp(project, target, {
+        settings: settingsFor(target, flags),
+        otherTarget: anotherTargetThan(target.name),
       })
       ux.action.stop(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`)
       if (!this.jsonEnabled()) {

@@ -10,6 +10,7 @@ import { XfnError } from '@xfn/core'
  */
 export const workspacePackages = {
   '@xfn/core': 'core',
+  '@xfn/bundler': 'bundler',
   '@xfn/aws': 'adapters/aws',
   '@xfn/azure': 'adapters/azure',
   '@xfn/local': 'adapters/local',
@@ -35,7 +36,7 @@ export function tarballName(name: PackageName, version: string): string {
 }
 
 /**
- * Packs every xfn package of a checkout (built first with `tsc -b`) into `dest`, with npm itself,
+ * Packs every xfn package of a checkout (built first with `npm run build`) into `dest`, with npm itself,
  * so the tarballs hold exactly what a publish would.
  */
 export function packWorkspace(root: string, dest = join(root, packsFolder)): string[] {
@@ -49,7 +50,7 @@ export function packWorkspace(root: string, dest = join(root, packsFolder)): str
       )
     return result.stdout
   }
-  npm(['exec', '--', 'tsc', '-b'])
+  npm(['run', 'build'])
   const workspaces = Object.values(workspacePackages).flatMap((dir) => ['--workspace', dir])
   const packed = JSON.parse(npm(['pack', ...workspaces, '--pack-destination', dest, '--json'])) as {
     filename: string

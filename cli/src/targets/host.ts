@@ -4,6 +4,7 @@ import { finishDeploy, finishDestroy, step } from '../deploy-output.js'
 import { driftOf, lastBuild } from '../drift.js'
 import { commandLine } from '../hints.js'
 import type { Project } from '../project.js'
+import { anotherTargetThan, targetNamed } from './registry.js'
 
 /** What a command gives the target it calls: its output, its questions, and the app's builds. */
 export function targetHost(
@@ -25,16 +26,19 @@ export function targetHost(
     notice: options.notice,
     commandLine: (...args) => commandLine(args, project.dir),
     confirm: ask,
-    build: async (form, buildOptions = {}) =>
-      (await import('../build/index.js')).buildApp(project, form, buildOptions),
+    build: async (name, buildOptions = {}) => {
+      const { buildApp } = await import('../build/index.js')
+      const target = await targetNamed(project, name)
+      return buildApp(project, target, { ...buildOptions, otherTarget: anotherTargetThan(name) })
+    },
     step,
     finishDeploy: (plan, where, { dryRun, started, apply }) =>
       finishDeploy(plan, where, { dryRun, started, apply, log }),
     finishDestroy: (plan, where, { question, apply }) =>
       finishDestroy(plan, where, { question, confirm: ask, apply, log }),
-    codeDrift: async (form, deployed, deployCommand) =>
-      driftOf(deployed, await lastBuild(project, form), form, {
-        build: commandLine(['build', '--cloud', form], project.dir),
+    codeDrift: async (target, deployed, deployCommand) =>
+      driftOf(deployed, await lastBuild(project, target), target, {
+        build: commandLine(['build', '--cloud', target], project.dir),
         deploy: deployCommand,
       }),
     loadManifest: async (env) => (await import('../load-app.js')).loadManifest(project, env),

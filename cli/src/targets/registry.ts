@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url'
 import { Flags, type Interfaces } from '@oclif/core'
 import { awsTarget } from '@xfn/aws/target'
 import { azureTarget } from '@xfn/azure/target'
-import { clouds, type Target, type TargetCommand, type TargetSettings, XfnError } from '@xfn/core'
+import { type Target, type TargetCommand, type TargetSetting, type TargetSettings, XfnError } from '@xfn/core'
 import { localTarget } from '@xfn/local/target'
 import { unknownSections } from '../config.js'
 import type { Project } from '../project.js'
@@ -17,29 +17,35 @@ export const builtInTargets: readonly Target[] = [localTarget, awsTarget, azureT
 
 const defaultTarget = builtInTargets[0] as Target
 
+/** The commands a setting applies to when it does not say: those that act on a deployed app. */
+const deployedAppCommands: readonly TargetCommand[] = [
+  'deploy',
+  'destroy',
+  'status',
+  'invoke',
+  'logs',
+  'metrics',
+]
+
 /**
  * The flags of a command from the built-in targets' settings: one per name, described with the
  * targets that take it (`aws, azure: the stage, …`).
  */
 export function targetFlags(command: TargetCommand) {
-  const byName = new Map<string, { targets: string[]; description: string; type: 'string' | 'integer' }>()
+  const byName = new Map<string, { targets: string[]; setting: TargetSetting }>()
   for (const target of builtInTargets)
     for (const [name, setting] of Object.entries(target.settings)) {
-      if (setting.commands && !setting.commands.includes(command)) continue
+      if (!(setting.commands ?? deployedAppCommands).includes(command)) continue
       const known = byName.get(name)
       if (known) known.targets.push(target.name)
-      else
-        byName.set(name, {
-          targets: [target.name],
-          description: setting.description,
-          type: setting.type ?? 'string',
-        })
+      else byName.set(name, { targets: [target.name], setting })
     }
   const flags: Record<string, Interfaces.OptionFlag<string | number | undefined>> = {}
-  for (const [name, { targets, description, type }] of byName) {
-    const text = `${targets.join(', ')}: ${description}`
+  for (const [name, { targets, setting }] of byName) {
+    const description = `${targets.join(', ')}: ${setting.description}`
+    const options = setting.options ? { options: [...setting.options] } : {}
     flags[name] = (
-      type === 'integer' ? Flags.integer({ description: text }) : Flags.string({ description: text })
+      setting.type === 'integer' ? Flags.integer({ description }) : Flags.string({ description, ...options })
     ) as Interfaces.OptionFlag<string | number | undefined>
   }
   return flags
@@ -59,12 +65,19 @@ export const targetFlag = Flags.string({
   default: defaultTarget.name,
 })
 
-/** `--cloud` of `xfn build`: the package forms the build makes, those of the built-in clouds. */
-export const buildFormFlag = Flags.string({
-  description: `the cloud: ${clouds.join(', ')}`,
+/** `--cloud` of `xfn build`: a target that packages apps. */
+export const buildTargetFlag = Flags.string({
+  description: `the target to build for: ${builtInTargets
+    .filter((t) => t.build)
+    .map((t) => t.name)
+    .join(', ')}, or a target named in xfn.config.ts that has a build`,
   default: defaultTarget.name,
-  parse: async (value) => namesIn(value, clouds, { single: true })[0] as string,
 })
+
+/** A built-in target other than the one named, for the build's second load of the app. */
+export function anotherTargetThan(name: string): string {
+  return (builtInTargets.find((t) => t.name !== name) as Target).name
+}
 
 /** `--cloud` of logs and metrics: one target, several comma-separated, or `all`. */
 export const targetsFlag = Flags.string({

@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module'
 import { join, relative } from 'node:path'
+import type { TargetProject } from '@xfn/core'
 import { XfnError } from '@xfn/core'
 import { type BuildOptions, build, type Message, type Metafile } from 'esbuild'
-import type { Project } from '../project.js'
 
 /** Lets CommonJS dependencies call `require` inside an ES module bundle. */
 const requireShim =
@@ -22,7 +22,7 @@ export interface BundleOptions {
    * The app: paths in the output are written relative to its folder, so the bytes do not depend
    * on where the build runs; errors without a location name its entry.
    */
-  readonly project: Pick<Project, 'dir' | 'entry'>
+  readonly project: Pick<TargetProject, 'dir' | 'entry'>
 }
 
 /**
@@ -76,11 +76,12 @@ export async function bundle(options: BundleOptions): Promise<Metafile> {
 }
 
 /**
- * The file a package resolves to, looked up from the app first and then from xfn itself, so the
- * app and the runtime share one copy of `@xfn/core` in the bundle.
+ * The file a package resolves to, looked up from the app first and then from xfn itself (the
+ * module at `fallback`, such as the target asking), so the app and the runtime share one copy of
+ * `@xfn/core` in the bundle.
  */
-export function resolvePackage(name: string, projectDir: string): string {
-  for (const from of [`${projectDir}/package.json`, import.meta.url]) {
+export function resolvePackage(name: string, projectDir: string, fallback: string = import.meta.url): string {
+  for (const from of [`${projectDir}/package.json`, fallback]) {
     try {
       return createRequire(from).resolve(name)
     } catch {

@@ -1,9 +1,6 @@
 import { join } from 'node:path'
-import type { Manifest } from '@xfn/core'
-import type { Project } from '../project.js'
-import { bundle, resolvePackage } from './bundle.js'
-import type { Built, StagedOutput } from './output.js'
-import { deterministicZip } from './zip.js'
+import { bundle, deterministicZip, resolvePackage } from '@xfn/bundler'
+import type { Manifest, TargetBuildOutput, TargetPackage, TargetProject } from '@xfn/core'
 
 const registrar = {
   http: 'registerHttp',
@@ -12,10 +9,10 @@ const registrar = {
   blob: 'registerBlob',
 } as const
 
-export interface AzureBuildOptions {
-  /** `EventGrid` on Flex Consumption (the default), `LogsAndContainerScan` on the other plans. */
-  readonly blobSource?: 'EventGrid' | 'LogsAndContainerScan'
-}
+import type { RegisterOptions } from '../runtime/index.js'
+
+/** How blob triggers learn of new blobs: `EventGrid` on Flex Consumption, `LogsAndContainerScan` on the other plans. */
+export type BlobSource = NonNullable<RegisterOptions['blobSource']>
 
 /**
  * The module package.json `main` names. Node maps stack traces through source maps only for
@@ -34,11 +31,13 @@ await import('./app.mjs')
  * provides only `@azure/functions-core`, which the library asks it for).
  */
 export async function buildAzure(
-  project: Project,
-  manifest: Manifest,
-  out: StagedOutput,
-  options: AzureBuildOptions = {},
-) {
+  {
+    project,
+    manifest,
+    out,
+  }: { readonly project: TargetProject; readonly manifest: Manifest; readonly out: TargetBuildOutput },
+  blobSource: BlobSource = 'EventGrid',
+): Promise<TargetPackage> {
   // Queue and bucket clients only for apps that declare queues or buckets.
   const usesResources = manifest.queues.length > 0 || manifest.buckets.length > 0
   // Only the registrars of the kinds the app uses, so the bundle carries no other kind's code.
@@ -53,7 +52,7 @@ export async function buildAzure(
     `import ${JSON.stringify(project.entry)}`,
     `import { ${[...imports, ...(usesResources ? ['installAzureResources'] : [])].join(', ')} } from '@xfn/azure/runtime'`,
     ...(usesResources ? ['installAzureResources()'] : []),
-    `registerAzureKinds({ ${registrars.join(', ')} }, ${JSON.stringify({ blobSource: options.blobSource ?? 'EventGrid' })})`,
+    `registerAzureKinds({ ${registrars.join(', ')} }, ${JSON.stringify({ blobSource })})`,
   ]
   await bundle({
     entry: { contents: `${entry.join('\n')}\n`, resolveDir: project.dir },
@@ -61,8 +60,8 @@ export async function buildAzure(
     production: true,
     external: ['@azure/functions-core'],
     alias: {
-      '@xfn/core': resolvePackage('@xfn/core', project.dir),
-      '@xfn/azure/runtime': resolvePackage('@xfn/azure/runtime', project.dir),
+      '@xfn/core': resolvePackage('@xfn/core', project.dir, import.meta.url),
+      '@xfn/azure/runtime': resolvePackage('@xfn/azure/runtime', project.dir, import.meta.url),
     },
     project,
   })
@@ -84,7 +83,7 @@ export async function buildAzure(
     )}\n`,
   )
   await out.write('app.zip', deterministicZip(await out.files('app')))
-  return { artifact: 'app.zip', handler: (name) => name } satisfies Built
+  return { artifact: 'app.zip', handler: (name) => name }
 }
 
 /**

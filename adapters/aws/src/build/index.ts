@@ -1,9 +1,6 @@
 import { join } from 'node:path'
-import type { Manifest } from '@xfn/core'
-import type { Project } from '../project.js'
-import { bundle, resolvePackage } from './bundle.js'
-import type { Built, StagedOutput } from './output.js'
-import { deterministicZip } from './zip.js'
+import { bundle, deterministicZip, resolvePackage } from '@xfn/bundler'
+import type { Manifest, TargetBuildOutput, TargetPackage, TargetProject } from '@xfn/core'
 
 const handlerFactory = {
   http: 'httpHandler',
@@ -17,7 +14,15 @@ const handlerFactory = {
  * functions: every function's bundle holds the whole app anyway (registration runs the entry), so
  * one zip means one upload and one hash. Handler strings are `index.<function name>`.
  */
-export async function buildAws(project: Project, manifest: Manifest, out: StagedOutput) {
+export async function buildAws({
+  project,
+  manifest,
+  out,
+}: {
+  readonly project: TargetProject
+  readonly manifest: Manifest
+  readonly out: TargetBuildOutput
+}): Promise<TargetPackage> {
   const factories = [...new Set(manifest.functions.map((fn) => handlerFactory[fn.trigger.type]))].sort()
   // Queue and bucket clients only for apps that declare queues or buckets.
   const usesResources = manifest.queues.length > 0 || manifest.buckets.length > 0
@@ -38,11 +43,11 @@ export async function buildAws(project: Project, manifest: Manifest, out: Staged
     // The Lambda Node.js runtime provides the AWS SDK v3.
     external: ['@aws-sdk/*'],
     alias: {
-      '@xfn/core': resolvePackage('@xfn/core', project.dir),
-      '@xfn/aws/runtime': resolvePackage('@xfn/aws/runtime', project.dir),
+      '@xfn/core': resolvePackage('@xfn/core', project.dir, import.meta.url),
+      '@xfn/aws/runtime': resolvePackage('@xfn/aws/runtime', project.dir, import.meta.url),
     },
     project,
   })
   await out.write('function.zip', deterministicZip(await out.files('bundle')))
-  return { artifact: 'function.zip', handler: (name) => `index.${name}` } satisfies Built
+  return { artifact: 'function.zip', handler: (name) => `index.${name}` }
 }
