@@ -106,6 +106,7 @@ export {
 export { type BodySource, LazyRequest, type RequestParts } from './http/lazy-request.js'
 export {
   internalErrorResult,
+  isResponse,
   normalizeResult,
   type PlainResult,
   toResponse,

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { XfnError } from './errors.js'
 
 /**
@@ -129,5 +128,13 @@ function checkedPrefix(target: NameTarget): string {
 }
 
 function shortHash(text: string, length: number): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, length)
+  return crypto().createHash('sha256').update(text).digest('hex').slice(0, length)
+}
+
+/**
+ * `node:crypto`, loaded when first needed rather than when the bundle is imported: loading it
+ * costs a cold start some 3 ms, and most functions never hash a name.
+ */
+function crypto() {
+  return process.getBuiltinModule('node:crypto')
 }

@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
 import type { PlainResult } from './result.js'
 
 /** The header that carries the app's key on every cloud, for functions with `auth: 'key'`. */
@@ -9,7 +8,7 @@ export const apiKeyHashSetting = 'XFN_API_KEY_SHA256'
 
 /** The SHA-256 of a key, in hex: what a deployment stores instead of the key. */
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex')
+  return process.getBuiltinModule('node:crypto').createHash('sha256').update(key).digest('hex')
 }
 
 /**
@@ -19,6 +18,8 @@ export function hashApiKey(key: string): string {
 export function apiKeyMatches(presented: string | null, expectedSha256Hex: string): boolean {
   if (presented === null) return false
   const expected = Buffer.from(expectedSha256Hex, 'hex')
+  // Loaded on first use, not at import: only keyed routes pay for node:crypto.
+  const { createHash, timingSafeEqual } = process.getBuiltinModule('node:crypto')
   const actual = createHash('sha256').update(presented).digest()
   return expected.length === actual.length && timingSafeEqual(expected, actual)
 }

@@ -57,3 +57,59 @@ describe('LazyRequest', () => {
     expect(data.get('b')).toBe('two')
   })
 })
+
+describe('LazyRequest against a real Request', () => {
+  const url = 'https://example.test/items/7?q=1&q=2'
+  const headers = { 'content-type': 'application/json', 'x-tag': 'a', cookie: 'a=1; b=2' }
+  const lazy = () =>
+    new LazyRequest({
+      method: 'POST',
+      url: () => url,
+      headers: () => new Headers(headers),
+      body: '{"a":1}',
+      bodyIsBase64: false,
+      params: {},
+    })
+  const real = () => new Request(url, { method: 'POST', headers, body: '{"a":1}' })
+
+  it('is an instanceof Request, and says so to Object.prototype.toString', () => {
+    expect(lazy()).toBeInstanceOf(Request)
+    expect(Object.prototype.toString.call(lazy())).toBe('[object Request]')
+  })
+
+  it("answers every member of Node's Request.prototype as the real Request does", async () => {
+    // The members, as Node's own fetch implementation defines them, less the constructor and one
+    // stray name some Node versions list.
+    const members = Object.getOwnPropertyNames(Request.prototype).filter(
+      (name) => name !== 'constructor' && name !== 'attribute',
+    )
+    expect(members.length).toBeGreaterThan(20)
+    const observe = async (request: Request, member: string): Promise<unknown> => {
+      const value = (request as unknown as Record<string, unknown>)[member]
+      if (typeof value === 'function') {
+        if (member === 'clone') return observe((value as () => Request).call(request), 'text')
+        const out = await (value as () => Promise<unknown>).call(request)
+        if (out instanceof ArrayBuffer || out instanceof Uint8Array) return [...new Uint8Array(out)]
+        if (out instanceof Blob) return [out.type, await out.text()]
+        if (out instanceof FormData) return [...out.entries()]
+        return out
+      }
+      if (value instanceof Headers) return [...value.entries()]
+      if (value instanceof AbortSignal) return value.aborted
+      if (value instanceof ReadableStream) return new Response(value).text()
+      return value
+    }
+    for (const member of members) {
+      // formData() of a JSON body fails on both; what matters is that both fail alike.
+      const [ours, theirs] = await Promise.allSettled([observe(lazy(), member), observe(real(), member)])
+      expect({ member, status: ours.status }).toEqual({ member, status: theirs.status })
+      if (ours.status === 'fulfilled' && theirs.status === 'fulfilled')
+        expect({ member, value: ours.value }).toEqual({ member, value: theirs.value })
+    }
+  })
+
+  it('prints as the Request it stands for', async () => {
+    const { inspect } = await import('node:util')
+    expect(inspect(lazy())).toContain(url)
+  })
+})

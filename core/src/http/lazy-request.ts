@@ -20,9 +20,11 @@ const decoder = new TextDecoder()
 const unusable = () => new TypeError('Body is unusable: Body has already been read')
 
 /**
- * A `Request`-compatible object that builds only what the handler touches. Reading `json()` of a
- * text body is one `JSON.parse`; the URL, the headers, a body stream and a real `Request` (for
- * `signal` and the rarer members) are built on first use. Bodies can be read once, as with `Request`.
+ * A `Request` that builds only what the handler touches. Reading `json()` of a text body is one
+ * `JSON.parse`; the URL, the headers, a body stream and a real `Request` (for `signal` and the
+ * rarer members) are built on first use. Bodies can be read once, as with `Request`. It is an
+ * `instanceof Request` from the moment code can ask (see `linkToRequest`), without loading
+ * Node's fetch implementation before then.
  */
 export class LazyRequest implements HttpRequest {
   readonly method: string
@@ -130,7 +132,16 @@ export class LazyRequest implements HttpRequest {
   declare readonly redirect: Request['redirect']
   declare readonly referrer: string
   declare readonly referrerPolicy: Request['referrerPolicy']
-  declare readonly signal: AbortSignal
+  declare readonly signal: AbortSignal;
+
+  /** As `console.log` shows it: the real `Request` it stands for. */
+  [Symbol.for('nodejs.util.inspect.custom')](
+    _depth: number,
+    options: object,
+    inspect: (value: unknown, options: object) => string,
+  ): string {
+    return inspect(this.realRequest(), options)
+  }
 
   /** A real `Request` with this one's method, URL and headers, for the members only it has. */
   realRequest(): Request {
@@ -167,10 +178,53 @@ for (const member of [
   'referrer',
   'referrerPolicy',
   'signal',
+  'isReloadNavigation',
+  'isHistoryNavigation',
 ] as const) {
   Object.defineProperty(LazyRequest.prototype, member, {
     get(this: LazyRequest) {
-      return this.realRequest()[member]
+      return (this.realRequest() as unknown as Record<string, unknown>)[member]
     },
   })
 }
+
+/**
+ * Puts `Request.prototype` behind `LazyRequest.prototype`, so `request instanceof Request` holds
+ * and `Object.prototype.toString` says `[object Request]`, while every member stays
+ * LazyRequest's own. Node defines the global `Request` as a getter that loads the whole fetch
+ * implementation on first use (some 20 ms of a cold start), so the link is made when that getter
+ * first runs, which any `instanceof Request` does, and right away if it already has.
+ */
+function linkToRequest(): void {
+  const link = (real: unknown) => {
+    if (typeof real === 'function' && Object.getPrototypeOf(LazyRequest.prototype) !== real.prototype)
+      Object.setPrototypeOf(LazyRequest.prototype, real.prototype)
+  }
+  const global = globalThis as { Request?: unknown }
+  const descriptor = Object.getOwnPropertyDescriptor(global, 'Request')
+  const loadGlobal = descriptor?.get
+  if (!descriptor || !loadGlobal || !descriptor.configurable) {
+    link(global.Request)
+    return
+  }
+  const settle = (value: unknown) =>
+    Object.defineProperty(global, 'Request', {
+      value,
+      writable: true,
+      configurable: true,
+      enumerable: descriptor.enumerable ?? false,
+    })
+  Object.defineProperty(global, 'Request', {
+    configurable: true,
+    enumerable: descriptor.enumerable ?? false,
+    get() {
+      const real = loadGlobal.call(global)
+      link(real)
+      settle(real)
+      return real
+    },
+    set: settle,
+  })
+}
+
+linkToRequest()

@@ -13,6 +13,7 @@ import {
   type FunctionDefinition,
   type HttpTrigger,
   internalErrorResult,
+  isResponse,
   LazyRequest,
   matchRoute,
   type PlainResult,
@@ -70,7 +71,7 @@ export function handleHttp(
   })
   return Promise.resolve(
     callHttpHandler(fn, lazy, context, (result) =>
-      result instanceof Response ? responseToInit(result) : toResponseInit(result),
+      isResponse(result) ? responseToInit(result) : toResponseInit(result),
     ),
   )
 }

@@ -5,6 +5,7 @@ import {
   callHttpHandler,
   type FunctionDefinition,
   type HttpTrigger,
+  isResponse,
   LazyRequest,
   type PlainResult,
   type RouteOutcome,
@@ -71,7 +72,7 @@ export async function serveHttp(app: HttpApp, req: IncomingMessage, res: ServerR
           })
         : json(500, { error: 'Internal Server Error' })
   }
-  if (result instanceof Response) return writeResponse(res, result, req)
+  if (isResponse(result)) return writeResponse(res, result, req)
   writePlain(res, result, req)
 }
 

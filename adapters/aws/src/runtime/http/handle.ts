@@ -7,6 +7,7 @@ import {
   type Context,
   callHttpHandler,
   type FunctionDefinition,
+  isResponse,
   LazyRequest,
   matchRoute,
   methodNotAllowedResult,
@@ -46,7 +47,7 @@ export function handleHttp(
   // Lambda needs a promise from an async handler, even when the answer is ready now.
   return Promise.resolve(
     callHttpHandler(fn, request, context, (result) =>
-      result instanceof Response ? responseToNative(result, view.format) : plainToNative(result, view.format),
+      isResponse(result) ? responseToNative(result, view.format) : plainToNative(result, view.format),
     ),
   )
 }

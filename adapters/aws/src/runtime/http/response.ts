@@ -1,4 +1,3 @@
-import { STATUS_CODES } from 'node:http'
 import type { PlainResult } from '@xfn/core'
 import type { HttpFormat } from './request.js'
 
@@ -104,6 +103,8 @@ function nativeResult(
     multiValueHeaders[name] = list
   }
   if (format === 'alb' || format === 'alb-multi') {
+    // node:http only for load balancers, and only then: loading it costs a cold start some 4 ms.
+    const { STATUS_CODES } = process.getBuiltinModule('node:http')
     const statusDescription = `${statusCode} ${STATUS_CODES[statusCode] ?? ''}`.trim()
     // ALB answers in the mode the target group is in: single or multiple values per header.
     return format === 'alb-multi'
