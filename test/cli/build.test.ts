@@ -41,6 +41,29 @@ function build(cloud: string, name = 'one-of-each'): BuildManifest {
 
 const lambdaContext = { awsRequestId: 'req-1', functionName: 'f', getRemainingTimeInMillis: () => 3000 }
 
+describe('a require of its own, only for bundles that need one', () => {
+  it('gives a bundle whose CommonJS dependency calls require one, and none to a bundle without', () => {
+    build('aws', 'commonjs-dep')
+    const folder = join(appDir('commonjs-dep'), '.xfn/build/aws/bundle')
+    expect(readFileSync(join(folder, 'index.mjs'), 'utf8')).toContain('createRequire')
+    // In a process of its own, as Lambda runs it, so its functions join no other test's app.
+    const event = { ...capture('aws-lambda-go__apigw-v2-request-jwt-authorizer.json'), rawPath: '/join/a/b' }
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const b = await import(${JSON.stringify(pathToFileURL(join(folder, 'index.mjs')).href)}); console.log((await b.join(${JSON.stringify(event)}, { awsRequestId: 'r' })).body)`,
+      ],
+      { encoding: 'utf8' },
+    )
+    expect(run.stdout.trim(), run.stderr).toBe('a/b')
+    build('aws', 'one-of-each')
+    const plain = readFileSync(join(appDir('one-of-each'), '.xfn/build/aws/bundle/index.mjs'), 'utf8')
+    expect(plain).not.toContain('createRequire')
+  })
+})
+
 describe('xfn build --cloud aws', () => {
   let built: BuildManifest
   beforeAll(() => {

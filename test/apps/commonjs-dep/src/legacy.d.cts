@@ -1,0 +1,2 @@
+declare const legacy: { joined(a: string, b: string): string }
+export = legacy
