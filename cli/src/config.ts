@@ -1,7 +1,10 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { XfnError } from '@xfn/core'
+import type { AwsConfigSection } from '@xfn/aws/target'
+import type { AzureConfigSection } from '@xfn/azure/target'
+import { type TargetConfigSetting, XfnError } from '@xfn/core'
+import { builtInTargets } from './targets/built-in.js'
 
 /** What `xfn.config.ts` may set. Every field is optional; flags given on the command line win. */
 export interface XfnConfig {
@@ -11,20 +14,10 @@ export interface XfnConfig {
   readonly entry?: string
   /** The stage deploys go to when --stage is not given (default: dev). */
   readonly stage?: string
-  readonly aws?: {
-    /** The region when neither --region nor AWS_REGION is set. */
-    readonly region?: string
-    /** The profile when neither --profile nor AWS_PROFILE is set. */
-    readonly profile?: string
-    /** `rest` or `http`; by default a REST API for apps with `auth: 'key'` routes, else an HTTP API. */
-    readonly api?: 'http' | 'rest'
-    /** REST API: the rate, burst and quota of the app's key. */
-    readonly usagePlan?: {
-      readonly rateLimit?: number
-      readonly burstLimit?: number
-      readonly quota?: { readonly limit: number; readonly period: 'DAY' | 'WEEK' | 'MONTH' }
-    }
-  }
+  /** The AWS target's settings. */
+  readonly aws?: AwsConfigSection
+  /** The Azure target's settings. */
+  readonly azure?: AzureConfigSection
   /**
    * Targets beyond the built-in ones: packages the app depends on, or paths relative to the app
    * folder, each exporting a `Target` as its default. A target's settings are the section of
@@ -33,20 +26,6 @@ export interface XfnConfig {
   readonly targets?: readonly string[]
   /** The settings of a target from `targets`, under its name. */
   readonly [target: string]: unknown
-  readonly azure?: {
-    /** The subscription when AZURE_SUBSCRIPTION_ID is not set. */
-    readonly subscriptionId?: string
-    /** The region of the resources (default: eastus). */
-    readonly location?: string
-    /** An existing resource group to deploy into (default: xfn-<app>-<stage>, made by xfn). */
-    readonly resourceGroup?: string
-    /** `flex` (Flex Consumption, the default) or `consumption` (Linux Consumption). */
-    readonly plan?: 'flex' | 'consumption'
-    /** Flex Consumption: the most instances the app scales out to (default 100). */
-    readonly maximumInstanceCount?: number
-    /** Flex Consumption: each instance's memory, 512, 2048 or 4096 MB (default 2048). */
-    readonly instanceMemoryMB?: number
-  }
 }
 
 /**
@@ -62,28 +41,72 @@ export function defineConfig(config: XfnConfig): XfnConfig {
 
 export const configFile = 'xfn.config.ts'
 
-const known = {
-  name: 'string',
-  entry: 'string',
-  stage: 'string',
-  targets: 'object',
-  aws: 'object',
-  azure: 'object',
-} as const
+/** The settings of xfn itself; each target with settings adds its section, named as the target. */
+const general: Readonly<Record<string, TargetConfigSetting>> = {
+  name: { type: 'string', description: "the app's name" },
+  entry: { type: 'string', description: 'the entry module' },
+  stage: { type: 'string', description: 'the stage deploys go to' },
+  targets: { type: 'object', description: 'targets beyond the built-in ones' },
+}
+
+/** Every top-level setting: xfn's own, then one section per built-in target that takes settings. */
+const known: Readonly<Record<string, TargetConfigSetting>> = {
+  ...general,
+  ...Object.fromEntries(
+    builtInTargets.flatMap((target) =>
+      target.config ? [[target.name, { type: 'object', description: target.description }]] : [],
+    ),
+  ),
+}
 
 /** The sections of a config that no setting of xfn knows: the settings of targets from `targets`. */
 export function unknownSections(config: object): string[] {
   return Object.keys(config).filter((key) => !(key in known))
 }
-const knownAws = { region: 'string', profile: 'string', api: 'string', usagePlan: 'object' } as const
-const knownAzure = {
-  subscriptionId: 'string',
-  location: 'string',
-  resourceGroup: 'string',
-  plan: 'string',
-  maximumInstanceCount: 'number',
-  instanceMemoryMB: 'number',
-} as const
+
+/**
+ * Checks settings against what they may be: each known, of its type, one of its options, and
+ * passing its own check. `where` is the section's name (`aws`), or empty for the top level.
+ */
+export function checkSection(
+  section: unknown,
+  rules: Readonly<Record<string, TargetConfigSetting>>,
+  where: string,
+  file: string,
+): void {
+  const prefix = where ? `${where}.` : ''
+  if (typeof section !== 'object' || section === null)
+    throw new XfnError('INVALID_OPTIONS', `${file}: '${where}' must be an object.`)
+  for (const [key, given] of Object.entries(section)) {
+    const rule = rules[key]
+    const name = `${prefix}${key}`
+    if (!rule)
+      throw new XfnError(
+        'INVALID_OPTIONS',
+        `${file}: unknown setting '${name}'. Known: ${Object.keys(rules)
+          .map((k) => prefix + k)
+          .join(', ')}.`,
+      )
+    if (typeof given !== rule.type || given === null)
+      throw new XfnError(
+        'INVALID_OPTIONS',
+        `${file}: '${name}' must be a${rule.type === 'object' ? 'n object' : ` ${rule.type}`}.`,
+      )
+    if (rule.options && !rule.options.includes(given as string))
+      throw new XfnError(
+        'INVALID_OPTIONS',
+        `${file}: '${name}' must be ${quotedChoices(rule.options)}, not '${String(given)}'.`,
+      )
+    const wrong = rule.check?.(given, name)
+    if (wrong) throw new XfnError('INVALID_OPTIONS', `${file}: ${wrong}`)
+  }
+}
+
+/** `'a' or 'b'`, `'a', 'b' or 'c'`. */
+function quotedChoices(options: readonly string[]): string {
+  const quoted = options.map((option) => `'${option}'`)
+  return quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}` : (quoted[0] ?? '')
+}
 
 /**
  * Loads `xfn.config.ts` from an app folder, if there is one: compiled with esbuild (with `@xfn/cli`
@@ -135,23 +158,6 @@ function checkConfig(value: unknown, file: string): XfnConfig {
       'INVALID_OPTIONS',
       `${file}: export the config as default: export default defineConfig({ ... }).`,
     )
-  const check = (object: object, rules: Record<string, string>, where: string) => {
-    for (const [key, given] of Object.entries(object)) {
-      const type = rules[key]
-      if (!type)
-        throw new XfnError(
-          'INVALID_OPTIONS',
-          `${file}: unknown setting '${where}${key}'. Known: ${Object.keys(rules)
-            .map((k) => where + k)
-            .join(', ')}.`,
-        )
-      if (typeof given !== type || given === null)
-        throw new XfnError(
-          'INVALID_OPTIONS',
-          `${file}: '${where}${key}' must be a${type === 'object' ? 'n object' : ` ${type}`}.`,
-        )
-    }
-  }
   const targets = (value as XfnConfig).targets
   if (targets !== undefined && (!Array.isArray(targets) || targets.some((t) => typeof t !== 'string')))
     throw new XfnError(
@@ -162,23 +168,9 @@ function checkConfig(value: unknown, file: string): XfnConfig {
   const { ...checked } = value as Record<string, unknown>
   if (targets)
     for (const key of unknownSections(checked)) if (typeof checked[key] === 'object') delete checked[key]
-  check(checked, known, '')
-  const aws = (value as XfnConfig).aws
-  if (aws) check(aws, knownAws, 'aws.')
-  if (aws?.api !== undefined && aws.api !== 'http' && aws.api !== 'rest')
-    throw new XfnError('INVALID_OPTIONS', `${file}: 'aws.api' must be 'http' or 'rest', not '${aws.api}'.`)
-  const azure = (value as XfnConfig).azure
-  if (azure) check(azure, knownAzure, 'azure.')
-  if (azure?.plan !== undefined && azure.plan !== 'flex' && azure.plan !== 'consumption')
-    throw new XfnError(
-      'INVALID_OPTIONS',
-      `${file}: 'azure.plan' must be 'flex' or 'consumption', not '${azure.plan}'.`,
-    )
-  const quota = aws?.usagePlan?.quota
-  if (quota && (!Number.isInteger(quota.limit) || !['DAY', 'WEEK', 'MONTH'].includes(quota.period)))
-    throw new XfnError(
-      'INVALID_OPTIONS',
-      `${file}: 'aws.usagePlan.quota' must be { limit: <whole number>, period: 'DAY' | 'WEEK' | 'MONTH' }.`,
-    )
+  checkSection(checked, known, '', file)
+  for (const target of builtInTargets)
+    if (target.config && checked[target.name] !== undefined)
+      checkSection(checked[target.name], target.config, target.name, file)
   return value as XfnConfig
 }

@@ -174,6 +174,7 @@ export type {
   TargetBuild,
   TargetBuildOutput,
   TargetCommand,
+  TargetConfigSetting,
   TargetFinding,
   TargetHost,
   TargetInvocation,

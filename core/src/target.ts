@@ -10,6 +10,7 @@
  * relative to the app) and found from the app's folder.
  */
 import type { Change, ProgressEvent } from './changes.js'
+import type { TriggerType } from './definitions.js'
 import type { Manifest } from './manifest.js'
 import type { FunctionMetrics, LogEvent, LogQuery } from './observe.js'
 
@@ -21,6 +22,22 @@ export interface TargetSetting {
   readonly options?: readonly string[]
   /** The commands that take it (by default all that act on a deployed app, which `build` is not). */
   readonly commands?: readonly TargetCommand[]
+}
+
+/**
+ * A setting of the target's own section of `xfn.config.ts`, the section named as the target
+ * (`aws: { region: 'eu-west-1' }`): checked when the config loads, before any command runs.
+ */
+export interface TargetConfigSetting {
+  readonly type: 'string' | 'number' | 'object'
+  readonly description: string
+  /** The values it accepts, when it is one of a few. */
+  readonly options?: readonly string[]
+  /**
+   * A further check of a value of the right type, given the setting's full name (`aws.usagePlan`):
+   * the sentence that says what is wrong, or nothing.
+   */
+  readonly check?: (value: unknown, name: string) => string | undefined
 }
 
 /** The commands that act on an app through its target. */
@@ -143,6 +160,10 @@ export interface Target {
   /** One line, for `--cloud`'s help. */
   readonly description: string
   readonly settings: Readonly<Record<string, TargetSetting>>
+  /** Its section of `xfn.config.ts`, setting by setting; a target without one takes none. */
+  readonly config?: Readonly<Record<string, TargetConfigSetting>>
+  /** The kinds of function it runs; all of them when absent. `xfn check` refuses the others. */
+  readonly triggers?: readonly TriggerType[]
   /** Whether `xfn deploy --dry-run` can show the changes without making them. */
   readonly dryRun?: boolean
   /** Whether `xfn destroy --keep-data` can stop the app but keep its data. */

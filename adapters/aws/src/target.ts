@@ -13,22 +13,40 @@ import {
   validateName,
   XfnError,
 } from '@xfn/core'
-import type { DeployOptions } from './deploy/index.js'
 
 /*
  * The AWS target of the xfn command line: what `--cloud aws` does for each command. The SDKs load
  * only when a command talks to AWS.
  */
 
+/** The `aws` section of xfn.config.ts. */
+export interface AwsConfigSection {
+  /** The region when neither --region nor AWS_REGION is set. */
+  readonly region?: string
+  /** The profile when neither --profile nor AWS_PROFILE is set. */
+  readonly profile?: string
+  /** `rest` or `http`; by default a REST API for apps with `auth: 'key'` routes, else an HTTP API. */
+  readonly api?: 'http' | 'rest'
+  /** REST API: the rate, burst and quota of the app's key. */
+  readonly usagePlan?: {
+    readonly rateLimit?: number
+    readonly burstLimit?: number
+    readonly quota?: { readonly limit: number; readonly period: 'DAY' | 'WEEK' | 'MONTH' }
+  }
+}
+
 /** The sections of xfn.config.ts this target reads. */
 interface AwsConfig {
   readonly stage?: string
-  readonly aws?: {
-    readonly region?: string
-    readonly profile?: string
-    readonly api?: DeployOptions['api']
-    readonly usagePlan?: DeployOptions['usagePlan']
-  }
+  readonly aws?: AwsConfigSection
+}
+
+/** A usage plan's quota, as API Gateway takes it. */
+function checkUsagePlan(value: unknown, name: string): string | undefined {
+  const quota = (value as AwsConfigSection['usagePlan'])?.quota
+  if (quota && (!Number.isInteger(quota.limit) || !['DAY', 'WEEK', 'MONTH'].includes(quota.period)))
+    return `'${name}.quota' must be { limit: <whole number>, period: 'DAY' | 'WEEK' | 'MONTH' }.`
+  return undefined
 }
 
 const configOf = (project: TargetProject) => project.config as AwsConfig
@@ -227,6 +245,20 @@ export const awsTarget: Target = {
     },
     region: { description: 'the region (default: AWS_REGION or the profile region)' },
     profile: { description: 'the profile of ~/.aws/config to use (default: AWS_PROFILE)' },
+  },
+  config: {
+    region: { type: 'string', description: 'the region when neither --region nor AWS_REGION is set' },
+    profile: { type: 'string', description: 'the profile when neither --profile nor AWS_PROFILE is set' },
+    api: {
+      type: 'string',
+      description: "the kind of API (default: 'rest' for apps with auth: 'key' routes, else 'http')",
+      options: ['http', 'rest'],
+    },
+    usagePlan: {
+      type: 'object',
+      description: 'REST API: the rate, burst and quota of the app key',
+      check: checkUsagePlan,
+    },
   },
   dryRun: true,
   build: async (input) => (await import('./build/index.js')).buildAws(input),

@@ -14,24 +14,32 @@ import {
   XfnError,
 } from '@xfn/core'
 import type { BlobSource } from './build/index.js'
-import type { AzureDeployOptions } from './deploy/index.js'
 
 /*
  * The Azure target of the xfn command line: what `--cloud azure` does for each command. The SDKs
  * load only when a command talks to Azure.
  */
 
+/** The `azure` section of xfn.config.ts. */
+export interface AzureConfigSection {
+  /** The subscription when AZURE_SUBSCRIPTION_ID is not set. */
+  readonly subscriptionId?: string
+  /** The region of the resources (default: eastus). */
+  readonly location?: string
+  /** An existing resource group to deploy into (default: xfn-<app>-<stage>, made by xfn). */
+  readonly resourceGroup?: string
+  /** `flex` (Flex Consumption, the default) or `consumption` (Linux Consumption). */
+  readonly plan?: 'flex' | 'consumption'
+  /** Flex Consumption: the most instances the app scales out to (default 100). */
+  readonly maximumInstanceCount?: number
+  /** Flex Consumption: each instance's memory, 512, 2048 or 4096 MB (default 2048). */
+  readonly instanceMemoryMB?: number
+}
+
 /** The sections of xfn.config.ts this target reads. */
 interface AzureConfig {
   readonly stage?: string
-  readonly azure?: {
-    readonly subscriptionId?: string
-    readonly location?: string
-    readonly resourceGroup?: string
-    readonly plan?: AzureDeployOptions['plan']
-    readonly maximumInstanceCount?: number
-    readonly instanceMemoryMB?: number
-  }
+  readonly azure?: AzureConfigSection
 }
 
 const configOf = (project: TargetProject) => project.config as AzureConfig
@@ -257,6 +265,28 @@ export const azureTarget: Target = {
         'how blob triggers learn of new blobs (default: LogsAndContainerScan when azure.plan is consumption, else EventGrid)',
       options: ['EventGrid', 'LogsAndContainerScan'],
       commands: ['build'],
+    },
+  },
+  config: {
+    subscriptionId: { type: 'string', description: 'the subscription when AZURE_SUBSCRIPTION_ID is not set' },
+    location: { type: 'string', description: 'the region of the resources (default: eastus)' },
+    resourceGroup: {
+      type: 'string',
+      description: 'an existing resource group to deploy into (default: xfn-<app>-<stage>, made by xfn)',
+    },
+    plan: {
+      type: 'string',
+      description:
+        "the hosting plan: 'flex' (Flex Consumption, the default) or 'consumption' (Linux Consumption)",
+      options: ['flex', 'consumption'],
+    },
+    maximumInstanceCount: {
+      type: 'number',
+      description: 'Flex Consumption: the most instances the app scales out to (default 100)',
+    },
+    instanceMemoryMB: {
+      type: 'number',
+      description: "Flex Consumption: each instance's memory, 512, 2048 or 4096 MB (default 2048)",
     },
   },
   dryRun: true,

@@ -1,11 +1,11 @@
-import { clouds, type Manifest, type Target } from '@xfn/core'
+import { clouds, type Manifest, type Target, type TargetFinding } from '@xfn/core'
 import { checkPortability, type PortabilityReport } from '@xfn/core/portability'
 import type { Project } from '../project.js'
 
 /**
  * The portability report of an app for the targets asked about: core's rules for the built-in
- * clouds, and each other target's own `check`. A function is portable to a target from outside
- * unless one of its findings names the function.
+ * clouds; for each other target, the kinds of function it says it runs and its own `check`. A
+ * function is portable to such a target unless one of its findings names the function.
  */
 export function checkTargets(
   project: Project,
@@ -18,7 +18,10 @@ export function checkTargets(
   const report = checkPortability(manifest, builtIn, { azurePlan: project.config.azure?.plan })
   if (others.length === 0) return report
   const findings = others.flatMap((target) =>
-    (target.check?.(manifest, project.config) ?? []).map((f) => ({ ...f, cloud: target.name })),
+    [...unsupportedKinds(target, manifest), ...(target.check?.(manifest, project.config) ?? [])].map((f) => ({
+      ...f,
+      cloud: target.name,
+    })),
   )
   const failing = (name: string, subject?: string) =>
     findings.some(
@@ -42,4 +45,17 @@ export function checkTargets(
     findings: [...report.findings, ...findings],
     portableTo: [...report.portableTo, ...others.filter((t) => !failing(t.name)).map((t) => t.name)],
   }
+}
+
+/** The functions of a kind the target does not run, by what it declares in `triggers`. */
+function unsupportedKinds(target: Target, manifest: Manifest): TargetFinding[] {
+  const kinds = target.triggers
+  if (!kinds) return []
+  return manifest.functions
+    .filter((fn) => !kinds.includes(fn.trigger.type))
+    .map((fn) => ({
+      subject: `function '${fn.name}'`,
+      severity: 'error',
+      message: `${target.name} runs no ${fn.trigger.type} functions (it runs ${kinds.join(', ')} functions)`,
+    }))
 }

@@ -2,18 +2,12 @@ import { createRequire } from 'node:module'
 import { isAbsolute, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Flags, type Interfaces } from '@oclif/core'
-import { awsTarget } from '@xfn/aws/target'
-import { azureTarget } from '@xfn/azure/target'
 import { type Target, type TargetCommand, type TargetSetting, type TargetSettings, XfnError } from '@xfn/core'
-import { localTarget } from '@xfn/local/target'
-import { unknownSections } from '../config.js'
+import { checkSection, configFile, unknownSections } from '../config.js'
 import type { Project } from '../project.js'
+import { builtInTargets } from './built-in.js'
 
-/**
- * The targets the command line ships with, the first being the default of `--cloud`. Each loads
- * its cloud's SDK only when called, so listing them costs nothing.
- */
-export const builtInTargets: readonly Target[] = [localTarget, awsTarget, azureTarget]
+export { builtInTargets } from './built-in.js'
 
 const defaultTarget = builtInTargets[0] as Target
 
@@ -98,13 +92,18 @@ export async function targetsOf(project: Project): Promise<Target[]> {
         'INVALID_OPTIONS',
         `xfn.config.ts: two targets are named '${target.name}'; a target from 'targets' needs a name of its own.`,
       )
-  // A section of xfn.config.ts that no setting of xfn knows must be the settings of such a target.
-  for (const key of unknownSections(project.config))
-    if (!extra.some((t) => t.name === key))
+  // A section of xfn.config.ts that no setting of xfn knows must be the settings of such a target,
+  // and is checked by what the target says it takes.
+  for (const key of unknownSections(project.config)) {
+    const owner = extra.find((t) => t.name === key)
+    if (owner?.config)
+      checkSection((project.config as Record<string, unknown>)[key], owner.config, key, configFile)
+    if (!owner)
       throw new XfnError(
         'INVALID_OPTIONS',
         `xfn.config.ts: unknown setting '${key}'; it is neither a setting of xfn nor the name of a target in 'targets' (${extra.map((t) => t.name).join(', ') || 'none'}).`,
       )
+  }
   return [...builtInTargets, ...extra]
 }
 
