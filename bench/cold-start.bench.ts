@@ -13,7 +13,8 @@ import { build } from 'esbuild'
  * - AWS, with NODE_OPTIONS=--enable-source-maps as the deployer sets it, against a native Lambda
  *   handler doing the same work: examples/hello; a hello that reads a header (against a native
  *   handler reading the event's header); one that answers with a Response (against a native
- *   handler that builds the same Response); a 20-function app (its first HTTP function), and the same without the maps.
+ *   handler that builds the same Response); a 20-function app (its first HTTP function); hello
+ *   and the 20 functions again without the maps.
  * - Azure: examples/hello's Function App loaded as the Node worker loads it (package.json main,
  *   which turns source maps on) and one HTTP invocation through @azure/functions' invocation
  *   model, against a hand-written @azure/functions hello app bundled the same way (which has no
@@ -129,6 +130,12 @@ const awsCases: { name: string; xfn: string[]; base: string[]; limit?: number; e
     xfn: [awsBundle(hello), 'hello', '/hello/ada'],
     base: [native('hello.mjs'), 'handler', '/hello/ada'],
     limit: 3,
+  },
+  {
+    name: 'AWS hello zip, maps off',
+    xfn: [awsBundle(hello), 'hello', '/hello/ada'],
+    base: [native('hello.mjs'), 'handler', '/hello/ada'],
+    env: {},
   },
   {
     name: 'AWS hello reading a header',
