@@ -9,6 +9,8 @@ import type {
   QueueTrigger,
   TimerHandler,
   TimerTrigger,
+  TopicHandler,
+  TopicTrigger,
   Trigger,
 } from './definitions.js'
 import { blobEventTypes } from './definitions.js'
@@ -23,12 +25,16 @@ import {
   bucketHandle,
   declareBucket,
   declareQueue,
+  declareTopic,
   type Queue,
   type QueueOptions,
   queueHandle,
   ResourceTable,
+  type Topic,
+  topicHandle,
 } from './resources.js'
 import { parseSchedule } from './schedule/index.js'
+import { checkFilter, type TopicFilter } from './topics.js'
 
 /*
  * Validation and bundles: `xfn build` loads the app in record mode, where every registration is
@@ -73,6 +79,18 @@ export interface TimerOptions extends FunctionOptions {
   readonly every?: string
 }
 
+export interface TopicTriggerOptions extends FunctionOptions {
+  readonly topic: Topic | string
+  /** Only messages whose attributes pass: each name listed must have one of its values. */
+  readonly filter?: TopicFilter
+  /** Deliveries before a message is dead-lettered into this subscription's own dead-letter queue; 1 to 100, default 5. */
+  readonly maxAttempts?: number
+  /** How long a delivered message stays hidden before it is tried again; 1 to 43200 s, default 30. */
+  readonly visibilityTimeoutSeconds?: number
+  /** Messages fetched together, 1 to 10; the handler still gets one message at a time. Default 10. */
+  readonly batchSize?: number
+}
+
 export interface BlobOptions extends FunctionOptions {
   readonly bucket: Bucket | string
   readonly prefix?: string
@@ -107,7 +125,8 @@ function checkDefinition(
   }
   for (const used of definition.uses) {
     const kind = used.kind === 'grant' ? used.resource : used.kind
-    const declared: ReadonlyMap<string, unknown> = kind === 'queue' ? resources.queues : resources.buckets
+    const declared: ReadonlyMap<string, unknown> =
+      kind === 'queue' ? resources.queues : kind === 'topic' ? resources.topics : resources.buckets
     if (!declared.has(used.name))
       throw new XfnError(
         'INVALID_OPTIONS',
@@ -137,6 +156,12 @@ export interface App {
   timer(name: string, options: TimerOptions, handler: TimerHandler): void
   /** Reacts to objects created or deleted in a bucket. */
   blob(name: string, options: BlobOptions, handler: BlobHandler): void
+  /**
+   * Subscribes to a topic: gets its own copy of every message published after it exists (that
+   * passes its filter), one per call; a thrown error retries the message, then dead-letters it
+   * into this subscription's own dead-letter queue.
+   */
+  topic(name: string, options: TopicTriggerOptions, handler: TopicHandler): void
   /** The funnel every kind of function goes through. */
   generic(
     name: string,
@@ -160,7 +185,7 @@ const prefixCheck: OptionCheck = (value) =>
 const resourceRef: OptionCheck = (value) =>
   typeof value === 'string' || (typeof value === 'object' && value !== null && 'kind' in value)
     ? undefined
-    : 'must be a resource made with queue() or bucket(), or its name'
+    : 'must be a resource made with queue(), bucket() or topic(), or its name'
 
 /**
  * Makes an app with its own registry: `app`, `queue` and `bucket` bound to it. The package's
@@ -176,6 +201,7 @@ export function createApp(registry = new Registry()) {
     app: appOf(registry),
     queue: (name: string, options?: QueueOptions) => queueHandle(table, name, options),
     bucket: (name: string) => bucketHandle(table, name),
+    topic: (name: string) => topicHandle(table, name),
     registry,
   }
 }
@@ -294,6 +320,42 @@ export function appOf(registry: Registry): App {
         prefix: options.prefix ?? '',
         suffix: options.suffix ?? '',
         events: [...(options.events ?? ['created'])],
+      }
+      generic(name, trigger, options, handler)
+    },
+    topic(name, options, handler) {
+      const at = where('topic', name)
+      if (process.env.XFN_PREVALIDATED !== 'true') {
+        validateOptions(at, options, {
+          checks: {
+            ...settingChecks(),
+            topic: resourceRef,
+            filter: checkFilter,
+            maxAttempts: integerBetween(1, 100),
+            visibilityTimeoutSeconds: integerBetween(1, 43200),
+            batchSize: integerBetween(1, 10),
+          },
+          required: ['topic'],
+        })
+        const kind = typeof options.topic === 'string' ? 'topic' : options.topic.kind
+        if (kind !== 'topic')
+          throw new XfnError('INVALID_OPTIONS', `${at}: option 'topic' must be a topic, not a ${kind}.`)
+      }
+      const source = declareTopic(
+        table,
+        typeof options.topic === 'string' ? options.topic : options.topic.name,
+      )
+      const trigger: TopicTrigger = {
+        type: 'topic',
+        topic: source.name,
+        filter: Object.fromEntries(
+          Object.entries(options.filter ?? {})
+            .map(([attribute, values]) => [attribute, [...values].sort()] as const)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        ),
+        maxAttempts: options.maxAttempts ?? 5,
+        visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
+        batchSize: options.batchSize ?? 10,
       }
       generic(name, trigger, options, handler)
     },

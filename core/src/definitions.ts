@@ -16,6 +16,22 @@ export interface QueueMessage<Native = unknown> {
   readonly native: Native
 }
 
+/** A message published to a topic, as one subscription gets it. */
+export interface TopicMessage<Native = unknown> {
+  readonly id: string
+  text(): string
+  json<T = unknown>(): T
+  /** 1 on this subscription's first delivery. */
+  readonly attempt: number
+  readonly publishedAt: Date
+  /** The attributes it was published with. */
+  readonly attributes: Readonly<Record<string, string>>
+  /** The topic it was published to. */
+  readonly topic: string
+  /** The raw message of the cloud. */
+  readonly native: Native
+}
+
 /** One firing of a timer. */
 export interface TimerTick<Native = unknown> {
   readonly scheduledAt: Date
@@ -47,6 +63,7 @@ export type HttpHandler = (
 export type QueueHandler = (message: QueueMessage, context: Context) => Awaitable<void>
 export type TimerHandler = (tick: TimerTick, context: Context) => Awaitable<void>
 export type BlobHandler = (event: BlobEvent, context: Context) => Awaitable<void>
+export type TopicHandler = (message: TopicMessage, context: Context) => Awaitable<void>
 
 export interface HttpTrigger {
   readonly type: 'http'
@@ -71,7 +88,18 @@ export interface BlobTrigger {
   readonly suffix: string
   readonly events: readonly BlobEventType[]
 }
-export type Trigger = HttpTrigger | QueueTrigger | TimerTrigger | BlobTrigger
+/** A subscription to a topic: its own durable copy of every message its filter passes. */
+export interface TopicTrigger {
+  readonly type: 'topic'
+  readonly topic: string
+  /** Attribute names and the values each accepts; empty for every message. */
+  readonly filter: Readonly<Record<string, readonly string[]>>
+  /** Deliveries before a message is dead-lettered, for this subscription. */
+  readonly maxAttempts: number
+  readonly visibilityTimeoutSeconds: number
+  readonly batchSize: number
+}
+export type Trigger = HttpTrigger | QueueTrigger | TimerTrigger | BlobTrigger | TopicTrigger
 export type TriggerType = Trigger['type']
 
 /** Settings every function takes, whatever its trigger. */
@@ -88,7 +116,9 @@ type HandlerOf<T extends Trigger> = T extends HttpTrigger
     ? QueueHandler
     : T extends TimerTrigger
       ? TimerHandler
-      : BlobHandler
+      : T extends TopicTrigger
+        ? TopicHandler
+        : BlobHandler
 
 /** The one shape every registration funnels into. */
 export interface FunctionDefinition<T extends Trigger = Trigger> {

@@ -1,7 +1,7 @@
 import type { FunctionDefinition, Trigger } from './definitions.js'
 import { XfnError } from './errors.js'
 import { type Access, accessKinds, type Grant, type Usable } from './grant-types.js'
-import type { ResourceProvider } from './resources.js'
+import { publisherOf, type ResourceProvider } from './resources.js'
 
 export { type Access, accessKinds, type Grant, type ResourceGrant, type Usable } from './grant-types.js'
 
@@ -16,6 +16,7 @@ export { type Access, accessKinds, type Grant, type ResourceGrant, type Usable }
 function grantOf(item: Usable): Grant {
   if (item.kind === 'queue') return { resource: 'queue', name: item.name, access: ['send'] }
   if (item.kind === 'bucket') return { resource: 'bucket', name: item.name, access: ['read', 'write'] }
+  if (item.kind === 'topic') return { resource: 'topic', name: item.name, access: ['publish'] }
   return { resource: item.resource, name: item.name, access: item.access }
 }
 
@@ -46,15 +47,15 @@ export function grantsOf(fn: Pick<FunctionDefinition, 'trigger' | 'uses'>): Gran
 /** The check behind `uses: [...]`: every entry is a queue, a bucket, or a grant made from one. */
 export function checkUses(value: unknown): string | undefined {
   if (!Array.isArray(value))
-    return 'must be a list of queues and buckets, such as [orders, receipts.readOnly]'
+    return 'must be a list of queues, buckets and topics, such as [orders, receipts.readOnly]'
   const bad = value.find(
     (item) =>
       typeof item !== 'object' ||
       item === null ||
-      !['queue', 'bucket', 'grant'].includes((item as { kind?: unknown }).kind as string),
+      !['queue', 'bucket', 'topic', 'grant'].includes((item as { kind?: unknown }).kind as string),
   )
   if (bad === undefined) return undefined
-  return `must list resources made with queue() or bucket() (or grants such as receipts.readOnly), not ${typeof bad === 'string' ? `the name '${bad}'` : JSON.stringify(bad)}`
+  return `must list resources made with queue(), bucket() or topic() (or grants such as receipts.readOnly), not ${typeof bad === 'string' ? `the name '${bad}'` : JSON.stringify(bad)}`
 }
 
 /** Who is calling a resource client now: a function's name, or undefined outside any invocation. */
@@ -91,6 +92,10 @@ export function guardProvider(
       check('queue', queue.name, 'send', 'send')
       return provider.sendMessages(queue, messages)
     },
+    publishMessages(topic, messages) {
+      check('topic', topic.name, 'publish', 'publish')
+      return publisherOf(provider, topic.name)(topic, messages)
+    },
     putObject(bucket, key, body, contentType) {
       check('bucket', bucket.name, 'write', 'put')
       return provider.putObject(bucket, key, body, contentType)
@@ -123,7 +128,9 @@ function undeclaredError(
   const add =
     access === 'send'
       ? 'the queue'
-      : `the bucket (or its .${access === 'read' ? 'readOnly' : 'writeOnly'} grant)`
+      : access === 'publish'
+        ? 'the topic'
+        : `the bucket (or its .${access === 'read' ? 'readOnly' : 'writeOnly'} grant)`
   return new XfnError(
     'UNDECLARED_RESOURCE',
     `${call} was called by function '${functionName}', which does not declare that it uses it (${access}). Add ${add} to the function's options: app.${triggerType}('${functionName}', { ..., uses: [...] }). Each function gets only the resources it declares, on every cloud.`,

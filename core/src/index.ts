@@ -1,5 +1,13 @@
 import { appOf, defaultRegistry } from './app.js'
-import { type Bucket, bucketHandle, type Queue, type QueueOptions, queueHandle } from './resources.js'
+import {
+  type Bucket,
+  bucketHandle,
+  type Queue,
+  type QueueOptions,
+  queueHandle,
+  type Topic,
+  topicHandle,
+} from './resources.js'
 
 // The default app is made from separate parts, not createApp(), so a bundle that never calls
 // queue() or bucket() carries none of their code.
@@ -34,6 +42,16 @@ export const queue = (name: string, options?: QueueOptions): Queue =>
  */
 export const bucket = (name: string): Bucket => bucketHandle(registry.resources, name)
 
+/**
+ * Declares a topic (or returns the one already declared under that name): publish once, and
+ * every `app.topic` subscription gets its own copy.
+ *
+ * @example
+ * const orderPlaced = topic('order-placed')
+ * await orderPlaced.publish({ id: 7 }, { attributes: { region: 'eu' } })
+ */
+export const topic = (name: string): Topic => topicHandle(registry.resources, name)
+
 export type {
   App,
   BlobOptions,
@@ -41,6 +59,7 @@ export type {
   HttpOptions,
   QueueTriggerOptions,
   TimerOptions,
+  TopicTriggerOptions,
 } from './app.js'
 export { createApp, defaultRegistry, Registry } from './app.js'
 export {
@@ -71,6 +90,9 @@ export type {
   TimerHandler,
   TimerTick,
   TimerTrigger,
+  TopicHandler,
+  TopicMessage,
+  TopicTrigger,
   Trigger,
   TriggerType,
 } from './definitions.js'
@@ -129,7 +151,14 @@ export {
   type HttpResult,
   httpMethods,
 } from './http/types.js'
-export { callHttpHandler, invokeHttp, pastDueAfterMs, textMessage, timerTick } from './invoke.js'
+export {
+  callHttpHandler,
+  invokeHttp,
+  pastDueAfterMs,
+  textMessage,
+  timerTick,
+  topicMessage,
+} from './invoke.js'
 export {
   type Manifest,
   type ManifestFunction,
@@ -156,8 +185,9 @@ export type {
   QueueSpec,
   ResourceProvider,
   StoredObject,
+  Topic,
 } from './resources.js'
-export { checkMessageSize, encodeMessage, queueMessageLimits } from './resources.js'
+export { checkMessageSize, encodeMessage, publisherOf, queueMessageLimits } from './resources.js'
 export {
   type CronFields,
   nextFireTimes,
@@ -183,3 +213,13 @@ export type {
   TargetSetting,
   TargetSettings,
 } from './target.js'
+export {
+  checkPublished,
+  matchesFilter,
+  type PublishedMessage,
+  type PublishOptions,
+  type TopicFilter,
+  type TopicSpec,
+  topicAttributeLimit,
+  topicMessageLimit,
+} from './topics.js'

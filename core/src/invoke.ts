@@ -91,6 +91,28 @@ export function timerTick<Native>(scheduledAt: Date, firedAt: Date, native: Nati
   }
 }
 
+/** Builds a topic message from its text and attributes, the same way on every cloud. */
+export function topicMessage<Native>(init: {
+  id: string
+  body: string
+  attempt: number
+  publishedAt: Date
+  attributes: Readonly<Record<string, string>>
+  topic: string
+  native: Native
+}) {
+  return {
+    id: init.id,
+    attempt: init.attempt,
+    publishedAt: init.publishedAt,
+    attributes: init.attributes,
+    topic: init.topic,
+    native: init.native,
+    text: () => init.body,
+    json: <T>() => JSON.parse(init.body) as T,
+  }
+}
+
 /** Builds a queue message from its text, the same way on every cloud. */
 export function textMessage<Native>(init: {
   id: string

@@ -4,6 +4,7 @@ import { type Grant, grantsOf } from './grants.js'
 import type { HttpAuth, HttpMethod } from './http/types.js'
 import { validateName } from './names.js'
 import type { QueueSpec } from './resources.js'
+import type { TopicSpec } from './topics.js'
 
 export const manifestVersion = 1
 
@@ -24,6 +25,14 @@ export type ManifestTrigger =
       readonly suffix: string
       readonly events: readonly BlobEventType[]
     }
+  | {
+      readonly type: 'topic'
+      readonly topic: string
+      readonly filter: Readonly<Record<string, readonly string[]>>
+      readonly maxAttempts: number
+      readonly visibilityTimeoutSeconds: number
+      readonly batchSize: number
+    }
 
 export interface ManifestFunction {
   readonly name: string
@@ -41,6 +50,11 @@ export interface Manifest {
   readonly functions: readonly ManifestFunction[]
   readonly queues: readonly QueueSpec[]
   readonly buckets: readonly { readonly name: string }[]
+  /**
+   * The topics it publishes to or subscribes to; absent when there are none, so the manifest of
+   * an app without topics is the same, byte for byte, as before topics existed.
+   */
+  readonly topics?: readonly TopicSpec[]
 }
 
 /**
@@ -52,6 +66,7 @@ export interface Manifest {
 export function toManifest(registry: Registry, options: { app: string }): Manifest {
   validateName('app', options.app, 'app name')
   const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+  const topics = [...registry.resources.topics.values()].map(({ name }) => ({ name })).sort(byName)
   return {
     manifestVersion,
     app: options.app,
@@ -65,6 +80,7 @@ export function toManifest(registry: Registry, options: { app: string }): Manife
       }))
       .sort(byName),
     buckets: [...registry.resources.buckets.values()].map(({ name }) => ({ name })).sort(byName),
+    ...(topics.length > 0 ? { topics } : {}),
   }
 }
 
@@ -79,12 +95,21 @@ function describeFunction(fn: FunctionDefinition): ManifestFunction {
           ? trigger.schedule.every === undefined
             ? { type: 'timer', schedule: trigger.schedule.schedule ?? '' }
             : { type: 'timer', every: trigger.schedule.every }
-          : {
-              type: 'blob',
-              bucket: trigger.bucket,
-              prefix: trigger.prefix,
-              suffix: trigger.suffix,
-              events: trigger.events,
-            }
+          : trigger.type === 'topic'
+            ? {
+                type: 'topic',
+                topic: trigger.topic,
+                filter: trigger.filter,
+                maxAttempts: trigger.maxAttempts,
+                visibilityTimeoutSeconds: trigger.visibilityTimeoutSeconds,
+                batchSize: trigger.batchSize,
+              }
+            : {
+                type: 'blob',
+                bucket: trigger.bucket,
+                prefix: trigger.prefix,
+                suffix: trigger.suffix,
+                events: trigger.events,
+              }
   return { name: fn.name, trigger: described, ...fn.settings, uses: grantsOf(fn) }
 }

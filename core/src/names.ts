@@ -32,6 +32,12 @@ const rules = {
     max: 36,
     text: 'lowercase letters, digits and single hyphens, starting with a letter',
   },
+  topic: {
+    pattern: /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/,
+    min: 3,
+    max: 36,
+    text: 'lowercase letters, digits and single hyphens, starting with a letter',
+  },
   bucket: {
     pattern: /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/,
     min: 3,

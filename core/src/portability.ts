@@ -113,8 +113,20 @@ export function checkPortability(
   }
 }
 
+/** Where topics run so far: the clouds' mappings (SNS to SQS, Azure) are still to come. */
+const topicClouds: readonly Cloud[] = ['local']
+
 function functionOnCloud(fn: ManifestFunction, cloud: Cloud): { ok: boolean; detail: string } {
   const { trigger } = fn
+  const topicUse =
+    trigger.type === 'topic'
+      ? 'subscribes to a topic'
+      : fn.uses.some((g) => g.resource === 'topic') && 'publishes to a topic'
+  if (topicUse && !topicClouds.includes(cloud))
+    return {
+      ok: false,
+      detail: `it ${topicUse}, and xfn has no topics on ${cloud} yet (they run on ${topicClouds.join(', ')})`,
+    }
   if (trigger.type !== 'timer' || cloud === 'local') return { ok: true, detail: 'ok' }
   const schedule = parseSchedule(trigger, `app.timer('${fn.name}')`)
   try {
@@ -243,5 +255,9 @@ export function describeTrigger(trigger: ManifestTrigger): string {
       return 'every' in trigger ? `timer every ${trigger.every}` : `timer ${trigger.schedule}`
     case 'blob':
       return `blob ${trigger.bucket}/${trigger.prefix}*${trigger.suffix} (${trigger.events.join(',')})`
+    case 'topic': {
+      const filter = Object.entries(trigger.filter).map(([name, values]) => `${name}=${values.join('|')}`)
+      return `topic ${trigger.topic}${filter.length > 0 ? ` (${filter.join(', ')})` : ''}`
+    }
   }
 }

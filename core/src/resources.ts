@@ -2,6 +2,7 @@ import { XfnError } from './errors.js'
 import type { ResourceGrant } from './grant-types.js'
 import { validateName } from './names.js'
 import { integerBetween, isBoolean, validateOptions } from './options.js'
+import { checkPublished, type PublishedMessage, type PublishOptions, type TopicSpec } from './topics.js'
 
 export interface QueueOptions {
   /** Deliveries before a message is dead-lettered; 1 to 100, default 5. */
@@ -60,6 +61,14 @@ export interface ResourceProvider {
     key: string,
     options: { expiresIn: number; method: 'GET' | 'PUT' },
   ): Promise<string>
+  /** Publishes to a topic, every message checked against the portable limits; absent where a runtime has no topics. */
+  publishMessages?(topic: TopicSpec, messages: readonly PublishedMessage[]): Promise<void>
+}
+
+export interface Topic extends TopicSpec {
+  readonly kind: 'topic'
+  /** Publishes one message to every subscription whose filter it passes: strings as they are, anything else as JSON. */
+  publish(value: unknown, options?: PublishOptions): Promise<void>
 }
 
 export interface Queue extends QueueSpec {
@@ -127,6 +136,7 @@ export function encodeMessage(value: unknown, where: string): string {
 export class ResourceTable {
   readonly queues = new Map<string, QueueSpec>()
   readonly buckets = new Map<string, BucketSpec>()
+  readonly topics = new Map<string, TopicSpec>()
   provider: ResourceProvider | undefined
 }
 
@@ -172,8 +182,44 @@ export function declareBucket(table: ResourceTable, name: string): BucketSpec {
   return spec
 }
 
+/** Declares a topic, or returns the declaration already made under that name (a topic has no settings). */
+export function declareTopic(table: ResourceTable, name: string): TopicSpec {
+  if (process.env.XFN_PREVALIDATED !== 'true') validateName('topic', name, `topic('${String(name)}')`)
+  const existing = table.topics.get(name)
+  if (existing) return existing
+  const spec: TopicSpec = { name }
+  table.topics.set(name, spec)
+  return spec
+}
+
 /** One handle per declaration, so `queue('a') === queue('a')`. */
-const handles = new WeakMap<QueueSpec | BucketSpec, Queue | Bucket>()
+const handles = new WeakMap<QueueSpec | BucketSpec | TopicSpec, Queue | Bucket | Topic>()
+
+/** Declares a topic and returns its handle. */
+export function topicHandle(table: ResourceTable, name: string): Topic {
+  const spec = declareTopic(table, name)
+  const cached = handles.get(spec)
+  if (cached) return cached as Topic
+  const where = `topic('${name}').publish()`
+  const created: Topic = {
+    kind: 'topic',
+    ...spec,
+    publish: async (value, options = {}) => {
+      const given = options.attributes ?? {}
+      if (typeof given !== 'object' || given === null || Array.isArray(given))
+        throw new XfnError(
+          'INVALID_OPTIONS',
+          `${where}: 'attributes' must be an object of names and string values, such as { region: 'eu' }.`,
+        )
+      const message = { body: encodeMessage(value, where), attributes: { ...given } }
+      checkPublished(name, message)
+      const provider = providerOf(table, where)
+      return publisherOf(provider, name)(spec, [message])
+    },
+  }
+  handles.set(spec, created)
+  return created
+}
 
 /** Declares a queue and returns its handle. */
 export function queueHandle(table: ResourceTable, name: string, options?: QueueOptions): Queue {
@@ -231,6 +277,19 @@ export function bucketHandle(table: ResourceTable, name: string): Bucket {
   }
   handles.set(spec, created)
   return created
+}
+
+/** A provider's publishing, or an error that says this runtime has no topics yet. */
+export function publisherOf(
+  provider: ResourceProvider,
+  topic: string,
+): NonNullable<ResourceProvider['publishMessages']> {
+  const publish = provider.publishMessages?.bind(provider)
+  if (publish) return publish
+  throw new XfnError(
+    'NOT_PORTABLE',
+    `topic('${topic}').publish(): this cloud's xfn runtime has no topics yet; run the app on the local cloud, where topics work, and see 'xfn check' for where else it runs.`,
+  )
 }
 
 function providerOf(table: ResourceTable, where: string): ResourceProvider {

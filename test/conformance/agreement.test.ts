@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { builtInTargets } from '../../cli/src/targets/registry.js'
 import { drivers } from './drivers/index.js'
-import { type AppName, scenarios } from './scenarios.js'
+import { type AppName, notPortableOn, scenarios } from './scenarios.js'
 
 const bin = fileURLToPath(new URL('../../cli/bin/run.js', import.meta.url))
 const appDir = (app: AppName) => fileURLToPath(new URL(`./apps/${app}`, import.meta.url))
@@ -24,17 +24,18 @@ describe('scenarios marked not portable, and xfn check', () => {
     (app) => {
       const errors = check(app).findings.filter((f) => f.severity === 'error')
       const marked = scenarios.filter((s) => s.app === app && s.notPortable)
-      for (const scenario of marked) {
-        const reported = errors.filter((e) => e.cloud === scenario.notPortable?.cloud)
-        expect(
-          reported.some((e) => e.message.includes(scenario.notPortable?.reason ?? '')),
-          `${scenario.id}: xfn check must report '${scenario.notPortable?.reason}' on ${scenario.notPortable?.cloud}`,
-        ).toBe(true)
-      }
+      for (const scenario of marked)
+        for (const { cloud, reason } of scenario.notPortable ?? []) {
+          const reported = errors.filter((e) => e.cloud === cloud)
+          expect(
+            reported.some((e) => e.message.includes(reason)),
+            `${scenario.id}: xfn check must report '${reason}' on ${cloud}`,
+          ).toBe(true)
+        }
       for (const cloud of builtInTargets.map((t) => t.name)) {
         if (!errors.some((e) => e.cloud === cloud)) continue
         expect(
-          marked.some((s) => s.notPortable?.cloud === cloud),
+          marked.some((s) => notPortableOn(s, cloud)),
           `xfn check reports the ${app} app not portable to ${cloud}, so a scenario of it must say so`,
         ).toBe(true)
       }

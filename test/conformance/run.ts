@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { differences } from './compare.js'
 import type { Driver } from './drivers/driver.js'
-import { type AppName, scenarios } from './scenarios.js'
+import { type AppName, notPortableOn, scenarios } from './scenarios.js'
 
 export type Outcome = {
   id: string
@@ -22,7 +22,7 @@ export function conformance(driver: Driver): void {
     beforeAll(async () => {
       const apps = [...new Set(scenarios.map((s) => s.app))] as AppName[]
       await driver.start(
-        apps.filter((app) => scenarios.some((s) => s.app === app && s.notPortable?.cloud !== driver.target)),
+        apps.filter((app) => scenarios.some((s) => s.app === app && !notPortableOn(s, driver.target))),
       )
     }, 180_000)
     afterAll(async () => {
@@ -32,8 +32,9 @@ export function conformance(driver: Driver): void {
     })
     for (const scenario of scenarios) {
       it(`${scenario.id}: ${scenario.title}`, async () => {
-        if (scenario.notPortable?.cloud === driver.target) {
-          outcomes.push({ id: scenario.id, status: 'not-portable', reason: scenario.notPortable.reason })
+        const reason = notPortableOn(scenario, driver.target)
+        if (reason) {
+          outcomes.push({ id: scenario.id, status: 'not-portable', reason })
           return
         }
         let problems: string[]

@@ -7,7 +7,7 @@ import type { Cloud } from '@xfn/core'
  * `xfn check` must report the same limitation for its app (agreement.test.ts).
  */
 
-export type AppName = 'parity' | 'deletions'
+export type AppName = 'parity' | 'deletions' | 'topics'
 
 export type Input =
   | {
@@ -24,7 +24,14 @@ export type Input =
       /** Send the app's key in x-api-key; 'wrong' sends another. */
       readonly key?: 'right' | 'wrong'
     }
-  | { readonly kind: 'queue'; readonly bodies: readonly string[] }
+  /** Messages sent to a queue: `jobs` of the parity app unless another is named. */
+  | { readonly kind: 'queue'; readonly bodies: readonly string[]; readonly queue?: string }
+  /** One message published to the topics app's topic, through its `publish` HTTP function. */
+  | {
+      readonly kind: 'publish'
+      readonly message: unknown
+      readonly attributes?: Readonly<Record<string, string>>
+    }
   | { readonly kind: 'timer'; readonly function: string }
   | {
       readonly kind: 'blob'
@@ -47,7 +54,7 @@ export interface Expected {
   readonly bodyExcludes?: string
   /** Objects the app wrote to its `results` bucket during the scenario (JSON), by key. */
   readonly results?: Readonly<Record<string, unknown>>
-  /** Messages of `jobs` that ended in its dead-letter queue. */
+  /** Messages that ended in the app's dead-letter queue (`jobs`'s; in the topics app, the `flaky` subscription's). */
   readonly deadLettered?: readonly string[]
   /** What handlers logged during the scenario, in order. */
   readonly logs?: readonly { level: string; message: string; fields?: unknown }[]
@@ -55,13 +62,18 @@ export interface Expected {
 
 export interface Scenario {
   readonly id: string
-  readonly area: 'http' | 'queue' | 'timer' | 'blob' | 'logging'
+  readonly area: 'http' | 'queue' | 'timer' | 'blob' | 'topic' | 'logging'
   readonly title: string
   readonly app: AppName
   readonly input: Input
   readonly expect: Expected
-  /** A cloud that cannot do this, and why; `xfn check` must report it for the scenario's app. */
-  readonly notPortable?: { readonly cloud: Cloud; readonly reason: string }
+  /** The clouds that cannot do this, and why; `xfn check` must report each for the scenario's app. */
+  readonly notPortable?: readonly { readonly cloud: Cloud; readonly reason: string }[]
+}
+
+/** Why a target cannot run a scenario, or nothing when it can. */
+export function notPortableOn(scenario: Scenario, cloud: string): string | undefined {
+  return scenario.notPortable?.find((entry) => entry.cloud === cloud)?.reason
 }
 
 const get = (path: string, more: Partial<Extract<Input, { kind: 'http' }>> = {}): Input => ({
@@ -454,4 +466,214 @@ const others: Scenario[] = [
   },
 ]
 
-export const scenarios: readonly Scenario[] = [...http, ...queue, ...blob, ...others]
+/*
+ * Topics: every subscription gets its own copy, filtered by attributes, retried and dead-lettered
+ * on its own. Each subscription records a message under `<subscription>/<id>` (see the app).
+ */
+const topicsNotYet = (['aws', 'azure'] as const).map((cloud) => ({
+  cloud,
+  reason: `xfn has no topics on ${cloud} yet`,
+}))
+const delivered = (text: string, attributes: Record<string, string> = {}) => ({
+  text,
+  attributes,
+  topic: 'order-placed',
+  attempt: 1,
+  hasId: true,
+  publishedRecently: true,
+})
+const published = { status: 202, json: { published: true } }
+const topic = (
+  id: string,
+  title: string,
+  input: Extract<Input, { kind: 'publish' | 'queue' }>,
+  expect: Expected,
+): Scenario => ({
+  id,
+  area: 'topic',
+  title,
+  app: 'topics',
+  input,
+  expect: input.kind === 'publish' && expect.status === undefined ? { ...published, ...expect } : expect,
+  notPortable: topicsNotYet,
+})
+const unicodeMessage = { id: 't8', name: 'Zoë ✓ 日本 🍵', quote: '"\\ \n\u0000' }
+const longText = (bytes: number) => `${'<'.repeat(8)}${'x'.repeat(bytes - 16)}${'>'.repeat(8)}`
+const topics: Scenario[] = [
+  topic(
+    'topic-fanout',
+    'every subscription without a filter gets its copy',
+    { kind: 'publish', message: { id: 't1', total: 5 } },
+    {
+      results: {
+        'email/t1': delivered('{"id":"t1","total":5}'),
+        'flaky/t1': delivered('{"id":"t1","total":5}'),
+      },
+    },
+  ),
+  topic(
+    'topic-filter-match',
+    'a filtered subscription gets a message whose attribute it lists',
+    { kind: 'publish', message: { id: 't2' }, attributes: { region: 'eu' } },
+    {
+      results: {
+        'email/t2': delivered('{"id":"t2"}', { region: 'eu' }),
+        'audit/t2': delivered('{"id":"t2"}', { region: 'eu' }),
+        'flaky/t2': delivered('{"id":"t2"}', { region: 'eu' }),
+      },
+    },
+  ),
+  topic(
+    'topic-filter-any-value',
+    "a filter's values are alternatives",
+    { kind: 'publish', message: { id: 't3' }, attributes: { region: 'us' } },
+    {
+      results: {
+        'email/t3': delivered('{"id":"t3"}', { region: 'us' }),
+        'audit/t3': delivered('{"id":"t3"}', { region: 'us' }),
+        'flaky/t3': delivered('{"id":"t3"}', { region: 'us' }),
+      },
+    },
+  ),
+  topic(
+    'topic-filter-miss',
+    'a filtered subscription does not get a message with another value',
+    { kind: 'publish', message: { id: 't4' }, attributes: { region: 'asia' } },
+    {
+      results: {
+        'email/t4': delivered('{"id":"t4"}', { region: 'asia' }),
+        'flaky/t4': delivered('{"id":"t4"}', { region: 'asia' }),
+      },
+    },
+  ),
+  topic(
+    'topic-filter-absent',
+    'a filtered subscription does not get a message without the attribute',
+    { kind: 'publish', message: { id: 't5' }, attributes: { tier: 'gold' } },
+    {
+      results: {
+        'email/t5': delivered('{"id":"t5"}', { tier: 'gold' }),
+        'flaky/t5': delivered('{"id":"t5"}', { tier: 'gold' }),
+      },
+    },
+  ),
+  topic(
+    'topic-attributes',
+    'attributes arrive as published, names and values byte for byte',
+    {
+      kind: 'publish',
+      message: { id: 't6' },
+      attributes: { region: 'eu', 'order-type': 'Zoë ✓', count_2: '0042', empty_ok: ' ' },
+    },
+    {
+      results: Object.fromEntries(
+        ['email', 'audit', 'flaky'].map((s) => [
+          `${s}/t6`,
+          delivered('{"id":"t6"}', { region: 'eu', 'order-type': 'Zoë ✓', count_2: '0042', empty_ok: ' ' }),
+        ]),
+      ),
+    },
+  ),
+  topic(
+    'topic-text',
+    'a text message arrives as its text',
+    { kind: 'publish', message: 'plain-text-t7' },
+    {
+      results: {
+        'email/plain-text-t7': delivered('plain-text-t7'),
+        'flaky/plain-text-t7': delivered('plain-text-t7'),
+      },
+    },
+  ),
+  topic(
+    'topic-unicode',
+    'a JSON message in UTF-8, with quotes and escapes, arrives byte for byte',
+    { kind: 'publish', message: unicodeMessage },
+    {
+      results: {
+        'email/t8': delivered(JSON.stringify(unicodeMessage)),
+        'flaky/t8': delivered(JSON.stringify(unicodeMessage)),
+      },
+    },
+  ),
+  topic(
+    'topic-json',
+    'nested JSON keeps its order, numbers and nulls',
+    { kind: 'publish', message: { id: 't9', items: [{ sku: 'tea', n: 2.5 }], gift: null, paid: true } },
+    {
+      results: {
+        'email/t9': delivered('{"id":"t9","items":[{"sku":"tea","n":2.5}],"gift":null,"paid":true}'),
+        'flaky/t9': delivered('{"id":"t9","items":[{"sku":"tea","n":2.5}],"gift":null,"paid":true}'),
+      },
+    },
+  ),
+  topic(
+    'topic-failing-subscriber',
+    'a subscription that fails retries, then dead-letters, and the others are not affected',
+    { kind: 'publish', message: { id: 't10' }, attributes: { fail: 'yes' } },
+    { results: { 'email/t10': delivered('{"id":"t10"}', { fail: 'yes' }) }, deadLettered: ['{"id":"t10"}'] },
+  ),
+  topic(
+    'topic-failing-filtered',
+    'a failing subscription beside a filtered one that gets the message',
+    { kind: 'publish', message: { id: 't11' }, attributes: { fail: 'yes', region: 'eu' } },
+    {
+      results: {
+        'email/t11': delivered('{"id":"t11"}', { fail: 'yes', region: 'eu' }),
+        'audit/t11': delivered('{"id":"t11"}', { fail: 'yes', region: 'eu' }),
+      },
+      deadLettered: ['{"id":"t11"}'],
+    },
+  ),
+  topic(
+    'topic-largest',
+    'a message of the largest portable size, with its attributes, arrives whole',
+    // 256 KiB exactly: the text, and one attribute of 1 + 5 bytes.
+    { kind: 'publish', message: longText(256 * 1024 - 6), attributes: { a: 'bcdef' } },
+    {
+      results: Object.fromEntries(
+        ['email', 'flaky'].map((s) => [
+          `${s}/long-${256 * 1024 - 6}`,
+          {
+            bytes: 256 * 1024 - 6,
+            ends: ['<<<<<<<<', '>>>>>>>>'],
+            attributes: { a: 'bcdef' },
+            topic: 'order-placed',
+            attempt: 1,
+            hasId: true,
+            publishedRecently: true,
+          },
+        ]),
+      ),
+    },
+  ),
+  topic(
+    'topic-too-large',
+    'a message over the portable size is refused by publish, and nobody gets it',
+    { kind: 'publish', message: longText(256 * 1024 - 5), attributes: { a: 'bcdef' } },
+    { status: 500, results: {} },
+  ),
+  topic(
+    'topic-too-many-attributes',
+    'more than 10 attributes are refused by publish, and nobody gets the message',
+    {
+      kind: 'publish',
+      message: { id: 't14' },
+      attributes: Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`a${i}`, 'v'])),
+    },
+    { status: 500, results: {} },
+  ),
+  topic(
+    'topic-from-queue',
+    'a queue function publishes, and every subscription gets it',
+    { kind: 'queue', queue: 'relays', bodies: ['{"id":"t15"}'] },
+    {
+      results: {
+        'email/t15': delivered('{"id":"t15"}', { via: 'queue' }),
+        'flaky/t15': delivered('{"id":"t15"}', { via: 'queue' }),
+      },
+    },
+  ),
+]
+
+export const scenarios: readonly Scenario[] = [...http, ...queue, ...blob, ...others, ...topics]

@@ -6,6 +6,7 @@ import type {
   FunctionDefinition,
   QueueMessage,
   TimerTick,
+  TopicMessage,
   Trigger,
   TriggerType,
 } from '../definitions.js'
@@ -13,12 +14,12 @@ import { XfnError } from '../errors.js'
 import { guardProvider } from '../grants.js'
 import { toResponse } from '../http/result.js'
 import { createRouter, unroutedResult } from '../http/router.js'
-import { invokeHttp, textMessage } from '../invoke.js'
+import { invokeHttp, textMessage, topicMessage } from '../invoke.js'
 import { encodeMessage } from '../resources.js'
 import { functionScope } from '../scope.js'
 import { MemoryProvider } from './memory-provider.js'
 
-export { MemoryProvider, type SentMessage } from './memory-provider.js'
+export { MemoryProvider, type PublishedToTopic, type SentMessage } from './memory-provider.js'
 
 function deadlineIn(seconds: number): () => number {
   const deadline = Date.now() + seconds * 1000
@@ -104,6 +105,28 @@ export function createTestHarness(options: TestHarnessOptions = {}) {
       await scope.run(fn.name, () => fn.handler(message, contextFor(fn)))
     },
 
+    /**
+     * Delivers one published message to a topic function (one subscription), whatever its filter;
+     * a handler error is thrown, as the cloud would retry.
+     */
+    async topic(
+      name: string,
+      value: unknown,
+      delivery: { attributes?: Record<string, string>; attempt?: number; id?: string } = {},
+    ): Promise<void> {
+      const fn = find(name, 'topic')
+      const message: TopicMessage = topicMessage({
+        id: delivery.id ?? randomUUID(),
+        body: encodeMessage(value, `topic function '${name}'`),
+        attempt: delivery.attempt ?? 1,
+        publishedAt: new Date(),
+        attributes: delivery.attributes ?? {},
+        topic: fn.trigger.topic,
+        native: { source: 'test' },
+      })
+      await scope.run(fn.name, () => fn.handler(message, contextFor(fn)))
+    },
+
     /** Fires a timer function once. */
     async timer(name: string, tick: Partial<Omit<TimerTick, 'native'>> = {}): Promise<void> {
       const fn = find(name, 'timer')
@@ -140,6 +163,9 @@ export function createTestHarness(options: TestHarnessOptions = {}) {
     /** Messages sent to a queue (all queues when no name is given). */
     sent: (queueName?: string) =>
       provider.sent.filter((m) => queueName === undefined || m.queue === queueName),
+    /** Messages published to a topic (all topics when no name is given). */
+    published: (topicName?: string) =>
+      provider.published.filter((m) => topicName === undefined || m.topic === topicName),
     /** The in-memory queues and buckets. */
     provider,
   }

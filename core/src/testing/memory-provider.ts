@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto'
 import type { BucketSpec, ObjectInfo, QueueSpec, ResourceProvider } from '../resources.js'
+import type { PublishedMessage, TopicSpec } from '../topics.js'
+
+/** A message published to a topic, as a test reads it back. */
+export interface PublishedToTopic extends PublishedMessage {
+  readonly topic: string
+}
 
 export interface SentMessage {
   readonly queue: string
@@ -14,13 +20,18 @@ interface StoredEntry {
   lastModified: Date
 }
 
-/** Queues and buckets in memory, for tests: what was sent and stored can be read back. */
+/** Queues, topics and buckets in memory, for tests: what was sent, published and stored can be read back. */
 export class MemoryProvider implements ResourceProvider {
   readonly sent: SentMessage[] = []
+  readonly published: PublishedToTopic[] = []
   readonly objects = new Map<string, Map<string, StoredEntry>>()
 
   async sendMessages(queue: QueueSpec, messages: readonly { body: string; delaySeconds?: number }[]) {
     for (const message of messages) this.sent.push({ queue: queue.name, ...message })
+  }
+
+  async publishMessages(topic: TopicSpec, messages: readonly PublishedMessage[]) {
+    for (const message of messages) this.published.push({ topic: topic.name, ...message })
   }
 
   async putObject(bucket: BucketSpec, key: string, body: Uint8Array, contentType: string | undefined) {

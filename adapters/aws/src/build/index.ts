@@ -1,6 +1,12 @@
 import { join } from 'node:path'
 import { bundle, deterministicZip, resolvePackage } from '@xfn/bundler'
-import type { Manifest, TargetBuildOutput, TargetPackage, TargetProject } from '@xfn/core'
+import {
+  type Manifest,
+  type TargetBuildOutput,
+  type TargetPackage,
+  type TargetProject,
+  XfnError,
+} from '@xfn/core'
 
 const handlerFactory = {
   http: 'httpHandler',
@@ -8,6 +14,16 @@ const handlerFactory = {
   timer: 'timerHandler',
   blob: 'blobHandler',
 } as const
+
+/** The runtime's handler factory of a function; `xfn check` keeps functions AWS cannot run out of builds. */
+function factoryOf(fn: Manifest['functions'][number]) {
+  if (fn.trigger.type === 'topic')
+    throw new XfnError(
+      'NOT_PORTABLE',
+      `function '${fn.name}' subscribes to a topic, and xfn has no topics on AWS yet.`,
+    )
+  return handlerFactory[fn.trigger.type]
+}
 
 /**
  * One ES module exporting one Lambda handler per function, in one zip shared by all the app's
@@ -23,7 +39,7 @@ export async function buildAws({
   readonly manifest: Manifest
   readonly out: TargetBuildOutput
 }): Promise<TargetPackage> {
-  const factories = [...new Set(manifest.functions.map((fn) => handlerFactory[fn.trigger.type]))].sort()
+  const factories = [...new Set(manifest.functions.map(factoryOf))].sort()
   // Queue and bucket clients only for apps that declare queues or buckets.
   const usesResources = manifest.queues.length > 0 || manifest.buckets.length > 0
   const imports = usesResources ? [...factories, 'installAwsResources'] : factories
@@ -31,9 +47,7 @@ export async function buildAws({
     `import ${JSON.stringify(project.entry)}`,
     `import { ${imports.join(', ')} } from '@xfn/aws/runtime'`,
     ...(usesResources ? ['installAwsResources()'] : []),
-    ...manifest.functions.map(
-      (fn, i) => `const handler${i} = ${handlerFactory[fn.trigger.type]}(${JSON.stringify(fn.name)})`,
-    ),
+    ...manifest.functions.map((fn, i) => `const handler${i} = ${factoryOf(fn)}(${JSON.stringify(fn.name)})`),
     `export { ${manifest.functions.map((fn, i) => `handler${i} as ${JSON.stringify(fn.name)}`).join(', ')} }`,
   ]
   await bundle({

@@ -128,6 +128,11 @@ async function eventFor(
       time: new Date(Math.floor(now.getTime() / 60_000) * 60_000).toISOString().replace('.000', ''),
       detail: {},
     }
+  if (trigger.type === 'topic')
+    throw new XfnError(
+      'NOT_PORTABLE',
+      'xfn has no topics on AWS yet, so there is no topic function to invoke.',
+    )
   const key = request.data || `${trigger.prefix}example${trigger.suffix}`
   return {
     Records: [

@@ -90,10 +90,15 @@ export function lambdaHandler(name: string, options: LambdaHandlerOptions = {}):
   let handler: LambdaHandler | undefined
   return (event, lambda) => {
     try {
-      handler ??= handlerFor[findFunction(options.registry ?? defaultRegistry(), name).trigger.type](
-        name,
-        options,
-      )
+      if (!handler) {
+        const { type } = findFunction(options.registry ?? defaultRegistry(), name).trigger
+        if (type === 'topic')
+          throw new XfnError(
+            'NOT_PORTABLE',
+            `function '${name}' subscribes to a topic, and xfn has no topics on AWS yet.`,
+          )
+        handler = handlerFor[type](name, options)
+      }
     } catch (error) {
       return Promise.reject(error)
     }

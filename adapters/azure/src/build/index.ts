@@ -1,6 +1,12 @@
 import { join } from 'node:path'
 import { bundle, deterministicZip, resolvePackage } from '@xfn/bundler'
-import type { Manifest, TargetBuildOutput, TargetPackage, TargetProject } from '@xfn/core'
+import {
+  type Manifest,
+  type TargetBuildOutput,
+  type TargetPackage,
+  type TargetProject,
+  XfnError,
+} from '@xfn/core'
 
 const registrar = {
   http: 'registerHttp',
@@ -44,8 +50,11 @@ export async function buildAzure(
   const kinds = [...new Set(manifest.functions.map((fn) => fn.trigger.type))].sort()
   // The key check only for apps with `auth: 'key'` routes.
   const keyed = manifest.functions.some((fn) => fn.trigger.type === 'http' && fn.trigger.auth === 'key')
-  const registrarOf = (kind: (typeof kinds)[number]) =>
-    kind === 'http' && keyed ? 'registerKeyedHttp' : registrar[kind]
+  const registrarOf = (kind: (typeof kinds)[number]) => {
+    // `xfn check` keeps functions Azure cannot run out of builds.
+    if (kind === 'topic') throw new XfnError('NOT_PORTABLE', 'xfn has no topics on Azure yet.')
+    return kind === 'http' && keyed ? 'registerKeyedHttp' : registrar[kind]
+  }
   const registrars = kinds.map((kind) => `${kind}: ${registrarOf(kind)}`)
   const imports = ['registerAzureKinds', ...kinds.map(registrarOf)]
   const entry = [

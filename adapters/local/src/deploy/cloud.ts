@@ -11,12 +11,15 @@ import { dirname, join } from 'node:path'
 import {
   type BlobTrigger,
   checkMessageSize,
+  checkPublished,
+  matchesFilter,
   nextFireTimes,
+  type PublishedMessage,
   parseSchedule,
   previousFireTime,
   type QueueSpec,
-  type QueueTrigger,
   type TimerTrigger,
+  type TopicTrigger,
   XfnError,
   xfnCommand,
 } from '@xfn/core'
@@ -34,7 +37,7 @@ import {
   statePaths,
   writeState,
 } from '../state.js'
-import { deadLetterName, QueueStore, type StoredMessage } from './queues.js'
+import { deadLetterName, QueueStore, type StoredMessage, subscriptionQueue } from './queues.js'
 import { type InvocationOutcome, Sandbox } from './sandbox.js'
 import { Supervisor } from './supervisor.js'
 
@@ -218,6 +221,7 @@ export class LocalCloud {
         signingSecret: this.#signingSecret,
       },
       send: (queue, bodies) => this.#sendFromApp(queue, bodies),
+      publish: (topic, messages) => this.#publishFromApp(topic, messages),
       returned: (socket) => this.#web.accept(socket),
     })
   }
@@ -242,6 +246,9 @@ export class LocalCloud {
             }
           : {}),
         ...(fn.trigger.type === 'queue' ? { queue: fn.trigger.queue } : {}),
+        ...(fn.trigger.type === 'topic'
+          ? { topic: fn.trigger.topic, queue: subscriptionQueue(fn.trigger.topic, fn.name) }
+          : {}),
         ...(fn.trigger.type === 'timer' ? { schedule: fn.trigger.schedule } : {}),
         ...(fn.trigger.type === 'blob'
           ? { bucket: fn.trigger.bucket, folder: this.blobs.folder(fn.trigger.bucket) }
@@ -303,6 +310,35 @@ export class LocalCloud {
     return ids
   }
 
+  /**
+   * A handler's topic('x').publish(): each message goes, in one journal write, to the queue of
+   * every subscription whose filter it passes (to none when no subscription wants it).
+   */
+  #publishFromApp(topic: string, messages: readonly PublishedMessage[]): void {
+    const subscriptions = [...this.#functions.values()].filter(
+      (fn): fn is FunctionShape & { trigger: TopicTrigger } =>
+        fn.trigger.type === 'topic' && fn.trigger.topic === topic,
+    )
+    const woken = new Set<string>()
+    for (const message of messages) {
+      checkPublished(topic, message)
+      const queues = subscriptions
+        .filter((fn) => matchesFilter(fn.trigger.filter, message.attributes))
+        .map((fn) => subscriptionQueue(topic, fn.name))
+      if (queues.length === 0) continue
+      try {
+        this.queues.fanOut(queues, message)
+      } catch (error) {
+        if (!(error instanceof XfnError)) throw error
+        throw new XfnError(error.code, `topic('${topic}').publish() stored nothing: ${error.message}`, {
+          cause: error,
+        })
+      }
+      for (const queue of queues) woken.add(queue)
+    }
+    for (const queue of woken) this.#wakers.get(queue)?.()
+  }
+
   redrive(queue: string): number {
     const moved = this.queues.redrive(queue)
     this.#wakers.get(queue)?.()
@@ -314,7 +350,14 @@ export class LocalCloud {
     const functions = [...this.#functions.values()]
     for (const fn of functions) {
       if (fn.trigger.type === 'queue')
-        void this.#consume(fn as FunctionShape & { trigger: QueueTrigger }, generation)
+        void this.#consume(fn, this.#queueSpec(fn.trigger.queue), fn.trigger.batchSize, generation)
+      if (fn.trigger.type === 'topic')
+        void this.#consume(
+          fn,
+          subscriptionSpec(fn as FunctionShape & { trigger: TopicTrigger }),
+          fn.trigger.batchSize,
+          generation,
+        )
       if (fn.trigger.type === 'timer')
         this.#schedule(fn as FunctionShape & { trigger: TimerTrigger }, generation)
     }
@@ -346,13 +389,15 @@ export class LocalCloud {
     }
   }
 
-  /** Consumes one queue: up to `batchSize` messages at a time, each handled on its own. */
-  async #consume(fn: FunctionShape & { trigger: QueueTrigger }, generation: number): Promise<void> {
-    const spec = this.#queueSpec(fn.trigger.queue)
+  /**
+   * Consumes one queue (a queue function's, or a topic subscription's): up to `batchSize`
+   * messages at a time, each handled on its own.
+   */
+  async #consume(fn: FunctionShape, spec: QueueSpec, batchSize: number, generation: number): Promise<void> {
     while (generation === this.#generation && !this.#stopped) {
       let batch: StoredMessage[]
       try {
-        batch = this.queues.receive(spec, fn.trigger.batchSize)
+        batch = this.queues.receive(spec, batchSize)
       } catch (error) {
         // The journal cannot be written (a full disk): try again in a second, as long as it takes.
         this.#journalFailed(error)
@@ -414,21 +459,8 @@ export class LocalCloud {
     )
   }
 
-  async #deliver(
-    fn: FunctionShape & { trigger: QueueTrigger },
-    spec: QueueSpec,
-    message: StoredMessage,
-  ): Promise<void> {
-    const outcome = await this.#run(fn, {
-      kind: 'queue',
-      message: {
-        id: message.id,
-        body: message.body,
-        attempt: message.attempt,
-        enqueuedAt: message.enqueuedAt,
-      },
-      native: message,
-    })
+  async #deliver(fn: FunctionShape, spec: QueueSpec, message: StoredMessage): Promise<void> {
+    const outcome = await this.#run(fn, deliveryOf(fn, message))
     if (outcome.ok) return this.#ack(message)
     if (outcome.invocationId === '')
       this.telemetry.platform(
@@ -512,6 +544,19 @@ export class LocalCloud {
       return this.#run(fn, {
         kind: 'queue',
         message: { id: randomUUID(), body: data, attempt: 1, enqueuedAt: now.getTime() },
+        native: { source: 'invoke' },
+      })
+    if (trigger.type === 'topic')
+      return this.#run(fn, {
+        kind: 'topic',
+        message: {
+          id: randomUUID(),
+          body: data,
+          attempt: 1,
+          publishedAt: now.getTime(),
+          attributes: {},
+          topic: trigger.topic,
+        },
         native: { source: 'invoke' },
       })
     if (trigger.type === 'timer') {
@@ -692,3 +737,35 @@ function matches(trigger: BlobTrigger, change: BlobChange): boolean {
 }
 
 export { statePaths }
+
+/** The queue behind a topic subscription, with the subscription's own retries and visibility. */
+function subscriptionSpec(fn: FunctionShape & { trigger: TopicTrigger }): QueueSpec {
+  return {
+    name: subscriptionQueue(fn.trigger.topic, fn.name),
+    maxAttempts: fn.trigger.maxAttempts,
+    visibilityTimeoutSeconds: fn.trigger.visibilityTimeoutSeconds,
+    fifo: false,
+  }
+}
+
+/** The invocation event of a stored message: a queue message, or a topic message with its attributes. */
+function deliveryOf(fn: FunctionShape, message: StoredMessage): InvocationEvent {
+  if (fn.trigger.type === 'topic')
+    return {
+      kind: 'topic',
+      message: {
+        id: message.id,
+        body: message.body,
+        attempt: message.attempt,
+        publishedAt: message.enqueuedAt,
+        attributes: message.attributes ?? {},
+        topic: fn.trigger.topic,
+      },
+      native: message,
+    }
+  return {
+    kind: 'queue',
+    message: { id: message.id, body: message.body, attempt: message.attempt, enqueuedAt: message.enqueuedAt },
+    native: message,
+  }
+}

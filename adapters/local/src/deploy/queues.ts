@@ -7,6 +7,8 @@ export interface StoredMessage {
   readonly id: string
   readonly queue: string
   readonly body: string
+  /** A topic message's attributes (a queue message has none). */
+  readonly attributes?: Readonly<Record<string, string>>
   readonly enqueuedAt: number
   /** Deliveries so far. */
   attempt: number
@@ -15,9 +17,25 @@ export interface StoredMessage {
 }
 
 type QueueRecord =
-  | { op: 'put'; id: string; q: string; body: string; at: number; visibleAt: number; attempt?: number }
+  | {
+      op: 'put'
+      id: string
+      q: string
+      body: string
+      /** A topic message's attributes; absent for queue messages (and in journals from before topics). */
+      attrs?: Readonly<Record<string, string>>
+      at: number
+      visibleAt: number
+      attempt?: number
+    }
   | { op: 'recv'; id: string; q: string; attempt: number; visibleAt: number }
   | { op: 'ack'; id: string; q: string }
+
+/**
+ * The queue of a topic's subscription on the local cloud, `<topic>.<function>`: no declared
+ * queue can have it, since queue names have no dots. `xfn queue dlq|redrive` take it.
+ */
+export const subscriptionQueue = (topic: string, functionName: string) => `${topic}.${functionName}`
 
 /** The name of a queue's dead-letter queue on the local cloud. */
 export const deadLetterName = (queue: string) => `${queue}-dlq`
@@ -68,6 +86,30 @@ export class QueueStore {
     return records.map((record) => record.id)
   }
 
+  /**
+   * Writes one published message into the queue of each subscription it goes to, in one write,
+   * under one id (the message's, whichever subscription gets it).
+   */
+  fanOut(
+    queues: readonly string[],
+    message: { body: string; attributes: Readonly<Record<string, string>> },
+  ): string {
+    const id = randomUUID()
+    const now = Date.now()
+    this.#write(
+      queues.map((q) => ({
+        op: 'put',
+        id,
+        q,
+        body: message.body,
+        attrs: message.attributes,
+        at: now,
+        visibleAt: now,
+      })),
+    )
+    return id
+  }
+
   /** Takes up to `max` visible messages, hiding each for the visibility timeout and counting the attempt. */
   receive(spec: QueueSpec, max: number): StoredMessage[] {
     const queue = this.#queues.get(spec.name)
@@ -105,6 +147,7 @@ export class QueueStore {
         id: message.id,
         q: to,
         body: message.body,
+        ...(message.attributes ? { attrs: message.attributes } : {}),
         at: message.enqueuedAt,
         visibleAt: now,
         attempt: options.keepAttempts ? message.attempt : 0,
@@ -185,6 +228,7 @@ export class QueueStore {
         id: record.id,
         queue: record.q,
         body: record.body,
+        ...(record.attrs ? { attributes: record.attrs } : {}),
         enqueuedAt: record.at,
         attempt: record.attempt ?? 0,
         visibleAt: record.visibleAt,
@@ -217,6 +261,7 @@ function putRecord(m: StoredMessage): QueueRecord {
     id: m.id,
     q: m.queue,
     body: m.body,
+    ...(m.attributes ? { attrs: m.attributes } : {}),
     at: m.enqueuedAt,
     visibleAt: m.visibleAt,
     attempt: m.attempt,

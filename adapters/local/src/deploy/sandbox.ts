@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import type { Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { type ErrorCode, type QueueSpec, XfnError } from '@xfn/core'
+import { type ErrorCode, type PublishedMessage, type QueueSpec, XfnError } from '@xfn/core'
 import { SandboxEnded } from '../runtime/invoke.js'
 import type {
   CloudToSandbox,
@@ -32,6 +32,8 @@ export interface SandboxOptions {
   readonly order: Omit<LoadOrder, 'type'>
   /** A handler's queue('x').send(): throws what the sender should see. */
   readonly send: (queue: string, bodies: string[]) => void
+  /** A handler's topic('x').publish(): throws what the publisher should see. */
+  readonly publish: (topic: string, messages: readonly PublishedMessage[]) => void
   /** Takes a kept-alive connection that the sandbox gives back as it drains. */
   readonly returned: (socket: Socket) => void
 }
@@ -96,10 +98,12 @@ export class Sandbox {
           this.#owed.delete(message.id)
           return owed?.settle(message)
         }
-        case 'send': {
+        case 'send':
+        case 'publish': {
           let error: { code: ErrorCode; message: string } | undefined
           try {
-            options.send(message.queue, message.bodies)
+            if (message.type === 'send') options.send(message.queue, message.bodies)
+            else options.publish(message.topic, message.messages)
           } catch (failure) {
             error =
               failure instanceof XfnError

@@ -1,9 +1,17 @@
-import { checkMessageSize, type ResourceProvider } from '@xfn/core'
+import {
+  checkMessageSize,
+  checkPublished,
+  type PublishedMessage,
+  type ResourceProvider,
+  XfnError,
+} from '@xfn/core'
 import type { BlobStore } from './blobs.js'
 
 /** Where sent messages go: the journal itself, or (in the sandbox) the cloud that keeps it. */
 export interface MessageSink {
   send(queue: string, messages: readonly { body: string }[]): unknown
+  /** Publishes to a topic: a copy for each subscription its filter lets through (the cloud knows them). */
+  publish?(topic: string, messages: readonly PublishedMessage[]): unknown
 }
 
 /**
@@ -20,6 +28,11 @@ export function localResourceProvider(
       for (const message of messages) checkMessageSize(queue.name, message.body, 'local')
       await queues.send(queue.name, messages)
       options.sent?.(queue.name)
+    },
+    publishMessages: async (topic, messages) => {
+      if (!queues.publish) throw new XfnError('INTERNAL', 'this message sink takes no topic messages')
+      for (const message of messages) checkPublished(topic.name, message)
+      await queues.publish(topic.name, messages)
     },
     putObject: (bucket, key, body, contentType) => blobs.put(bucket, key, body, contentType),
     getObject: (bucket, key) => blobs.get(bucket, key),

@@ -13,9 +13,11 @@ import {
   type BlobEvent,
   createRouter,
   guardProvider,
+  type PublishedMessage,
   Registry,
   textMessage,
   timerTick,
+  topicMessage,
   XfnError,
 } from '@xfn/core'
 import { currentInvocation, Telemetry } from '../observe/telemetry.js'
@@ -127,7 +129,9 @@ async function load(order: LoadOrder): Promise<void> {
   const loaded = new Registry()
   const blobs = new BlobStore(order.buckets, order.signingSecret)
   loaded.resources.provider = guardProvider(
-    localResourceProvider({ send: sendMessages }, blobs, { baseUrl: () => order.serviceUrl }),
+    localResourceProvider({ send: sendMessages, publish: publishMessages }, blobs, {
+      baseUrl: () => order.serviceUrl,
+    }),
     loaded.functions,
     () => currentInvocation.getStore()?.function,
   )
@@ -179,6 +183,15 @@ function sendMessages(queue: string, messages: readonly { body: string }[]): Pro
   })
 }
 
+/** A handler's topic('x').publish(): the cloud owns the journal and knows the subscriptions. */
+function publishMessages(topic: string, messages: readonly PublishedMessage[]): Promise<void> {
+  const id = ++nextSendId
+  return new Promise((resolve, reject) => {
+    pendingSends.set(id, { resolve, reject })
+    tell({ type: 'publish', id, topic, messages })
+  })
+}
+
 async function invoke(id: number, name: string, event: InvocationEvent): Promise<void> {
   const fn = registry?.functions.get(name)
   if (!fn || !telemetry) {
@@ -212,6 +225,12 @@ function eventOf(event: InvocationEvent): unknown {
       return textMessage({
         ...event.message,
         enqueuedAt: new Date(event.message.enqueuedAt),
+        native: event.native,
+      })
+    case 'topic':
+      return topicMessage({
+        ...event.message,
+        publishedAt: new Date(event.message.publishedAt),
         native: event.native,
       })
     case 'timer':

@@ -1,4 +1,4 @@
-import type { BlobEvent, ErrorCode, FunctionDefinition, QueueSpec } from '@xfn/core'
+import type { BlobEvent, ErrorCode, FunctionDefinition, PublishedMessage, QueueSpec } from '@xfn/core'
 
 /**
  * The messages between the local cloud and the sandbox process that runs the app's code. The
@@ -28,6 +28,18 @@ export type InvocationEvent =
   | {
       readonly kind: 'queue'
       readonly message: { id: string; body: string; attempt: number; enqueuedAt: number }
+      readonly native: unknown
+    }
+  | {
+      readonly kind: 'topic'
+      readonly message: {
+        id: string
+        body: string
+        attempt: number
+        publishedAt: number
+        attributes: Readonly<Record<string, string>>
+        topic: string
+      }
       readonly native: unknown
     }
   | { readonly kind: 'timer'; readonly due: Date; readonly at: Date; readonly native: unknown }
@@ -65,6 +77,13 @@ export type SandboxToCloud =
     }
   /** A handler's queue('x').send(): the cloud writes the journal; `id` comes back in 'sent'. */
   | { readonly type: 'send'; readonly id: number; readonly queue: string; readonly bodies: string[] }
+  /** A handler's topic('x').publish(): the cloud writes a copy for each subscription; `id` comes back in 'sent'. */
+  | {
+      readonly type: 'publish'
+      readonly id: number
+      readonly topic: string
+      readonly messages: readonly PublishedMessage[]
+    }
   /**
    * Sent four times a second while the event loop turns, with the earliest deadline of the
    * invocations under way: beats that stop past a deadline mean a handler holds the loop.
