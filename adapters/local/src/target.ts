@@ -24,7 +24,8 @@ export function describeDeployment(status: CloudStatus, projectDir: string, apiK
       lines.push(
         `  ${(fn.methods ?? []).join(',').padEnd(8)} ${fn.endpoint}${fn.auth === 'key' ? '  (key)' : ''}  → ${fn.name}`,
       )
-    } else if (fn.queue) lines.push(`  queue   ${fn.queue}  → ${fn.name}`)
+    } else if (fn.topic) lines.push(`  topic   ${fn.topic} (its queue: ${fn.queue})  → ${fn.name}`)
+    else if (fn.queue) lines.push(`  queue   ${fn.queue}  → ${fn.name}`)
     else if (fn.bucket)
       lines.push(`  bucket  ${fn.bucket} (folder ${relative(projectDir, fn.folder ?? '')})  → ${fn.name}`)
     else lines.push(`  ${fn.trigger.padEnd(8)}→ ${fn.name}`)

@@ -60,7 +60,9 @@ export type CloudStatus = {
     endpoint?: string
     methods?: readonly string[]
     auth?: string
+    /** The queue it consumes; for a topic subscription, the subscription's own (`<topic>.<function>`). */
     queue?: string
+    topic?: string
     bucket?: string
     folder?: string
   }[]

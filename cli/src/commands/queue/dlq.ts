@@ -3,10 +3,18 @@ import { XfnCommand } from '../../base-command.js'
 
 export default class QueueDlq extends XfnCommand {
   static override summary = "List the messages in a queue's dead-letter queue on the local cloud."
-  static override examples = ['<%= config.bin %> queue dlq orders']
+  static override description =
+    'A topic subscription has a queue of its own, named <topic>.<function>: `xfn queue dlq order-placed.email` lists the messages the function `email` gave up on.'
+  static override examples = [
+    '<%= config.bin %> queue dlq orders',
+    '<%= config.bin %> queue dlq order-placed.email',
+  ]
   static override enableJsonFlag = true
   static override args = {
-    queue: Args.string({ description: 'the queue whose dead letters to show', required: true }),
+    queue: Args.string({
+      description: "the queue whose dead letters to show (a topic subscription's: <topic>.<function>)",
+      required: true,
+    }),
   }
   static override flags = { project: Flags.string({ description: 'folder of the app', default: '.' }) }
 

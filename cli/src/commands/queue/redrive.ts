@@ -4,9 +4,19 @@ import { XfnCommand } from '../../base-command.js'
 export default class QueueRedrive extends XfnCommand {
   static override summary =
     "Move every message of a queue's dead-letter queue back to the queue, with fresh attempts."
-  static override examples = ['<%= config.bin %> queue redrive orders']
+  static override description =
+    'A topic subscription has a queue of its own, named <topic>.<function>: re-driving it gives its messages back to that function alone.'
+  static override examples = [
+    '<%= config.bin %> queue redrive orders',
+    '<%= config.bin %> queue redrive order-placed.email',
+  ]
   static override enableJsonFlag = true
-  static override args = { queue: Args.string({ description: 'the queue to re-drive into', required: true }) }
+  static override args = {
+    queue: Args.string({
+      description: "the queue to re-drive into (a topic subscription's: <topic>.<function>)",
+      required: true,
+    }),
+  }
   static override flags = { project: Flags.string({ description: 'folder of the app', default: '.' }) }
 
   async run() {
