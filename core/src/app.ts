@@ -83,7 +83,7 @@ export interface TopicTriggerOptions extends FunctionOptions {
   readonly topic: Topic | string
   /** Only messages whose attributes pass: each name listed must have one of its values. */
   readonly filter?: TopicFilter
-  /** Deliveries before a message is dead-lettered into this subscription's own dead-letter queue; 1 to 100, default 5. */
+  /** Deliveries before a message is dead-lettered into this subscription's own dead-letter queue; 1 to 30, default 5. */
   readonly maxAttempts?: number
   /** How long a delivered message stays hidden before it is tried again; 1 to 43200 s, default 30. */
   readonly visibilityTimeoutSeconds?: number
@@ -331,7 +331,8 @@ export function appOf(registry: Registry): App {
             ...settingChecks(),
             topic: resourceRef,
             filter: checkFilter,
-            maxAttempts: integerBetween(1, 100),
+            // Event Grid, Azure's topics, delivers an event at most 30 times.
+            maxAttempts: integerBetween(1, 30),
             visibilityTimeoutSeconds: integerBetween(1, 43200),
             batchSize: integerBetween(1, 10),
           },

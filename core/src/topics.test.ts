@@ -138,6 +138,9 @@ describe('topics', () => {
     expect(() => app.topic('t', { topic: 'order-placed', retries: 3 } as never, () => undefined)).toThrow(
       "unknown option 'retries'",
     )
+    expect(() => app.topic('t', { topic: 'order-placed', maxAttempts: 31 }, () => undefined)).toThrow(
+      "'maxAttempts' must be a whole number from 1 to 30",
+    )
   })
 
   it('matches a filter when every attribute it tests has one of its values', () => {
