@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
 import { hostJson } from '../adapters/azure/src/build/index.js'
 import { deterministicZip } from '../bundler/src/zip.js'
+import { buildAzureBaseline } from './lib/azure-baseline.js'
 
 /**
  * Artifact sizes and build times, each against a baseline made in the same run:
@@ -43,20 +44,7 @@ const awsHello = xfnBuild(hello, 'aws')
 const azureHello = xfnBuild(hello, 'azure')
 
 const baselineOut = join(work, 'azure-hello')
-await build({
-  entryPoints: [join(root, 'bench/fixtures/azure-hello/index.ts')],
-  outfile: join(baselineOut, 'dist/index.mjs'),
-  bundle: true,
-  minify: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  sourcemap: 'linked',
-  sourcesContent: false,
-  legalComments: 'none',
-  external: ['@azure/functions-core'],
-  banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
-})
+await buildAzureBaseline(root, baselineOut)
 const baselineFiles = new Map<string, Uint8Array>([
   ['dist/index.mjs', readFileSync(join(baselineOut, 'dist/index.mjs'))],
   ['dist/index.mjs.map', readFileSync(join(baselineOut, 'dist/index.mjs.map'))],
@@ -70,10 +58,7 @@ const baselineFiles = new Map<string, Uint8Array>([
       ),
     ),
   ],
-  [
-    'package.json',
-    Buffer.from(JSON.stringify({ name: 'hello', main: 'dist/index.mjs', type: 'module' }, null, 2)),
-  ],
+  ['package.json', readFileSync(join(baselineOut, 'package.json'))],
 ])
 const baselineZip = deterministicZip(baselineFiles).byteLength
 

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
+import { buildAzureBaseline } from './lib/azure-baseline.js'
 
 /**
  * Cold starts: a fresh process imports a built app and makes its first invocation, timed inside
@@ -163,24 +164,7 @@ const awsCases: { name: string; xfn: string[]; base: string[]; limit?: number; e
 
 // Azure: the xfn app and the hand-written one, each a Function App folder the worker loads.
 const baselineApp = join(work, 'azure-baseline')
-await build({
-  entryPoints: [join(root, 'bench/fixtures/azure-hello/index.ts')],
-  outfile: join(baselineApp, 'dist/index.mjs'),
-  bundle: true,
-  minify: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  sourcemap: 'linked',
-  sourcesContent: false,
-  legalComments: 'none',
-  external: ['@azure/functions-core'],
-  banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
-})
-writeFileSync(
-  join(baselineApp, 'package.json'),
-  JSON.stringify({ name: 'hello', main: 'dist/index.mjs', type: 'module' }),
-)
+await buildAzureBaseline(root, baselineApp)
 const azureProbe = join(work, 'azure-probe.mjs')
 await build({
   entryPoints: [join(root, 'bench/lib/azure-cold-probe.ts')],

@@ -349,11 +349,7 @@ export function appOf(registry: Registry): App {
       const trigger: TopicTrigger = {
         type: 'topic',
         topic: source.name,
-        filter: Object.fromEntries(
-          Object.entries(options.filter ?? {})
-            .map(([attribute, values]) => [attribute, [...values].sort()] as const)
-            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-        ),
+        filter: options.filter ?? {},
         maxAttempts: options.maxAttempts ?? 5,
         visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
         batchSize: options.batchSize ?? 10,

@@ -99,7 +99,12 @@ function describeFunction(fn: FunctionDefinition): ManifestFunction {
             ? {
                 type: 'topic',
                 topic: trigger.topic,
-                filter: trigger.filter,
+                // Sorted, so the same filter always gives the same manifest.
+                filter: Object.fromEntries(
+                  Object.entries(trigger.filter)
+                    .map(([attribute, values]) => [attribute, [...values].sort()] as const)
+                    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+                ),
                 maxAttempts: trigger.maxAttempts,
                 visibilityTimeoutSeconds: trigger.visibilityTimeoutSeconds,
                 batchSize: trigger.batchSize,
