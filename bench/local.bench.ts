@@ -130,23 +130,27 @@ const waitFor = async <T>(check: () => T | undefined): Promise<T> => {
     await new Promise((resolve) => setTimeout(resolve, 5))
   }
 }
-const devUrl = await waitFor(() => /http:\/\/127\.0\.0\.1:\d+/.exec(devOutput)?.[0])
-const source = join(devProject, 'src/index.ts')
-const original = readFileSync(source, 'utf8')
 const reloads: number[] = []
-for (let i = 1; i <= 5; i++) {
-  const saved = performance.now()
-  writeFileSync(source, original.replace("name: 'Darjeeling'", `name: 'Darjeeling ${i}'`))
-  for (;;) {
-    const body = (await (await fetch(`${devUrl}/items/1`)).json()) as { name: string }
-    if (body.name === `Darjeeling ${i}`) break
-    if (performance.now() - saved > 10_000) throw new Error('xfn dev did not reload within 10 s')
-    await new Promise((resolve) => setTimeout(resolve, 5))
+// However the measuring ends, the dev server stops, so it holds no terminal or pipe open after us.
+try {
+  const devUrl = await waitFor(() => /http:\/\/127\.0\.0\.1:\d+/.exec(devOutput)?.[0])
+  const source = join(devProject, 'src/index.ts')
+  const original = readFileSync(source, 'utf8')
+  for (let i = 1; i <= 5; i++) {
+    const saved = performance.now()
+    writeFileSync(source, original.replace("name: 'Darjeeling'", `name: 'Darjeeling ${i}'`))
+    for (;;) {
+      const body = (await (await fetch(`${devUrl}/items/1`)).json()) as { name: string }
+      if (body.name === `Darjeeling ${i}`) break
+      if (performance.now() - saved > 10_000) throw new Error('xfn dev did not reload within 10 s')
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+    reloads.push(performance.now() - saved)
   }
-  reloads.push(performance.now() - saved)
+} finally {
+  dev.kill('SIGINT')
+  await new Promise((resolve) => dev.once('exit', resolve))
 }
-dev.kill('SIGINT')
-await new Promise((resolve) => dev.once('exit', resolve))
 rmSync(devProject, { recursive: true, force: true })
 reloads.sort((a, b) => a - b)
 console.log('\nxfn dev: from saving a source file to the new code answering (5 saves)')

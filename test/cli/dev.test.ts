@@ -78,4 +78,35 @@ describe('xfn dev', () => {
     expect((await fetch(`${url}/size`, { method: 'POST', body: 'ab' })).status).toBe(200)
     writeFileSync(source, good)
   })
+
+  it('answers every request on kept-alive connections while saves reload the app', async () => {
+    const source = join(project, 'src/index.ts')
+    const original = readFileSync(source, 'utf8')
+    const failures: string[] = []
+    let answered = 0
+    for (let save = 1; save <= 8; save++) {
+      writeFileSync(
+        source,
+        `${original}
+// save ${save}
+`,
+      )
+      const reloads = output.split('Reloaded in').length
+      // Requests one after another, each on a connection the last one kept alive, until the
+      // reload is done: a connection a draining sandbox hands on must arrive with its requests.
+      while (output.split('Reloaded in').length === reloads) {
+        try {
+          const response = await fetch(`${url}/size`, { method: 'POST', body: 'abc' })
+          if (response.status === 200) answered++
+          else failures.push(`status ${response.status}`)
+          await response.arrayBuffer()
+        } catch (error) {
+          failures.push(String((error as { cause?: { code?: string } }).cause?.code ?? error))
+        }
+      }
+    }
+    writeFileSync(source, original)
+    expect(failures).toEqual([])
+    expect(answered).toBeGreaterThan(8)
+  }, 60_000)
 })

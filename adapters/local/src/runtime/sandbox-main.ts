@@ -46,10 +46,16 @@ setInterval(() => { if (process.ppid !== cloud) process.kill(process.pid, 'SIGKI
 ).unref()
 
 const tell = (message: SandboxToCloud) => process.send?.(message)
-const tellWith = (message: SandboxToCloud, socket: Socket) =>
+/** Connections on their way to the cloud: the process must not end before they arrive. */
+let handingOver = 0
+const tellWith = (message: SandboxToCloud, socket: Socket) => {
+  handingOver++
   process.send?.(message, socket, {}, (error) => {
+    handingOver--
     if (error) socket.destroy()
+    if (draining) exitWhenIdle()
   })
+}
 const exit = process.exit.bind(process)
 
 let telemetry: Telemetry | undefined
@@ -252,7 +258,7 @@ function giveBack(socket: Socket): void {
 }
 
 function exitWhenIdle(): void {
-  if (openResponses.size === 0 && invocationsUnderWay === 0 && connections.size === 0) {
+  if (openResponses.size === 0 && invocationsUnderWay === 0 && connections.size === 0 && handingOver === 0) {
     telemetry?.close()
     exit(0)
   }
