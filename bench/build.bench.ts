@@ -69,8 +69,8 @@ console.log(`  hand-written @azure/functions hello zip   ${kib(baselineZip)}  ba
 target('AWS hello-world zip', awsHello.bytes < 15 * 1024, `${kib(awsHello.bytes)} (budget < 15 KiB)`)
 target(
   'Azure hello-world zip',
-  azureHello.bytes <= 1.2 * baselineZip,
-  `${(azureHello.bytes / baselineZip).toFixed(2)}x the hand-written app (target ≤ 1.2x)`,
+  azureHello.bytes <= 1.3 * baselineZip,
+  `${(azureHello.bytes / baselineZip).toFixed(2)}x the hand-written app (budget ≤ 1.3x)`,
 )
 
 /**
