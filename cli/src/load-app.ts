@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto'
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { bundle } from '@xfn/bundler'
 import { type Manifest, XfnError } from '@xfn/core'
 import type { Project } from './project.js'
 import type { RecordOutcome, RecordRequest } from './record-manifest.js'
@@ -12,8 +11,8 @@ import type { RecordOutcome, RecordRequest } from './record-manifest.js'
  * Reads an app's manifest: bundles its entry with esbuild, then imports the bundle in a child
  * process in record mode, where registering functions runs no handler and needs no cloud. The
  * child keeps the user's code (and whatever it does at import time) out of the CLI's process. It
- * starts while esbuild bundles, and is told the bundle's path when it is written, so Node's start
- * and the bundling overlap.
+ * starts before esbuild loads and bundles, and is told the bundle's path when it is written, so
+ * Node's start and the bundling overlap.
  */
 export async function loadManifest(project: Project, env: Record<string, string> = {}): Promise<Manifest> {
   const outDir = join(project.dir, '.xfn', 'manifest')
@@ -21,6 +20,8 @@ export async function loadManifest(project: Project, env: Record<string, string>
   const outfile = join(outDir, `entry-${process.pid}-${randomUUID().slice(0, 8)}.mjs`)
   const recorder = startRecorder(project, env)
   try {
+    // esbuild loads after the child has started, so their starts overlap too.
+    const { bundle } = await import('@xfn/bundler')
     await bundle({ entry: { file: project.entry }, outfile, production: false, project })
     return await recorder.record(outfile)
   } finally {
