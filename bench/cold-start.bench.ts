@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
+import { functionUrlEvent } from '../test/cli/helpers.js'
 import { buildAzureBaseline } from './lib/azure-baseline.js'
 
 /**
@@ -94,23 +95,8 @@ writeFileSync(join(twenty, 'src/index.ts'), `${twentySource.join('\n')}\n`)
 for (const dir of [hello, header, response, twenty]) xfnBuild(dir, 'aws')
 xfnBuild(hello, 'azure')
 
-const lambdaEvent = (path: string) => ({
-  version: '2.0',
-  routeKey: '$default',
-  rawPath: path,
-  rawQueryString: '',
-  headers: { host: 'abc.lambda-url.us-east-1.on.aws', 'user-agent': 'curl/8.5.0' },
-  requestContext: {
-    domainName: 'abc.lambda-url.us-east-1.on.aws',
-    http: { method: 'GET', path, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'curl/8.5.0' },
-    requestId: 'r-1',
-    routeKey: '$default',
-    stage: '$default',
-    time: '29/Nov/2026:12:00:00 +0000',
-    timeEpoch: 1795953600000,
-  },
-  isBase64Encoded: false,
-})
+const captures = join(root, 'test/fixtures/captures/aws')
+const lambdaEvent = (path: string) => functionUrlEvent(path, captures)
 const awsProbe = join(fixtures, 'aws-probe.mjs')
 
 /** One cold start: the probe's milliseconds, after checking the function answered 200. */

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { copyOfApp, xfn } from './helpers.js'
+import { copyOfApp, functionUrlEvent, xfn } from './helpers.js'
 
 /**
  * What a cold start pays for: Node loads its whole fetch implementation (undici, behind the
@@ -11,21 +11,6 @@ import { copyOfApp, xfn } from './helpers.js'
  * built Lambda bundle in a fresh process, as Lambda does, and reports whether that module was
  * loaded before the import and after the first invocation, from Node's own list of loaded modules.
  */
-const event = (path: string) => ({
-  version: '2.0',
-  routeKey: '$default',
-  rawPath: path,
-  rawQueryString: '',
-  headers: { host: 'abc.lambda-url.us-east-1.on.aws', 'user-agent': 'curl/8.5.0' },
-  requestContext: {
-    domainName: 'abc.lambda-url.us-east-1.on.aws',
-    http: { method: 'GET', path, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'curl/8.5.0' },
-    requestId: 'r-1',
-    routeKey: '$default',
-    stage: '$default',
-  },
-  isBase64Encoded: false,
-})
 
 const probe = `
 const loaded = () => process.moduleLoadList.some((name) => name.includes('internal/deps/undici'))
@@ -48,7 +33,7 @@ beforeAll(() => {
 }, 60_000)
 
 function firstInvocation(name: string, path: string) {
-  const run = spawnSync(process.execPath, [probeFile, bundle, name, JSON.stringify(event(path))], {
+  const run = spawnSync(process.execPath, [probeFile, bundle, name, JSON.stringify(functionUrlEvent(path))], {
     encoding: 'utf8',
   })
   expect(run.status, run.stderr).toBe(0)

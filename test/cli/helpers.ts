@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const bin = fileURLToPath(new URL('../../cli/bin/run.js', import.meta.url))
@@ -107,4 +108,37 @@ export function logs(project: string, ...args: string[]): LogLine[] {
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as LogLine)
+}
+
+/**
+ * A Lambda Function URL request for `GET <path>` from curl: the captured event of
+ * aws-lambda-go (test/fixtures/captures), with its path, method, host and user agent set and
+ * its query, cookies and body taken out. `captures` is the folder of the AWS captures (a bundled
+ * benchmark gives it, since its own URL is elsewhere).
+ */
+export function functionUrlEvent(
+  path: string,
+  captures = fileURLToPath(new URL('../fixtures/captures/aws/', import.meta.url)),
+): Record<string, unknown> {
+  const captured = JSON.parse(
+    readFileSync(join(captures, 'aws-lambda-go__lambda-urls-request.json'), 'utf8'),
+  ) as { requestContext: { http: Record<string, unknown> } & Record<string, unknown> }
+  const host = 'abc.lambda-url.us-east-1.on.aws'
+  const {
+    cookies: _cookies,
+    body: _body,
+    queryStringParameters: _query,
+    ...rest
+  } = captured as Record<string, unknown>
+  return {
+    ...rest,
+    rawPath: path,
+    rawQueryString: '',
+    headers: { host, 'user-agent': 'curl/8.5.0' },
+    requestContext: {
+      ...captured.requestContext,
+      domainName: host,
+      http: { ...captured.requestContext.http, method: 'GET', path, userAgent: 'curl/8.5.0' },
+    },
+  }
 }

@@ -83,6 +83,10 @@ async function connectWithManifest(host: TargetHost, flags: AwsFlags) {
   return { ...(await connect(host.project, flags)), manifest }
 }
 
+/** Where an app is deployed, as deploy and destroy say it. */
+const placeOf = (project: TargetProject, target: { stage: string; region: string; accountId: string }) =>
+  `${project.app} (${target.stage}) in ${target.region}, account ${target.accountId}`
+
 /** `xfn deploy --cloud aws`: build, plan, and (unless a dry run) apply, printing each step. */
 async function deploy(host: TargetHost, flags: AwsFlags & { dryRun: boolean }) {
   const { project } = host
@@ -116,7 +120,7 @@ async function deploy(host: TargetHost, flags: AwsFlags & { dryRun: boolean }) {
     },
     ({ plan }) => `${plan.changes.length} change(s)`,
   )
-  const where = `${project.app} (${target.stage}) in ${target.region}, account ${target.accountId}`
+  const where = placeOf(project, target)
   const outcome = await host.finishDeploy(plan, where, {
     dryRun: flags.dryRun,
     started,
@@ -136,7 +140,7 @@ async function destroy(host: TargetHost, flags: AwsFlags) {
     },
     ({ plan }) => `${plan.changes.length} resource(s)`,
   )
-  const where = `${project.app} (${target.stage}) in ${target.region}, account ${target.accountId}`
+  const where = placeOf(project, target)
   return host.finishDestroy(plan, where, {
     question: `Delete these ${plan.changes.length} resources of ${where}, with the objects in its buckets?`,
     apply: (onProgress) => deploy.applyPlan(clients, plan, { onProgress }),
@@ -168,7 +172,7 @@ async function status(host: TargetHost, flags: AwsFlags) {
   const { deploy, clients, target } = await connect(project, flags)
   const deployHint = host.commandLine('deploy', '--cloud', 'aws', '--stage', target.stage)
   const status = await deploy.describeDeployed(clients, target)
-  const where = `${project.app} (${target.stage}) in ${target.region}, account ${target.accountId}`
+  const where = placeOf(project, target)
   if (status.functions.length === 0) {
     log(`Nothing of ${where} is deployed. Deploy it with: ${deployHint}`)
     return status
