@@ -13,6 +13,17 @@ describe('physical names', () => {
     const bucket = names.bucket(longName(22))
     expect(bucket).toMatch(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/)
     expect(bucket).not.toMatch(/^xn--|-s3alias$|--ol-s3$/)
+    // SNS topic names: up to 256 letters, digits, '-' and '_'.
+    expect(names.topic(longName(36))).toMatch(/^[A-Za-z0-9_-]{1,256}$/)
+    const subscription = names.subscriptionQueue(longName(36), `F${'n'.repeat(31)}`)
+    expect(`${subscription}-dlq`).toMatch(/^[A-Za-z0-9_-]{1,80}$/)
+    expect(names.subscriptionQueue(longName(36), `F${'m'.repeat(31)}`)).not.toBe(subscription)
+    expect(
+      awsNames({ app: 'shop', stage: 'dev' }, { accountId: '1', region: 'x' }).subscriptionQueue(
+        'order-placed',
+        'email',
+      ),
+    ).toBe('shop-dev-order-placed--email')
   })
 
   it('make S3 bucket names unique per account and region, and the same on every run', () => {

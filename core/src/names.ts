@@ -95,6 +95,16 @@ export function awsNames(target: NameTarget, scope: { accountId: string; region:
     function: (name: string) => `${prefix}-${name}`,
     queue: (name: string, fifo = false) => `${prefix}-${name}${fifo ? '.fifo' : ''}`,
     deadLetterQueue: (name: string, fifo = false) => `${prefix}-${name}-dlq${fifo ? '.fifo' : ''}`,
+    topic: (name: string) => `${prefix}-${name}`,
+    /**
+     * The SQS queue of one subscription (an `app.topic` function) to a topic: `--` cannot occur in
+     * a queue or topic name, so it collides with none. Shortened with a hash of the whole to fit
+     * SQS's 80 characters with `-dlq`.
+     */
+    subscriptionQueue: (topic: string, functionName: string) => {
+      const name = `${prefix}-${topic}--${functionName}`
+      return name.length <= 76 ? name : `${name.slice(0, 67)}-${shortHash(name, 8)}`
+    },
     bucket: (name: string) => `${prefix}-${name}-${suffix}`,
     role: (functionName: string) => `${prefix}-${functionName}`,
   }

@@ -88,11 +88,19 @@ describe('topics', () => {
     ['an empty value', { a: '' }, "attribute 'a' must be a non-empty string"],
     ['a number', { a: 1 }, "attribute 'a' must be a non-empty string"],
     ['a list', ['a'], "'attributes' must be an object"],
-  ])('refuses %s before publishing anything', async (_what, attributes, message) => {
+    [
+      'a value with a control character',
+      { a: 'x\u0001' },
+      "attribute 'a' holds the character U+0001 at index 1",
+    ],
+    ['an empty message', {}, 'the message is empty', ''],
+    ['a message with U+FFFF', {}, 'the message holds the character U+FFFF at index 2', 'ab\uffff'],
+    ['a message with a NUL', {}, 'the message holds the character U+0000 at index 0', '\u0000'],
+  ])('refuses %s before publishing anything', async (_what, attributes, message, body = 'x') => {
     const made = shop()
     const orderPlaced = made.topic('order-placed')
     const t = createTestHarness({ registry: made.registry })
-    await expect(orderPlaced.publish('x', { attributes: attributes as never })).rejects.toThrow(message)
+    await expect(orderPlaced.publish(body, { attributes: attributes as never })).rejects.toThrow(message)
     expect(t.published()).toEqual([])
   })
 
@@ -123,6 +131,10 @@ describe('topics', () => {
     [{ 'a.b': ['x'] }, 'has attribute name "a.b"'],
     [Object.fromEntries(['a', 'b', 'c', 'd', 'e', 'f'].map((n) => [n, ['x']])), 'over the limit of 5'],
     ['eu', 'must be an object of attribute names'],
+    [
+      { a: ['1', '2', '3', '4', '5', '6'], b: ['1', '2', '3', '4', '5'], c: ['1', '2', '3', '4', '5', '6'] },
+      'has 180 combinations of values',
+    ],
   ])('refuses the filter %j', (filter, message) => {
     const { app, topic } = createApp()
     expect(() =>
@@ -143,6 +155,20 @@ describe('topics', () => {
     )
   })
 
+  it('takes a filter of exactly 150 combinations, and text with every character SQS holds', async () => {
+    const made = shop()
+    const fifteen = Array.from({ length: 15 }, (_, i) => `v${i}`)
+    made.app.topic(
+      'wide',
+      { topic: 'order-placed', filter: { a: fifteen, b: fifteen.slice(0, 10) } },
+      () => undefined,
+    )
+    const t = createTestHarness({ registry: made.registry })
+    const text = '\t\n\r Zoë ✓ 日本 🍵 \ud7ff\ue000\ufffd\u{10ffff}'
+    await made.topic('order-placed').publish(text, { attributes: { a: text } })
+    expect(t.published()).toHaveLength(1)
+  })
+
   it('matches a filter when every attribute it tests has one of its values', () => {
     expect(matchesFilter({}, {})).toBe(true)
     expect(matchesFilter({ region: ['eu', 'us'] }, { region: 'us', tier: 'gold' })).toBe(true)
@@ -150,16 +176,17 @@ describe('topics', () => {
     expect(matchesFilter({ region: ['eu'], tier: ['gold'] }, { region: 'eu' })).toBe(false)
   })
 
-  it('says where topics run: the local cloud, and not yet AWS or Azure', () => {
+  it('says where topics run: the local cloud and AWS, and not yet Azure', () => {
     const report = checkPortability(toManifest(shop().registry, { app: 'shop' }))
-    expect(report.portableTo).toEqual(['local'])
+    expect(report.portableTo).toEqual(['aws', 'local'])
     const audit = report.functions.find((fn) => fn.name === 'audit')
     expect(audit?.trigger).toBe('topic order-placed (region=eu|us)')
-    expect(audit?.clouds.aws?.detail).toBe(
-      'it subscribes to a topic, and xfn has no topics on aws yet (they run on local)',
+    expect(audit?.clouds.aws?.ok).toBe(true)
+    expect(audit?.clouds.azure?.detail).toBe(
+      'it subscribes to a topic, and xfn has no topics on azure yet (they run on local, aws)',
     )
     expect(report.functions.find((fn) => fn.name === 'place')?.clouds.azure?.detail).toBe(
-      'it publishes to a topic, and xfn has no topics on azure yet (they run on local)',
+      'it publishes to a topic, and xfn has no topics on azure yet (they run on local, aws)',
     )
     expect(
       describeTrigger({

@@ -9,7 +9,12 @@ import { XfnError } from './errors.js'
  *   most 10 message attributes; names of letters, digits, '_' and '-' (SNS also allows '.', and
  *   refuses names starting with 'AWS.' or 'Amazon.'), values non-empty strings;
  * - a filter of up to 5 attribute names, each listing the values it accepts, as SNS filter
- *   policies take at most 5 keys.
+ *   policies take at most 5 keys, and at most 150 combinations of values (the product of the
+ *   lists' lengths), as SNS counts them;
+ * - a body of at least one character, as SNS refuses an empty message, and, in the body and the
+ *   attributes, only the characters an SQS message may hold (tab, newline, carriage return, and
+ *   from U+0020 on, without U+FFFE and U+FFFF): SNS would take others, then fail to deliver them
+ *   to the subscription's queue, and the message would be lost.
  */
 
 /** The largest message a topic takes on every cloud, in bytes of its body and its attributes. */
@@ -18,6 +23,10 @@ export const topicMessageLimit = 256 * 1024
 export const topicAttributeLimit = 10
 /** The most attribute names a subscription's filter tests. */
 export const topicFilterNameLimit = 5
+/** The most combinations of values a filter accepts: the product of its lists' lengths. */
+export const topicFilterCombinationLimit = 150
+
+const unsendable = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u
 
 const attributeName = /^[A-Za-z0-9_-]{1,64}$/
 
@@ -48,6 +57,20 @@ export function checkPublished(topic: string, message: PublishedMessage): void {
       'INVALID_OPTIONS',
       `${where}: ${names.length} attributes, over the limit of ${topicAttributeLimit} (a queue subscribed to an SNS topic receives at most 10); carry the rest in the body.`,
     )
+  if (message.body.length === 0)
+    throw new XfnError(
+      'INVALID_OPTIONS',
+      `${where}: the message is empty; SNS refuses empty messages, so publish some text.`,
+    )
+  const badCharacter = (text: string, what: string) => {
+    const found = unsendable.exec(text)
+    if (found)
+      throw new XfnError(
+        'INVALID_OPTIONS',
+        `${where}: ${what} holds the character U+${(found[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')} at index ${found.index}, which an SQS queue cannot hold (only tab, newline, carriage return and U+0020 on); encode it, for example as JSON, which escapes control characters.`,
+      )
+  }
+  badCharacter(message.body, 'the message')
   let bytes = Buffer.byteLength(message.body)
   for (const name of names) {
     const value = message.attributes[name]
@@ -61,6 +84,7 @@ export function checkPublished(topic: string, message: PublishedMessage): void {
         'INVALID_OPTIONS',
         `${where}: attribute '${name}' must be a non-empty string, not ${JSON.stringify(value)}.`,
       )
+    badCharacter(value, `attribute '${name}'`)
     bytes += Buffer.byteLength(name) + Buffer.byteLength(value)
   }
   if (bytes > topicMessageLimit)
@@ -87,6 +111,9 @@ export function checkFilter(value: unknown): string | undefined {
     )
       return `must give '${name}' a list of one or more non-empty strings`
   }
+  const combinations = entries.reduce((product, [, values]) => product * (values as unknown[]).length, 1)
+  if (combinations > topicFilterCombinationLimit)
+    return `has ${combinations} combinations of values (the product of its lists' lengths), over the limit of ${topicFilterCombinationLimit} (SNS's)`
   return undefined
 }
 

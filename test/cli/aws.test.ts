@@ -140,6 +140,7 @@ describe('xfn deploy --cloud aws', () => {
         'GetParameter',
         'ListRoles',
         'ListQueues',
+        'ListTopics',
         'GET /',
         'GET /2015-03-31/functions',
         'ListRules',

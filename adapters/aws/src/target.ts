@@ -165,7 +165,7 @@ async function invoke(host: TargetHost, flags: AwsFlags, functionName: string, r
   return { function: fn.name, trigger: fn.trigger.type, ...outcome }
 }
 
-/** `xfn status --cloud aws`: the functions, endpoint, queues, buckets and schedules that exist. */
+/** `xfn status --cloud aws`: the functions, endpoint, queues, topics, buckets and schedules that exist. */
 async function status(host: TargetHost, flags: AwsFlags) {
   const { project } = host
   const { log } = host
@@ -187,6 +187,8 @@ async function status(host: TargetHost, flags: AwsFlags) {
     log(
       `  ${queue.name.padEnd(32)} ${queue.waiting} waiting, ${queue.inFlight} in flight, ${queue.delayed} delayed`,
     )
+  for (const topic of status.topics)
+    log(`Topic ${topic.name} → ${topic.subscriptions.join(', ') || 'no subscriptions'}`)
   for (const schedule of status.schedules) log(`Schedule ${schedule.name}: ${schedule.expression}`)
   for (const bucket of status.buckets) log(`Bucket ${bucket}`)
   // Lambda reports CodeSha256 in base64; builds record hex.

@@ -28,6 +28,7 @@ import {
 } from '../../../adapters/aws/src/runtime/__fixtures__/events.js'
 import { encodeS3Key } from '../../../adapters/aws/src/runtime/s3.js'
 import type { AppName } from '../scenarios.js'
+import { EmulatedTopics } from './aws-topics.js'
 import {
   appKey,
   copyApp,
@@ -60,6 +61,7 @@ const queueUrl = 'https://sqs.eu-west-1.amazonaws.com/123456789012/conformance-j
  * and redelivery up to maxReceiveCount, then the dead-letter queue; S3 records with form-encoded
  * keys, sent only when the notification's prefix and suffix match; EventBridge scheduled events.
  * The queue and bucket clients run against in-memory SQS and S3 behind aws-sdk-client-mock.
+ * Topics run on an SNS and SQS emulator (see aws-topics.ts).
  */
 export function awsDriver(): Driver {
   const loaded = new Map<AppName, Loaded>()
@@ -68,6 +70,7 @@ export function awsDriver(): Driver {
   const deadLetters: string[] = []
   const sqs = mockClient(SQSClient)
   let work = ''
+  let topics: EmulatedTopics | undefined
   const s3 = mockClient(S3Client)
 
   sqs.on(SendMessageBatchCommand).callsFake((input: { Entries?: { MessageBody?: string }[] }) => {
@@ -179,9 +182,28 @@ export function awsDriver(): Driver {
     }
   }
 
-  const need = (app: AppName) => {
-    const found = loaded.get(app)
-    if (!found) throw new Error(`the ${app} app is not loaded`)
+  /** Plays the event source mapping of each topic subscription's queue (see aws-topics.ts). */
+  const drainTopics = (app: Loaded, logs: Observed['logs'][number][]) => {
+    const batchSizes = new Map(
+      app.manifest.functions.flatMap((fn) =>
+        fn.trigger.type === 'topic' ? [[fn.name, fn.trigger.batchSize] as const] : [],
+      ),
+    )
+    return need(topics, 'topics emulator').drain(batchSizes, async (name, event) => {
+      const ids = event.Records.map((r) => String(r.messageId))
+      try {
+        const answer = (await call(need(app.handlers[name], name), event, logs)) as {
+          batchItemFailures?: { itemIdentifier: string }[]
+        }
+        return new Set((answer?.batchItemFailures ?? []).map((f) => f.itemIdentifier))
+      } catch {
+        return new Set(ids)
+      }
+    })
+  }
+
+  const need = <T>(found: T | undefined, what: string): T => {
+    if (!found) throw new Error(`${what} is not loaded`)
     return found
   }
 
@@ -195,25 +217,51 @@ export function awsDriver(): Driver {
         buckets: { uploads: { name: 'uploads' }, results: { name: 'results' } },
       })
       process.env.XFN_API_KEY_SHA256 = hashApiKey(appKey)
-      for (const app of apps) {
+      const built = apps.map((app) => {
         const dir = copyApp(work, app)
         xfn('build', dir, '--cloud', 'aws')
         const build = JSON.parse(readFileSync(join(dir, '.xfn/build/aws/manifest.json'), 'utf8')) as {
           manifest: Manifest
         }
-        const handlers = (await import(
+        return { app, dir, manifest: build.manifest }
+      })
+      const topicsApp = built.find((b) => b.app === 'topics')
+      if (topicsApp) {
+        topics = await EmulatedTopics.start(topicsApp.manifest)
+        const resources = JSON.parse(process.env.XFN_RESOURCES ?? '{}')
+        process.env.XFN_RESOURCES = JSON.stringify({ ...resources, topics: topics.topics })
+      }
+      // Each bundle reads XFN_RESOURCES as it loads, and registers its app in the process-wide
+      // registry, which Lambda gives each app alone: each app gets its own here, put back in
+      // place whenever one of its handlers runs.
+      const global = globalThis as Record<symbol, unknown>
+      const registryKey = Symbol.for('xfn.registry.v1')
+      for (const { app, dir, manifest } of built) {
+        delete global[registryKey]
+        const exported = (await import(
           pathToFileURL(join(dir, '.xfn/build/aws/bundle/index.mjs')).href
         )) as Record<string, Handler>
-        loaded.set(app, { manifest: build.manifest, handlers })
+        const registry = global[registryKey]
+        const handlers = Object.fromEntries(
+          Object.entries(exported).map(([name, handler]): [string, Handler] => [
+            name,
+            (event, context) => {
+              global[registryKey] = registry
+              return handler(event, context)
+            },
+          ]),
+        )
+        loaded.set(app, { manifest, handlers })
       }
     },
     async stop() {
+      await topics?.stop()
       sqs.restore()
       s3.restore()
       rmSync(work, { recursive: true, force: true })
     },
     async run(scenario) {
-      const app = need(scenario.app)
+      const app = need(loaded.get(scenario.app), `the ${scenario.app} app`)
       const before = new Set(objects.keys())
       const deadBefore = deadLetters.length
       const logs: Observed['logs'][number][] = []
@@ -221,11 +269,16 @@ export function awsDriver(): Driver {
         base: Omit<Observed, 'results' | 'deadLettered' | 'logs'>,
         own: Observed['logs'],
       ) => {
-        await drainQueue(app, logs)
+        // A queue function may publish, and a topic function may send: drain both until quiet.
+        do await drainQueue(app, logs)
+        while (scenario.app === 'topics' && (await drainTopics(app, logs)))
         return {
           ...base,
           results: results(before),
-          deadLettered: deadLetters.slice(deadBefore),
+          deadLettered:
+            scenario.app === 'topics'
+              ? await need(topics, 'topics emulator').takeDeadLetters('flaky')
+              : deadLetters.slice(deadBefore),
           logs: [...own],
         }
       }
@@ -277,7 +330,16 @@ export function awsDriver(): Driver {
         if (handler) await call(handler, event, logs)
         return [await settle({ via: 'eventbridge' }, logs)]
       }
-      if (input.kind === 'publish') throw new Error('xfn has no topics on AWS yet; the scenario is marked so')
+      if (input.kind === 'publish') {
+        const event = v2Event({
+          method: 'POST',
+          path: '/publish',
+          headers: [['content-type', 'application/json']],
+          body: JSON.stringify({ message: input.message, attributes: input.attributes }),
+        })
+        const answer = (await call(need(app.handlers.publish, 'publish'), event, logs)) as NativeResult
+        return [await settle({ via: 'http-api', ...fromNative(answer) }, logs)]
+      }
       const body = Buffer.from(input.body)
       if (input.type === 'created') objects.set(`uploads/${input.key}`, { body, contentType: undefined })
       else objects.delete(`uploads/${input.key}`)

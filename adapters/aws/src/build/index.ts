@@ -1,27 +1,17 @@
 import { join } from 'node:path'
 import { bundle, deterministicZip, resolvePackage } from '@xfn/bundler'
-import {
-  type Manifest,
-  type TargetBuildOutput,
-  type TargetPackage,
-  type TargetProject,
-  XfnError,
-} from '@xfn/core'
+import type { Manifest, TargetBuildOutput, TargetPackage, TargetProject } from '@xfn/core'
 
 const handlerFactory = {
   http: 'httpHandler',
   queue: 'queueHandler',
   timer: 'timerHandler',
   blob: 'blobHandler',
+  topic: 'topicHandler',
 } as const
 
-/** The runtime's handler factory of a function; `xfn check` keeps functions AWS cannot run out of builds. */
+/** The runtime's handler factory of a function. */
 function factoryOf(fn: Manifest['functions'][number]) {
-  if (fn.trigger.type === 'topic')
-    throw new XfnError(
-      'NOT_PORTABLE',
-      `function '${fn.name}' subscribes to a topic, and xfn has no topics on AWS yet.`,
-    )
   return handlerFactory[fn.trigger.type]
 }
 
@@ -40,8 +30,9 @@ export async function buildAws({
   readonly out: TargetBuildOutput
 }): Promise<TargetPackage> {
   const factories = [...new Set(manifest.functions.map(factoryOf))].sort()
-  // Queue and bucket clients only for apps that declare queues or buckets.
-  const usesResources = manifest.queues.length > 0 || manifest.buckets.length > 0
+  // Queue, bucket and topic clients only for apps that declare any.
+  const usesResources =
+    manifest.queues.length > 0 || manifest.buckets.length > 0 || (manifest.topics ?? []).length > 0
   const imports = usesResources ? [...factories, 'installAwsResources'] : factories
   const lines = [
     `import ${JSON.stringify(project.entry)}`,

@@ -6,6 +6,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge'
 import { IAMClient } from '@aws-sdk/client-iam'
 import { LambdaClient } from '@aws-sdk/client-lambda'
 import { S3Client } from '@aws-sdk/client-s3'
+import { SNSClient } from '@aws-sdk/client-sns'
 import { SQSClient } from '@aws-sdk/client-sqs'
 import { SSMClient } from '@aws-sdk/client-ssm'
 import { STSClient } from '@aws-sdk/client-sts'
@@ -15,6 +16,7 @@ export interface AwsClients {
   readonly lambda: LambdaClient
   readonly iam: IAMClient
   readonly sqs: SQSClient
+  readonly sns: SNSClient
   readonly s3: S3Client
   readonly events: EventBridgeClient
   readonly api: ApiGatewayV2Client
@@ -50,6 +52,7 @@ export function createAwsClients(options: ClientOptions = {}): AwsClients {
     lambda: new LambdaClient(config),
     iam: new IAMClient(config),
     sqs: new SQSClient(config),
+    sns: new SNSClient(config),
     // Emulators serve buckets by path, not by virtual host.
     s3: new S3Client({ ...config, forcePathStyle: customEndpoint }),
     events: new EventBridgeClient(config),

@@ -30,9 +30,10 @@ export interface DesiredFunction {
   readonly role: string
   readonly handler: string
   readonly policy: PolicyDocument
-  /** Logical to physical names of the queues and buckets it may call, for its XFN_RESOURCES. */
+  /** Logical to physical names of the queues, buckets and topics it may call, for its XFN_RESOURCES. */
   readonly queues: Readonly<Record<string, string>>
   readonly buckets: Readonly<Record<string, string>>
+  readonly topics: Readonly<Record<string, string>>
 }
 
 export interface DesiredQueue {
@@ -42,6 +43,28 @@ export interface DesiredQueue {
   readonly fifo: boolean
   readonly attributes: Readonly<Record<string, string>>
   readonly deadLetterAttributes: Readonly<Record<string, string>>
+}
+
+/** An SNS topic of the app. */
+export interface DesiredTopic {
+  readonly logical: string
+  readonly name: string
+  readonly arn: string
+}
+
+/**
+ * One `app.topic` function's subscription: its own SQS queue (among the desired queues, with its
+ * dead-letter queue) subscribed to the topic with raw message delivery, so the queue receives the
+ * published text as its body and the attributes as message attributes, and with the function's
+ * filter as the subscription's filter policy.
+ */
+export interface DesiredSubscription {
+  readonly function: string
+  readonly topic: DesiredTopic
+  /** The physical name of the subscription's queue. */
+  readonly queue: string
+  /** The subscription's attributes, as Subscribe and SetSubscriptionAttributes take them. */
+  readonly attributes: Readonly<Record<string, string>>
 }
 
 export interface DesiredRoute {
@@ -80,6 +103,8 @@ export interface Desired {
   readonly functions: readonly DesiredFunction[]
   readonly queues: readonly DesiredQueue[]
   readonly buckets: readonly { readonly logical: string; readonly name: string }[]
+  readonly topics: readonly DesiredTopic[]
+  readonly subscriptions: readonly DesiredSubscription[]
   readonly routes: readonly DesiredRoute[]
   readonly schedules: readonly {
     readonly function: string
@@ -109,34 +134,95 @@ export function desiredState(build: AwsBuild, target: AwsTarget, options: Deploy
       ),
     )
 
-  const queues = manifest.queues.map((spec): DesiredQueue => {
-    const name = queueName(spec.name)
-    const deadLetter = layout.deadLetterQueue(spec.name, spec.fifo)
+  const queue = (
+    spec: { name: string; fifo: boolean; maxAttempts: number; visibilityTimeoutSeconds: number },
+    names: { name: string; deadLetter: string },
+    consumerTimeoutSeconds: number,
+    policy: Record<string, string> = {},
+  ): DesiredQueue => {
     const fifo: Record<string, string> = spec.fifo
       ? { FifoQueue: 'true', ContentBasedDeduplication: 'true' }
       : {}
     return {
       logical: spec.name,
-      name,
-      deadLetter,
+      ...names,
       fifo: spec.fifo,
       attributes: {
         ...fifo,
         // At least 6 times the consumer's timeout, as AWS advises, so a slow message is not redelivered mid-run.
         VisibilityTimeout: String(
-          Math.min(43200, Math.max(spec.visibilityTimeoutSeconds, 6 * consumerTimeout(spec.name))),
+          Math.min(43200, Math.max(spec.visibilityTimeoutSeconds, 6 * consumerTimeoutSeconds)),
         ),
         RedrivePolicy: JSON.stringify({
-          deadLetterTargetArn: layout.queueArn(deadLetter),
+          deadLetterTargetArn: layout.queueArn(names.deadLetter),
           maxReceiveCount: spec.maxAttempts,
         }),
+        ...policy,
       },
-      deadLetterAttributes: { ...fifo, MessageRetentionPeriod: fourteenDays },
+      deadLetterAttributes: { ...fifo, MessageRetentionPeriod: fourteenDays, ...policy },
     }
+  }
+  const queues = manifest.queues.map((spec) =>
+    queue(
+      spec,
+      { name: queueName(spec.name), deadLetter: layout.deadLetterQueue(spec.name, spec.fifo) },
+      consumerTimeout(spec.name),
+    ),
+  )
+
+  const topics = (manifest.topics ?? []).map((spec): DesiredTopic => {
+    const name = layout.topic(spec.name)
+    return { logical: spec.name, name, arn: layout.topicArn(name) }
+  })
+  const topicNamed = (logical: string) => {
+    const found = topics.find((t) => t.logical === logical)
+    if (!found) throw new Error(`topic '${logical}' is missing from the manifest's topics`)
+    return found
+  }
+  const subscriptions = manifest.functions.flatMap((fn): DesiredSubscription[] => {
+    const { trigger } = fn
+    if (trigger.type !== 'topic') return []
+    const topic = topicNamed(trigger.topic)
+    const name = layout.subscriptionQueue(trigger.topic, fn.name)
+    const deadLetter = `${name}-dlq`
+    // Only the topic may send to the queue and to its dead-letter queue (SNS dead-letters there
+    // what it cannot deliver).
+    const policy = (queueArn: string) =>
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'xfn-topic',
+            Effect: 'Allow',
+            Principal: { Service: 'sns.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Resource: queueArn,
+            Condition: { ArnEquals: { 'aws:SourceArn': topic.arn } },
+          },
+        ],
+      })
+    const made = queue(
+      { ...trigger, name: `${trigger.topic}.${fn.name}`, fifo: false },
+      { name, deadLetter },
+      fn.timeoutSeconds,
+    )
+    queues.push({
+      ...made,
+      attributes: { ...made.attributes, Policy: policy(layout.queueArn(name)) },
+      deadLetterAttributes: { ...made.deadLetterAttributes, Policy: policy(layout.queueArn(deadLetter)) },
+    })
+    return [
+      {
+        function: fn.name,
+        topic,
+        queue: name,
+        attributes: subscriptionAttributes(trigger.filter, layout.queueArn(deadLetter)),
+      },
+    ]
   })
 
   const functions = manifest.functions.map((fn): DesiredFunction => {
-    const used = (resource: 'queue' | 'bucket', physical: (logical: string) => string) =>
+    const used = (resource: 'queue' | 'bucket' | 'topic', physical: (logical: string) => string) =>
       Object.fromEntries(
         fn.uses.filter((g) => g.resource === resource).map((g) => [g.name, physical(g.name)]),
       )
@@ -148,6 +234,7 @@ export function desiredState(build: AwsBuild, target: AwsTarget, options: Deploy
       policy: functionPolicy(fn, layout, queueName),
       queues: used('queue', queueName),
       buckets: used('bucket', layout.bucket),
+      topics: used('topic', (logical) => topicNamed(logical).arn),
     }
   })
 
@@ -160,6 +247,8 @@ export function desiredState(build: AwsBuild, target: AwsTarget, options: Deploy
     functions,
     queues,
     buckets: manifest.buckets.map((b) => ({ logical: b.name, name: layout.bucket(b.name) })),
+    topics,
+    subscriptions,
     routes: httpRoutes(manifest),
     schedules: manifest.functions.flatMap((fn) =>
       fn.trigger.type === 'timer'
@@ -179,6 +268,28 @@ export function desiredState(build: AwsBuild, target: AwsTarget, options: Deploy
       burstLimit: options.usagePlan?.burstLimit ?? 200,
       ...(options.usagePlan?.quota ? { quota: options.usagePlan.quota } : {}),
     },
+  }
+}
+
+/**
+ * A subscription's attributes: raw message delivery; the filter as a filter policy on the message
+ * attributes (each attribute it tests, with the string values it accepts, which SNS matches
+ * exactly); and SNS's own dead-letter queue for what it cannot deliver to the queue, the queue's.
+ */
+export function subscriptionAttributes(
+  filter: Readonly<Record<string, readonly string[]>>,
+  deadLetterArn: string,
+): Record<string, string> {
+  const tested = Object.keys(filter).sort()
+  return {
+    RawMessageDelivery: 'true',
+    ...(tested.length > 0
+      ? {
+          FilterPolicyScope: 'MessageAttributes',
+          FilterPolicy: JSON.stringify(Object.fromEntries(tested.map((name) => [name, filter[name]]))),
+        }
+      : {}),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterArn }),
   }
 }
 
@@ -216,7 +327,7 @@ export function apiRoutes(route: string): string[] {
 }
 
 /**
- * The environment of a deployed function: source maps, the queues and buckets it may call
+ * The environment of a deployed function: source maps, the queues, buckets and topics it may call
  * (XFN_RESOURCES, read by the runtime), and the key hash for `auth: 'key'` routes.
  */
 export function functionEnvironment(
@@ -231,6 +342,11 @@ export function functionEnvironment(
         Object.entries(fn.queues).map(([logical, name]) => [logical, { url: queueUrls.get(name) ?? '' }]),
       ),
       buckets: Object.fromEntries(Object.entries(fn.buckets).map(([logical, name]) => [logical, { name }])),
+      ...(Object.keys(fn.topics).length > 0
+        ? {
+            topics: Object.fromEntries(Object.entries(fn.topics).map(([logical, arn]) => [logical, { arn }])),
+          }
+        : {}),
     }
     environment.XFN_RESOURCES = JSON.stringify(resources)
   }

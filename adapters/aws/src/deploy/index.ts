@@ -157,6 +157,13 @@ export async function describeDeployed(clients: AwsClients, target: AwsTarget) {
       }))
       .sort((a, b) => a.name.localeCompare(b.name)),
     buckets: [...observed.buckets.keys()].sort(),
+    /** Each topic with the queues subscribed to it (whose depths are among the queues). */
+    topics: [...observed.topics.entries()]
+      .map(([name, topic]) => ({
+        name,
+        subscriptions: [...topic.subscriptions.keys()].map((arn) => arn.slice(arn.lastIndexOf(':') + 1)).sort(),
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
     schedules: [...observed.rules.entries()].map(([name, rule]) => ({ name, expression: rule.expression })),
   }
 }

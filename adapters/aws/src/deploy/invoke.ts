@@ -4,7 +4,7 @@ import { apiKeyHeader, type ManifestFunction, XfnError } from '@xfn/core'
 import { encodeS3Key } from '../runtime/s3.js'
 import type { AwsClients } from './clients.js'
 import { cloudError, ifExists } from './errors.js'
-import { type AwsTarget, awsLayout } from './target.js'
+import { type AwsLayout, type AwsTarget, awsLayout } from './target.js'
 
 export interface InvokeRequest {
   /** The body of a request, the message of a queue function, the key of a blob function. */
@@ -36,7 +36,7 @@ export async function invokeFunction(
   request: InvokeRequest,
 ): Promise<InvokeOutcome> {
   const layout = awsLayout(target)
-  const event = await eventFor(clients, layout.apiKeyParameter, fn, request, layout.bucket)
+  const event = await eventFor(clients, layout, fn, request)
   let answer: InvokeCommandOutput
   try {
     answer = await clients.lambda.send(
@@ -67,10 +67,9 @@ export async function invokeFunction(
 
 async function eventFor(
   clients: AwsClients,
-  keyParameter: string,
+  layout: AwsLayout,
   fn: ManifestFunction,
   request: InvokeRequest,
-  bucketName: (logical: string) => string,
 ): Promise<unknown> {
   const now = new Date()
   const { trigger } = fn
@@ -88,7 +87,7 @@ async function eventFor(
       headers['content-type'] = /^\s*[[{"]/.test(request.data) ? 'application/json' : 'text/plain'
     if (trigger.auth === 'key') {
       const key = await ifExists(() =>
-        clients.ssm.send(new GetParameterCommand({ Name: keyParameter, WithDecryption: true })),
+        clients.ssm.send(new GetParameterCommand({ Name: layout.apiKeyParameter, WithDecryption: true })),
       )
       if (key?.Parameter?.Value) headers[apiKeyHeader] = key.Parameter.Value
     }
@@ -107,7 +106,9 @@ async function eventFor(
       ...(request.data ? { body: request.data, isBase64Encoded: false } : { isBase64Encoded: false }),
     }
   }
-  if (trigger.type === 'queue')
+  if (trigger.type === 'queue' || trigger.type === 'topic') {
+    // A topic function is invoked as its subscription's queue delivers: the text as the body.
+    const queue = trigger.type === 'queue' ? trigger.queue : layout.subscriptionQueue(trigger.topic, fn.name)
     return {
       Records: [
         {
@@ -117,10 +118,11 @@ async function eventFor(
           attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(now.getTime()) },
           messageAttributes: {},
           eventSource: 'aws:sqs',
-          eventSourceARN: `arn:aws:sqs:::${trigger.queue}`,
+          eventSourceARN: `arn:aws:sqs:::${queue}`,
         },
       ],
     }
+  }
   if (trigger.type === 'timer')
     return {
       'detail-type': 'Scheduled Event',
@@ -128,11 +130,6 @@ async function eventFor(
       time: new Date(Math.floor(now.getTime() / 60_000) * 60_000).toISOString().replace('.000', ''),
       detail: {},
     }
-  if (trigger.type === 'topic')
-    throw new XfnError(
-      'NOT_PORTABLE',
-      'xfn has no topics on AWS yet, so there is no topic function to invoke.',
-    )
   const key = request.data || `${trigger.prefix}example${trigger.suffix}`
   return {
     Records: [
@@ -141,7 +138,7 @@ async function eventFor(
         eventName: 'ObjectCreated:Put',
         eventTime: now.toISOString(),
         s3: {
-          bucket: { name: bucketName(trigger.bucket) },
+          bucket: { name: layout.bucket(trigger.bucket) },
           object: { key: encodeS3Key(key), size: 0 },
         },
       },

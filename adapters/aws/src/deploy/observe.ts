@@ -35,6 +35,12 @@ import {
   ListBucketsCommand,
   type NotificationConfiguration,
 } from '@aws-sdk/client-s3'
+import {
+  GetSubscriptionAttributesCommand,
+  ListTagsForResourceCommand as ListTopicTagsCommand,
+  paginateListSubscriptionsByTopic,
+  paginateListTopics,
+} from '@aws-sdk/client-sns'
 import { GetQueueAttributesCommand, ListQueuesCommand, ListQueueTagsCommand } from '@aws-sdk/client-sqs'
 import { GetParameterCommand } from '@aws-sdk/client-ssm'
 import { ownedBy } from '@xfn/core'
@@ -75,11 +81,18 @@ export interface Observed {
   readonly roles: ReadonlyMap<string, string | undefined>
   readonly queues: ReadonlyMap<string, { url: string; attributes: Record<string, string> }>
   readonly buckets: ReadonlyMap<string, { notifications: NotificationConfiguration }>
+  /** The app's SNS topics by name, each with the subscriptions of the app's queues by queue ARN. */
+  readonly topics: ReadonlyMap<string, ObservedTopic>
   readonly functions: ReadonlyMap<string, ObservedFunction>
   readonly rules: ReadonlyMap<string, { expression: string | undefined; targets: readonly string[] }>
   readonly api: ObservedApi | undefined
   readonly restApi: ObservedRestApi | undefined
   readonly usage: ObservedUsage
+}
+
+export interface ObservedTopic {
+  readonly arn: string
+  readonly subscriptions: ReadonlyMap<string, { arn: string; attributes: Record<string, string> }>
 }
 
 export interface ObservedRestApi {
@@ -136,18 +149,19 @@ export interface ObservedUsage {
 }
 
 export async function observe(clients: AwsClients, target: AwsTarget, layout: AwsLayout): Promise<Observed> {
-  const [apiKey, roles, queues, buckets, functions, rules, api, restApi, usage] = await Promise.all([
+  const [apiKey, roles, queues, buckets, topics, functions, rules, api, restApi, usage] = await Promise.all([
     readApiKey(clients, layout),
     readRoles(clients, layout),
     readQueues(clients, target, layout),
     readBuckets(clients, target, layout),
+    readTopics(clients, target, layout),
     readFunctions(clients, target, layout),
     readRules(clients, target, layout),
     readApi(clients, target, layout),
     readRestApi(clients, target, layout),
     readUsage(clients, target, layout),
   ])
-  return { apiKey, roles, queues, buckets, functions, rules, api, restApi, usage }
+  return { apiKey, roles, queues, buckets, topics, functions, rules, api, restApi, usage }
 }
 
 async function readApiKey(clients: AwsClients, layout: AwsLayout) {
@@ -196,6 +210,39 @@ async function readQueues(clients: AwsClients, target: AwsTarget, layout: AwsLay
     }),
   )
   return queues
+}
+
+/**
+ * The app's topics (named with its prefix, tagged as its own) and, on each, the subscriptions of
+ * the app's queues with their attributes; anyone else's subscriptions are left out, and alone.
+ */
+async function readTopics(clients: AwsClients, target: AwsTarget, layout: AwsLayout) {
+  const arns: string[] = []
+  for await (const page of paginateListTopics({ client: clients.sns }, {}))
+    for (const topic of page.Topics ?? [])
+      if (topic.TopicArn?.slice(topic.TopicArn.lastIndexOf(':') + 1).startsWith(`${layout.prefix}-`))
+        arns.push(topic.TopicArn)
+  const ours = layout.queueArn(`${layout.prefix}-`)
+  const topics = new Map<string, ObservedTopic>()
+  await Promise.all(
+    arns.map(async (arn) => {
+      const tags = await ifExists(() => clients.sns.send(new ListTopicTagsCommand({ ResourceArn: arn })))
+      if (!ownedBy(Object.fromEntries((tags?.Tags ?? []).map((t) => [t.Key, t.Value])), target)) return
+      const subscriptions = new Map<string, { arn: string; attributes: Record<string, string> }>()
+      for await (const page of paginateListSubscriptionsByTopic({ client: clients.sns }, { TopicArn: arn }))
+        for (const s of page.Subscriptions ?? []) {
+          if (s.Protocol !== 'sqs' || !s.Endpoint?.startsWith(ours) || !s.SubscriptionArn?.startsWith('arn:'))
+            continue
+          const found = await ifExists(() =>
+            clients.sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: s.SubscriptionArn })),
+          )
+          if (found)
+            subscriptions.set(s.Endpoint, { arn: s.SubscriptionArn, attributes: found.Attributes ?? {} })
+        }
+      topics.set(arn.slice(arn.lastIndexOf(':') + 1), { arn, subscriptions })
+    }),
+  )
+  return topics
 }
 
 async function readBuckets(clients: AwsClients, target: AwsTarget, layout: AwsLayout) {

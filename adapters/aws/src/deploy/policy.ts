@@ -30,14 +30,15 @@ const actions = {
     'sqs:ReceiveMessage',
   ],
   send: ['sqs:SendMessage'],
+  publish: ['sns:Publish'],
   readObjects: ['s3:GetObject'],
   listBucket: ['s3:ListBucket'],
   writeObjects: ['s3:DeleteObject', 's3:PutObject'],
 } as const
 
 /**
- * The one inline policy of a function's role: its own log group, the queue it consumes, and the
- * queues and buckets its grants name (`uses`, plus what its trigger implies). No wildcard
+ * The one inline policy of a function's role: its own log group, the queue it consumes (a topic
+ * subscription's own queue for a topic function), and the queues, buckets and topics its grants name (`uses`, plus what its trigger implies). No wildcard
  * resource: every statement names ARNs of this app and stage.
  */
 export function functionPolicy(
@@ -55,15 +56,19 @@ export function functionPolicy(
       Resource: [layout.logGroupArn(physical), `${layout.logGroupArn(physical)}:*`],
     },
   ]
-  if (fn.trigger.type === 'queue') {
-    const queue = fn.trigger.queue
+  const consumed =
+    fn.trigger.type === 'queue'
+      ? queueName(fn.trigger.queue)
+      : fn.trigger.type === 'topic'
+        ? layout.subscriptionQueue(fn.trigger.topic, fn.name)
+        : undefined
+  if (consumed)
     statements.push({
       Sid: 'ConsumeQueue',
       Effect: 'Allow',
       Action: [...actions.consume],
-      Resource: [layout.queueArn(queueName(queue))],
+      Resource: [layout.queueArn(consumed)],
     })
-  }
   const sendTo = fn.uses.filter((g) => g.resource === 'queue' && g.access.includes('send'))
   if (sendTo.length > 0)
     statements.push({
@@ -71,6 +76,14 @@ export function functionPolicy(
       Effect: 'Allow',
       Action: [...actions.send],
       Resource: sendTo.map((g) => layout.queueArn(queueName(g.name))),
+    })
+  const publishTo = fn.uses.filter((g) => g.resource === 'topic' && g.access.includes('publish'))
+  if (publishTo.length > 0)
+    statements.push({
+      Sid: 'PublishMessages',
+      Effect: 'Allow',
+      Action: [...actions.publish],
+      Resource: publishTo.map((g) => layout.topicArn(layout.topic(g.name))),
     })
   const buckets = (access: 'read' | 'write') =>
     fn.uses

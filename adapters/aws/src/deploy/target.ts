@@ -23,6 +23,7 @@ export function awsLayout(target: AwsTarget) {
     functionArn: (name: string) => `arn:aws:lambda:${region}:${accountId}:function:${name}`,
     queueArn: (name: string) => `arn:aws:sqs:${region}:${accountId}:${name}`,
     bucketArn: (name: string) => `arn:aws:s3:::${name}`,
+    topicArn: (name: string) => `arn:aws:sns:${region}:${accountId}:${name}`,
     ruleArn: (name: string) => `arn:aws:events:${region}:${accountId}:rule/${name}`,
     logGroupArn: (fn: string) => `arn:aws:logs:${region}:${accountId}:log-group:/aws/lambda/${fn}`,
     // Every route of the API: `<stage>/<METHOD>/<path>` on REST, also `<stage>/$default` on HTTP

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { createApp, type QueueMessage } from '@xfn/core'
+import { createApp, type QueueMessage, type TopicMessage } from '@xfn/core'
 import { describe, expect, it } from 'vitest'
 import { capture, lambdaContext } from './__fixtures__/events.js'
 import type { S3Record } from './events.js'
@@ -278,6 +278,51 @@ describe('timers', () => {
     await expect(handler(capture('powertools__eventbridge-base.json'), lambdaContext())).rejects.toThrow(
       'triggered by timer, but received an event of another shape',
     )
+  })
+})
+
+describe('topic subscriptions', () => {
+  function topicApp(fail = false) {
+    const made = createApp()
+    const seen: TopicMessage[] = []
+    made.app.topic('email', { topic: made.topic('order-placed') }, (message) => {
+      seen.push(message)
+      if (fail) throw new Error('no mail today')
+    })
+    return { handler: lambdaHandler('email', { registry: made.registry, write: () => undefined }), seen }
+  }
+
+  it("reads a raw delivery from the subscription's queue: the text, the string attributes, the send time", async () => {
+    const { handler, seen } = topicApp()
+    // A captured SQS event whose message attributes are of each data type.
+    const answer = await handler(capture('aws-lambda-go__sqs-event.json'), lambdaContext())
+    expect(answer).toEqual({ batchItemFailures: [] })
+    const [message] = seen
+    expect({
+      id: message?.id,
+      text: message?.text(),
+      attempt: message?.attempt,
+      publishedAt: message?.publishedAt.toISOString(),
+      attributes: message?.attributes,
+      topic: message?.topic,
+    }).toEqual({
+      id: 'MessageID_1',
+      text: 'Message Body',
+      attempt: 2,
+      publishedAt: new Date(1520621625029).toISOString(),
+      // String and Number attributes carry a string value; a Binary one has none to give.
+      attributes: { Attribute1: 'AttributeValue1', Attribute2: '123' },
+      topic: 'order-placed',
+    })
+  })
+
+  it('reports a failed message, which SQS redelivers and then dead-letters', async () => {
+    const { handler } = topicApp(true)
+    const answer = await handler(
+      { Records: [sqsRecord('m1', 'arn:aws:sqs:eu-west-1:123456789012:app-dev-order-placed--email')] },
+      lambdaContext(),
+    )
+    expect(answer).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] })
   })
 })
 

@@ -50,6 +50,10 @@ export interface SqsRecord {
   readonly eventSource: 'aws:sqs'
   readonly eventSourceARN?: string
   readonly attributes?: { readonly ApproximateReceiveCount?: string; readonly SentTimestamp?: string }
+  /** An SNS topic's raw delivery puts the published attributes here. */
+  readonly messageAttributes?: Readonly<
+    Record<string, { readonly stringValue?: string; readonly dataType?: string } | undefined>
+  >
 }
 
 export interface SqsEvent {

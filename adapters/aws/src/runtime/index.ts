@@ -8,6 +8,7 @@ import {
   type QueueTrigger,
   type Registry,
   type TimerTrigger,
+  type TopicTrigger,
   type Trigger,
   XfnError,
 } from '@xfn/core'
@@ -66,6 +67,17 @@ export function queueHandler(name: string, options: LambdaHandlerOptions = {}): 
   )
 }
 
+/**
+ * The Lambda handler of one topic function: SQS batches from its subscription's own queue, which
+ * the topic delivers to with raw message delivery, through an event source mapping with
+ * ReportBatchItemFailures, as for a queue function.
+ */
+export function topicHandler(name: string, options: LambdaHandlerOptions = {}): LambdaHandler {
+  return bind<TopicTrigger>(name, 'topic', options, (fn, event, context) =>
+    isSqsEvent(event) ? handleSqs(fn, event, context) : undefined,
+  )
+}
+
 /** The Lambda handler of one timer function, for an EventBridge rule or an EventBridge Scheduler schedule. */
 export function timerHandler(name: string, options: LambdaHandlerOptions = {}): LambdaHandler {
   return bind<TimerTrigger>(name, 'timer', options, (fn, event, context) =>
@@ -80,7 +92,13 @@ export function blobHandler(name: string, options: LambdaHandlerOptions = {}): L
   )
 }
 
-const handlerFor = { http: httpHandler, queue: queueHandler, timer: timerHandler, blob: blobHandler }
+const handlerFor = {
+  http: httpHandler,
+  queue: queueHandler,
+  timer: timerHandler,
+  blob: blobHandler,
+  topic: topicHandler,
+}
 
 /**
  * The Lambda handler of a function of any kind, chosen at the first invocation. Bundles that
@@ -92,11 +110,6 @@ export function lambdaHandler(name: string, options: LambdaHandlerOptions = {}):
     try {
       if (!handler) {
         const { type } = findFunction(options.registry ?? defaultRegistry(), name).trigger
-        if (type === 'topic')
-          throw new XfnError(
-            'NOT_PORTABLE',
-            `function '${name}' subscribes to a topic, and xfn has no topics on AWS yet.`,
-          )
         handler = handlerFor[type](name, options)
       }
     } catch (error) {

@@ -1,4 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3'
+import type { SNSClient } from '@aws-sdk/client-sns'
 import type { SQSClient } from '@aws-sdk/client-sqs'
 import {
   type BucketSpec,
@@ -9,6 +10,7 @@ import {
   type QueueSpec,
   type Registry,
   type ResourceProvider,
+  type TopicSpec,
   XfnError,
 } from '@xfn/core'
 
@@ -17,19 +19,21 @@ import { running } from './caller.js'
 const sqsBatchSize = 10
 
 /**
- * Where the app's queues and buckets are on AWS, which the deployer writes into the function's
- * environment as XFN_RESOURCES: only the resources the function declares it uses.
+ * Where the app's queues, buckets and topics are on AWS, which the deployer writes into the
+ * function's environment as XFN_RESOURCES: only the resources the function declares it uses.
  */
 export interface AwsResources {
   readonly queues: Readonly<Record<string, { readonly url: string }>>
   readonly buckets: Readonly<Record<string, { readonly name: string }>>
+  /** Absent when the function publishes to no topic. */
+  readonly topics?: Readonly<Record<string, { readonly arn: string }>>
 }
 
 export function resourcesFromEnvironment(text = process.env.XFN_RESOURCES): AwsResources {
   if (!text) return { queues: {}, buckets: {} }
   try {
     const parsed = JSON.parse(text) as Partial<AwsResources>
-    return { queues: parsed.queues ?? {}, buckets: parsed.buckets ?? {} }
+    return { queues: parsed.queues ?? {}, buckets: parsed.buckets ?? {}, topics: parsed.topics ?? {} }
   } catch {
     throw new XfnError(
       'CLOUD_ERROR',
@@ -39,13 +43,14 @@ export function resourcesFromEnvironment(text = process.env.XFN_RESOURCES): AwsR
 }
 
 /**
- * Queues and buckets on AWS, through the AWS SDK v3 that the Lambda runtime provides. Each client
+ * Queues, buckets and topics on AWS, through the AWS SDK v3 that the Lambda runtime provides. Each client
  * is made on first use, so a function that uses no resource loads no SDK at cold start. Endpoints
  * follow the SDK's own settings (AWS_ENDPOINT_URL and friends), for LocalStack or moto.
  */
 export function awsResourceProvider(resources: AwsResources = resourcesFromEnvironment()): ResourceProvider {
   let sqs: Promise<{ client: SQSClient; sdk: typeof import('@aws-sdk/client-sqs') }> | undefined
   let s3: Promise<{ client: S3Client; sdk: typeof import('@aws-sdk/client-s3') }> | undefined
+  let sns: Promise<{ client: SNSClient; sdk: typeof import('@aws-sdk/client-sns') }> | undefined
   const sqsClient = () => {
     sqs ??= import('@aws-sdk/client-sqs').then((sdk) => ({ client: new sdk.SQSClient({}), sdk }))
     return sqs
@@ -53,6 +58,15 @@ export function awsResourceProvider(resources: AwsResources = resourcesFromEnvir
   const s3Client = () => {
     s3 ??= import('@aws-sdk/client-s3').then((sdk) => ({ client: new sdk.S3Client({}), sdk }))
     return s3
+  }
+  const snsClient = () => {
+    sns ??= import('@aws-sdk/client-sns').then((sdk) => ({ client: new sdk.SNSClient({}), sdk }))
+    return sns
+  }
+  const topicArn = (topic: TopicSpec) => {
+    const arn = resources.topics?.[topic.name]?.arn
+    if (!arn) throw undeclared('topic', topic.name)
+    return arn
   }
   const queueUrl = (queue: QueueSpec) => {
     const url = resources.queues[queue.name]?.url
@@ -91,6 +105,26 @@ export function awsResourceProvider(resources: AwsResources = resourcesFromEnvir
             `SQS did not take ${result.Failed.length} message(s) for queue('${queue.name}'): ${reasons.join('; ')}. Nothing after them was sent.`,
           )
         }
+      }
+    },
+
+    /** One Publish per message: the text as it is, each attribute a String message attribute. */
+    async publishMessages(topic, messages) {
+      const arn = topicArn(topic)
+      const { client, sdk } = await snsClient()
+      for (const message of messages) {
+        await client.send(
+          new sdk.PublishCommand({
+            TopicArn: arn,
+            Message: message.body,
+            MessageAttributes: Object.fromEntries(
+              Object.entries(message.attributes).map(([name, value]) => [
+                name,
+                { DataType: 'String', StringValue: value },
+              ]),
+            ),
+          }),
+        )
       }
     },
 
@@ -156,7 +190,7 @@ export function awsResourceProvider(resources: AwsResources = resourcesFromEnvir
   }
 }
 
-function undeclared(kind: 'queue' | 'bucket', name: string): XfnError {
+function undeclared(kind: 'queue' | 'bucket' | 'topic', name: string): XfnError {
   return new XfnError(
     'INVALID_OPTIONS',
     `${kind}('${name}') is not among the resources this function was deployed with (XFN_RESOURCES lacks it). Redeploy the app with xfn so the function gets it.`,
@@ -164,7 +198,7 @@ function undeclared(kind: 'queue' | 'bucket', name: string): XfnError {
 }
 
 /**
- * Makes the app's queues and buckets work inside Lambda. The build's generated entry calls it when
+ * Makes the app's queues, buckets and topics work inside Lambda. The build's generated entry calls it when
  * the app declares any, so an app without resources carries none of this code.
  *
  * @example

@@ -1,26 +1,29 @@
-import type { QueueTrigger } from '@xfn/core'
-import { type Context, type FunctionDefinition, textMessage } from '@xfn/core'
+import type { QueueTrigger, TopicTrigger } from '@xfn/core'
+import { type Context, type FunctionDefinition, textMessage, topicMessage } from '@xfn/core'
 import type { SqsBatchResponse, SqsEvent, SqsRecord } from './events.js'
 
 /** How many messages of one batch run at once on a standard queue. */
 export const sqsConcurrency = 10
 
 /**
- * Runs the handler once per message and reports exactly the failed ones, for
+ * Runs the handler once per message (of a queue, or of a topic subscription's queue) and reports exactly the failed ones, for
  * `ReportBatchItemFailures`: SQS deletes the rest and redelivers these, until `maxReceiveCount`
  * sends them to the dead-letter queue. On a FIFO queue messages run in order, and the first
  * failure stops the batch: it and every message after it are reported, so order is kept.
  */
 export async function handleSqs(
-  fn: FunctionDefinition<QueueTrigger>,
+  fn: FunctionDefinition<QueueTrigger> | FunctionDefinition<TopicTrigger>,
   event: SqsEvent,
   context: Context,
 ): Promise<SqsBatchResponse> {
   const records = event.Records
   const failed: string[] = []
+  const { trigger } = fn
   const run = async (record: SqsRecord) => {
     try {
-      await fn.handler(toMessage(record), context)
+      if (trigger.type === 'topic')
+        await (fn as FunctionDefinition<TopicTrigger>).handler(toTopicMessage(record, trigger.topic), context)
+      else await (fn as FunctionDefinition<QueueTrigger>).handler(toMessage(record), context)
       return true
     } catch (error) {
       context.log.error('message failed; it will be retried', { messageId: record.messageId, error })
@@ -53,6 +56,26 @@ function toMessage(record: SqsRecord) {
     body: record.body,
     attempt: Number(record.attributes?.ApproximateReceiveCount ?? 1),
     enqueuedAt: new Date(Number(record.attributes?.SentTimestamp ?? Date.now())),
+    native: record,
+  })
+}
+
+/**
+ * A topic subscription's queue receives, through raw message delivery, the published text as its
+ * body and the attributes as String message attributes; the SQS message's send time is when SNS
+ * delivered it, moments after the publish.
+ */
+function toTopicMessage(record: SqsRecord, topic: string) {
+  const attributes: Record<string, string> = {}
+  for (const [name, value] of Object.entries(record.messageAttributes ?? {}))
+    if (value?.stringValue !== undefined) attributes[name] = value.stringValue
+  return topicMessage({
+    id: record.messageId,
+    body: record.body,
+    attempt: Number(record.attributes?.ApproximateReceiveCount ?? 1),
+    publishedAt: new Date(Number(record.attributes?.SentTimestamp ?? Date.now())),
+    attributes,
+    topic,
     native: record,
   })
 }

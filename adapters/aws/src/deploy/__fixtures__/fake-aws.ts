@@ -5,6 +5,7 @@ import * as events from '@aws-sdk/client-eventbridge'
 import * as iam from '@aws-sdk/client-iam'
 import * as lambda from '@aws-sdk/client-lambda'
 import * as s3 from '@aws-sdk/client-s3'
+import * as sns from '@aws-sdk/client-sns'
 import * as sqs from '@aws-sdk/client-sqs'
 import * as ssm from '@aws-sdk/client-ssm'
 import * as sts from '@aws-sdk/client-sts'
@@ -59,6 +60,14 @@ export class FakeAws {
   readonly buckets = new Map<
     string,
     { tags: s3.Tag[]; notifications: s3.NotificationConfiguration; objects: Set<string> }
+  >()
+  /** SNS topics by ARN, each with its subscriptions by ARN. */
+  readonly topics = new Map<
+    string,
+    {
+      tags: sns.Tag[]
+      subscriptions: Map<string, { protocol: string; endpoint: string; attributes: Record<string, string> }>
+    }
   >()
   readonly functions = new Map<string, FakeFunction>()
   readonly mappings = new Map<string, lambda.EventSourceMappingConfiguration>()
@@ -165,6 +174,7 @@ export class FakeAws {
     this.#installSsm()
     this.#installIam()
     this.#installSqs()
+    this.#installSns()
     this.#installS3()
     this.#installLambda()
     this.#installEvents()
@@ -509,6 +519,142 @@ export class FakeAws {
         },
       },
       sqs,
+    )
+  }
+
+  /**
+   * SNS as its API reference describes it: CreateTopic and Subscribe return what exists when
+   * called again alike and refuse a difference; DeleteTopic takes the subscriptions with it and
+   * succeeds on a topic that does not exist; a subscription's settable attributes are checked.
+   */
+  #installSns(): void {
+    const topic = (arn: string | undefined) => {
+      const found = this.topics.get(arn ?? '')
+      if (!found) throw new AwsError('NotFound', 'Topic does not exist', 404)
+      return found
+    }
+    const subscription = (arn: string | undefined) => {
+      for (const found of this.topics.values()) {
+        const sub = found.subscriptions.get(arn ?? '')
+        if (sub) return sub
+      }
+      throw new AwsError('NotFound', 'Subscription does not exist', 404)
+    }
+    const settable = [
+      'DeliveryPolicy',
+      'FilterPolicy',
+      'FilterPolicyScope',
+      'RawMessageDelivery',
+      'RedrivePolicy',
+    ]
+    const checkAttribute = (name: string, value: string) => {
+      const invalid = (why: string) => new AwsError('InvalidParameter', `Invalid parameter: ${name}: ${why}`)
+      if (!settable.includes(name)) throw invalid('not a settable attribute')
+      if (name === 'RawMessageDelivery' && value !== 'true' && value !== 'false')
+        throw invalid('true or false')
+      if (name === 'FilterPolicyScope' && value !== 'MessageAttributes' && value !== 'MessageBody')
+        throw invalid('MessageAttributes or MessageBody')
+      if (name === 'FilterPolicy' || name === 'RedrivePolicy') {
+        let parsed: unknown
+        try {
+          parsed = JSON.parse(value)
+        } catch {
+          throw invalid('not JSON')
+        }
+        if (name === 'FilterPolicy') {
+          const keys = Object.values(parsed as Record<string, unknown[]>)
+          if (keys.length > 5) throw invalid('Filter policy can not have more than 5 keys')
+          if (keys.reduce((n, values) => n * values.length, 1) > 150)
+            throw invalid('Filter policy is too complex')
+        }
+      }
+    }
+    this.#on(
+      'sns',
+      sns.SNSClient,
+      {
+        ListTopics: () => ({ Topics: [...this.topics.keys()].map((TopicArn) => ({ TopicArn })) }),
+        ListTagsForResource: ({ ResourceArn }: sns.ListTagsForResourceRequest) => ({
+          Tags: topic(ResourceArn).tags,
+        }),
+        CreateTopic: ({ Name, Tags }: sns.CreateTopicInput) => {
+          const arn = `arn:aws:sns:${region}:${account}:${Name}`
+          const existing = this.topics.get(arn)
+          if (existing && JSON.stringify(existing.tags) !== JSON.stringify(Tags ?? []))
+            throw new AwsError(
+              'InvalidParameter',
+              'Invalid parameter: Tags Reason: Topic already exists with different tags',
+            )
+          if (!existing) this.topics.set(arn, { tags: Tags ?? [], subscriptions: new Map() })
+          return { TopicArn: arn }
+        },
+        DeleteTopic: ({ TopicArn }: sns.DeleteTopicInput) => {
+          this.topics.delete(TopicArn ?? '')
+          return {}
+        },
+        ListSubscriptionsByTopic: ({ TopicArn }: sns.ListSubscriptionsByTopicInput) => ({
+          Subscriptions: [...topic(TopicArn).subscriptions].map(([SubscriptionArn, s]) => ({
+            SubscriptionArn,
+            Owner: account,
+            Protocol: s.protocol,
+            Endpoint: s.endpoint,
+            TopicArn,
+          })),
+        }),
+        GetSubscriptionAttributes: ({ SubscriptionArn }: sns.GetSubscriptionAttributesInput) => {
+          const found = subscription(SubscriptionArn)
+          return {
+            Attributes: {
+              ...found.attributes,
+              SubscriptionArn: SubscriptionArn ?? '',
+              Protocol: found.protocol,
+              Endpoint: found.endpoint,
+              PendingConfirmation: 'false',
+              ConfirmationWasAuthenticated: 'true',
+            },
+          }
+        },
+        Subscribe: ({ TopicArn, Protocol, Endpoint, Attributes }: sns.SubscribeInput) => {
+          const found = topic(TopicArn)
+          for (const [name, value] of Object.entries(Attributes ?? {})) checkAttribute(name, value)
+          if (Protocol === 'sqs' && !Endpoint?.startsWith('arn:aws:sqs:'))
+            throw new AwsError('InvalidParameter', 'Invalid parameter: SQS endpoint ARN')
+          for (const [arn, s] of found.subscriptions) {
+            if (s.protocol !== Protocol || s.endpoint !== Endpoint) continue
+            if (JSON.stringify(s.attributes) !== JSON.stringify(Attributes ?? {}))
+              throw new AwsError(
+                'InvalidParameter',
+                'Invalid parameter: Attributes Reason: Subscription already exists with different attributes',
+              )
+            return { SubscriptionArn: arn }
+          }
+          const arn = `${TopicArn}:${this.#id('sub')}`
+          found.subscriptions.set(arn, {
+            protocol: Protocol ?? '',
+            endpoint: Endpoint ?? '',
+            attributes: { ...Attributes },
+          })
+          return { SubscriptionArn: arn }
+        },
+        SetSubscriptionAttributes: ({
+          SubscriptionArn,
+          AttributeName,
+          AttributeValue,
+        }: sns.SetSubscriptionAttributesInput) => {
+          const found = subscription(SubscriptionArn)
+          checkAttribute(AttributeName ?? '', AttributeValue ?? '')
+          if (AttributeName === 'FilterPolicy' && AttributeValue === '{}')
+            delete found.attributes.FilterPolicy
+          else found.attributes[AttributeName ?? ''] = AttributeValue ?? ''
+          return {}
+        },
+        Unsubscribe: ({ SubscriptionArn }: sns.UnsubscribeInput) => {
+          for (const found of this.topics.values())
+            if (found.subscriptions.delete(SubscriptionArn ?? '')) return {}
+          throw new AwsError('NotFound', 'Subscription does not exist', 404)
+        },
+      },
+      sns,
     )
   }
 

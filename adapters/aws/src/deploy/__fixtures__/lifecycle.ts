@@ -4,14 +4,18 @@ import { applyPlan, createAwsClients, planDeploy, planDestroy, resolveTarget } f
 import { type Call, FakeAws, region } from './fake-aws.js'
 
 /**
- * Every call of a first deploy of the one-of-each app, a second with new code, new settings and a
- * function removed, and a destroy, against the fake control plane.
+ * Every call of a first deploy of the one-of-each app with two topic subscriptions, a second with
+ * new code, new settings, a new filter and two functions removed, and a destroy, against the fake
+ * control plane.
  */
 export async function commandsOfAFullLifecycle(): Promise<Call[]> {
   const fake = new FakeAws()
   try {
     const made = createApp()
     registerEveryKind(made)
+    const placed = made.topic('order-placed')
+    made.app.topic('notify', { topic: placed, filter: { region: ['eu'] } }, () => undefined)
+    made.app.topic('archive', { topic: placed }, () => undefined)
     const manifest = toManifest(made.registry, { app: 'shop' })
     const handlers = Object.fromEntries(manifest.functions.map((fn) => [fn.name, `index.${fn.name}`]))
     const clients = createAwsClients({ region })
@@ -25,9 +29,13 @@ export async function commandsOfAFullLifecycle(): Promise<Call[]> {
     const changed = {
       ...manifest,
       functions: manifest.functions
-        .filter((fn) => fn.name !== 'audit')
+        .filter((fn) => fn.name !== 'audit' && fn.name !== 'archive')
         .map((fn) =>
-          fn.name === 'fulfil' ? { ...fn, memoryMb: 512, trigger: { ...fn.trigger, batchSize: 2 } } : fn,
+          fn.name === 'fulfil'
+            ? { ...fn, memoryMb: 512, trigger: { ...fn.trigger, batchSize: 2 } }
+            : fn.name === 'notify'
+              ? { ...fn, trigger: { ...fn.trigger, filter: { region: ['eu', 'us'] } } }
+              : fn,
         ),
     }
     await applyPlan(

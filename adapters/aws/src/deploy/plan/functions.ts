@@ -167,13 +167,18 @@ function mappingChanges(
 ): Change[] {
   const { trigger } = fn.logical
   const changes: Change[] = []
-  const source =
+  // A topic function consumes its subscription's own queue.
+  const queue =
     trigger.type === 'queue'
-      ? desired.layout.queueArn(desired.queues.find((q) => q.logical === trigger.queue)?.name ?? '')
-      : undefined
+      ? desired.queues.find((q) => q.logical === trigger.queue)?.name
+      : trigger.type === 'topic'
+        ? desired.subscriptions.find((s) => s.function === fn.logical.name)?.queue
+        : undefined
+  const source = queue && desired.layout.queueArn(queue)
   for (const mapping of existing)
     if (mapping.source !== source) changes.push(deleteMapping(fn.name, mapping.uuid, 'its queue changed'))
-  if (trigger.type !== 'queue' || !source) return changes
+  if ((trigger.type !== 'queue' && trigger.type !== 'topic') || !source) return changes
+  const consumed = trigger.type === 'queue' ? trigger.queue : `${trigger.topic}.${fn.logical.name}`
   const current = existing.find((m) => m.source === source)
   const settings = {
     BatchSize: trigger.batchSize,
@@ -183,7 +188,7 @@ function mappingChanges(
     changes.push({
       action: 'create',
       kind: 'event source',
-      name: `${fn.name} ← ${trigger.queue}`,
+      name: `${fn.name} ← ${consumed}`,
       reason: 'the function consumes the queue, reporting failures per message',
       phase: phase.mapping,
       async run({ clients, sleep, iamTimeoutMs }) {
@@ -207,7 +212,7 @@ function mappingChanges(
     changes.push({
       action: 'update',
       kind: 'event source',
-      name: `${fn.name} ← ${trigger.queue}`,
+      name: `${fn.name} ← ${consumed}`,
       reason: 'batch size or failure reporting changed',
       phase: phase.mapping,
       async run({ clients, sleep, iamTimeoutMs }) {

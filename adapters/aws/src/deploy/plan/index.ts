@@ -7,6 +7,7 @@ import { httpChanges } from './http.js'
 import { restChanges } from './rest.js'
 import { apiKeyChanges, roleChanges } from './roles.js'
 import { bucketChanges, queueChanges } from './storage.js'
+import { subscriptionChanges, topicChanges } from './topics.js'
 
 export {
   type ApplyContext,
@@ -28,6 +29,8 @@ export function planChanges(desired: Desired, observed: Observed, options: PlanO
     ...roleChanges(desired, observed),
     ...queueChanges(desired, observed),
     ...bucketChanges(desired, observed, options),
+    ...topicChanges(desired, observed),
+    ...subscriptionChanges(desired, observed),
     ...functionChanges(desired, observed, facts),
     ...httpChanges(desired, observed),
     ...restChanges(desired, observed),

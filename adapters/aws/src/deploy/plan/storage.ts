@@ -150,10 +150,14 @@ export function bucketChanges(desired: Desired, observed: Observed, options: Pla
   return changes
 }
 
-/** SQS returns numbers as strings, and the redrive policy as JSON with either form. */
+/**
+ * SQS returns numbers as strings, the redrive policy as JSON with either form, and the access
+ * policy as JSON it may have reformatted.
+ */
 function sameAttribute(key: string, actual: string | undefined, wanted: string | undefined): boolean {
-  if (key !== 'RedrivePolicy') return actual === wanted
+  if (key !== 'RedrivePolicy' && key !== 'Policy') return actual === wanted
   if (!actual || !wanted) return actual === wanted
+  if (key === 'Policy') return JSON.stringify(JSON.parse(actual)) === JSON.stringify(JSON.parse(wanted))
   const parse = (text: string) => {
     const policy = JSON.parse(text) as { deadLetterTargetArn?: string; maxReceiveCount?: unknown }
     return `${policy.deadLetterTargetArn}|${String(policy.maxReceiveCount)}`
