@@ -161,7 +161,9 @@ export async function describeDeployed(clients: AwsClients, target: AwsTarget) {
     topics: [...observed.topics.entries()]
       .map(([name, topic]) => ({
         name,
-        subscriptions: [...topic.subscriptions.keys()].map((arn) => arn.slice(arn.lastIndexOf(':') + 1)).sort(),
+        subscriptions: [...topic.subscriptions.keys()]
+          .map((arn) => arn.slice(arn.lastIndexOf(':') + 1))
+          .sort(),
       }))
       .sort((a, b) => a.name.localeCompare(b.name)),
     schedules: [...observed.rules.entries()].map(([name, rule]) => ({ name, expression: rule.expression })),
