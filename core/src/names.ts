@@ -122,6 +122,11 @@ export function azureNames(target: NameTarget, scope: { subscriptionId: string }
     queue: (name: string) => name,
     poisonQueue: (name: string) => `${name}-poison`,
     container: (name: string) => name,
+    /**
+     * An Event Grid custom topic: its endpoint's host name is the topic's name in its region, so
+     * the name carries the app's hash, like the storage account's (3 to 50 letters, digits, '-').
+     */
+    topic: (name: string) => `${name}-${hash}`,
   }
 }
 

@@ -113,20 +113,8 @@ export function checkPortability(
   }
 }
 
-/** Where topics run so far: Azure's mapping is still to come. */
-const topicClouds: readonly Cloud[] = ['local', 'aws']
-
 function functionOnCloud(fn: ManifestFunction, cloud: Cloud): { ok: boolean; detail: string } {
   const { trigger } = fn
-  const topicUse =
-    trigger.type === 'topic'
-      ? 'subscribes to a topic'
-      : fn.uses.some((g) => g.resource === 'topic') && 'publishes to a topic'
-  if (topicUse && !topicClouds.includes(cloud))
-    return {
-      ok: false,
-      detail: `it ${topicUse}, and xfn has no topics on ${cloud} yet (they run on ${topicClouds.join(', ')})`,
-    }
   if (trigger.type !== 'timer' || cloud === 'local') return { ok: true, detail: 'ok' }
   const schedule = parseSchedule(trigger, `app.timer('${fn.name}')`)
   try {

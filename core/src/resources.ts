@@ -279,7 +279,7 @@ export function bucketHandle(table: ResourceTable, name: string): Bucket {
   return created
 }
 
-/** A provider's publishing, or an error that says this runtime has no topics yet. */
+/** A provider's publishing, or an error that says this runtime (a target's own) has no topics. */
 export function publisherOf(
   provider: ResourceProvider,
   topic: string,
@@ -288,7 +288,7 @@ export function publisherOf(
   if (publish) return publish
   throw new XfnError(
     'NOT_PORTABLE',
-    `topic('${topic}').publish(): this cloud's xfn runtime has no topics yet; run the app on the local cloud, where topics work, and see 'xfn check' for where else it runs.`,
+    `topic('${topic}').publish(): the runtime this function runs in has no topics; run the app on the local cloud, AWS or Azure, where topics work.`,
   )
 }
 

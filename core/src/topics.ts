@@ -10,7 +10,8 @@ import { XfnError } from './errors.js'
  *   refuses names starting with 'AWS.' or 'Amazon.'), values non-empty strings;
  * - a filter of up to 5 attribute names, each listing the values it accepts, as SNS filter
  *   policies take at most 5 keys, and at most 150 combinations of values (the product of the
- *   lists' lengths), as SNS counts them;
+ *   lists' lengths), as SNS counts them; at most 25 values in all, each of at most 512
+ *   characters, as an Event Grid subscription's advanced filters take;
  * - a body of at least one character, as SNS refuses an empty message, and, in the body and the
  *   attributes, only the characters an SQS message may hold (tab, newline, carriage return, and
  *   from U+0020 on, without U+FFFE and U+FFFF): SNS would take others, then fail to deliver them
@@ -25,6 +26,9 @@ export const topicAttributeLimit = 10
 export const topicFilterNameLimit = 5
 /** The most combinations of values a filter accepts: the product of its lists' lengths. */
 export const topicFilterCombinationLimit = 150
+/** The most values a filter lists in all, and the longest value. */
+export const topicFilterValueLimit = 25
+export const topicFilterValueLength = 512
 
 const unsendable = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u
 
@@ -110,7 +114,13 @@ export function checkFilter(value: unknown): string | undefined {
       values.some((v) => typeof v !== 'string' || v === '')
     )
       return `must give '${name}' a list of one or more non-empty strings`
+    const long = values.find((v: string) => v.length > topicFilterValueLength)
+    if (long)
+      return `has a value of '${name}' of ${long.length} characters, over the limit of ${topicFilterValueLength} (Event Grid's)`
   }
+  const count = entries.reduce((sum, [, values]) => sum + (values as unknown[]).length, 0)
+  if (count > topicFilterValueLimit)
+    return `lists ${count} values in all, over the limit of ${topicFilterValueLimit} (an Event Grid subscription's filters take 25)`
   const combinations = entries.reduce((product, [, values]) => product * (values as unknown[]).length, 1)
   if (combinations > topicFilterCombinationLimit)
     return `has ${combinations} combinations of values (the product of its lists' lengths), over the limit of ${topicFilterCombinationLimit} (SNS's)`

@@ -470,10 +470,6 @@ const others: Scenario[] = [
  * Topics: every subscription gets its own copy, filtered by attributes, retried and dead-lettered
  * on its own. Each subscription records a message under `<subscription>/<id>` (see the app).
  */
-const topicsNotYet = (['azure'] as const).map((cloud) => ({
-  cloud,
-  reason: `xfn has no topics on ${cloud} yet`,
-}))
 const delivered = (text: string, attributes: Record<string, string> = {}) => ({
   text,
   attributes,
@@ -495,7 +491,6 @@ const topic = (
   app: 'topics',
   input,
   expect: input.kind === 'publish' && expect.status === undefined ? { ...published, ...expect } : expect,
-  notPortable: topicsNotYet,
 })
 const unicodeMessage = { id: 't8', name: 'Zoë ✓ 日本 🍵', quote: '"\\ \n\u0000' }
 const longText = (bytes: number) => `${'<'.repeat(8)}${'x'.repeat(bytes - 16)}${'>'.repeat(8)}`

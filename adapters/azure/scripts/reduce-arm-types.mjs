@@ -31,6 +31,9 @@ const wanted = {
   'Microsoft.EventGrid/systemTopics@2022-06-15': 'generated/eventgrid/microsoft.eventgrid/2022-06-15',
   'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15':
     'generated/eventgrid/microsoft.eventgrid/2022-06-15',
+  'Microsoft.EventGrid/topics@2022-06-15': 'generated/eventgrid/microsoft.eventgrid/2022-06-15',
+  'Microsoft.EventGrid/topics/eventSubscriptions@2022-06-15':
+    'generated/eventgrid/microsoft.eventgrid/2022-06-15',
 }
 
 const gitDir = process.argv[2]

@@ -137,7 +137,7 @@ async function destroy(host: TargetHost, flags: AzureFlags) {
   })
 }
 
-/** `xfn status --cloud azure`: the Function App, its plan, package, queues and buckets. */
+/** `xfn status --cloud azure`: the Function App, its plan, package, queues, buckets and topics. */
 async function status(host: TargetHost, flags: AzureFlags) {
   const { project } = host
   const { log } = host
@@ -154,6 +154,8 @@ async function status(host: TargetHost, flags: AzureFlags) {
   )
   if (status.queues.length > 0) log(`Queues: ${status.queues.join(', ')}`)
   if (status.containers.length > 0) log(`Buckets: ${status.containers.join(', ')}`)
+  for (const topic of status.topics)
+    log(`Topic ${topic.logical} (${topic.name}) → ${topic.subscriptions.join(', ') || 'no subscriptions'}`)
   const { drift, line } = await host.codeDrift('azure', [status.packageSha256], deployHint)
   log(line)
   return { ...status, drift }

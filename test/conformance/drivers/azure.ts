@@ -11,6 +11,7 @@ import {
   type FunctionDefinition,
   type HttpTrigger,
   hashApiKey,
+  type Manifest,
   parseRoute,
 } from '@xfn/core'
 import { startAzurite } from '../../../adapters/azure/src/runtime/__fixtures__/azurite.js'
@@ -21,6 +22,8 @@ import {
   registrations,
   type WorkerLogLine,
 } from '../../../adapters/azure/src/runtime/__fixtures__/host.js'
+import { topicsSetting } from '../../../adapters/azure/src/runtime/topics.js'
+import { EmulatedEventGrid } from './azure-topics.js'
 import {
   appKey,
   copyApp,
@@ -45,20 +48,24 @@ type Logs = Observed['logs'][number][]
  * dequeueCount, retried up to host.json's maxDequeueCount, then moved to the poison queue; blob
  * triggers with the storage extension's metadata, deletions as Event Grid's `BlobDeleted` event,
  * and timer ticks. Queues and blobs are Azurite's, a real emulator, through the app's own
- * AzureWebJobsStorage connection.
+ * AzureWebJobsStorage connection. Topics go through an Event Grid of the driver's own (see
+ * azure-topics.ts).
  */
 export function azureDriver(): Driver {
   let azurite: Awaited<ReturnType<typeof startAzurite>> | undefined
   let results: ContainerClient
   let uploads: ContainerClient
   let jobs: QueueClient
-  let maxDequeueCount = 5
+  let eventGrid: EmulatedEventGrid | undefined
+  /** Each app is its own Function App: its functions, and its host.json's maxDequeueCount. */
+  const functionApps = new Map<string, { functions: Set<string>; maxDequeueCount: number }>()
   const poison: string[] = []
   let work = ''
 
-  /** The functions whose trigger binding is of a type and passes a test. */
-  const triggered = (type: string, test: (binding: Record<string, unknown>) => boolean) =>
+  /** The functions of an app whose trigger binding is of a type and passes a test. */
+  const triggered = (app: string, type: string, test: (binding: Record<string, unknown>) => boolean) =>
     registrations
+      .filter((r) => functionApps.get(app)?.functions.has(r.metadata.name))
       .filter((r) => Object.values(r.metadata.bindings).some((b) => b.type === type && test(b)))
       .map((r) => r.metadata.name)
 
@@ -100,11 +107,13 @@ export function azureDriver(): Driver {
   }
 
   /** The host's queue trigger: one message at a time, dequeueCount counting, then the poison queue. */
-  const deliver = async (body: Buffer, logs: Logs) => {
+  const deliver = async (app: string, body: Buffer, logs: Logs, queue = 'jobs') => {
     const id = randomUUID()
+    const [consumer = 'work'] = triggered(app, 'queueTrigger', (b) => b.queueName === queue)
+    const maxDequeueCount = functionApps.get(app)?.maxDequeueCount ?? 5
     for (let dequeueCount = 1; ; dequeueCount++) {
       try {
-        await invoke('work', logs, payloadAsHostSends('work', body), {
+        await invoke(consumer, logs, payloadAsHostSends(consumer, body), {
           Id: { string: id },
           DequeueCount: { json: String(dequeueCount) },
           InsertionTime: { json: JSON.stringify(new Date().toISOString()) },
@@ -120,13 +129,13 @@ export function azureDriver(): Driver {
   }
 
   /** Delivers what the app itself sent to its queue, as the host would pick it up. */
-  const pump = async (logs: Logs) => {
+  const pump = async (app: string, logs: Logs) => {
     for (;;) {
       const { receivedMessageItems } = await jobs.receiveMessages({ numberOfMessages: 32 })
       if (receivedMessageItems.length === 0) return
       for (const message of receivedMessageItems) {
         await jobs.deleteMessage(message.messageId, message.popReceipt)
-        await deliver(Buffer.from(message.messageText, 'base64'), logs)
+        await deliver(app, Buffer.from(message.messageText, 'base64'), logs)
       }
     }
   }
@@ -178,20 +187,35 @@ export function azureDriver(): Driver {
       for (const app of apps) {
         const dir = copyApp(work, app)
         xfn('build', dir, '--cloud', 'azure')
+        if (app === 'topics') {
+          const { manifest } = JSON.parse(
+            readFileSync(join(dir, '.xfn/build/azure/manifest.json'), 'utf8'),
+          ) as { manifest: Manifest }
+          eventGrid = await EmulatedEventGrid.start(manifest)
+          // Read by the app's resource clients as the bundle loads.
+          process.env[topicsSetting] = eventGrid.setting
+        }
         const folder = join(dir, '.xfn/build/azure/app')
         const host = JSON.parse(readFileSync(join(folder, 'host.json'), 'utf8')) as {
           extensions?: { queues?: { maxDequeueCount?: number } }
         }
-        maxDequeueCount = host.extensions?.queues?.maxDequeueCount ?? maxDequeueCount
+
         const pkg = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { main: string }
         // Each Function App is its own host process; in this one, each app starts from an empty
         // process-wide registry, as it would there.
         delete (globalThis as Record<symbol, unknown>)[Symbol.for('xfn.registry.v1')]
+        const before = registrations.length
         await import(pathToFileURL(join(folder, pkg.main)).href)
+        functionApps.set(app, {
+          functions: new Set(registrations.slice(before).map((r) => r.metadata.name)),
+          maxDequeueCount: host.extensions?.queues?.maxDequeueCount ?? 5,
+        })
       }
       routeOf = route()
     },
     async stop() {
+      await eventGrid?.stop()
+      delete process.env[topicsSetting]
       await azurite?.stop()
       rmSync(work, { recursive: true, force: true })
     },
@@ -200,11 +224,17 @@ export function azureDriver(): Driver {
       const poisonBefore = poison.length
       const logs: Logs = []
       const settle = async (base: Omit<Observed, 'results' | 'deadLettered' | 'logs'>) => {
-        await pump(logs)
+        await pump(scenario.app, logs)
+        await eventGrid?.drain((name, event) =>
+          invoke(name, logs, { string: JSON.stringify(event) }).then(() => undefined),
+        )
         return {
           ...base,
           results: await resultsAfter(before),
-          deadLettered: poison.slice(poisonBefore),
+          deadLettered:
+            scenario.app === 'topics'
+              ? (eventGrid?.takeDeadLetters('flaky') ?? [])
+              : poison.slice(poisonBefore),
           logs: [...logs],
         }
       }
@@ -241,9 +271,29 @@ export function azureDriver(): Driver {
           }),
         ]
       }
-      if (input.kind === 'publish')
-        throw new Error('xfn has no topics on Azure yet; the scenario is marked so')
-      if (input.kind === 'queue') for (const body of input.bodies) await deliver(Buffer.from(body), logs)
+      if (input.kind === 'publish') {
+        const response = (await invoke('publish', logs, {
+          http: {
+            method: 'POST',
+            url: 'https://conformance.azurewebsites.net/publish',
+            headers: { 'content-type': 'application/json' },
+            query: {},
+            body: {
+              bytes: Buffer.from(JSON.stringify({ message: input.message, attributes: input.attributes })),
+            },
+          },
+        })) as { returnValue: { http: RpcHttpResponse } }
+        const { http } = response.returnValue
+        return [
+          await settle({
+            via: 'http',
+            status: Number(http.statusCode),
+            body: new Uint8Array(http.body?.bytes ?? []),
+          }),
+        ]
+      }
+      if (input.kind === 'queue')
+        for (const body of input.bodies) await deliver(scenario.app, Buffer.from(body), logs, input.queue)
       if (input.kind === 'timer')
         await invoke(input.function, logs, {
           json: JSON.stringify({ Schedule: {}, ScheduleStatus: {}, IsPastDue: false }),
@@ -254,7 +304,7 @@ export function azureDriver(): Driver {
         await blob.uploadData(content)
         if (input.type === 'created') {
           const properties = await blob.getProperties()
-          for (const name of triggered('blobTrigger', (b) =>
+          for (const name of triggered(scenario.app, 'blobTrigger', (b) =>
             input.key.startsWith(String(b.path).slice('uploads/'.length).replace('{name}', '')),
           ))
             await invoke(name, logs, payloadAsHostSends(name, content), {
@@ -285,7 +335,7 @@ export function azureDriver(): Driver {
             dataVersion: '',
             metadataVersion: '1',
           }
-          for (const name of triggered('eventGridTrigger', () => true))
+          for (const name of triggered(scenario.app, 'eventGridTrigger', () => true))
             await invoke(name, logs, { string: JSON.stringify(event) })
         }
       }

@@ -1,18 +1,13 @@
 import { join } from 'node:path'
 import { bundle, deterministicZip, resolvePackage } from '@xfn/bundler'
-import {
-  type Manifest,
-  type TargetBuildOutput,
-  type TargetPackage,
-  type TargetProject,
-  XfnError,
-} from '@xfn/core'
+import type { Manifest, TargetBuildOutput, TargetPackage, TargetProject } from '@xfn/core'
 
 const registrar = {
   http: 'registerHttp',
   queue: 'registerQueue',
   timer: 'registerTimer',
   blob: 'registerBlob',
+  topic: 'registerTopic',
 } as const
 
 import type { RegisterOptions } from '../runtime/index.js'
@@ -44,17 +39,15 @@ export async function buildAzure(
   }: { readonly project: TargetProject; readonly manifest: Manifest; readonly out: TargetBuildOutput },
   blobSource: BlobSource = 'EventGrid',
 ): Promise<TargetPackage> {
-  // Queue and bucket clients only for apps that declare queues or buckets.
-  const usesResources = manifest.queues.length > 0 || manifest.buckets.length > 0
+  // Queue, bucket and topic clients only for apps that declare any.
+  const usesResources =
+    manifest.queues.length > 0 || manifest.buckets.length > 0 || (manifest.topics ?? []).length > 0
   // Only the registrars of the kinds the app uses, so the bundle carries no other kind's code.
   const kinds = [...new Set(manifest.functions.map((fn) => fn.trigger.type))].sort()
   // The key check only for apps with `auth: 'key'` routes.
   const keyed = manifest.functions.some((fn) => fn.trigger.type === 'http' && fn.trigger.auth === 'key')
-  const registrarOf = (kind: (typeof kinds)[number]) => {
-    // `xfn check` keeps functions Azure cannot run out of builds.
-    if (kind === 'topic') throw new XfnError('NOT_PORTABLE', 'xfn has no topics on Azure yet.')
-    return kind === 'http' && keyed ? 'registerKeyedHttp' : registrar[kind]
-  }
+  const registrarOf = (kind: (typeof kinds)[number]) =>
+    kind === 'http' && keyed ? 'registerKeyedHttp' : registrar[kind]
   const registrars = kinds.map((kind) => `${kind}: ${registrarOf(kind)}`)
   const imports = ['registerAzureKinds', ...kinds.map(registrarOf)]
   const entry = [

@@ -11,6 +11,8 @@ export interface Facts {
   insightsConnection: string | undefined
   defaultHostName: string | undefined
   scmHostName: string | undefined
+  /** Each topic's publishing endpoint and access key, by its logical name, once it exists. */
+  readonly topics: Map<string, { endpoint: string; key: string }>
   /** The host's system keys, by name, once asked for. */
   systemKeys: Partial<Record<'blobs_extension' | 'eventgrid_extension', string>> | undefined
 }

@@ -11,7 +11,7 @@ import type { Observed } from './observe.js'
  * webhook with its `eventgrid_extension` key. Each is filtered to its container, prefix and suffix.
  */
 
-export const blobPhase = { topic: 3, subscription: 7, deleteSubscription: 7.5, deleteTopic: 8 } as const
+export const eventPhase = { topic: 3, subscription: 7, deleteSubscription: 7.5, deleteTopic: 8 } as const
 
 /** Where the host takes each kind of event, with which system key and function parameter. */
 const webhooks = {
@@ -44,7 +44,7 @@ export function planBlobEvents(desired: Desired, observed: Observed): Change[] {
       kind: 'event-topic',
       name: layout.blobTopic,
       reason: "the storage account's events, which tell Flex Consumption of new blobs",
-      phase: blobPhase.topic,
+      phase: eventPhase.topic,
       run: async ({ clients, poll }) => {
         await clients.events.systemTopics.beginCreateOrUpdateAndWait(
           rg,
@@ -77,7 +77,7 @@ export function planBlobEvents(desired: Desired, observed: Observed): Change[] {
       kind: 'event-subscription',
       name,
       reason: `${deletions ? 'deleted' : 'new'} blobs under ${subscription.subjectBeginsWith.replace('/blobServices/default/containers/', '').replace('/blobs/', '/')}*${subscription.subjectEndsWith} call ${subscription.function}`,
-      phase: blobPhase.subscription,
+      phase: eventPhase.subscription,
       run: async (context) => {
         const { clients, facts, poll } = context
         const key = await systemKey(context, webhook.key)
@@ -117,7 +117,7 @@ export function planBlobEvents(desired: Desired, observed: Observed): Change[] {
         kind: 'event-subscription',
         name,
         reason: 'its blob function is gone',
-        phase: blobPhase.deleteSubscription,
+        phase: eventPhase.deleteSubscription,
         run: async ({ clients, poll }) => {
           await clients.events.systemTopicEventSubscriptions.beginDeleteAndWait(
             rg,
@@ -138,7 +138,7 @@ export function deleteBlobTopic(desired: Desired): Change {
     kind: 'event-topic',
     name: layout.blobTopic,
     reason: 'no blob function needs it',
-    phase: blobPhase.deleteTopic,
+    phase: eventPhase.deleteTopic,
     run: async ({ clients, poll }) => {
       await clients.events.systemTopics.beginDeleteAndWait(layout.resourceGroup, layout.blobTopic, poll)
     },
@@ -153,7 +153,7 @@ class KeyNotReady extends Error {}
  * it first starts with a trigger that needs it: so it is asked for after the publish, and waited
  * for (1 s doubling to 16 s).
  */
-async function systemKey(
+export async function systemKey(
   { clients, desired, facts, sleep, publishTimeoutMs }: ApplyContext,
   name: 'blobs_extension' | 'eventgrid_extension',
 ) {
@@ -178,6 +178,6 @@ async function systemKey(
   return facts.systemKeys[name]
 }
 
-function sameList(a: readonly string[] | undefined, b: readonly string[]): boolean {
+export function sameList(a: readonly string[] | undefined, b: readonly string[]): boolean {
   return (a ?? []).length === b.length && b.every((item) => a?.includes(item))
 }

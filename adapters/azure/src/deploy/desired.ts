@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto'
 import { apiKeyHashSetting, hashApiKey, type Manifest, ownerTags, XfnError } from '@xfn/core'
 import { azureBlobFunctions } from '../runtime/blob-functions.js'
+import { attributeKey, topicsSetting } from '../runtime/topics.js'
 import { type AzureLayout, type AzureTarget, azureLayout } from './target.js'
 
 /** What `xfn build --cloud azure` made: the manifest and the Function App zip. */
@@ -67,6 +68,12 @@ export interface Desired {
   readonly needsKey: boolean
   /** Flex Consumption: an Event Grid subscription per blob function, by name. */
   readonly blobSubscriptions: ReadonlyMap<string, BlobSubscription>
+  /** An Event Grid custom topic per topic of the app. */
+  readonly topics: readonly DesiredTopic[]
+  /** An event subscription per topic function. */
+  readonly topicSubscriptions: readonly TopicSubscription[]
+  /** The topics some function publishes to, whose endpoints and keys the app's settings hold. */
+  readonly publishedTopics: readonly string[]
   readonly scale: { readonly maximumInstanceCount: number; readonly instanceMemoryMB: number }
 }
 
@@ -106,20 +113,74 @@ export function desiredState(
         // Flex hears of new blobs only through Event Grid; Consumption's host polls instead.
         if (names.created && plan === 'flex')
           subscriptions.push([
-            layout.blobSubscription(names.created),
+            layout.eventSubscription(names.created),
             { function: names.created, event: 'Microsoft.Storage.BlobCreated', ...filter },
           ])
         if (names.deleted)
           subscriptions.push([
-            layout.blobSubscription(names.deleted),
+            layout.eventSubscription(names.deleted),
             { function: names.deleted, event: 'Microsoft.Storage.BlobDeleted', ...filter },
           ])
         return subscriptions
       }),
     ),
+    ...topicsOf(manifest, layout),
     needsKey: manifest.functions.some((fn) => fn.trigger.type === 'http' && fn.trigger.auth === 'key'),
     scale: { maximumInstanceCount: options.maximumInstanceCount ?? 100, instanceMemoryMB: memory },
   }
+}
+
+export interface DesiredTopic {
+  readonly logical: string
+  readonly name: string
+}
+
+/**
+ * One topic function's subscription to its topic's events: the function's filter as advanced
+ * filters on the message's attributes (Event Grid's `StringIn`), its retries as the subscription's
+ * delivery attempts.
+ */
+export interface TopicSubscription {
+  readonly topic: DesiredTopic
+  readonly name: string
+  readonly function: string
+  readonly maxDeliveryAttempts: number
+  readonly advancedFilters: readonly {
+    readonly operatorType: 'StringIn'
+    readonly key: string
+    readonly values: readonly string[]
+  }[]
+}
+
+function topicsOf(manifest: Manifest, layout: AzureLayout) {
+  const topics = (manifest.topics ?? []).map((t) => ({ logical: t.name, name: layout.topic(t.name) }))
+  const topicSubscriptions = manifest.functions.flatMap((fn): TopicSubscription[] => {
+    const { trigger } = fn
+    if (trigger.type !== 'topic') return []
+    const topic = topics.find((t) => t.logical === trigger.topic)
+    if (!topic) throw new Error(`topic '${trigger.topic}' is missing from the manifest's topics`)
+    return [
+      {
+        topic,
+        name: layout.eventSubscription(fn.name),
+        function: fn.name,
+        maxDeliveryAttempts: trigger.maxAttempts,
+        advancedFilters: Object.keys(trigger.filter)
+          .sort()
+          .map((name) => ({
+            operatorType: 'StringIn',
+            key: attributeKey(name),
+            values: trigger.filter[name] ?? [],
+          })),
+      },
+    ]
+  })
+  const publishedTopics = [
+    ...new Set(
+      manifest.functions.flatMap((fn) => fn.uses.filter((g) => g.resource === 'topic').map((g) => g.name)),
+    ),
+  ].sort()
+  return { topics, topicSubscriptions, publishedTopics }
 }
 
 /**
@@ -133,11 +194,13 @@ export interface BlobSubscription {
   readonly subjectEndsWith: string
 }
 
-/** Secrets known once the storage account and Application Insights exist. */
+/** Secrets known once the storage account, Application Insights and the topics exist. */
 export interface Secrets {
   readonly storageConnection: string
   readonly insightsConnection: string
   readonly apiKey: string
+  /** Each topic's publishing endpoint and access key, by its logical name. */
+  readonly topics: Readonly<Record<string, { readonly endpoint: string; readonly key: string }>>
 }
 
 /**
@@ -168,6 +231,10 @@ export function xfnSettings(desired: Desired, secrets: Secrets): Record<string, 
     settings.FUNCTIONS_WORKER_RUNTIME = 'node'
   }
   if (desired.needsKey) settings[apiKeyHashSetting] = hashApiKey(secrets.apiKey)
+  if (desired.publishedTopics.length > 0)
+    settings[topicsSetting] = JSON.stringify(
+      Object.fromEntries(desired.publishedTopics.map((name) => [name, secrets.topics[name] ?? null])),
+    )
   settings[managedSettingsName] = [...Object.keys(settings), managedSettingsName].sort().join(',')
   return settings
 }

@@ -12,7 +12,7 @@ import { type AzureBuild, type AzureDeployOptions, type Desired, desiredState } 
 import { armError, ifExists } from './errors.js'
 import { type Observed, observe } from './observe.js'
 import { type ApplyContext, type Change, initialFacts, planChanges, planRemoval, secretsOf } from './plan.js'
-import { type AzureTarget, azureLayout, deployCommand, packageTag } from './target.js'
+import { type AzureLayout, type AzureTarget, azureLayout, deployCommand, packageTag } from './target.js'
 
 export {
   type AzureClientOptions,
@@ -96,7 +96,7 @@ export async function planDeploy(
   options: AzureDeployOptions = {},
 ): Promise<AzurePlan> {
   const desired = desiredState(build, target, options)
-  const observed = await read(clients, target, desired)
+  const observed = await read(clients, target, desired.layout)
   return { desired, observed, changes: planChanges(desired, observed) }
 }
 
@@ -110,13 +110,13 @@ export async function planDestroy(clients: AzureClients, target: AzureTarget): P
     },
     target,
   )
-  const observed = await read(clients, target, desired)
+  const observed = await read(clients, target, desired.layout)
   return { desired, observed, changes: planRemoval(desired, observed) }
 }
 
-async function read(clients: AzureClients, target: AzureTarget, desired: Desired) {
+async function read(clients: AzureClients, target: AzureTarget, layout: AzureLayout) {
   try {
-    return await observe(clients, desired.layout)
+    return await observe(clients, layout, target)
   } catch (error) {
     throw armError(
       `Reading what exists for ${target.app} (${target.stage}) in ${target.resourceGroup}`,
@@ -199,7 +199,7 @@ export async function logSource(clients: AzureClients, target: AzureTarget) {
 /** What is deployed for an app and stage, as `xfn status --cloud azure` shows it. Read-only. */
 export async function describeDeployed(clients: AzureClients, target: AzureTarget) {
   const layout = azureLayout(target)
-  const observed = await read(clients, target, { layout } as Desired)
+  const observed = await read(clients, target, layout)
   const site = observed.site
   return {
     target,
@@ -214,5 +214,13 @@ export async function describeDeployed(clients: AzureClients, target: AzureTarge
       .filter(([, metadata]) => metadata.xfn === 'bucket')
       .map(([name]) => name)
       .sort(),
+    /** Each topic with the functions subscribed to it. */
+    topics: [...observed.topics.entries()]
+      .map(([name, topic]) => ({
+        name,
+        logical: topic.logical,
+        subscriptions: [...topic.subscriptions.keys()].sort(),
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
   }
 }

@@ -1,4 +1,5 @@
 import { apiKeyHeader, type ManifestFunction, XfnError } from '@xfn/core'
+import { topicEvent } from '../runtime/topics.js'
 import type { AzureClients } from './clients.js'
 import { deriveApiKey } from './desired.js'
 import { armError, ifExists } from './errors.js'
@@ -28,7 +29,8 @@ export interface InvokeOutcome {
 /**
  * Calls one deployed function once. An HTTP function through its URL (with the app's key when its
  * route needs one); any other through the host's admin endpoint (`POST /admin/functions/<name>`
- * with the master key), which runs it with `--data` as its input: a queue message, a blob path.
+ * with the master key), which runs it with `--data` as its input: a queue message, a blob path, or
+ * the text of a topic message, in the event Event Grid would deliver.
  */
 export async function invokeFunction(
   clients: AzureClients,
@@ -79,11 +81,23 @@ export async function invokeFunction(
     }
   }
   const keys = await clients.web.webApps.listHostKeys(rg, layout.functionApp)
+  // A topic function takes the Event Grid event its subscription would deliver.
+  const input =
+    fn.trigger.type === 'topic'
+      ? JSON.stringify(
+          topicEvent(
+            fn.trigger.topic,
+            { body: request.data, attributes: {} },
+            crypto.randomUUID(),
+            new Date(),
+          ),
+        )
+      : request.data
   const answer = await send({
     url: `${base}/admin/functions/${fn.name}`,
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-functions-key': keys.masterKey ?? '' },
-    body: JSON.stringify({ input: request.data }),
+    body: JSON.stringify({ input }),
   })
   const accepted = answer.status === 202
   return {

@@ -1,3 +1,4 @@
+import { type NameTarget, ownedBy } from '@xfn/core'
 import type { AzureClients } from './clients.js'
 import { ifExists } from './errors.js'
 import { type AzureLayout, byId } from './target.js'
@@ -25,6 +26,8 @@ export interface Observed {
   /** The Event Grid system topic of the storage account, and its subscriptions by name. */
   readonly blobTopic: { readonly tags: Record<string, string> } | undefined
   readonly blobSubscriptions: ReadonlyMap<string, ObservedSubscription>
+  /** The app's Event Grid custom topics by name, with their subscriptions by name. */
+  readonly topics: ReadonlyMap<string, ObservedTopic>
   /** Globally unique names that another subscription already holds, for resources not yet made. */
   readonly takenNames: readonly string[]
 }
@@ -35,6 +38,21 @@ export interface ObservedSubscription {
   readonly subjectBeginsWith: string | undefined
   readonly subjectEndsWith: string | undefined
   readonly includedEventTypes: readonly string[] | undefined
+}
+
+export interface ObservedTopic {
+  readonly logical: string
+  readonly endpoint: string
+  readonly key: string
+  readonly subscriptions: ReadonlyMap<string, ObservedTopicSubscription>
+}
+
+export interface ObservedTopicSubscription {
+  readonly endpointBaseUrl: string | undefined
+  readonly includedEventTypes: readonly string[] | undefined
+  readonly advancedFilters: readonly { operatorType: string; key: string; values: readonly string[] }[]
+  readonly maxDeliveryAttempts: number | undefined
+  readonly deadLetterContainer: string | undefined
 }
 
 export interface ObservedSite {
@@ -60,22 +78,28 @@ const none: Observed = {
   site: undefined,
   blobTopic: undefined,
   blobSubscriptions: new Map(),
+  topics: new Map(),
   takenNames: [],
 }
 
 /** Reads everything a plan compares against. Read-only; a missing resource group ends it at once. */
-export async function observe(clients: AzureClients, layout: AzureLayout): Promise<Observed> {
+export async function observe(
+  clients: AzureClients,
+  layout: AzureLayout,
+  target: NameTarget,
+): Promise<Observed> {
   const rg = layout.resourceGroup
   const group = await ifExists(() => clients.resources.resourceGroups.get(rg))
   if (!group)
     return { ...none, takenNames: await takenNames(clients, layout, { storage: false, site: false }) }
-  const [storage, workspace, insights, plan, site, blobs] = await Promise.all([
+  const [storage, workspace, insights, plan, site, blobs, topics] = await Promise.all([
     observeStorage(clients, rg, layout.storageAccount),
     ifExists(() => clients.workspaces.workspaces.get(rg, layout.workspace)),
     ifExists(() => clients.resources.resources.getById(byId(layout.insightsId), insightsApiVersion)),
     ifExists(() => clients.web.appServicePlans.get(rg, layout.plan)),
     observeSite(clients, rg, layout.functionApp),
     observeBlobEvents(clients, rg, layout.blobTopic),
+    observeTopics(clients, layout, target),
   ])
   return {
     group: { tags: group.tags ?? {} },
@@ -90,6 +114,7 @@ export async function observe(clients: AzureClients, layout: AzureLayout): Promi
     plan: plan && { tags: plan.tags ?? {}, sku: plan.sku?.name ?? '' },
     site,
     ...blobs,
+    topics,
     takenNames: await takenNames(clients, layout, { storage: Boolean(storage.storage), site: Boolean(site) }),
   }
 }
@@ -183,6 +208,48 @@ async function observeBlobEvents(clients: AzureClients, rg: string, topic: strin
       ]),
     ),
   }
+}
+
+/** The app's topics: those of its resource group named with its hash and tagged as the app's. */
+async function observeTopics(clients: AzureClients, layout: AzureLayout, target: NameTarget) {
+  const rg = layout.resourceGroup
+  const suffix = layout.topic('')
+  const found = (await collect(clients.events.topics.listByResourceGroup(rg))).filter(
+    (t) => t.name?.endsWith(suffix) && ownedBy(t.tags, target),
+  )
+  const topics = new Map<string, ObservedTopic>()
+  await Promise.all(
+    found.map(async (topic) => {
+      const name = topic.name ?? ''
+      const [keys, subscriptions] = await Promise.all([
+        clients.events.topics.listSharedAccessKeys(rg, name),
+        collect(clients.events.topicEventSubscriptions.list(rg, name)),
+      ])
+      topics.set(name, {
+        logical: name.slice(0, -suffix.length),
+        endpoint: topic.endpoint ?? '',
+        key: keys.key1 ?? '',
+        subscriptions: new Map(
+          subscriptions.map((s) => [
+            s.name ?? '',
+            {
+              endpointBaseUrl: (s.destination as { endpointBaseUrl?: string } | undefined)?.endpointBaseUrl,
+              includedEventTypes: s.filter?.includedEventTypes,
+              advancedFilters: (s.filter?.advancedFilters ?? []).map((f) => ({
+                operatorType: f.operatorType,
+                key: f.key ?? '',
+                values: (f as { values?: string[] }).values ?? [],
+              })),
+              maxDeliveryAttempts: s.retryPolicy?.maxDeliveryAttempts,
+              deadLetterContainer: (s.deadLetterDestination as { blobContainerName?: string } | undefined)
+                ?.blobContainerName,
+            },
+          ]),
+        ),
+      })
+    }),
+  )
+  return topics
 }
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {

@@ -1,6 +1,6 @@
 import { ownedBy, XfnError } from '@xfn/core'
 import type { Change, Facts } from './apply-context.js'
-import { deadLetterContainer, deleteBlobTopic, planBlobEvents } from './blob-events.js'
+import { deadLetterContainer, deleteBlobTopic, eventPhase, planBlobEvents } from './blob-events.js'
 import {
   type Desired,
   deriveApiKey,
@@ -15,6 +15,7 @@ import {
 import { insightsApiVersion, type Observed } from './observe.js'
 import { publishPackage } from './publish.js'
 import { byId, destroyCommand } from './target.js'
+import { planTopics } from './topic-events.js'
 
 export type { ApplyContext, Change, Facts } from './apply-context.js'
 
@@ -46,6 +47,9 @@ export function initialFacts(observed: Observed): Facts {
     insightsConnection: observed.insights?.connectionString,
     defaultHostName: observed.site?.defaultHostName,
     scmHostName: observed.site?.scmHostName,
+    topics: new Map(
+      [...observed.topics.values()].map((t) => [t.logical, { endpoint: t.endpoint, key: t.key }]),
+    ),
     systemKeys: undefined,
   }
 }
@@ -57,6 +61,7 @@ export function secretsOf(desired: Desired, facts: Facts): Secrets {
     storageConnection: storageConnectionString(desired.layout.storageAccount, key),
     insightsConnection: facts.insightsConnection ?? '',
     apiKey: deriveApiKey(key, desired.target),
+    topics: Object.fromEntries(facts.topics),
   }
 }
 
@@ -158,10 +163,13 @@ export function planChanges(desired: Desired, observed: Observed): Change[] {
   const ownContainers = new Map<string, { readonly xfn: string; readonly purpose: string }>([
     [layout.deploymentContainer, { xfn: 'deployment', purpose: 'deployment packages' }],
   ])
-  if ([...desired.blobSubscriptions.values()].some((s) => s.event === 'Microsoft.Storage.BlobDeleted'))
+  if (
+    [...desired.blobSubscriptions.values()].some((s) => s.event === 'Microsoft.Storage.BlobDeleted') ||
+    desired.topicSubscriptions.length > 0
+  )
     ownContainers.set(deadLetterContainer, {
       xfn: 'dead-letters',
-      purpose: 'blob deletions that failed every delivery',
+      purpose: 'blob deletions and topic messages that failed every delivery',
     })
   for (const name of desired.containers) ownContainers.set(name, { xfn: 'bucket', purpose: 'a bucket' })
   for (const [name, { xfn, purpose }] of ownContainers)
@@ -240,6 +248,7 @@ export function planChanges(desired: Desired, observed: Observed): Change[] {
 
   planSite(desired, observed, changes)
   changes.push(...planBlobEvents(desired, observed))
+  changes.push(...planTopics(desired, observed))
   return changes.sort((a, b) => a.phase - b.phase)
 }
 
@@ -406,6 +415,13 @@ export function planRemoval(desired: Desired, observed: Observed): Change[] {
       }),
     )
   if (observed.blobTopic && ownedBy(observed.blobTopic.tags, target)) changes.push(deleteBlobTopic(desired))
+  // Only the app's own topics were observed; deleting one deletes its subscriptions.
+  for (const topic of observed.topics.keys())
+    changes.push(
+      remove('event-topic', topic, eventPhase.deleteTopic, async ({ clients, poll }) => {
+        await clients.events.topics.beginDeleteAndWait(rg, topic, poll)
+      }),
+    )
   if (observed.insights && ownedBy(observed.insights.tags, target))
     changes.push(
       remove('app-insights', layout.insights, phase.deleteInsights, async ({ clients, poll }) => {

@@ -40,8 +40,9 @@ export function azureLayout(target: AzureTarget) {
     deploymentContainer: 'xfn-deployment',
     /** The Event Grid system topic of the storage account, through which Flex hears of new blobs. */
     blobTopic: `${prefix}-blobs`,
-    /** The event subscription that calls one blob function's webhook. */
-    blobSubscription: (fn: string) => `xfn-${fn.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`,
+    /** The event subscription that calls one blob or topic function's webhook. */
+    eventSubscription: (fn: string) => `xfn-${fn.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`,
+    topicId: (name: string) => `${group}/providers/Microsoft.EventGrid/topics/${name}`,
     storageId: `${group}/providers/Microsoft.Storage/storageAccounts/${names.storageAccount}`,
     insightsId: `${group}/providers/Microsoft.Insights/components/${prefix}-insights`,
     workspaceId: `${group}/providers/Microsoft.OperationalInsights/workspaces/${prefix}-logs`,

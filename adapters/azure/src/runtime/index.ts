@@ -15,6 +15,7 @@ import {
   type Registry,
   servesMethod,
   type TimerTrigger,
+  type TopicTrigger,
   toAzureSchedule,
   XfnError,
 } from '@xfn/core'
@@ -22,11 +23,13 @@ import { azureBlobFunctions } from './blob-functions.js'
 import { azureRoute, checkApiKey, handleHttp, type KeyCheck, toResponseInit } from './http.js'
 import { azureLogSink } from './log.js'
 import { invocationScope } from './scope.js'
+import { handleTopic } from './topics.js'
 import { bytesPayload, handleBlob, handleBlobDeleted, handleQueue, handleTimer } from './triggers.js'
 
 export { azureBlobFunctions } from './blob-functions.js'
 export { azureRoute, toResponseInit } from './http.js'
 export { azureResourceProvider, installAzureResources } from './resources.js'
+export { attributeKey, topicEvent, topicEventType, topicsSetting } from './topics.js'
 
 /**
  * The app setting of the storage account that holds the app's queues and blob containers: the
@@ -61,7 +64,13 @@ export type Scoped = <T>(fn: FunctionDefinition, body: () => T) => T
  */
 export function registerAzureFunctions(options: RegisterOptions = {}): void {
   registerAzureKinds(
-    { http: registerKeyedHttp, queue: registerQueue, timer: registerTimer, blob: registerBlob },
+    {
+      http: registerKeyedHttp,
+      queue: registerQueue,
+      timer: registerTimer,
+      blob: registerBlob,
+      topic: registerTopic,
+    },
     options,
   )
 }
@@ -78,11 +87,13 @@ export function registerAzureKinds(
   options: RegisterOptions = {},
 ): void {
   const registry = options.registry ?? defaultRegistry()
-  const { queues, buckets } = registry.resources
+  const { queues, buckets, topics } = registry.resources
   // When the app has resources, each invocation runs in a scope that tells the resource guard
   // which function is calling; an app without them skips the cost.
   const scoped: Scoped =
-    queues.size + buckets.size > 0 ? (fn, body) => invocationScope.run(fn.name, body) : (_fn, body) => body()
+    queues.size + buckets.size + topics.size > 0
+      ? (fn, body) => invocationScope.run(fn.name, body)
+      : (_fn, body) => body()
   // Registrars see the resolved registry, so HTTP can look at the app's other routes.
   const resolved = { ...options, registry }
   for (const fn of registry.functions.values()) {
@@ -225,4 +236,12 @@ export const registerBlob: KindRegistrar = (fn, options, scoped) => {
       handler: (event, invocation) =>
         scoped(fn, () => handleBlobDeleted(blob, event, contextFor(fn, invocation))),
     })
+}
+
+/** A topic function: its event subscription calls the host's Event Grid webhook for it. */
+export const registerTopic: KindRegistrar = (fn, _options, scoped) => {
+  const topic = fn as FunctionDefinition<TopicTrigger>
+  azureApp.eventGrid(fn.name, {
+    handler: (event, invocation) => scoped(fn, () => handleTopic(topic, event, contextFor(fn, invocation))),
+  })
 }

@@ -104,3 +104,55 @@ describe('buckets as blob containers, against Azurite', () => {
     )
   })
 })
+
+describe('topics on Event Grid', () => {
+  it("posts one event of Event Grid's schema per message to the topic's endpoint, with its key", async () => {
+    const { createServer } = await import('node:http')
+    const received: { key: unknown; body: unknown }[] = []
+    const server = createServer((request, response) => {
+      let body = ''
+      request.on('data', (chunk) => {
+        body += chunk
+      })
+      request.on('end', () => {
+        received.push({ key: request.headers['aeg-sas-key'], body: JSON.parse(body) })
+        response.writeHead(received.length > 1 ? 401 : 200).end('Unauthorized')
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = server.address() as { port: number }
+      const made = createApp()
+      const topics = JSON.stringify({
+        'order-placed': { endpoint: `http://127.0.0.1:${port}/api/events`, key: 'k1' },
+      })
+      made.registry.resources.provider = azureResourceProvider(azurite.connectionString, topics)
+      await made.topic('order-placed').publish({ id: 1 }, { attributes: { region: 'eu' } })
+      expect(received).toEqual([
+        {
+          key: 'k1',
+          body: [
+            {
+              id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+              subject: 'order-placed',
+              eventType: 'xfn.published',
+              eventTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+              dataVersion: '1',
+              data: { text: '{"id":1}', attributes: { region: 'eu' } },
+            },
+          ],
+        },
+      ])
+      await expect(made.topic('order-placed').publish('x')).rejects.toThrow(
+        "Event Grid did not take the message for topic('order-placed'): 401 Unauthorized",
+      )
+      const other = createApp()
+      other.registry.resources.provider = azureResourceProvider(azurite.connectionString, '{}')
+      await expect(other.topic('order-placed').publish('x')).rejects.toThrow(
+        "The app setting XFN_TOPICS does not give topic('order-placed') its endpoint and key",
+      )
+    } finally {
+      server.close()
+    }
+  })
+})

@@ -11,14 +11,19 @@ import {
   XfnError,
 } from '@xfn/core'
 import { invocationScope } from './scope.js'
+import { topicEvent, topicsSetting } from './topics.js'
 
 /**
  * Queues and buckets on Azure Storage: queues in Storage Queues (messages base64-encoded, as the
  * queue trigger's host setting `messageEncoding: base64` expects) and buckets as blob containers
  * of the same name, in the Function App's storage account (the `AzureWebJobsStorage` setting).
- * Each client is made on first use.
+ * Each client is made on first use. Topics are Event Grid custom topics, published to through
+ * their endpoint and access key (the `XFN_TOPICS` setting).
  */
-export function azureResourceProvider(connectionString = process.env.AzureWebJobsStorage): ResourceProvider {
+export function azureResourceProvider(
+  connectionString = process.env.AzureWebJobsStorage,
+  topics = process.env[topicsSetting],
+): ResourceProvider {
   let queues: Promise<QueueServiceClient> | undefined
   let blobs: Promise<BlobServiceClient> | undefined
   const connection = () => {
@@ -44,7 +49,39 @@ export function azureResourceProvider(connectionString = process.env.AzureWebJob
   }
   const container = async (bucket: BucketSpec) => (await blobService()).getContainerClient(bucket.name)
 
+  const topicAccess = (name: string) => {
+    let found: { endpoint?: string; key?: string } | undefined
+    try {
+      found = (JSON.parse(topics ?? '{}') as Record<string, { endpoint?: string; key?: string }>)[name]
+    } catch {
+      // Reported below, as a missing topic.
+    }
+    if (!found?.endpoint || !found.key)
+      throw new XfnError(
+        'CLOUD_ERROR',
+        `The app setting ${topicsSetting} does not give topic('${name}') its endpoint and key; redeploy the app with xfn.`,
+      )
+    return { endpoint: found.endpoint, key: found.key }
+  }
+
   return {
+    /** One event per message, posted to the topic's endpoint with its access key. */
+    async publishMessages(topic, messages) {
+      const { endpoint, key } = topicAccess(topic.name)
+      for (const message of messages) {
+        const response = await fetch(endpoint, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'aeg-sas-key': key },
+          body: JSON.stringify([topicEvent(topic.name, message, crypto.randomUUID(), new Date())]),
+        })
+        if (!response.ok)
+          throw new XfnError(
+            'CLOUD_ERROR',
+            `Event Grid did not take the message for topic('${topic.name}'): ${response.status} ${(await response.text()).slice(0, 300)}`,
+          )
+      }
+    },
+
     async sendMessages(queue, messages) {
       for (const message of messages) checkMessageSize(queue.name, message.body, 'azure')
       const client = (await queueService()).getQueueClient(queue.name)

@@ -27,6 +27,7 @@ import {
   registerKeyedHttp,
   registerTimer,
 } from './index.js'
+import { topicEvent } from './topics.js'
 
 beforeEach(() => resetRegistrations())
 
@@ -449,6 +450,39 @@ describe('queue, timer and blob invocations with the captured trigger metadata',
       native: undefined,
     }
     expect(seen).toEqual([deleted, deleted])
+  })
+
+  it('takes topic messages through an Event Grid trigger, checks the filter exactly, and fails on a foreign event', async () => {
+    const made = createApp()
+    const seen: unknown[] = []
+    made.app.topic('audit', { topic: made.topic('order-placed'), filter: { region: ['eu'] } }, (message) => {
+      seen.push({
+        id: message.id,
+        text: message.text(),
+        attributes: message.attributes,
+        topic: message.topic,
+      })
+    })
+    registerAzureFunctions({ registry: made.registry })
+    expect(triggerOf('audit')).toMatchObject({ type: 'eventGridTrigger' })
+    const at = new Date('2026-11-29T10:00:00Z')
+    const send = (region: string) =>
+      invokeAsWorker('audit', {
+        input: {
+          string: JSON.stringify(
+            topicEvent('order-placed', { body: '{"id":7}', attributes: { region } }, `e-${region}`, at),
+          ),
+        },
+      })
+    await send('eu')
+    // Event Grid's StringIn ignores case; every cloud's filter does not, so the function skips it.
+    await send('EU')
+    expect(seen).toEqual([
+      { id: 'e-eu', text: '{"id":7}', attributes: { region: 'eu' }, topic: 'order-placed' },
+    ])
+    await expect(
+      invokeAsWorker('audit', { input: { string: JSON.stringify(azureCapture('blob-deleted-event.json')) } }),
+    ).rejects.toThrow("received an event of type 'Microsoft.Storage.BlobDeleted'")
   })
 
   it('writes log records at their level, with the structured fields', async () => {

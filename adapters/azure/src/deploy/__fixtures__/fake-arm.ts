@@ -62,7 +62,7 @@ interface Resource {
 const readActions = /\/(listkeys|list|checknameavailability|listservicesas)$/i
 /** Types that Resource Manager creates as long-running operations. */
 const slowTypes =
-  /\/(storageaccounts|serverfarms|sites|workspaces|components|systemtopics|eventsubscriptions)\/[^/]+$/i
+  /\/(storageaccounts|serverfarms|sites|workspaces|components|systemtopics|topics|eventsubscriptions)\/[^/]+$/i
 
 export interface FakeArm {
   readonly endpoint: string
@@ -298,6 +298,16 @@ export async function startFakeArm(): Promise<FakeArm> {
               : {},
           })
         }
+        // An Event Grid topic's access keys.
+        if (
+          action === 'listkeys' &&
+          resources.has(owner) &&
+          /\/microsoft\.eventgrid\/topics\/[^/]+$/.test(owner)
+        )
+          return send(res, 200, {
+            key1: createHash('sha256').update(`${owner}/1`).digest('base64'),
+            key2: createHash('sha256').update(`${owner}/2`).digest('base64'),
+          })
         if (action === 'listkeys' && resources.has(owner))
           return send(res, 200, {
             keys: [
@@ -341,9 +351,15 @@ export async function startFakeArm(): Promise<FakeArm> {
       // Lists of child resources.
       if (
         method === 'GET' &&
-        /\/(blobservices\/default\/containers|queueservices\/default\/queues|eventsubscriptions)$/.test(lower)
+        /\/(blobservices\/default\/containers|queueservices\/default\/queues|eventsubscriptions|providers\/microsoft\.eventgrid\/topics)$/.test(
+          lower,
+        )
       ) {
-        const value = [...resources.values()].filter((r) => r.id.toLowerCase().startsWith(`${lower}/`))
+        // Direct children only: a topic's list leaves out its subscriptions.
+        const value = [...resources.values()].filter((r) => {
+          const id = r.id.toLowerCase()
+          return id.startsWith(`${lower}/`) && !id.slice(lower.length + 1).includes('/')
+        })
         return send(res, 200, { value })
       }
 
@@ -455,7 +471,9 @@ function shape(
   }
   if (lower === 'microsoft.insights/components')
     properties.ConnectionString = `InstrumentationKey=${createHash('sha256').update(path).digest('hex').slice(0, 32)};IngestionEndpoint=https://ingest.example/`
-  if (lower === 'microsoft.eventgrid/systemtopics/eventsubscriptions') {
+  if (lower === 'microsoft.eventgrid/topics')
+    properties.endpoint = `https://${name}.${String(json.location)}-1.eventgrid.azure.net/api/events`
+  if (lower.endsWith('/eventsubscriptions')) {
     // The webhook's URL is write-only: its key never comes back.
     const destination = properties.destination as {
       properties?: { endpointUrl?: string; endpointBaseUrl?: string }
