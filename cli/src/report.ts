@@ -61,6 +61,11 @@ export function formatReport(report: PortabilityReport, style: Style): string {
     '',
     `Queue messages: at most ${report.limits.queueMessageBytes / 1024} KiB to fit every cloud checked.`,
   )
+  const topics = report.limits.topics
+  if (topics)
+    lines.push(
+      `Topic messages: at most ${topics.messageBytes / 1024} KiB with their attributes, and ${topics.attributes} attributes; filters of at most ${topics.filterAttributes} attributes and ${topics.filterValues} values.`,
+    )
   const failing = report.clouds.filter((c) => !report.portableTo.includes(c))
   lines.push(
     failing.length === 0

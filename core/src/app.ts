@@ -34,7 +34,7 @@ import {
   topicHandle,
 } from './resources.js'
 import { parseSchedule } from './schedule/index.js'
-import { checkFilter, type TopicFilter } from './topics.js'
+import { checkFilter, defaultTopicVisibilitySeconds, type TopicFilter } from './topics.js'
 
 /*
  * Validation and bundles: `xfn build` loads the app in record mode, where every registration is
@@ -351,7 +351,7 @@ export function appOf(registry: Registry): App {
         topic: source.name,
         filter: options.filter ?? {},
         maxAttempts: options.maxAttempts ?? 5,
-        visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
+        visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? defaultTopicVisibilitySeconds,
         batchSize: options.batchSize ?? 10,
       }
       generic(name, trigger, options, handler)

@@ -2,6 +2,13 @@ import { clouds as allClouds, type Cloud, PortabilityError } from './errors.js'
 import type { Manifest, ManifestFunction, ManifestTrigger } from './manifest.js'
 import { queueMessageLimits } from './resources.js'
 import { parseSchedule, toAwsSchedule, toAzureSchedule } from './schedule/index.js'
+import {
+  defaultTopicVisibilitySeconds,
+  topicAttributeLimit,
+  topicFilterNameLimit,
+  topicFilterValueLimit,
+  topicMessageLimit,
+} from './topics.js'
 
 export type Severity = 'error' | 'warning'
 
@@ -29,7 +36,16 @@ export interface PortabilityReport {
   readonly findings: readonly PortabilityFinding[]
   readonly portableTo: readonly string[]
   /** Facts that bind every cloud at once, such as the largest queue message all of them take. */
-  readonly limits: { readonly queueMessageBytes: number }
+  /** The portable limits of the app's messages; `topics` only when it has topics. */
+  readonly limits: {
+    readonly queueMessageBytes: number
+    readonly topics?: {
+      readonly messageBytes: number
+      readonly attributes: number
+      readonly filterAttributes: number
+      readonly filterValues: number
+    }
+  }
 }
 
 /** Azure's front end ends an HTTP request after 230 seconds, whatever the function's timeout. */
@@ -83,6 +99,13 @@ export function checkPortability(
         'error',
         `its timeoutSeconds of ${fn.timeoutSeconds} is over the ${azureConsumptionLimitSeconds} s the host allows on Linux Consumption (azure.plan 'consumption'), where the host would not start; lower it, or use azure.plan 'flex'`,
       )
+    if (fn.trigger.type === 'topic' && fn.trigger.visibilityTimeoutSeconds !== defaultTopicVisibilitySeconds)
+      add(
+        'azure',
+        `function '${fn.name}'`,
+        'warning',
+        `Event Grid retries a failed message on its own schedule (10 s, 30 s, 1 min, 5 min, 10 min, 30 min, 1 h, …), not after its visibilityTimeoutSeconds of ${fn.trigger.visibilityTimeoutSeconds}`,
+      )
     if (fn.trigger.type === 'http' && fn.timeoutSeconds > azureHttpLimitSeconds) {
       add(
         'azure',
@@ -109,7 +132,19 @@ export function checkPortability(
     functions,
     findings,
     portableTo: clouds.filter((cloud) => !failing.has(cloud)),
-    limits: { queueMessageBytes: Math.min(...clouds.map((cloud) => queueMessageLimits[cloud])) },
+    limits: {
+      queueMessageBytes: Math.min(...clouds.map((cloud) => queueMessageLimits[cloud])),
+      ...((manifest.topics ?? []).length > 0
+        ? {
+            topics: {
+              messageBytes: topicMessageLimit,
+              attributes: topicAttributeLimit,
+              filterAttributes: topicFilterNameLimit,
+              filterValues: topicFilterValueLimit,
+            },
+          }
+        : {}),
+    },
   }
 }
 

@@ -179,8 +179,21 @@ describe('topics', () => {
   })
 
   it('runs topics on every cloud, and describes a subscription with its filter', () => {
-    const report = checkPortability(toManifest(shop().registry, { app: 'shop' }))
+    const made = shop()
+    made.app.topic('slow', { topic: 'order-placed', visibilityTimeoutSeconds: 300 }, () => undefined)
+    const report = checkPortability(toManifest(made.registry, { app: 'shop' }))
     expect(report.portableTo).toEqual(['aws', 'azure', 'local'])
+    // Event Grid retries on its own schedule, which a warning says.
+    expect(report.findings).toEqual([
+      {
+        cloud: 'azure',
+        subject: "function 'slow'",
+        severity: 'warning',
+        message: expect.stringMatching(
+          /^Event Grid retries a failed message on its own schedule .* visibilityTimeoutSeconds of 300$/,
+        ),
+      },
+    ])
     const audit = report.functions.find((fn) => fn.name === 'audit')
     expect(audit?.trigger).toBe('topic order-placed (region=eu|us)')
     expect(

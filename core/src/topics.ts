@@ -20,6 +20,8 @@ import { XfnError } from './errors.js'
 
 /** The largest message a topic takes on every cloud, in bytes of its body and its attributes. */
 export const topicMessageLimit = 256 * 1024
+/** How long a failed message waits before it is tried again, unless a subscription says otherwise. */
+export const defaultTopicVisibilitySeconds = 30
 /** The most attributes a message carries on every cloud. */
 export const topicAttributeLimit = 10
 /** The most attribute names a subscription's filter tests. */

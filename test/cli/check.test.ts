@@ -24,6 +24,16 @@ describe('xfn check', () => {
     expect(stdout).toContain('✓ Portable to aws, azure, local.')
   })
 
+  it('names the portable limits of topic messages for an app with topics', () => {
+    const { code, stdout } = xfn('check', fileURLToPath(new URL('../../examples/orders', import.meta.url)))
+    expect(code).toBe(0)
+    expect(stdout).toMatch(/restock\s+topic order-fulfilled \(size=bulk\)\s+✓\s+✓\s+✓/)
+    expect(stdout).toContain(
+      'Topic messages: at most 256 KiB with their attributes, and 10 attributes; filters of at most 5 attributes and 25 values.',
+    )
+    expect(xfn('check', app('every-kind')).stdout).not.toContain('Topic messages')
+  })
+
   it('gives the report as JSON', () => {
     const { code, stdout } = xfn('check', app('every-kind'), '--json', '--cloud', 'aws')
     expect(code).toBe(0)

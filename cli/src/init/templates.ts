@@ -7,7 +7,7 @@ export type Template = (typeof templates)[number]
 export const templateSummaries: Record<Template, string> = {
   http: 'one HTTP function',
   queue: 'an HTTP function that enqueues, and a queue worker',
-  full: 'every trigger: HTTP, queue, bucket, blob and timer',
+  full: 'every trigger: HTTP, queue, topic, bucket, blob and timer',
 }
 
 const sources: Record<Template, string> = {
@@ -37,7 +37,7 @@ app.queue('work', { queue: jobs }, (message, context) => {
   context.log.info('working', { task: job.task, attempt: message.attempt })
 })
 `,
-  full: `import { app, bucket, queue } from '@xfn/core'
+  full: `import { app, bucket, queue, topic } from '@xfn/core'
 
 interface Note {
   id: string
@@ -46,6 +46,8 @@ interface Note {
 
 const notes = queue('notes', { maxAttempts: 3, visibilityTimeoutSeconds: 180 })
 const files = bucket('files')
+/** Each saved note is announced once; every subscription (app.topic) gets its own copy. */
+const noteSaved = topic('note-saved')
 
 app.http('addNote', { method: 'POST', route: '/notes', auth: 'key', uses: [notes] }, async (request) => {
   const body = (await request.json()) as { text?: unknown }
@@ -60,9 +62,18 @@ app.http('getNote', { route: '/notes/{id}', uses: [files.readOnly] }, async (req
   return stored ? { headers: { 'content-type': 'application/json' }, body: stored.text() } : { status: 404 }
 })
 
-app.queue('saveNote', { queue: notes, uses: [files.writeOnly] }, async (message) => {
+app.queue('saveNote', { queue: notes, uses: [files.writeOnly, noteSaved] }, async (message) => {
   const note = message.json<Note>()
   await files.put(\`notes/\${note.id}.json\`, JSON.stringify(note), { contentType: 'application/json' })
+  await noteSaved.publish(note, { attributes: { length: note.text.length > 280 ? 'long' : 'short' } })
+})
+
+app.topic('indexNote', { topic: noteSaved }, (message, context) => {
+  context.log.info('note indexed', { id: message.json<Note>().id })
+})
+
+app.topic('summarise', { topic: noteSaved, filter: { length: ['long'] } }, (message, context) => {
+  context.log.info('long note to summarise', { id: message.json<Note>().id })
 })
 
 app.blob('noteSaved', { bucket: files, prefix: 'notes/' }, (event, context) => {
@@ -121,6 +132,15 @@ it('saves a note through the queue and serves it', async () => {
   expect(await note.json()).toEqual({ id, text: 'hi' })
   await t.timer('daily')
   expect(t.logs.at(-1)?.fields).toEqual({ count: 1 })
+})
+
+it('announces a saved note to its subscriptions', async () => {
+  const t = createTestHarness()
+  await t.queue('saveNote', { id: 'n1', text: 'hi' })
+  const [announced] = t.published('note-saved')
+  expect(announced?.attributes).toEqual({ length: 'short' })
+  await t.topic('indexNote', announced?.body ?? '', { attributes: announced?.attributes })
+  expect(t.logs.at(-1)?.fields).toEqual({ id: 'n1' })
 })
 `,
 }

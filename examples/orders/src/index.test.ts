@@ -17,6 +17,22 @@ describe('the orders example, in-process', () => {
     await t.queue('fulfil', JSON.parse(sent?.body ?? ''))
     const receipt = await t.fetch(`/orders/${id}`)
     expect(await receipt.json()).toMatchObject({ id, sku: 'tea', quantity: 2, attempt: 1 })
+
+    // The fulfilled order is announced once, with its size, for every subscription.
+    const [announced] = t.published('order-fulfilled')
+    expect(announced?.attributes).toEqual({ size: 'single' })
+    await t.topic('notify', announced?.body ?? '', { attributes: announced?.attributes ?? {} })
+    expect(t.logs.at(-1)).toMatchObject({ message: 'customer notified', fields: { id } })
+  })
+
+  it('tells the warehouse of bulk orders only', async () => {
+    await t.queue('fulfil', { id: 'b1', sku: 'tea', quantity: 12 })
+    const bulk = t.published('order-fulfilled').find((m) => m.attributes.size === 'bulk')
+    await t.topic('restock', bulk?.body ?? '', { attributes: bulk?.attributes ?? {} })
+    expect(t.logs.at(-1)).toMatchObject({
+      message: 'bulk order to restock',
+      fields: { sku: 'tea', quantity: 12 },
+    })
   })
 
   it('rejects a bad order with the reason', async () => {
@@ -38,7 +54,7 @@ describe('the orders example, in-process', () => {
     await t.timer('nightly', { scheduledAt: new Date('2027-01-02T02:00:00Z') })
     expect(t.logs.find((record) => record.message === 'nightly summary')?.fields).toEqual({
       day: '2027-01-02',
-      receipts: 1,
+      receipts: 2,
     })
   })
 })

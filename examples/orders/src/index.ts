@@ -1,4 +1,4 @@
-import { app, bucket, queue } from '@xfn/core'
+import { app, bucket, queue, topic } from '@xfn/core'
 
 interface Order {
   id: string
@@ -9,6 +9,11 @@ interface Order {
 /** Orders wait here for fulfilment; one that fails three times goes to the dead-letter queue. */
 const orders = queue('orders', { maxAttempts: 3, visibilityTimeoutSeconds: 60 })
 const receipts = bucket('receipts')
+/**
+ * Every fulfilled order is announced here, once; each subscription gets its own copy: the
+ * customer is notified of every order, the warehouse only of bulk ones (its `size` attribute).
+ */
+const fulfilled = topic('order-fulfilled')
 
 app.http(
   'createOrder',
@@ -43,7 +48,7 @@ app.http('getOrder', { route: '/orders/{id}', uses: [receipts.readOnly] }, async
 
 app.queue(
   'fulfil',
-  { queue: orders, batchSize: 5, timeoutSeconds: 10, uses: [receipts.writeOnly] },
+  { queue: orders, batchSize: 5, timeoutSeconds: 10, uses: [receipts.writeOnly, fulfilled] },
   async (message, context) => {
     const order = message.json<Order>()
     // A poison order fails every time, so after maxAttempts it is dead-lettered.
@@ -53,8 +58,19 @@ app.queue(
       contentType: 'application/json',
     })
     context.log.info('order fulfilled', { id: order.id, sku: order.sku })
+    await fulfilled.publish(receipt, { attributes: { size: order.quantity >= 10 ? 'bulk' : 'single' } })
   },
 )
+
+app.topic('notify', { topic: fulfilled }, (message, context) => {
+  const receipt = message.json<Order>()
+  context.log.info('customer notified', { id: receipt.id })
+})
+
+app.topic('restock', { topic: fulfilled, filter: { size: ['bulk'] } }, (message, context) => {
+  const receipt = message.json<Order>()
+  context.log.info('bulk order to restock', { sku: receipt.sku, quantity: receipt.quantity })
+})
 
 app.blob('audit', { bucket: receipts, prefix: 'receipts/', suffix: '.json' }, (event, context) => {
   context.log.info('receipt written', { key: event.key, size: event.size })
