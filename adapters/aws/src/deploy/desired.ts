@@ -138,7 +138,6 @@ export function desiredState(build: AwsBuild, target: AwsTarget, options: Deploy
     spec: { name: string; fifo: boolean; maxAttempts: number; visibilityTimeoutSeconds: number },
     names: { name: string; deadLetter: string },
     consumerTimeoutSeconds: number,
-    policy: Record<string, string> = {},
   ): DesiredQueue => {
     const fifo: Record<string, string> = spec.fifo
       ? { FifoQueue: 'true', ContentBasedDeduplication: 'true' }
@@ -157,9 +156,8 @@ export function desiredState(build: AwsBuild, target: AwsTarget, options: Deploy
           deadLetterTargetArn: layout.queueArn(names.deadLetter),
           maxReceiveCount: spec.maxAttempts,
         }),
-        ...policy,
       },
-      deadLetterAttributes: { ...fifo, MessageRetentionPeriod: fourteenDays, ...policy },
+      deadLetterAttributes: { ...fifo, MessageRetentionPeriod: fourteenDays },
     }
   }
   const queues = manifest.queues.map((spec) =>

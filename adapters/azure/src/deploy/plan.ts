@@ -370,11 +370,15 @@ function planSite(desired: Desired, observed: Observed, changes: Change[]) {
       name,
       reason: [...changed.map((k) => `set ${k}`), ...removed.map((k) => `remove ${k}`)].join(', '),
       phase: phase.settings,
-      run: async ({ clients }) => {
-        // Read again: the user may have changed a setting since the plan was made.
+      run: async ({ clients, facts }) => {
+        // Read again: the user may have changed a setting since the plan was made. xfn's own are
+        // made again from what this deploy learnt, such as the key of a topic it just made.
         const current = await clients.web.webApps.listApplicationSettings(rg, name)
         await clients.web.webApps.updateApplicationSettings(rg, name, {
-          properties: mergeSettings(current.properties ?? {}, ours),
+          properties: mergeSettings(
+            current.properties ?? {},
+            xfnSettings(desired, secretsOf(desired, facts)),
+          ),
         })
       },
     })

@@ -106,6 +106,26 @@ describe('topics on Azure', () => {
     expect([...fake.resources.keys()].some((id) => id.endsWith('/containers/xfn-dead-letters'))).toBe(true)
   })
 
+  it('gives publishers the key of a topic added to an app already deployed', async () => {
+    const { app, registry } = createApp()
+    app.http('place', { route: '/orders', method: 'POST' }, () => ({ status: 202 }))
+    const zip = new TextEncoder().encode('export const v = 0')
+    await deploy({
+      manifest: toManifest(registry, { app: 'shop' }),
+      zip,
+      sha256: createHash('sha256').update(zip).digest('hex'),
+    })
+    expect([...fake.settings.values()][0]?.XFN_TOPICS).toBeUndefined()
+    await deploy(shopBuild())
+    const [topic] = ofType('Microsoft.EventGrid/topics')
+    expect(JSON.parse([...fake.settings.values()][0]?.XFN_TOPICS ?? '{}')).toEqual({
+      'order-placed': {
+        endpoint: `https://${topic?.name}.${topic?.location}-1.eventgrid.azure.net/api/events`,
+        key: expect.stringMatching(/^[A-Za-z0-9+/]{43}=$/),
+      },
+    })
+  })
+
   it('changes nothing on a redeploy of the same app', async () => {
     await deploy(shopBuild())
     fake.requests.length = 0
