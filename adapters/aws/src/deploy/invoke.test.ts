@@ -4,7 +4,9 @@ import { createApp, toManifest } from '@xfn/core'
 import { mockClient } from 'aws-sdk-client-mock'
 import { afterEach, describe, expect, it } from 'vitest'
 import { registerEveryKind } from '../../../../core/src/__fixtures__/every-kind.js'
+import { lambdaContext } from '../runtime/__fixtures__/events.js'
 import { viewHttpEvent } from '../runtime/http/request.js'
+import { lambdaHandler } from '../runtime/index.js'
 import { isS3Event } from '../runtime/s3.js'
 import { isSqsEvent } from '../runtime/sqs.js'
 import { isTimerEvent } from '../runtime/timer.js'
@@ -81,6 +83,23 @@ describe('xfn invoke --cloud aws', () => {
     await invokeFunction(clients, target, functionNamed('audit'), { data: 'r/a b.json' })
     expect(isS3Event(sentEvent())).toBe(true)
     expect(sentEvent().Records[0].s3.object.key).toBe('r/a+b.json')
+  })
+
+  it("sends a topic function its subscription queue's event, which the runtime hands over as a topic message", async () => {
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: new TextEncoder().encode('{}') as never })
+    const made = createApp()
+    const texts: string[] = []
+    made.app.topic('notify', { topic: made.topic('order-placed') }, (message) => {
+      texts.push(`${message.topic}: ${message.text()}`)
+    })
+    const [notify] = toManifest(made.registry, { app: 'shop' }).functions
+    if (!notify) throw new Error('notify')
+    await invokeFunction(createAwsClients({ region: 'eu-west-1' }), target, notify, { data: '{"id":7}' })
+    const event = sentEvent()
+    expect(event.Records[0].eventSourceARN).toBe('arn:aws:sqs:::shop-dev-order-placed--notify')
+    const handler = lambdaHandler('notify', { registry: made.registry, write: () => undefined })
+    expect(await handler(event, lambdaContext())).toEqual({ batchItemFailures: [] })
+    expect(texts).toEqual(['order-placed: {"id":7}'])
   })
 
   it('asks for the path of a route with parameters', async () => {

@@ -6,6 +6,7 @@ import {
   type AzureBuild,
   applyPlan,
   createAzureClients,
+  invokeFunction,
   planDeploy,
   planDestroy,
   resolveTarget,
@@ -165,6 +166,24 @@ describe('topics on Azure', () => {
     expect(ofType('Microsoft.EventGrid/topics')).toEqual([])
     expect(ofType('Microsoft.EventGrid/topics/eventSubscriptions')).toEqual([])
     expect([...fake.settings.values()][0]?.XFN_TOPICS).toBeUndefined()
+  })
+
+  it('invokes a topic function with the event its subscription would deliver', async () => {
+    const made = shopBuild()
+    const target = await deploy(made)
+    const email = made.manifest.functions.find((fn) => fn.name === 'email')
+    if (!email) throw new Error('email')
+    const outcome = await invokeFunction(clients(), target, email, { data: '{"id":7}' })
+    expect(outcome).toMatchObject({ status: 202, accepted: true })
+    const call = fake.appCalls.at(-1)
+    expect(call?.path).toBe('/admin/functions/email')
+    const event = JSON.parse(JSON.parse(call?.body ?? '{}').input)
+    expect(event).toMatchObject({
+      subject: 'order-placed',
+      eventType: 'xfn.published',
+      dataVersion: '1',
+      data: { text: '{"id":7}', attributes: {} },
+    })
   })
 
   it('destroy removes the topics of an app in a resource group it does not own', async () => {
