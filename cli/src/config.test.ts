@@ -32,7 +32,7 @@ it('loads xfn.config.ts, typed by defineConfig', async () => {
 
 it('names the file and the setting that is wrong', async () => {
   await expect(loadConfig(folderWith("{ stgae: 'prod' }"))).rejects.toThrow(
-    "unknown setting 'stgae'. Known: name, entry, stage, targets, aws, azure.",
+    "unknown setting 'stgae'. Known: name, entry, stage, targets, env, stages, aws, azure.",
   )
   await expect(loadConfig(folderWith("{ aws: { api: 'graphql' } }"))).rejects.toThrow(
     "'aws.api' must be 'http' or 'rest', not 'graphql'.",
@@ -48,4 +48,31 @@ it('names the file and the setting that is wrong', async () => {
   await expect(loadConfig(folderWith("{ azure: { instanceMemoryMB: '2048' } }"))).rejects.toThrow(
     "'azure.instanceMemoryMB' must be a number.",
   )
+})
+
+it("checks the app settings and each stage's, naming the one that is wrong", async () => {
+  const config = await loadConfig(
+    folderWith(
+      "{ env: { CURRENCY: 'EUR', LOG_LEVEL: 'info' }, stages: { prod: { env: { CURRENCY: 'USD' } } } }",
+    ),
+  )
+  expect(config.stages?.prod?.env).toEqual({ CURRENCY: 'USD' })
+  const refused: [string, string][] = [
+    ['{ env: { CURRENCY: 3 } }', "env.CURRENCY must be a string, not number; write it as text, such as '3'"],
+    [
+      "{ env: { 'my-setting': 'x' } }",
+      "env.my-setting: a setting's name is letters, digits and '_', not starting with a digit",
+    ],
+    ["{ env: { AWS_REGION: 'x' } }", 'env.AWS_REGION: Lambda sets this name itself; choose another'],
+    ["{ env: { WEBSITE_TIME_ZONE: 'x' } }", 'env.WEBSITE_TIME_ZONE: App Service sets this name itself'],
+    ["{ env: { XFN_RESOURCES: 'x' } }", 'env.XFN_RESOURCES: xfn sets this name itself'],
+    [`{ env: { BIG: '${'x'.repeat(4090)}' } }`, 'env takes 4100 bytes, over the 4096 bytes Lambda takes'],
+    [
+      '{ stages: { prod: { environment: {} } } }',
+      'stages.prod.environment is not a setting of a stage; a stage takes env',
+    ],
+    ['{ stages: { prod: { env: { A: true } } } }', 'stages.prod.env.A must be a string, not boolean'],
+  ]
+  for (const [given, message] of refused)
+    await expect(loadConfig(folderWith(given)), given).rejects.toThrow(`xfn.config.ts: ${message}`)
 })

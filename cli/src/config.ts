@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { AwsConfigSection } from '@xfn/aws/target'
 import type { AzureConfigSection } from '@xfn/azure/target'
-import { type TargetConfigSetting, XfnError } from '@xfn/core'
+import { checkSettings, checkStageSettings, type TargetConfigSetting, XfnError } from '@xfn/core'
 import { builtInTargets } from './targets/built-in.js'
 
 /** What `xfn.config.ts` may set. Every field is optional; flags given on the command line win. */
@@ -24,6 +24,13 @@ export interface XfnConfig {
    * this file named as the target.
    */
   readonly targets?: readonly string[]
+  /**
+   * Settings every function sees in `process.env`, on every cloud: plain values, not secrets
+   * (they are stored as the clouds store configuration). At most 4 KB in all, Lambda's limit.
+   */
+  readonly env?: Readonly<Record<string, string>>
+  /** Each stage's own settings, over `env`: `{ prod: { env: { CURRENCY: 'USD' } } }`. */
+  readonly stages?: Readonly<Record<string, { readonly env?: Readonly<Record<string, string>> }>>
   /** The settings of a target from `targets`, under its name. */
   readonly [target: string]: unknown
 }
@@ -47,6 +54,16 @@ const general: Readonly<Record<string, TargetConfigSetting>> = {
   entry: { type: 'string', description: 'the entry module' },
   stage: { type: 'string', description: 'the stage deploys go to' },
   targets: { type: 'object', description: 'targets beyond the built-in ones' },
+  env: {
+    type: 'object',
+    description: "settings every function sees in process.env, such as { CURRENCY: 'EUR' }",
+    check: checkSettings,
+  },
+  stages: {
+    type: 'object',
+    description: "each stage's own settings, over env: { prod: { env: { CURRENCY: 'USD' } } }",
+    check: checkStageSettings,
+  },
 }
 
 /** Every top-level setting: xfn's own, then one section per built-in target that takes settings. */

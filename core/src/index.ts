@@ -199,6 +199,13 @@ export {
   toAzureSchedule,
 } from './schedule/index.js'
 export { functionScope } from './scope.js'
+export {
+  checkSettings,
+  checkStageSettings,
+  environmentBytes,
+  environmentLimitBytes,
+  settingsOf,
+} from './settings.js'
 export type {
   Target,
   TargetBuild,

@@ -5,6 +5,7 @@ import {
   type LogEvent,
   type LogQuery,
   matchesLogQuery,
+  settingsOf,
   type Target,
   type TargetHost,
   type TargetInvocation,
@@ -108,13 +109,14 @@ async function deploy(host: TargetHost, flags: AwsFlags & { dryRun: boolean }) {
       const connected = await connect(project, flags)
       const handlers = Object.fromEntries(build.functions.map((fn) => [fn.name, fn.handler]))
       const zipped = { manifest: build.manifest, zip, handlers }
-      // How the app is exposed: xfn.config.ts's aws.api and aws.usagePlan.
+      // How the app is exposed: xfn.config.ts's aws.api and aws.usagePlan; and its settings.
       const { api, usagePlan } = configOf(project).aws ?? {}
       return {
         ...connected,
         plan: await connected.deploy.planDeploy(connected.clients, zipped, connected.target, {
           api,
           usagePlan,
+          env: settingsOf(project.config, connected.target.stage),
         }),
       }
     },

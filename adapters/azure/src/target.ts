@@ -5,6 +5,7 @@ import {
   type LogEvent,
   type LogQuery,
   matchesLogQuery,
+  settingsOf,
   type Target,
   type TargetHost,
   type TargetInvocation,
@@ -104,7 +105,12 @@ async function deploy(host: TargetHost, flags: AzureFlags & { dryRun: boolean })
     'Reading what exists on Azure',
     async () => {
       const connected = await connectAzure(project, flags)
-      const options = { plan: hosting, maximumInstanceCount, instanceMemoryMB }
+      const options = {
+        plan: hosting,
+        maximumInstanceCount,
+        instanceMemoryMB,
+        env: settingsOf(project.config, connected.target.stage),
+      }
       return {
         ...connected,
         plan: await connected.deploy.planDeploy(connected.clients, built, connected.target, options),

@@ -53,6 +53,8 @@ export interface Deployment {
   readonly sha256: string
   readonly deployedAt: string
   readonly apiKeySha256: string
+  /** The app's settings, over the cloud's own environment in its sandboxes (absent before settings). */
+  readonly env?: Readonly<Record<string, string>>
 }
 
 /** What stops the local cloud and keeps its data; a deploy then writes the state files anew. */

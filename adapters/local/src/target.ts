@@ -4,6 +4,7 @@ import {
   type FunctionMetrics,
   type LogEvent,
   type LogQuery,
+  settingsOf,
   type Target,
   type TargetHost,
   type TargetInvocation,
@@ -40,7 +41,14 @@ export async function localDeployment(host: TargetHost, options: { verifyStable?
   const { dir, build } = await host.build('local', options)
   const artifact = build.artifacts[0]
   if (!artifact) throw new XfnError('INTERNAL', 'The local build wrote no module.')
-  return { app: host.project.app, module: `${dir}/${artifact.path}`, sha256: artifact.sha256 }
+  // The local cloud has one stage: the config's default one.
+  const stage = (host.project.config as { stage?: string }).stage ?? 'dev'
+  return {
+    app: host.project.app,
+    module: `${dir}/${artifact.path}`,
+    sha256: artifact.sha256,
+    env: settingsOf(host.project.config, stage),
+  }
 }
 
 async function client(host: TargetHost) {

@@ -34,8 +34,25 @@ export default class Check extends XfnCommand {
     const project = await this.findProject(args.project, flags.entry)
     const targets = await targetsNamed(project, flags.cloud)
     const report = checkTargets(project, await loadManifest(project), targets)
-    if (!this.jsonEnabled()) this.log(formatReport(report, terminalStyle(flags['no-color'])))
+    if (!this.jsonEnabled()) {
+      this.log(formatReport(report, terminalStyle(flags['no-color'])))
+      const settings = await settingsLine(project.config)
+      if (settings) this.log(settings)
+    }
     if (report.portableTo.length < report.clouds.length) process.exitCode = exitCodes.problemsFound
     return report
   }
+}
+
+/**
+ * The size of the app's settings in each stage xfn.config.ts names (and its default stage),
+ * against the 4 KB Lambda takes for a function's whole environment.
+ */
+async function settingsLine(config: object): Promise<string | undefined> {
+  const { env, stages, stage } = config as { env?: object; stages?: object; stage?: string }
+  if (!env && !stages) return undefined
+  const { environmentBytes, environmentLimitBytes, settingsOf } = await import('@xfn/core')
+  const names = [...new Set([stage ?? 'dev', ...Object.keys(stages ?? {})])]
+  const sizes = names.map((name) => `${name} ${environmentBytes(settingsOf(config, name))} bytes`)
+  return `Settings (env): ${sizes.join(', ')}, of the ${environmentLimitBytes} bytes Lambda takes for a function's environment with xfn's own.`
 }

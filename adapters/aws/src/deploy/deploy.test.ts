@@ -256,6 +256,33 @@ describe('xfn deploy --cloud aws', () => {
     expect(commands.slice(0, commands.indexOf('UpdateFunctionConfiguration')).at(-1)).toBe('GetFunction')
   })
 
+  it("puts the app's settings in every function's environment under xfn's own, and changes only what changed", async () => {
+    await deploy(everyKindBuild(), 'dev', { env: { CURRENCY: 'EUR', GREETING: 'hello' } })
+    for (const fn of fake.functions.values())
+      expect(fn.config.Environment?.Variables).toMatchObject({
+        CURRENCY: 'EUR',
+        GREETING: 'hello',
+        NODE_OPTIONS: '--enable-source-maps',
+      })
+    fake.reset()
+    await deploy(everyKindBuild(), 'dev', { env: { CURRENCY: 'EUR', GREETING: 'hello' } })
+    expect(fake.mutatingCalls()).toEqual([])
+    await deploy(everyKindBuild(), 'dev', { env: { CURRENCY: 'USD' } })
+    expect(summary(fake.mutatingCalls()).every((c) => c.startsWith('UpdateFunctionConfiguration'))).toBe(true)
+    expect(fake.functions.get('shop-dev-nightly')?.config.Environment?.Variables).not.toHaveProperty(
+      'GREETING',
+    )
+  })
+
+  it("refuses, before any change, settings that would pass Lambda's 4 KB with xfn's own", async () => {
+    fake.reset()
+    const big = { BIG: 'x'.repeat(3900) }
+    await expect(deploy(everyKindBuild(), 'dev', { env: big })).rejects.toThrow(
+      /^function '(audit|createOrder|fulfil|getOrder|nightly)' would have \d+ bytes of environment on AWS, over Lambda's 4096: the app's settings \(env in xfn.config.ts\) take 3910,/,
+    )
+    expect(fake.mutatingCalls()).toEqual([])
+  })
+
   it('uploads new code once per function, waits, then changes nothing else', async () => {
     await deploy(everyKindBuild())
     fake.reset()

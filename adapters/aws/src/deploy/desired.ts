@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto'
 import {
   apiKeyHashSetting,
+  environmentBytes,
+  environmentLimitBytes,
   hashApiKey,
   type Manifest,
   type ManifestFunction,
   ownerTags,
   parseSchedule,
   toAwsSchedule,
+  XfnError,
 } from '@xfn/core'
 import type { AwsResources } from '../runtime/resources.js'
 import { functionPolicy, type PolicyDocument } from './policy.js'
@@ -82,6 +85,8 @@ export interface DeployOptions {
   readonly api?: 'http' | 'rest' | undefined
   /** REST only: the throttling and quota of the app's key. */
   readonly usagePlan?: UsagePlan | undefined
+  /** The app's settings for this stage (`env` of xfn.config.ts), every function's environment. */
+  readonly env?: Readonly<Record<string, string>> | undefined
 }
 
 export interface UsagePlan {
@@ -111,6 +116,8 @@ export interface Desired {
     readonly rule: string
     readonly expression: string
   }[]
+  /** The app's settings, in every function's environment under xfn's own. */
+  readonly settings: Readonly<Record<string, string>>
   /** Whether any route has `auth: 'key'`, so the app needs a key. */
   readonly needsKey: boolean
   /** Which API Gateway serves the routes. */
@@ -236,9 +243,12 @@ export function desiredState(build: AwsBuild, target: AwsTarget, options: Deploy
     }
   })
 
+  const settings = options.env ?? {}
+  checkEnvironmentSizes(functions, settings, target)
   return {
     target,
     layout,
+    settings,
     tags: ownerTags(target),
     zip: build.zip,
     codeSha256: createHash('sha256').update(build.zip).digest('base64'),
@@ -325,15 +335,43 @@ export function apiRoutes(route: string): string[] {
 }
 
 /**
- * The environment of a deployed function: source maps, the queues, buckets and topics it may call
+ * Refuses, before anything changes, a function whose environment would pass Lambda's 4 KB: the
+ * app's settings with xfn's own, queue URLs in the form SQS gives them.
+ */
+function checkEnvironmentSizes(
+  functions: readonly DesiredFunction[],
+  settings: Readonly<Record<string, string>>,
+  { region, accountId }: AwsTarget,
+) {
+  const urls = new Map(
+    functions.flatMap((fn) =>
+      Object.values(fn.queues).map(
+        (name) => [name, `https://sqs.${region}.amazonaws.com/${accountId}/${name}`] as const,
+      ),
+    ),
+  )
+  for (const fn of functions) {
+    const bytes = environmentBytes(functionEnvironment(fn, urls, 'x'.repeat(64), settings))
+    if (bytes > environmentLimitBytes)
+      throw new XfnError(
+        'INVALID_OPTIONS',
+        `function '${fn.logical.name}' would have ${bytes} bytes of environment on AWS, over Lambda's ${environmentLimitBytes}: the app's settings (env in xfn.config.ts) take ${environmentBytes(settings)}, and xfn's own the rest (the queues, buckets and topics it uses). Make the settings smaller, or keep large values in a bucket.`,
+      )
+  }
+}
+
+/**
+ * The environment of a deployed function: the app's settings, then xfn's own: source maps, the
+ * queues, buckets and topics it may call
  * (XFN_RESOURCES, read by the runtime), and the key hash for `auth: 'key'` routes.
  */
 export function functionEnvironment(
   fn: DesiredFunction,
   queueUrls: ReadonlyMap<string, string>,
   apiKey: string | undefined,
+  settings: Readonly<Record<string, string>>,
 ): Record<string, string> {
-  const environment: Record<string, string> = { NODE_OPTIONS: '--enable-source-maps' }
+  const environment: Record<string, string> = { ...settings, NODE_OPTIONS: '--enable-source-maps' }
   if (fn.logical.uses.length > 0) {
     const resources: AwsResources = {
       queues: Object.fromEntries(

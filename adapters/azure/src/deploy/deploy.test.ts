@@ -219,6 +219,25 @@ describe('xfn deploy --cloud azure', () => {
     expect(settings.XFN_API_KEY_SHA256).toBeUndefined()
   })
 
+  it("makes the app's settings app settings, changes only them when they change, and removes them when gone", async () => {
+    await deploy(build(undefined, { blob: false }), { env: { CURRENCY: 'EUR', GREETING: 'hello' } })
+    const [siteId] = [...fake.settings.keys()]
+    expect(fake.settings.get(siteId ?? '')).toMatchObject({ CURRENCY: 'EUR', GREETING: 'hello' })
+    fake.requests.length = 0
+    const again = await deploy(build(undefined, { blob: false }), {
+      env: { CURRENCY: 'EUR', GREETING: 'hello' },
+    })
+    expect(again.plan.changes).toEqual([])
+    const changed = await deploy(build(undefined, { blob: false }), { env: { CURRENCY: 'USD' } })
+    expect(changed.plan.changes.map(describeChange)).toEqual([
+      expect.stringMatching(
+        /^~ update app-settings shop-dev-\w+: set CURRENCY, set XFN_MANAGED_SETTINGS, remove GREETING$/,
+      ),
+    ])
+    expect(fake.settings.get(siteId ?? '')).toMatchObject({ CURRENCY: 'USD' })
+    expect(fake.settings.get(siteId ?? '')).not.toHaveProperty('GREETING')
+  })
+
   it('deploys to Linux Consumption with the package in blob storage and WEBSITE_RUN_FROM_PACKAGE, and blob triggers', async () => {
     const made = build()
     await deploy(made, { plan: 'consumption' })

@@ -20,6 +20,8 @@ export interface AzureDeployOptions {
   readonly maximumInstanceCount?: number | undefined
   /** Flex Consumption: each instance's memory, 512, 2048 or 4096 MB (default 2048). */
   readonly instanceMemoryMB?: number | undefined
+  /** The app's settings for this stage (`env` of xfn.config.ts), as app settings. */
+  readonly env?: Readonly<Record<string, string>> | undefined
 }
 
 /** The Node.js version of the Function App: the newest that Flex and Consumption both run. */
@@ -75,6 +77,8 @@ export interface Desired {
   /** The topics some function publishes to, whose endpoints and keys the app's settings hold. */
   readonly publishedTopics: readonly string[]
   readonly scale: { readonly maximumInstanceCount: number; readonly instanceMemoryMB: number }
+  /** The app's settings, app settings of the Function App that xfn owns. */
+  readonly settings: Readonly<Record<string, string>>
 }
 
 export function desiredState(
@@ -127,6 +131,7 @@ export function desiredState(
     ...topicsOf(manifest, layout),
     needsKey: manifest.functions.some((fn) => fn.trigger.type === 'http' && fn.trigger.auth === 'key'),
     scale: { maximumInstanceCount: options.maximumInstanceCount ?? 100, instanceMemoryMB: memory },
+    settings: options.env ?? {},
   }
 }
 
@@ -222,6 +227,7 @@ export function storageConnectionString(account: string, key: string): string {
 /** The app settings xfn owns, with their values. */
 export function xfnSettings(desired: Desired, secrets: Secrets): Record<string, string> {
   const settings: Record<string, string> = {
+    ...desired.settings,
     AzureWebJobsStorage: secrets.storageConnection,
     APPLICATIONINSIGHTS_CONNECTION_STRING: secrets.insightsConnection,
   }

@@ -41,11 +41,13 @@ const hintsOf = (commands: string[][] | undefined) => (commands ?? []).map((args
 /** The port the local cloud listens on unless told otherwise. */
 export const defaultPort = 4747
 
-/** A local build to deploy: the app's name, its module and the module's hash. */
+/** A local build to deploy: the app's name, its module and the module's hash, and its settings. */
 export interface BuildToDeploy {
   readonly app: string
   readonly module: string
   readonly sha256: string
+  /** The app's settings (`env` of xfn.config.ts), in every function's process.env. */
+  readonly env?: Readonly<Record<string, string>>
 }
 
 export type CloudStatus = {
@@ -150,6 +152,7 @@ export class LocalCloudClient {
       sha256: build.sha256,
       deployedAt: new Date().toISOString(),
       apiKeySha256: hashApiKey(apiKey),
+      env: build.env ?? {},
     }
     writeState(this.paths.deployment, deployment)
     return { deployment, apiKey }

@@ -210,6 +210,7 @@ export class LocalCloud {
 
   #startSandbox(deployment: Deployment): Promise<Sandbox> {
     return Sandbox.start({
+      env: deployment.env ?? {},
       order: {
         module: deployment.module,
         sha256: deployment.sha256,

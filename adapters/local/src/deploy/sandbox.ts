@@ -30,6 +30,8 @@ const blockedGraceMs = 1000
 
 export interface SandboxOptions {
   readonly order: Omit<LoadOrder, 'type'>
+  /** The app's settings, over the cloud's own environment. */
+  readonly env: Readonly<Record<string, string>>
   /** A handler's queue('x').send(): throws what the sender should see. */
   readonly send: (queue: string, bodies: string[]) => void
   /** A handler's topic('x').publish(): throws what the publisher should see. */
@@ -130,6 +132,7 @@ export class Sandbox {
   /** Starts a sandbox and loads the app into it; a module that fails to load is an APP_LOAD_FAILED error. */
   static async start(options: SandboxOptions): Promise<Sandbox> {
     const child = fork(sandboxMain, [], {
+      env: { ...process.env, ...options.env },
       serialization: 'advanced',
       execArgv: ['--enable-source-maps'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

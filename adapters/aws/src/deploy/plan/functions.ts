@@ -42,6 +42,7 @@ export function functionChanges(desired: Desired, observed: Observed, facts: Fac
           fn,
           context.facts.queueUrls,
           desired.api === 'http' ? context.facts.apiKey : undefined,
+          desired.settings,
         ),
       },
       LoggingConfig: { LogFormat: 'JSON' as const },
