@@ -34,6 +34,7 @@ import {
   topicHandle,
 } from './resources.js'
 import { parseSchedule } from './schedule/index.js'
+import { secretHandle } from './secrets.js'
 import { checkFilter, defaultTopicVisibilitySeconds, type TopicFilter } from './topics.js'
 
 /*
@@ -126,7 +127,13 @@ function checkDefinition(
   for (const used of definition.uses) {
     const kind = used.kind === 'grant' ? used.resource : used.kind
     const declared: ReadonlyMap<string, unknown> =
-      kind === 'queue' ? resources.queues : kind === 'topic' ? resources.topics : resources.buckets
+      kind === 'queue'
+        ? resources.queues
+        : kind === 'topic'
+          ? resources.topics
+          : kind === 'secret'
+            ? resources.secrets
+            : resources.buckets
     if (!declared.has(used.name))
       throw new XfnError(
         'INVALID_OPTIONS',
@@ -202,6 +209,7 @@ export function createApp(registry = new Registry()) {
     queue: (name: string, options?: QueueOptions) => queueHandle(table, name, options),
     bucket: (name: string) => bucketHandle(table, name),
     topic: (name: string) => topicHandle(table, name),
+    secret: (name: string) => secretHandle(table, name),
     registry,
   }
 }

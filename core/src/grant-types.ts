@@ -3,13 +3,13 @@
 export const accessKinds = ['send', 'read', 'write', 'publish'] as const
 /**
  * `send` a queue's messages; `read` (get, list, signed GET URLs) or `write` (put, delete, signed
- * PUT URLs) a bucket's objects; `publish` to a topic.
+ * PUT URLs) a bucket's objects, or `read` a secret's value; `publish` to a topic.
  */
 export type Access = (typeof accessKinds)[number]
 
 /** What one function may do with one resource. */
 export interface Grant {
-  readonly resource: 'queue' | 'bucket' | 'topic'
+  readonly resource: 'queue' | 'bucket' | 'topic' | 'secret'
   readonly name: string
   readonly access: readonly Access[]
 }
@@ -19,9 +19,10 @@ export interface ResourceGrant extends Grant {
   readonly kind: 'grant'
 }
 
-/** What `uses` takes: a queue (send), a bucket (read and write), a topic (publish), or a narrower grant. */
+/** What `uses` takes: a queue (send), a bucket (read and write), a topic (publish), a secret (read), or a narrower grant. */
 export type Usable =
   | { readonly kind: 'queue'; readonly name: string }
   | { readonly kind: 'topic'; readonly name: string }
   | { readonly kind: 'bucket'; readonly name: string }
+  | { readonly kind: 'secret'; readonly name: string }
   | ResourceGrant

@@ -71,7 +71,7 @@ describe('permissions derived from use', () => {
   it('rejects uses that are not resources, or that belong to another app', () => {
     const { app } = createApp()
     expect(() => app.http('a', { route: '/a', uses: ['orders' as never] }, () => undefined)).toThrow(
-      "app.http('a'): option 'uses' must list resources made with queue(), bucket() or topic() (or grants such as receipts.readOnly), not the name 'orders'",
+      "app.http('a'): option 'uses' must list resources made with queue(), bucket(), topic() or secret() (or grants such as receipts.readOnly), not the name 'orders'",
     )
     const other = createApp().queue('orders')
     expect(() => app.http('b', { route: '/b', uses: [other] }, () => undefined)).toThrow(

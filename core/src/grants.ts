@@ -2,6 +2,7 @@ import type { FunctionDefinition, Trigger } from './definitions.js'
 import { XfnError } from './errors.js'
 import { type Access, accessKinds, type Grant, type Usable } from './grant-types.js'
 import { publisherOf, type ResourceProvider } from './resources.js'
+import { cachedReader, readerOf } from './secrets.js'
 
 export { type Access, accessKinds, type Grant, type ResourceGrant, type Usable } from './grant-types.js'
 
@@ -17,6 +18,7 @@ function grantOf(item: Usable): Grant {
   if (item.kind === 'queue') return { resource: 'queue', name: item.name, access: ['send'] }
   if (item.kind === 'bucket') return { resource: 'bucket', name: item.name, access: ['read', 'write'] }
   if (item.kind === 'topic') return { resource: 'topic', name: item.name, access: ['publish'] }
+  if (item.kind === 'secret') return { resource: 'secret', name: item.name, access: ['read'] }
   return { resource: item.resource, name: item.name, access: item.access }
 }
 
@@ -47,15 +49,15 @@ export function grantsOf(fn: Pick<FunctionDefinition, 'trigger' | 'uses'>): Gran
 /** The check behind `uses: [...]`: every entry is a queue, a bucket, or a grant made from one. */
 export function checkUses(value: unknown): string | undefined {
   if (!Array.isArray(value))
-    return 'must be a list of queues, buckets and topics, such as [orders, receipts.readOnly]'
+    return 'must be a list of queues, buckets, topics and secrets, such as [orders, receipts.readOnly]'
   const bad = value.find(
     (item) =>
       typeof item !== 'object' ||
       item === null ||
-      !['queue', 'bucket', 'topic', 'grant'].includes((item as { kind?: unknown }).kind as string),
+      !['queue', 'bucket', 'topic', 'secret', 'grant'].includes((item as { kind?: unknown }).kind as string),
   )
   if (bad === undefined) return undefined
-  return `must list resources made with queue(), bucket() or topic() (or grants such as receipts.readOnly), not ${typeof bad === 'string' ? `the name '${bad}'` : JSON.stringify(bad)}`
+  return `must list resources made with queue(), bucket(), topic() or secret() (or grants such as receipts.readOnly), not ${typeof bad === 'string' ? `the name '${bad}'` : JSON.stringify(bad)}`
 }
 
 /** Who is calling a resource client now: a function's name, or undefined outside any invocation. */
@@ -75,6 +77,7 @@ export function guardProvider(
   caller: CallerLookup,
 ): ResourceProvider {
   const cache = new Map<string, Grant[]>()
+  const readSecret = provider.getSecret ? cachedReader(provider.getSecret.bind(provider)) : undefined
   const check = (resource: Grant['resource'], name: string, access: Access, call: string): void => {
     const functionName = caller()
     const fn = functionName === undefined ? undefined : functions.get(functionName)
@@ -85,7 +88,7 @@ export function guardProvider(
       cache.set(functionName, grants)
     }
     if (grants.some((g) => g.resource === resource && g.name === name && g.access.includes(access))) return
-    throw undeclaredError(functionName, fn.trigger.type, `${resource}('${name}').${call}()`, access)
+    throw undeclaredError(functionName, fn.trigger.type, `${resource}('${name}').${call}()`, resource, access)
   }
   return {
     sendMessages(queue, messages) {
@@ -95,6 +98,10 @@ export function guardProvider(
     publishMessages(topic, messages) {
       check('topic', topic.name, 'publish', 'publish')
       return publisherOf(provider, topic.name)(topic, messages)
+    },
+    getSecret(secret) {
+      check('secret', secret.name, 'read', 'value')
+      return (readSecret ?? readerOf(provider, secret.name))(secret)
     },
     putObject(bucket, key, body, contentType) {
       check('bucket', bucket.name, 'write', 'put')
@@ -123,6 +130,7 @@ function undeclaredError(
   functionName: string,
   triggerType: Trigger['type'],
   call: string,
+  resource: Grant['resource'],
   access: Access,
 ): XfnError {
   const add =
@@ -130,7 +138,9 @@ function undeclaredError(
       ? 'the queue'
       : access === 'publish'
         ? 'the topic'
-        : `the bucket (or its .${access === 'read' ? 'readOnly' : 'writeOnly'} grant)`
+        : resource === 'secret'
+          ? 'the secret'
+          : `the bucket (or its .${access === 'read' ? 'readOnly' : 'writeOnly'} grant)`
   return new XfnError(
     'UNDECLARED_RESOURCE',
     `${call} was called by function '${functionName}', which does not declare that it uses it (${access}). Add ${add} to the function's options: app.${triggerType}('${functionName}', { ..., uses: [...] }). Each function gets only the resources it declares, on every cloud.`,

@@ -8,6 +8,7 @@ import {
   type Topic,
   topicHandle,
 } from './resources.js'
+import { type Secret, secretHandle } from './secrets.js'
 
 // The default app is made from separate parts, not createApp(), so a bundle that never calls
 // queue() or bucket() carries none of their code.
@@ -51,6 +52,15 @@ export const bucket = (name: string): Bucket => bucketHandle(registry.resources,
  * await orderPlaced.publish({ id: 7 }, { attributes: { region: 'eu' } })
  */
 export const topic = (name: string): Topic => topicHandle(registry.resources, name)
+
+/**
+ * Declares a secret (or returns the one already declared under that name): list it in a
+ * function's `uses`, read it with `await stripeKey.value()`, set it with `xfn secret set`.
+ *
+ * @example
+ * const stripeKey = secret('stripe-key')
+ */
+export const secret = (name: string): Secret => secretHandle(registry.resources, name)
 
 export type {
   App,
@@ -199,6 +209,7 @@ export {
   toAzureSchedule,
 } from './schedule/index.js'
 export { functionScope } from './scope.js'
+export { type Secret, type SecretSpec, secretRefreshMs } from './secrets.js'
 export {
   checkSettings,
   checkStageSettings,

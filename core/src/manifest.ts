@@ -4,6 +4,7 @@ import { type Grant, grantsOf } from './grants.js'
 import type { HttpAuth, HttpMethod } from './http/types.js'
 import { validateName } from './names.js'
 import type { QueueSpec } from './resources.js'
+import type { SecretSpec } from './secrets.js'
 import type { TopicSpec } from './topics.js'
 
 export const manifestVersion = 1
@@ -55,6 +56,8 @@ export interface Manifest {
    * an app without topics is the same, byte for byte, as before topics existed.
    */
   readonly topics?: readonly TopicSpec[]
+  /** The secrets its functions read; absent when there are none. */
+  readonly secrets?: readonly SecretSpec[]
 }
 
 /**
@@ -67,6 +70,7 @@ export function toManifest(registry: Registry, options: { app: string }): Manife
   validateName('app', options.app, 'app name')
   const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
   const topics = [...registry.resources.topics.values()].map(({ name }) => ({ name })).sort(byName)
+  const secrets = [...registry.resources.secrets.values()].map(({ name }) => ({ name })).sort(byName)
   return {
     manifestVersion,
     app: options.app,
@@ -81,6 +85,7 @@ export function toManifest(registry: Registry, options: { app: string }): Manife
       .sort(byName),
     buckets: [...registry.resources.buckets.values()].map(({ name }) => ({ name })).sort(byName),
     ...(topics.length > 0 ? { topics } : {}),
+    ...(secrets.length > 0 ? { secrets } : {}),
   }
 }
 

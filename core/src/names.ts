@@ -38,6 +38,12 @@ const rules = {
     max: 36,
     text: 'lowercase letters, digits and single hyphens, starting with a letter',
   },
+  secret: {
+    pattern: /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/,
+    min: 2,
+    max: 64,
+    text: 'lowercase letters, digits and single hyphens, starting with a letter',
+  },
   bucket: {
     pattern: /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/,
     min: 3,

@@ -2,6 +2,7 @@ import { XfnError } from './errors.js'
 import type { ResourceGrant } from './grant-types.js'
 import { validateName } from './names.js'
 import { integerBetween, isBoolean, validateOptions } from './options.js'
+import type { SecretSpec } from './secrets.js'
 import { checkPublished, type PublishedMessage, type PublishOptions, type TopicSpec } from './topics.js'
 
 export interface QueueOptions {
@@ -63,6 +64,8 @@ export interface ResourceProvider {
   ): Promise<string>
   /** Publishes to a topic, every message checked against the portable limits; absent where a runtime has no topics. */
   publishMessages?(topic: TopicSpec, messages: readonly PublishedMessage[]): Promise<void>
+  /** A secret's value from the cloud's store; undefined when it has none; absent where a runtime has no secrets. */
+  getSecret?(secret: SecretSpec): Promise<string | undefined>
 }
 
 export interface Topic extends TopicSpec {
@@ -137,6 +140,7 @@ export class ResourceTable {
   readonly queues = new Map<string, QueueSpec>()
   readonly buckets = new Map<string, BucketSpec>()
   readonly topics = new Map<string, TopicSpec>()
+  readonly secrets = new Map<string, SecretSpec>()
   provider: ResourceProvider | undefined
 }
 

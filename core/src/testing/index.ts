@@ -29,6 +29,8 @@ function deadlineIn(seconds: number): () => number {
 export interface TestHarnessOptions {
   /** The app to test; the process-wide app by default. */
   readonly registry?: Registry
+  /** The values of the app's secrets, by name, which `secret(name).value()` gives. */
+  readonly secrets?: Readonly<Record<string, string>>
 }
 
 /**
@@ -45,6 +47,7 @@ export interface TestHarnessOptions {
 export function createTestHarness(options: TestHarnessOptions = {}) {
   const registry = options.registry ?? defaultRegistry()
   const provider = new MemoryProvider()
+  for (const [name, value] of Object.entries(options.secrets ?? {})) provider.secrets.set(name, value)
   const scope = functionScope()
   registry.resources.provider = guardProvider(provider, registry.functions, scope.caller)
   const logs: LogRecord[] = []

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { BucketSpec, ObjectInfo, QueueSpec, ResourceProvider } from '../resources.js'
+import type { SecretSpec } from '../secrets.js'
 import type { PublishedMessage, TopicSpec } from '../topics.js'
 
 /** A message published to a topic, as a test reads it back. */
@@ -20,11 +21,13 @@ interface StoredEntry {
   lastModified: Date
 }
 
-/** Queues, topics and buckets in memory, for tests: what was sent, published and stored can be read back. */
+/** Queues, topics, buckets and secrets in memory, for tests: what was sent, published and stored can be read back. */
 export class MemoryProvider implements ResourceProvider {
   readonly sent: SentMessage[] = []
   readonly published: PublishedToTopic[] = []
   readonly objects = new Map<string, Map<string, StoredEntry>>()
+  /** Secrets' values by name, as a test gives them. */
+  readonly secrets = new Map<string, string>()
 
   async sendMessages(queue: QueueSpec, messages: readonly { body: string; delaySeconds?: number }[]) {
     for (const message of messages) this.sent.push({ queue: queue.name, ...message })
@@ -32,6 +35,10 @@ export class MemoryProvider implements ResourceProvider {
 
   async publishMessages(topic: TopicSpec, messages: readonly PublishedMessage[]) {
     for (const message of messages) this.published.push({ topic: topic.name, ...message })
+  }
+
+  async getSecret(secret: SecretSpec) {
+    return this.secrets.get(secret.name)
   }
 
   async putObject(bucket: BucketSpec, key: string, body: Uint8Array, contentType: string | undefined) {
