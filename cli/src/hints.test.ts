@@ -32,6 +32,10 @@ describe('printed commands', () => {
     expect(commandLine(['destroy', '--yes'], app)).toMatch(/ destroy examples\/orders --yes$/)
     expect(commandLine(['logs', '--follow'], app)).toMatch(/ logs --project examples\/orders --follow$/)
     expect(commandLine(['logs'], process.cwd())).toMatch(/ logs$/)
+    // A topic's command is two words, and the folder follows both.
+    expect(commandLine(['secret', 'set', 'stripe-key'], app)).toMatch(
+      / secret set --project examples\/orders stripe-key$/,
+    )
     expect(commandLine(['invoke', 'fn', '--data', `{"a":"it's"}`], process.cwd())).toMatch(
       / invoke fn --data '\{"a":"it'\\''s"\}'$/,
     )

@@ -28,12 +28,17 @@ export function xfnLauncher(cwd = process.cwd(), env = process.env, script = pro
   return `node ${quote(near.length < self.length ? near : self)}`
 }
 
+/** Topics, whose commands are two words: `xfn secret set`. */
+const topics = new Set(['queue', 'secret'])
+
 /** A command to paste: `xfn <command>`, the app's folder when it is not `cwd`, then `args`. */
 export function commandLine(args: readonly string[], projectDir: string, cwd = process.cwd()): string {
-  const [command = '', ...rest] = args
+  const words = topics.has(args[0] ?? '') ? 2 : 1
+  const command = args.slice(0, words)
+  const rest = args.slice(words)
   const folder = relative(cwd, resolve(projectDir))
-  const project = folder === '' ? [] : folderArgument.has(command) ? [folder] : ['--project', folder]
-  return [xfnLauncher(cwd), command, ...project, ...rest]
+  const project = folder === '' ? [] : folderArgument.has(command[0] ?? '') ? [folder] : ['--project', folder]
+  return [xfnLauncher(cwd), ...command, ...project, ...rest]
     .map((word, i) => (i === 0 ? word : quote(word)))
     .join(' ')
 }

@@ -228,6 +228,7 @@ export type {
   TargetInvocation,
   TargetPackage,
   TargetProject,
+  TargetSecrets,
   TargetSetting,
   TargetSettings,
 } from './target.js'

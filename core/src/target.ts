@@ -41,7 +41,15 @@ export interface TargetConfigSetting {
 }
 
 /** The commands that act on an app through its target. */
-export type TargetCommand = 'build' | 'deploy' | 'destroy' | 'status' | 'invoke' | 'logs' | 'metrics'
+export type TargetCommand =
+  | 'build'
+  | 'deploy'
+  | 'destroy'
+  | 'status'
+  | 'invoke'
+  | 'logs'
+  | 'metrics'
+  | 'secret'
 
 /** The settings given on the command line: each target setting by name, when given. */
 export type TargetSettings = Readonly<Record<string, string | number | undefined>>
@@ -205,4 +213,20 @@ export interface Target {
     settings: TargetSettings,
     window: { readonly since?: Date | undefined; readonly periodMs?: number | undefined },
   ): Promise<FunctionMetrics[]>
+  /** Where the app's secrets are kept (`xfn secret set|list|rm`); absent where a target has none. */
+  readonly secrets?: TargetSecrets
+}
+
+/**
+ * A target's store of an app's secrets, per stage. Values go in and never come out: `list` gives
+ * names and when each last changed.
+ */
+export interface TargetSecrets {
+  set(host: TargetHost, settings: TargetSettings, name: string, value: string): Promise<void>
+  list(
+    host: TargetHost,
+    settings: TargetSettings,
+  ): Promise<readonly { readonly name: string; readonly changedAt: string | undefined }[]>
+  /** Whether there was one to remove. */
+  remove(host: TargetHost, settings: TargetSettings, name: string): Promise<boolean>
 }

@@ -10,6 +10,7 @@ import {
 } from 'node:fs'
 import { join } from 'node:path'
 import { XfnError, xfnCommand } from '@xfn/core'
+import { secretsFile } from './secrets.js'
 
 /** Every file of the local cloud of one project, under `.xfn/local/`. */
 export function statePaths(projectDir: string) {
@@ -26,6 +27,8 @@ export function statePaths(projectDir: string) {
     logs: join(root, 'logs.jsonl'),
     invocations: join(root, 'invocations.jsonl'),
     buckets: join(root, 'buckets'),
+    /** Outside root, so that destroying the local cloud keeps the secrets. */
+    secrets: secretsFile(projectDir),
     output: join(root, 'cloud.log'),
     lock: join(root, 'deploy.lock'),
   }

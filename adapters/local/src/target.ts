@@ -9,8 +9,10 @@ import {
   type TargetHost,
   type TargetInvocation,
   XfnError,
+  xfnCommand,
 } from '@xfn/core'
 import type { CloudStatus } from './deploy/client.js'
+import { listSecrets, removeSecret, secretsFile, setSecret } from './secrets.js'
 
 /*
  * The local cloud's target of the xfn command line: what `--cloud local` (the default) does for
@@ -48,7 +50,21 @@ export async function localDeployment(host: TargetHost, options: { verifyStable?
     module: `${dir}/${artifact.path}`,
     sha256: artifact.sha256,
     env: settingsOf(host.project.config, stage),
+    secrets: (build.manifest.secrets ?? []).map((s) => s.name),
   }
+}
+
+/** Stops a deploy whose app reads a secret that has no value, with the commands that set them. */
+function checkSecretsSet(host: TargetHost, declared: readonly string[]): void {
+  const stored = new Set(listSecrets(secretsFile(host.project.dir)).map((s) => s.name))
+  const missing = declared.filter((name) => !stored.has(name))
+  if (missing.length === 0) return
+  const commands = missing.map((name) => xfnCommand('secret', 'set', name))
+  throw new XfnError(
+    'INVALID_OPTIONS',
+    `The app reads ${missing.map((n) => `secret('${n}')`).join(', ')}, which ${missing.length === 1 ? 'has' : 'have'} no value on the local cloud. Set ${missing.length === 1 ? 'it' : 'each'} (the value is read from standard input): ${commands.join('  ')}`,
+    { commands },
+  )
 }
 
 async function client(host: TargetHost) {
@@ -61,7 +77,11 @@ async function deploy(host: TargetHost, port: number | undefined) {
   const started = Date.now()
   const result = await host.step(
     `Deploying ${project.app} to the local cloud`,
-    async () => (await client(host)).deploy(await localDeployment(host), port === undefined ? {} : { port }),
+    async () => {
+      const deployment = await localDeployment(host)
+      checkSecretsSet(host, deployment.secrets)
+      return (await client(host)).deploy(deployment, port === undefined ? {} : { port })
+    },
     (done) =>
       `${done.started ? `started (pid ${done.status.pid})` : 'updated'} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   )
@@ -213,4 +233,9 @@ export const localTarget: Target = {
   invoke: (host, _given, name, request) => invoke(host, name, request),
   logs: (host, _given, query) => logs(host, query),
   metrics: (host, _given, window) => metrics(host, window),
+  secrets: {
+    set: async (host, _given, name, value) => setSecret(secretsFile(host.project.dir), name, value),
+    list: async (host) => listSecrets(secretsFile(host.project.dir)),
+    remove: async (host, _given, name) => removeSecret(secretsFile(host.project.dir), name),
+  },
 }

@@ -19,6 +19,7 @@ const deployedAppCommands: readonly TargetCommand[] = [
   'invoke',
   'logs',
   'metrics',
+  'secret',
 ]
 
 /**
@@ -184,4 +185,15 @@ async function loadTarget(project: Project, specifier: string): Promise<Target> 
       `xfn.config.ts: the target '${specifier}' does not export a target as its default (it lacks ${missing.join(', ')}); see the Target type of @xfn/core.`,
     )
   return { description: '', settings: {}, ...target } as Target
+}
+
+/** The target `--cloud` names and its secret store, or an error naming the targets that keep secrets. */
+export async function secretsOf(project: Project, name: string) {
+  const target = await targetNamed(project, name)
+  if (target.secrets) return { target, secrets: target.secrets }
+  const keeping = (await targetsOf(project)).filter((t) => t.secrets).map((t) => t.name)
+  throw new XfnError(
+    'INVALID_OPTIONS',
+    `The ${target.name} target keeps no secrets yet; these do: ${keeping.join(', ')}. Choose one with --cloud.`,
+  )
 }

@@ -218,6 +218,7 @@ export class LocalCloud {
         logs: this.paths.logs,
         invocations: this.paths.invocations,
         buckets: this.paths.buckets,
+        secrets: this.paths.secrets,
         serviceUrl: this.serviceUrl,
         signingSecret: this.#signingSecret,
       },

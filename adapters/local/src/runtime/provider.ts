@@ -1,4 +1,5 @@
 import { checkMessageSize, type PublishedMessage, type ResourceProvider, XfnError } from '@xfn/core'
+import { readSecrets } from '../secrets.js'
 import type { BlobStore } from './blobs.js'
 
 /** Where sent messages go: the journal itself, or (in the sandbox) the cloud that keeps it. */
@@ -15,7 +16,12 @@ export interface MessageSink {
 export function localResourceProvider(
   queues: MessageSink,
   blobs: BlobStore,
-  options: { baseUrl: () => string; sent?: (queue: string) => void },
+  options: {
+    baseUrl: () => string
+    sent?: (queue: string) => void
+    /** The file of the app's secrets, read at each ask (the guard keeps a value a minute). */
+    secrets?: string
+  },
 ): ResourceProvider {
   return {
     sendMessages: async (queue, messages) => {
@@ -33,5 +39,7 @@ export function localResourceProvider(
     listObjects: (bucket, prefix) => blobs.list(bucket, prefix),
     deleteObject: (bucket, key) => blobs.delete(bucket, key),
     signedUrl: async (bucket, key, signing) => blobs.signedUrl(options.baseUrl(), bucket.name, key, signing),
+    getSecret: async (secret) =>
+      options.secrets === undefined ? undefined : readSecrets(options.secrets)[secret.name]?.value,
   }
 }

@@ -137,6 +137,7 @@ async function load(order: LoadOrder): Promise<void> {
   loaded.resources.provider = guardProvider(
     localResourceProvider({ send: sendMessages, publish: publishMessages }, blobs, {
       baseUrl: () => order.serviceUrl,
+      secrets: order.secrets,
     }),
     loaded.functions,
     () => currentInvocation.getStore()?.function,

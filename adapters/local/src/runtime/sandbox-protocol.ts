@@ -15,6 +15,8 @@ export interface LoadOrder {
   readonly logs: string
   readonly invocations: string
   readonly buckets: string
+  /** The file of the app's secrets. */
+  readonly secrets: string
   /** Where signed bucket URLs point (the cloud's service port), and the secret that signs them. */
   readonly serviceUrl: string
   readonly signingSecret: string
