@@ -1,6 +1,5 @@
 import { XfnError } from './errors.js'
 import { validateName } from './names.js'
-import type { ResourceProvider, ResourceTable } from './resources.js'
 
 /*
  * Secrets: declared in code, read at run time, never in the build or the deploy. A function lists
@@ -13,6 +12,17 @@ export interface SecretSpec {
   readonly name: string
 }
 
+/** What reads secrets: a runtime's resource provider. */
+interface SecretReader {
+  getSecret?(secret: SecretSpec): Promise<string | undefined>
+}
+
+/** Where an app's secrets are declared, and the provider that reads them once a runtime installs one. */
+interface SecretTable {
+  readonly secrets: Map<string, SecretSpec>
+  readonly provider: SecretReader | undefined
+}
+
 export interface Secret extends SecretSpec {
   readonly kind: 'secret'
   /** The secret's value, read from the cloud's store on first use and again once a minute. */
@@ -23,7 +33,7 @@ export interface Secret extends SecretSpec {
 export const secretRefreshMs = 60_000
 
 /** Declares a secret, or returns the declaration already made under that name. */
-export function declareSecret(table: ResourceTable, name: string): SecretSpec {
+export function declareSecret(table: SecretTable, name: string): SecretSpec {
   if (process.env.XFN_PREVALIDATED !== 'true') validateName('secret', name, `secret('${String(name)}')`)
   const existing = table.secrets.get(name)
   if (existing) return existing
@@ -35,7 +45,7 @@ export function declareSecret(table: ResourceTable, name: string): SecretSpec {
 const handles = new WeakMap<SecretSpec, Secret>()
 
 /** Declares a secret and returns its handle. */
-export function secretHandle(table: ResourceTable, name: string): Secret {
+export function secretHandle(table: SecretTable, name: string): Secret {
   const spec = declareSecret(table, name)
   const cached = handles.get(spec)
   if (cached) return cached
@@ -92,10 +102,7 @@ export function cachedReader(
 }
 
 /** A provider's secret reader, or an error that says this runtime has no secrets. */
-export function readerOf(
-  provider: ResourceProvider,
-  name: string,
-): NonNullable<ResourceProvider['getSecret']> {
+export function readerOf(provider: SecretReader, name: string): NonNullable<SecretReader['getSecret']> {
   const read = provider.getSecret?.bind(provider)
   if (read) return read
   throw new XfnError(

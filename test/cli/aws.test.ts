@@ -138,6 +138,7 @@ describe('xfn deploy --cloud aws', () => {
       new Set([
         'GetCallerIdentity',
         'GetParameter',
+        'GetParametersByPath',
         'ListRoles',
         'ListQueues',
         'ListTopics',

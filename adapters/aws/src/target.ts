@@ -276,4 +276,18 @@ export const awsTarget: Target = {
   invoke: (host, given, name, request) => invoke(host, awsFlags(given), name, request),
   logs: (host, given, query) => logs(host, awsFlags(given), query),
   metrics: (host, given, window) => metrics(host, awsFlags(given), window),
+  secrets: {
+    set: async (host, given, name, value) => {
+      const { deploy, clients, target } = await connect(host.project, awsFlags(given))
+      await deploy.setSecret(clients, target, name, value)
+    },
+    list: async (host, given) => {
+      const { deploy, clients, target } = await connect(host.project, awsFlags(given))
+      return deploy.listSecrets(clients, target)
+    },
+    remove: async (host, given, name) => {
+      const { deploy, clients, target } = await connect(host.project, awsFlags(given))
+      return deploy.removeSecret(clients, target, name)
+    },
+  },
 }

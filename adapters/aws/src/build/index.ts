@@ -32,7 +32,10 @@ export async function buildAws({
   const factories = [...new Set(manifest.functions.map(factoryOf))].sort()
   // Queue, bucket and topic clients only for apps that declare any.
   const usesResources =
-    manifest.queues.length > 0 || manifest.buckets.length > 0 || (manifest.topics ?? []).length > 0
+    manifest.queues.length > 0 ||
+    manifest.buckets.length > 0 ||
+    (manifest.topics ?? []).length > 0 ||
+    (manifest.secrets ?? []).length > 0
   const imports = usesResources ? [...factories, 'installAwsResources'] : factories
   const lines = [
     `import ${JSON.stringify(project.entry)}`,

@@ -37,6 +37,8 @@ export interface DesiredFunction {
   readonly queues: Readonly<Record<string, string>>
   readonly buckets: Readonly<Record<string, string>>
   readonly topics: Readonly<Record<string, string>>
+  /** The SSM parameter of each secret it reads. */
+  readonly secrets: Readonly<Record<string, string>>
 }
 
 export interface DesiredQueue {
@@ -116,6 +118,8 @@ export interface Desired {
     readonly rule: string
     readonly expression: string
   }[]
+  /** The secrets the app reads: each must have a value (`xfn secret set`) before a deploy. */
+  readonly secrets: readonly string[]
   /** The app's settings, in every function's environment under xfn's own. */
   readonly settings: Readonly<Record<string, string>>
   /** Whether any route has `auth: 'key'`, so the app needs a key. */
@@ -227,7 +231,7 @@ export function desiredState(build: AwsBuild, target: AwsTarget, options: Deploy
   })
 
   const functions = manifest.functions.map((fn): DesiredFunction => {
-    const used = (resource: 'queue' | 'bucket' | 'topic', physical: (logical: string) => string) =>
+    const used = (resource: 'queue' | 'bucket' | 'topic' | 'secret', physical: (logical: string) => string) =>
       Object.fromEntries(
         fn.uses.filter((g) => g.resource === resource).map((g) => [g.name, physical(g.name)]),
       )
@@ -240,6 +244,7 @@ export function desiredState(build: AwsBuild, target: AwsTarget, options: Deploy
       queues: used('queue', queueName),
       buckets: used('bucket', layout.bucket),
       topics: used('topic', (logical) => topicNamed(logical).arn),
+      secrets: used('secret', layout.secretParameter),
     }
   })
 
@@ -249,6 +254,7 @@ export function desiredState(build: AwsBuild, target: AwsTarget, options: Deploy
     target,
     layout,
     settings,
+    secrets: (manifest.secrets ?? []).map((s) => s.name),
     tags: ownerTags(target),
     zip: build.zip,
     codeSha256: createHash('sha256').update(build.zip).digest('base64'),
@@ -381,6 +387,13 @@ export function functionEnvironment(
       ...(Object.keys(fn.topics).length > 0
         ? {
             topics: Object.fromEntries(Object.entries(fn.topics).map(([logical, arn]) => [logical, { arn }])),
+          }
+        : {}),
+      ...(Object.keys(fn.secrets).length > 0
+        ? {
+            secrets: Object.fromEntries(
+              Object.entries(fn.secrets).map(([logical, parameter]) => [logical, { parameter }]),
+            ),
           }
         : {}),
     }

@@ -14,6 +14,7 @@ export { type AwsBuild, apiRoutes, type DeployOptions, lambdaRuntime, type Usage
 export { type InvokeOutcome, type InvokeRequest, invokeFunction } from './invoke.js'
 export type { Change, ChangeAction } from './plan/index.js'
 export { functionPolicy, lambdaTrustPolicy, type PolicyDocument } from './policy.js'
+export { listSecrets, removeSecret, setSecret } from './secrets.js'
 export type { AwsLayout, AwsTarget } from './target.js'
 export { awsLayout, describeChange }
 

@@ -42,7 +42,7 @@ import {
   paginateListTopics,
 } from '@aws-sdk/client-sns'
 import { GetQueueAttributesCommand, ListQueuesCommand, ListQueueTagsCommand } from '@aws-sdk/client-sqs'
-import { GetParameterCommand } from '@aws-sdk/client-ssm'
+import { GetParameterCommand, paginateGetParametersByPath } from '@aws-sdk/client-ssm'
 import { ownedBy } from '@xfn/core'
 import type { AwsClients } from './clients.js'
 import { ifExists } from './errors.js'
@@ -83,6 +83,8 @@ export interface Observed {
   readonly buckets: ReadonlyMap<string, { notifications: NotificationConfiguration }>
   /** The app's SNS topics by name, each with the subscriptions of the app's queues by queue ARN. */
   readonly topics: ReadonlyMap<string, ObservedTopic>
+  /** The secrets that have a value (`xfn secret set`), by name. */
+  readonly secrets: ReadonlySet<string>
   readonly functions: ReadonlyMap<string, ObservedFunction>
   readonly rules: ReadonlyMap<string, { expression: string | undefined; targets: readonly string[] }>
   readonly api: ObservedApi | undefined
@@ -149,19 +151,21 @@ export interface ObservedUsage {
 }
 
 export async function observe(clients: AwsClients, target: AwsTarget, layout: AwsLayout): Promise<Observed> {
-  const [apiKey, roles, queues, buckets, topics, functions, rules, api, restApi, usage] = await Promise.all([
-    readApiKey(clients, layout),
-    readRoles(clients, layout),
-    readQueues(clients, target, layout),
-    readBuckets(clients, target, layout),
-    readTopics(clients, target, layout),
-    readFunctions(clients, target, layout),
-    readRules(clients, target, layout),
-    readApi(clients, target, layout),
-    readRestApi(clients, target, layout),
-    readUsage(clients, target, layout),
-  ])
-  return { apiKey, roles, queues, buckets, topics, functions, rules, api, restApi, usage }
+  const [apiKey, roles, queues, buckets, topics, secrets, functions, rules, api, restApi, usage] =
+    await Promise.all([
+      readApiKey(clients, layout),
+      readRoles(clients, layout),
+      readQueues(clients, target, layout),
+      readBuckets(clients, target, layout),
+      readTopics(clients, target, layout),
+      readSecretNames(clients, layout),
+      readFunctions(clients, target, layout),
+      readRules(clients, target, layout),
+      readApi(clients, target, layout),
+      readRestApi(clients, target, layout),
+      readUsage(clients, target, layout),
+    ])
+  return { apiKey, roles, queues, buckets, topics, secrets, functions, rules, api, restApi, usage }
 }
 
 async function readApiKey(clients: AwsClients, layout: AwsLayout) {
@@ -169,6 +173,18 @@ async function readApiKey(clients: AwsClients, layout: AwsLayout) {
     clients.ssm.send(new GetParameterCommand({ Name: layout.apiKeyParameter, WithDecryption: true })),
   )
   return found?.Parameter?.Value
+}
+
+/** The names of the app's secrets that have a value; their values are not read. */
+export async function readSecretNames(clients: AwsClients, layout: AwsLayout): Promise<Set<string>> {
+  const names = new Set<string>()
+  for await (const page of paginateGetParametersByPath(
+    { client: clients.ssm },
+    { Path: layout.secretsPath, WithDecryption: false },
+  ))
+    for (const parameter of page.Parameters ?? [])
+      if (parameter.Name) names.add(parameter.Name.slice(layout.secretsPath.length))
+  return names
 }
 
 async function readRoles(clients: AwsClients, layout: AwsLayout) {

@@ -31,6 +31,8 @@ const actions = {
   ],
   send: ['sqs:SendMessage'],
   publish: ['sns:Publish'],
+  // SecureString parameters under the AWS managed key: SSM decrypts for a caller it lets read.
+  readSecrets: ['ssm:GetParameter'],
   readObjects: ['s3:GetObject'],
   listBucket: ['s3:ListBucket'],
   writeObjects: ['s3:DeleteObject', 's3:PutObject'],
@@ -84,6 +86,14 @@ export function functionPolicy(
       Effect: 'Allow',
       Action: [...actions.publish],
       Resource: publishTo.map((g) => layout.topicArn(layout.topic(g.name))),
+    })
+  const secrets = fn.uses.filter((g) => g.resource === 'secret')
+  if (secrets.length > 0)
+    statements.push({
+      Sid: 'ReadSecrets',
+      Effect: 'Allow',
+      Action: [...actions.readSecrets],
+      Resource: secrets.map((g) => layout.parameterArn(layout.secretParameter(g.name))),
     })
   const buckets = (access: 'read' | 'write') =>
     fn.uses

@@ -19,6 +19,9 @@ export function awsLayout(target: AwsTarget) {
     api: prefix,
     rule: (fn: string) => `${prefix}-${fn}`,
     apiKeyParameter: `/xfn/${target.app}/${target.stage}/api-key`,
+    /** Where `xfn secret set` keeps the app's secrets: SSM SecureString parameters under one path. */
+    secretsPath: `/xfn/${target.app}/${target.stage}/secrets/`,
+    secretParameter: (name: string) => `/xfn/${target.app}/${target.stage}/secrets/${name}`,
     roleArn: (name: string) => `arn:aws:iam::${accountId}:role/xfn/${target.app}/${target.stage}/${name}`,
     functionArn: (name: string) => `arn:aws:lambda:${region}:${accountId}:function:${name}`,
     queueArn: (name: string) => `arn:aws:sqs:${region}:${accountId}:${name}`,

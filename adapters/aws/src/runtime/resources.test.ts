@@ -6,6 +6,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3'
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs'
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { createApp } from '@xfn/core'
 import { mockClient } from 'aws-sdk-client-mock'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -199,5 +200,37 @@ describe('inside a Lambda handler', () => {
 
   it('says clearly when XFN_RESOURCES is damaged', () => {
     expect(() => resourcesFromEnvironment('{oops')).toThrow('XFN_RESOURCES is not valid JSON')
+  })
+})
+
+describe('a function reading a secret on AWS', () => {
+  const ssm = mockClient(SSMClient)
+  afterEach(() => {
+    ssm.reset()
+    delete process.env.XFN_RESOURCES
+  })
+
+  it('reads the decrypted parameter its XFN_RESOURCES names, and says how to set a missing one', async () => {
+    process.env.XFN_RESOURCES = JSON.stringify({
+      queues: {},
+      buckets: {},
+      secrets: { 'webhook-key': { parameter: '/xfn/shop/dev/secrets/webhook-key' } },
+    })
+    const value = 'whsec_Zoë_0123456789'
+    ssm.on(GetParameterCommand).resolvesOnce({ Parameter: { Value: value } })
+    const made = createApp()
+    installAwsResources(made.registry)
+    expect(await made.secret('webhook-key').value()).toBe(value)
+    expect(ssm.commandCalls(GetParameterCommand)[0]?.args[0].input).toEqual({
+      Name: '/xfn/shop/dev/secrets/webhook-key',
+      WithDecryption: true,
+    })
+
+    const other = createApp()
+    ssm.on(GetParameterCommand).rejects(Object.assign(new Error('not found'), { name: 'ParameterNotFound' }))
+    installAwsResources(other.registry)
+    await expect(other.secret('webhook-key').value()).rejects.toThrow(
+      'the secret has no value here. Set it with: xfn secret set webhook-key',
+    )
   })
 })

@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { SNSClient } from '@aws-sdk/client-sns'
 import type { SQSClient } from '@aws-sdk/client-sqs'
+import type { SSMClient } from '@aws-sdk/client-ssm'
 import {
   type BucketSpec,
   checkMessageSize,
@@ -27,13 +28,20 @@ export interface AwsResources {
   readonly buckets: Readonly<Record<string, { readonly name: string }>>
   /** Absent when the function publishes to no topic. */
   readonly topics?: Readonly<Record<string, { readonly arn: string }>>
+  /** The SSM parameter of each secret it reads; absent when it reads none. */
+  readonly secrets?: Readonly<Record<string, { readonly parameter: string }>>
 }
 
 export function resourcesFromEnvironment(text = process.env.XFN_RESOURCES): AwsResources {
   if (!text) return { queues: {}, buckets: {} }
   try {
     const parsed = JSON.parse(text) as Partial<AwsResources>
-    return { queues: parsed.queues ?? {}, buckets: parsed.buckets ?? {}, topics: parsed.topics ?? {} }
+    return {
+      queues: parsed.queues ?? {},
+      buckets: parsed.buckets ?? {},
+      topics: parsed.topics ?? {},
+      secrets: parsed.secrets ?? {},
+    }
   } catch {
     throw new XfnError(
       'CLOUD_ERROR',
@@ -51,6 +59,7 @@ export function awsResourceProvider(resources: AwsResources = resourcesFromEnvir
   let sqs: Promise<{ client: SQSClient; sdk: typeof import('@aws-sdk/client-sqs') }> | undefined
   let s3: Promise<{ client: S3Client; sdk: typeof import('@aws-sdk/client-s3') }> | undefined
   let sns: Promise<{ client: SNSClient; sdk: typeof import('@aws-sdk/client-sns') }> | undefined
+  let ssm: Promise<{ client: SSMClient; sdk: typeof import('@aws-sdk/client-ssm') }> | undefined
   const sqsClient = () => {
     sqs ??= import('@aws-sdk/client-sqs').then((sdk) => ({ client: new sdk.SQSClient({}), sdk }))
     return sqs
@@ -62,6 +71,10 @@ export function awsResourceProvider(resources: AwsResources = resourcesFromEnvir
   const snsClient = () => {
     sns ??= import('@aws-sdk/client-sns').then((sdk) => ({ client: new sdk.SNSClient({}), sdk }))
     return sns
+  }
+  const ssmClient = () => {
+    ssm ??= import('@aws-sdk/client-ssm').then((sdk) => ({ client: new sdk.SSMClient({}), sdk }))
+    return ssm
   }
   const topicArn = (topic: TopicSpec) => {
     const arn = resources.topics?.[topic.name]?.arn
@@ -128,6 +141,22 @@ export function awsResourceProvider(resources: AwsResources = resourcesFromEnvir
       }
     },
 
+    /** A SecureString parameter, decrypted; undefined when it is not set. */
+    async getSecret(secret) {
+      const parameter = resources.secrets?.[secret.name]?.parameter
+      if (!parameter) throw undeclared('secret', secret.name)
+      const { client, sdk } = await ssmClient()
+      try {
+        const found = await client.send(
+          new sdk.GetParameterCommand({ Name: parameter, WithDecryption: true }),
+        )
+        return found.Parameter?.Value
+      } catch (error) {
+        if ((error as { name?: string }).name === 'ParameterNotFound') return undefined
+        throw error
+      }
+    },
+
     async putObject(bucket, key, body, contentType) {
       const { client, sdk } = await s3Client()
       await client.send(
@@ -190,7 +219,7 @@ export function awsResourceProvider(resources: AwsResources = resourcesFromEnvir
   }
 }
 
-function undeclared(kind: 'queue' | 'bucket' | 'topic', name: string): XfnError {
+function undeclared(kind: 'queue' | 'bucket' | 'topic' | 'secret', name: string): XfnError {
   return new XfnError(
     'INVALID_OPTIONS',
     `${kind}('${name}') is not among the resources this function was deployed with (XFN_RESOURCES lacks it). Redeploy the app with xfn so the function gets it.`,

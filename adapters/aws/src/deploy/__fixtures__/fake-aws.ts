@@ -54,7 +54,7 @@ interface FakeFunction {
 
 export class FakeAws {
   readonly calls: Call[] = []
-  readonly params = new Map<string, { value: string; tags: unknown }>()
+  readonly params = new Map<string, { value: string; tags: unknown; changedAt?: Date }>()
   readonly roles = new Map<string, { path: string; policy?: string; tags: unknown }>()
   readonly queues = new Map<string, { attributes: Record<string, string>; tags: Record<string, string> }>()
   readonly buckets = new Map<
@@ -405,10 +405,33 @@ export class FakeAws {
           if (!found) throw new AwsError('ParameterNotFound', 'ParameterNotFound')
           return { Parameter: { Name, Value: found.value } }
         },
-        PutParameter: ({ Name, Value, Tags }: ssm.PutParameterRequest) => {
-          this.params.set(Name ?? '', { value: Value ?? '', tags: Tags })
+        PutParameter: ({ Name, Value, Tags, Overwrite }: ssm.PutParameterRequest) => {
+          const existing = this.params.get(Name ?? '')
+          if (existing && !Overwrite)
+            throw new AwsError('ParameterAlreadyExists', 'The parameter already exists.')
+          // The API reference: tags cannot be given with Overwrite.
+          if (Overwrite && Tags)
+            throw new AwsError(
+              'ValidationException',
+              'Invalid request: tags and overwrite cannot both be specified.',
+            )
+          this.params.set(Name ?? '', {
+            value: Value ?? '',
+            tags: Tags ?? existing?.tags,
+            changedAt: new Date(),
+          })
           return { Version: 1 }
         },
+        GetParametersByPath: ({ Path, WithDecryption }: ssm.GetParametersByPathRequest) => ({
+          Parameters: [...this.params]
+            .filter(([name]) => name.startsWith(Path ?? '') && !name.slice((Path ?? '').length).includes('/'))
+            .map(([Name, p]) => ({
+              Name,
+              Type: 'SecureString',
+              Value: WithDecryption ? p.value : 'AQICAHh-encrypted',
+              LastModifiedDate: p.changedAt,
+            })),
+        }),
         DeleteParameter: ({ Name }: ssm.DeleteParameterRequest) => {
           if (!this.params.delete(Name ?? '')) throw new AwsError('ParameterNotFound', 'ParameterNotFound')
           return {}

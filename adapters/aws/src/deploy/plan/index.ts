@@ -1,3 +1,4 @@
+import { XfnError, xfnCommand } from '@xfn/core'
 import type { Desired } from '../desired.js'
 import type { Observed } from '../observe.js'
 import { type Change, initialFacts, type PlanOptions } from './change.js'
@@ -23,6 +24,7 @@ export {
  * apply order. Pure: every read happened in observe(), so the same inputs give the same plan.
  */
 export function planChanges(desired: Desired, observed: Observed, options: PlanOptions = {}): Change[] {
+  checkSecretsSet(desired, observed)
   const facts = initialFacts(observed, desired.api)
   const changes = [
     ...apiKeyChanges(desired, observed),
@@ -41,4 +43,19 @@ export function planChanges(desired: Desired, observed: Observed, options: PlanO
     .map((change, index) => ({ change, index }))
     .sort((a, b) => a.change.phase - b.change.phase || a.index - b.index)
     .map(({ change }) => change)
+}
+
+/** Stops a deploy whose app reads a secret that has no value, with the commands that set them. */
+function checkSecretsSet(desired: Desired, observed: Observed): void {
+  const missing = desired.secrets.filter((name) => !observed.secrets.has(name))
+  if (missing.length === 0) return
+  const { stage, region } = desired.target
+  const commands = missing.map((name) =>
+    xfnCommand('secret', 'set', name, '--cloud', 'aws', '--stage', stage),
+  )
+  throw new XfnError(
+    'INVALID_OPTIONS',
+    `The app reads ${missing.map((n) => `secret('${n}')`).join(', ')}, which ${missing.length === 1 ? 'has' : 'have'} no value for stage ${stage} in ${region}. Set ${missing.length === 1 ? 'it' : 'each'} (the value is read from standard input), then deploy again: ${commands.join('  ')}`,
+    { commands },
+  )
 }
