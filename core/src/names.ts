@@ -133,6 +133,8 @@ export function azureNames(target: NameTarget, scope: { subscriptionId: string }
      * the name carries the app's hash, like the storage account's (3 to 50 letters, digits, '-').
      */
     topic: (name: string) => `${name}-${hash}`,
+    /** The app's Key Vault: 3 to 24 letters, digits and single hyphens, global like the storage account's. */
+    keyVault: `kv-${hash}`,
   }
 }
 

@@ -148,16 +148,8 @@ export function checkPortability(
   }
 }
 
-/** Where secrets run so far: Azure's Key Vault is still to come. */
-const secretClouds: readonly Cloud[] = ['local', 'aws']
-
 function functionOnCloud(fn: ManifestFunction, cloud: Cloud): { ok: boolean; detail: string } {
   const { trigger } = fn
-  if (fn.uses.some((g) => g.resource === 'secret') && !secretClouds.includes(cloud))
-    return {
-      ok: false,
-      detail: `it reads a secret, and xfn has no secrets on ${cloud} yet (they run on ${secretClouds.join(', ')})`,
-    }
   if (trigger.type !== 'timer' || cloud === 'local') return { ok: true, detail: 'ok' }
   const schedule = parseSchedule(trigger, `app.timer('${fn.name}')`)
   try {

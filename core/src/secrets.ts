@@ -107,6 +107,6 @@ export function readerOf(provider: SecretReader, name: string): NonNullable<Secr
   if (read) return read
   throw new XfnError(
     'NOT_PORTABLE',
-    `secret('${name}').value(): the runtime this function runs in has no secrets; run the app on the local cloud or AWS, where secrets work, and see 'xfn check'.`,
+    `secret('${name}').value(): the runtime this function runs in has no secrets; run the app on the local cloud, AWS or Azure, where secrets work.`,
   )
 }

@@ -34,6 +34,9 @@ const wanted = {
   'Microsoft.EventGrid/topics@2022-06-15': 'generated/eventgrid/microsoft.eventgrid/2022-06-15',
   'Microsoft.EventGrid/topics/eventSubscriptions@2022-06-15':
     'generated/eventgrid/microsoft.eventgrid/2022-06-15',
+  'Microsoft.KeyVault/vaults@2025-05-01': 'generated/keyvault/microsoft.keyvault/2025-05-01',
+  'Microsoft.Authorization/roleAssignments@2022-04-01':
+    'generated/authorization/microsoft.authorization/2022-04-01',
 }
 
 const gitDir = process.argv[2]

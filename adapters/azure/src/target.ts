@@ -312,4 +312,18 @@ export const azureTarget: Target = {
   invoke: (host, given, name, request) => invoke(host, azureFlags(given), name, request),
   logs: (host, given, query) => logs(host, azureFlags(given), query),
   metrics: (host, given, window) => metrics(host, azureFlags(given), window),
+  secrets: {
+    set: async (host, given, name, value) => {
+      const { deploy, clients, target } = await connectAzure(host.project, azureFlags(given))
+      await (await deploy.secretStore(clients, target)).set(name, value)
+    },
+    list: async (host, given) => {
+      const { deploy, clients, target } = await connectAzure(host.project, azureFlags(given))
+      return (await deploy.secretStore(clients, target)).list()
+    },
+    remove: async (host, given, name) => {
+      const { deploy, clients, target } = await connectAzure(host.project, azureFlags(given))
+      return (await deploy.secretStore(clients, target)).remove(name)
+    },
+  },
 }

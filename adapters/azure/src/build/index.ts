@@ -41,7 +41,10 @@ export async function buildAzure(
 ): Promise<TargetPackage> {
   // Queue, bucket and topic clients only for apps that declare any.
   const usesResources =
-    manifest.queues.length > 0 || manifest.buckets.length > 0 || (manifest.topics ?? []).length > 0
+    manifest.queues.length > 0 ||
+    manifest.buckets.length > 0 ||
+    (manifest.topics ?? []).length > 0 ||
+    (manifest.secrets ?? []).length > 0
   // Only the registrars of the kinds the app uses, so the bundle carries no other kind's code.
   const kinds = [...new Set(manifest.functions.map((fn) => fn.trigger.type))].sort()
   // The key check only for apps with `auth: 'key'` routes.

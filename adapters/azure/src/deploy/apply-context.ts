@@ -13,6 +13,9 @@ export interface Facts {
   scmHostName: string | undefined
   /** Each topic's publishing endpoint and access key, by its logical name, once it exists. */
   readonly topics: Map<string, { endpoint: string; key: string }>
+  /** The Key Vault's URI, and the principal of the Function App's own identity, once they exist. */
+  vaultUri: string | undefined
+  principalId: string | undefined
   /** The host's system keys, by name, once asked for. */
   systemKeys: Partial<Record<'blobs_extension' | 'eventgrid_extension', string>> | undefined
 }

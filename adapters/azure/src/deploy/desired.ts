@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto'
 import { apiKeyHashSetting, hashApiKey, type Manifest, ownerTags, XfnError } from '@xfn/core'
 import { azureBlobFunctions } from '../runtime/blob-functions.js'
+import { keyVaultSetting } from '../runtime/resources.js'
 import { attributeKey, topicsSetting } from '../runtime/topics.js'
 import { type AzureLayout, type AzureTarget, azureLayout } from './target.js'
 
@@ -79,6 +80,8 @@ export interface Desired {
   readonly scale: { readonly maximumInstanceCount: number; readonly instanceMemoryMB: number }
   /** The app's settings, app settings of the Function App that xfn owns. */
   readonly settings: Readonly<Record<string, string>>
+  /** The secrets the app reads, kept in its Key Vault. */
+  readonly secrets: readonly string[]
 }
 
 export function desiredState(
@@ -132,6 +135,7 @@ export function desiredState(
     needsKey: manifest.functions.some((fn) => fn.trigger.type === 'http' && fn.trigger.auth === 'key'),
     scale: { maximumInstanceCount: options.maximumInstanceCount ?? 100, instanceMemoryMB: memory },
     settings: options.env ?? {},
+    secrets: (manifest.secrets ?? []).map((s) => s.name),
   }
 }
 
@@ -206,6 +210,8 @@ export interface Secrets {
   readonly apiKey: string
   /** Each topic's publishing endpoint and access key, by its logical name. */
   readonly topics: Readonly<Record<string, { readonly endpoint: string; readonly key: string }>>
+  /** The app's Key Vault, when it reads secrets. */
+  readonly vaultUri: string | undefined
 }
 
 /**
@@ -237,6 +243,7 @@ export function xfnSettings(desired: Desired, secrets: Secrets): Record<string, 
     settings.FUNCTIONS_WORKER_RUNTIME = 'node'
   }
   if (desired.needsKey) settings[apiKeyHashSetting] = hashApiKey(secrets.apiKey)
+  if (desired.secrets.length > 0) settings[keyVaultSetting] = secrets.vaultUri ?? ''
   if (desired.publishedTopics.length > 0)
     settings[topicsSetting] = JSON.stringify(
       Object.fromEntries(desired.publishedTopics.map((name) => [name, secrets.topics[name] ?? null])),

@@ -10,9 +10,10 @@ import {
 import { type AzureClients, armScope } from './clients.js'
 import { type AzureBuild, type AzureDeployOptions, type Desired, desiredState } from './desired.js'
 import { armError, ifExists } from './errors.js'
+import { keyVaultApiVersion, vaultSecrets } from './key-vault.js'
 import { type Observed, observe } from './observe.js'
 import { type ApplyContext, type Change, initialFacts, planChanges, planRemoval, secretsOf } from './plan.js'
-import { type AzureLayout, type AzureTarget, azureLayout, deployCommand, packageTag } from './target.js'
+import { type AzureLayout, type AzureTarget, azureLayout, byId, deployCommand, packageTag } from './target.js'
 
 export {
   type AzureClientOptions,
@@ -96,7 +97,7 @@ export async function planDeploy(
   options: AzureDeployOptions = {},
 ): Promise<AzurePlan> {
   const desired = desiredState(build, target, options)
-  const observed = await read(clients, target, desired.layout)
+  const observed = await read(clients, target, desired.layout, { secrets: desired.secrets.length > 0 })
   return { desired, observed, changes: planChanges(desired, observed) }
 }
 
@@ -114,9 +115,14 @@ export async function planDestroy(clients: AzureClients, target: AzureTarget): P
   return { desired, observed, changes: planRemoval(desired, observed) }
 }
 
-async function read(clients: AzureClients, target: AzureTarget, layout: AzureLayout) {
+async function read(
+  clients: AzureClients,
+  target: AzureTarget,
+  layout: AzureLayout,
+  options: { secrets?: boolean } = {},
+) {
   try {
-    return await observe(clients, layout, target)
+    return await observe(clients, layout, target, options)
   } catch (error) {
     throw armError(
       `Reading what exists for ${target.app} (${target.stage}) in ${target.resourceGroup}`,
@@ -223,4 +229,24 @@ export async function describeDeployed(clients: AzureClients, target: AzureTarge
       }))
       .sort((a, b) => a.name.localeCompare(b.name)),
   }
+}
+
+/**
+ * The app's secrets in its Key Vault, which the first deploy of an app that reads secrets makes
+ * (giving the deploying identity Key Vault Secrets Officer on it).
+ */
+export async function secretStore(clients: AzureClients, target: AzureTarget) {
+  const layout = azureLayout(target)
+  const found = await ifExists(() =>
+    clients.resources.resources.getById(byId(layout.keyVaultId), keyVaultApiVersion),
+  ).catch((error: unknown) => {
+    throw armError(`Reading the Key Vault ${layout.keyVault}`, error)
+  })
+  if (!found)
+    throw new XfnError(
+      'INVALID_OPTIONS',
+      `${target.app} (${target.stage}) has no Key Vault yet: deploy the app first, which makes it (and stops at the secrets it still needs), then set them. ${deployCommand(target.stage)}`,
+      { commands: [deployCommand(target.stage)] },
+    )
+  return vaultSecrets(clients, String((found.properties as { vaultUri?: string }).vaultUri ?? ''))
 }

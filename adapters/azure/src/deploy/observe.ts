@@ -1,6 +1,14 @@
 import { type NameTarget, ownedBy } from '@xfn/core'
 import type { AzureClients } from './clients.js'
 import { ifExists } from './errors.js'
+import {
+  keyVaultApiVersion,
+  roleAssignmentApiVersion,
+  roleAssignmentId,
+  roles,
+  signedInPrincipal,
+  vaultSecrets,
+} from './key-vault.js'
 import { type AzureLayout, byId } from './target.js'
 
 /** The API version of Application Insights components, which xfn reads and writes generically. */
@@ -28,6 +36,14 @@ export interface Observed {
   readonly blobSubscriptions: ReadonlyMap<string, ObservedSubscription>
   /** The app's Event Grid custom topics by name, with their subscriptions by name. */
   readonly topics: ReadonlyMap<string, ObservedTopic>
+  /** The app's Key Vault, a soft-deleted one of its name, and the role assignments on it. */
+  readonly keyVault: { readonly vaultUri: string } | undefined
+  readonly deletedKeyVault: boolean
+  readonly roleAssignments: ReadonlySet<string>
+  /** The names of the vault's secrets, when xfn may list them. */
+  readonly vaultSecrets: ReadonlySet<string> | undefined
+  /** The identity deploying, when the app reads secrets. */
+  readonly principal: { readonly objectId: string; readonly tenantId: string } | undefined
   /** Globally unique names that another subscription already holds, for resources not yet made. */
   readonly takenNames: readonly string[]
 }
@@ -65,6 +81,8 @@ export interface ObservedSite {
   readonly linuxFxVersion: string | undefined
   readonly lastModified: string | undefined
   readonly settings: Record<string, string>
+  /** The principal of its system-assigned identity, when it has one. */
+  readonly principalId: string | undefined
 }
 
 const none: Observed = {
@@ -79,6 +97,11 @@ const none: Observed = {
   blobTopic: undefined,
   blobSubscriptions: new Map(),
   topics: new Map(),
+  keyVault: undefined,
+  deletedKeyVault: false,
+  roleAssignments: new Set(),
+  vaultSecrets: undefined,
+  principal: undefined,
   takenNames: [],
 }
 
@@ -87,11 +110,16 @@ export async function observe(
   clients: AzureClients,
   layout: AzureLayout,
   target: NameTarget,
+  options: { readonly secrets?: boolean } = {},
 ): Promise<Observed> {
   const rg = layout.resourceGroup
   const group = await ifExists(() => clients.resources.resourceGroups.get(rg))
   if (!group)
-    return { ...none, takenNames: await takenNames(clients, layout, { storage: false, site: false }) }
+    return {
+      ...none,
+      ...(options.secrets ? await observeKeyVault(clients, layout, { secrets: true }) : {}),
+      takenNames: await takenNames(clients, layout, { storage: false, site: false }),
+    }
   const [storage, workspace, insights, plan, site, blobs, topics] = await Promise.all([
     observeStorage(clients, rg, layout.storageAccount),
     ifExists(() => clients.workspaces.workspaces.get(rg, layout.workspace)),
@@ -115,6 +143,7 @@ export async function observe(
     site,
     ...blobs,
     topics,
+    ...(await observeKeyVault(clients, layout, { secrets: options.secrets ?? false, site })),
     takenNames: await takenNames(clients, layout, { storage: Boolean(storage.storage), site: Boolean(site) }),
   }
 }
@@ -185,6 +214,7 @@ async function observeSite(
     linuxFxVersion: config.linuxFxVersion,
     lastModified: site.lastModifiedTimeUtc && new Date(site.lastModifiedTimeUtc).toISOString(),
     settings: settings.properties ?? {},
+    principalId: site.identity?.principalId,
   }
 }
 
@@ -250,6 +280,53 @@ async function observeTopics(clients: AzureClients, layout: AzureLayout, target:
     }),
   )
   return topics
+}
+
+/**
+ * The app's Key Vault. When the app reads secrets: also the deploying identity, a soft-deleted
+ * vault of the same name, the role assignments xfn makes, and the names of the secrets, when the
+ * deploying identity may list them.
+ */
+async function observeKeyVault(
+  clients: AzureClients,
+  layout: AzureLayout,
+  { secrets, site }: { secrets: boolean; site?: ObservedSite | undefined },
+) {
+  const found = await ifExists(() =>
+    clients.resources.resources.getById(byId(layout.keyVaultId), keyVaultApiVersion),
+  )
+  const keyVault = found && { vaultUri: String((found.properties as { vaultUri?: string })?.vaultUri ?? '') }
+  if (!secrets)
+    return {
+      keyVault,
+      principal: undefined,
+      deletedKeyVault: false,
+      roleAssignments: new Set<string>(),
+      vaultSecrets: undefined,
+    }
+  const principal = await signedInPrincipal(clients)
+  const deletedKeyVault =
+    !keyVault &&
+    (await ifExists(() =>
+      clients.resources.resources.getById(byId(layout.deletedKeyVaultId), keyVaultApiVersion),
+    )) !== undefined
+  const wanted = [
+    roleAssignmentId(layout.keyVaultId, principal.objectId, roles.secretsOfficer),
+    ...(site?.principalId ? [roleAssignmentId(layout.keyVaultId, site.principalId, roles.secretsUser)] : []),
+  ]
+  const roleAssignments = new Set<string>()
+  if (keyVault)
+    for (const id of wanted)
+      if (await ifExists(() => clients.resources.resources.getById(byId(id), roleAssignmentApiVersion)))
+        roleAssignments.add(id)
+  let vaultSecretNames: Set<string> | undefined
+  if (keyVault && roleAssignments.has(wanted[0] ?? ''))
+    vaultSecretNames = await vaultSecrets(clients, keyVault.vaultUri)
+      .list()
+      .then((listed) => new Set(listed.map((s) => s.name)))
+      // Not readable (yet): the deploy checks after it has made its role assignments.
+      .catch(() => undefined)
+  return { keyVault, principal, deletedKeyVault, roleAssignments, vaultSecrets: vaultSecretNames }
 }
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {

@@ -12,6 +12,7 @@ import {
   storageConnectionString,
   xfnSettings,
 } from './desired.js'
+import { keyVaultApiVersion, planKeyVault } from './key-vault.js'
 import { insightsApiVersion, type Observed } from './observe.js'
 import { publishPackage } from './publish.js'
 import { byId, destroyCommand } from './target.js'
@@ -50,6 +51,8 @@ export function initialFacts(observed: Observed): Facts {
     topics: new Map(
       [...observed.topics.values()].map((t) => [t.logical, { endpoint: t.endpoint, key: t.key }]),
     ),
+    vaultUri: observed.keyVault?.vaultUri,
+    principalId: observed.site?.principalId,
     systemKeys: undefined,
   }
 }
@@ -62,6 +65,7 @@ export function secretsOf(desired: Desired, facts: Facts): Secrets {
     insightsConnection: facts.insightsConnection ?? '',
     apiKey: deriveApiKey(key, desired.target),
     topics: Object.fromEntries(facts.topics),
+    vaultUri: facts.vaultUri,
   }
 }
 
@@ -249,6 +253,7 @@ export function planChanges(desired: Desired, observed: Observed): Change[] {
   planSite(desired, observed, changes)
   changes.push(...planBlobEvents(desired, observed))
   changes.push(...planTopics(desired, observed))
+  changes.push(...planKeyVault(desired, observed))
   return changes.sort((a, b) => a.phase - b.phase)
 }
 
@@ -277,6 +282,8 @@ function siteBody(desired: Desired, facts: Facts, settings: Record<string, strin
       ...(desired.plan === 'consumption' ? { linuxFxVersion: `Node|${nodeVersion}` } : {}),
     },
     ...(desired.plan === 'flex' ? { functionAppConfig: flexConfig(desired, facts.blobEndpoint ?? '') } : {}),
+    // Its own identity reads the app's Key Vault.
+    ...(desired.secrets.length > 0 ? { identity: { type: 'SystemAssigned' as const } } : {}),
   }
 }
 
@@ -312,11 +319,24 @@ function planSite(desired: Desired, observed: Observed, changes: Change[]) {
         )
         facts.defaultHostName = created.defaultHostName
         facts.scmHostName = created.hostNameSslStates?.find((h) => h.hostType === 'Repository')?.name
+        facts.principalId = created.identity?.principalId
       },
     })
     changes.push(publish)
     return
   }
+  if (desired.secrets.length > 0 && !site.principalId)
+    changes.push({
+      action: 'update',
+      kind: 'function-app',
+      name,
+      reason: 'a system-assigned identity, which reads the app’s Key Vault',
+      phase: phase.site,
+      run: async ({ clients, facts }) => {
+        const updated = await clients.web.webApps.update(rg, name, { identity: { type: 'SystemAssigned' } })
+        facts.principalId = updated.identity?.principalId
+      },
+    })
   const facts = initialFacts(observed)
   const wanted = siteBody(desired, facts, {})
   const drift: string[] = []
@@ -419,6 +439,17 @@ export function planRemoval(desired: Desired, observed: Observed): Change[] {
       }),
     )
   if (observed.blobTopic && ownedBy(observed.blobTopic.tags, target)) changes.push(deleteBlobTopic(desired))
+  // Deleting a vault soft-deletes it, with its secrets: a later deploy of the app recovers both.
+  if (observed.keyVault)
+    changes.push(
+      remove('key-vault', layout.keyVault, phase.deleteSite, async ({ clients, poll }) => {
+        await clients.resources.resources.beginDeleteByIdAndWait(
+          byId(layout.keyVaultId),
+          keyVaultApiVersion,
+          poll,
+        )
+      }),
+    )
   // Only the app's own topics were observed; deleting one deletes its subscriptions.
   for (const topic of observed.topics.keys())
     changes.push(

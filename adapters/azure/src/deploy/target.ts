@@ -43,6 +43,9 @@ export function azureLayout(target: AzureTarget) {
     /** The event subscription that calls one blob or topic function's webhook. */
     eventSubscription: (fn: string) => `xfn-${fn.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`,
     topicId: (name: string) => `${group}/providers/Microsoft.EventGrid/topics/${name}`,
+    keyVaultId: `${group}/providers/Microsoft.KeyVault/vaults/${names.keyVault}`,
+    /** Where a soft-deleted vault of the app's name would be, which a deploy recovers. */
+    deletedKeyVaultId: `/subscriptions/${target.subscriptionId}/providers/Microsoft.KeyVault/locations/${target.location}/deletedVaults/${names.keyVault}`,
     storageId: `${group}/providers/Microsoft.Storage/storageAccounts/${names.storageAccount}`,
     insightsId: `${group}/providers/Microsoft.Insights/components/${prefix}-insights`,
     workspaceId: `${group}/providers/Microsoft.OperationalInsights/workspaces/${prefix}-logs`,

@@ -28,7 +28,7 @@ import { bytesPayload, handleBlob, handleBlobDeleted, handleQueue, handleTimer }
 
 export { azureBlobFunctions } from './blob-functions.js'
 export { azureRoute, toResponseInit } from './http.js'
-export { azureResourceProvider, installAzureResources } from './resources.js'
+export { azureResourceProvider, installAzureResources, keyVaultSetting } from './resources.js'
 export { attributeKey, topicEvent, topicEventType, topicsSetting } from './topics.js'
 
 /**
@@ -87,11 +87,11 @@ export function registerAzureKinds(
   options: RegisterOptions = {},
 ): void {
   const registry = options.registry ?? defaultRegistry()
-  const { queues, buckets, topics } = registry.resources
+  const { queues, buckets, topics, secrets } = registry.resources
   // When the app has resources, each invocation runs in a scope that tells the resource guard
   // which function is calling; an app without them skips the cost.
   const scoped: Scoped =
-    queues.size + buckets.size + topics.size > 0
+    queues.size + buckets.size + topics.size + secrets.size > 0
       ? (fn, body) => invocationScope.run(fn.name, body)
       : (_fn, body) => body()
   // Registrars see the resolved registry, so HTTP can look at the app's other routes.

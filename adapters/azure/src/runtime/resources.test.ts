@@ -156,3 +156,53 @@ describe('topics on Event Grid', () => {
     }
   })
 })
+
+describe('secrets in Key Vault', () => {
+  it("reads a secret with the Function App's identity token, keeps the token, and gives undefined for a missing one", async () => {
+    const { createServer } = await import('node:http')
+    const seen: { path: string; authorization?: string; identity?: string }[] = []
+    const server = createServer((request, response) => {
+      const url = new URL(request.url ?? '/', 'http://127.0.0.1')
+      seen.push({
+        path: `${url.pathname}${url.search}`,
+        ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
+        ...(request.headers['x-identity-header']
+          ? { identity: String(request.headers['x-identity-header']) }
+          : {}),
+      })
+      if (url.pathname === '/msi/token')
+        return response
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(
+            JSON.stringify({
+              access_token: 'vault-token',
+              expires_on: String(Math.floor(Date.now() / 1000) + 3600),
+            }),
+          )
+      if (url.pathname === '/secrets/webhook-key')
+        return response.writeHead(200).end(JSON.stringify({ value: 'whsec_1', id: 'x' }))
+      return response.writeHead(404).end(JSON.stringify({ error: { code: 'SecretNotFound' } }))
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as { port: number }
+    process.env.IDENTITY_ENDPOINT = `http://127.0.0.1:${port}/msi/token`
+    process.env.IDENTITY_HEADER = 'identity-secret'
+    try {
+      const provider = azureResourceProvider(azurite.connectionString, undefined, `http://127.0.0.1:${port}/`)
+      expect(await provider.getSecret?.({ name: 'webhook-key' })).toBe('whsec_1')
+      expect(await provider.getSecret?.({ name: 'other' })).toBeUndefined()
+      expect(seen).toEqual([
+        {
+          path: '/msi/token?resource=https%3A%2F%2Fvault.azure.net&api-version=2019-08-01',
+          identity: 'identity-secret',
+        },
+        { path: '/secrets/webhook-key?api-version=7.4', authorization: 'Bearer vault-token' },
+        { path: '/secrets/other?api-version=7.4', authorization: 'Bearer vault-token' },
+      ])
+    } finally {
+      delete process.env.IDENTITY_ENDPOINT
+      delete process.env.IDENTITY_HEADER
+      server.close()
+    }
+  })
+})

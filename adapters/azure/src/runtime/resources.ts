@@ -23,6 +23,7 @@ import { topicEvent, topicsSetting } from './topics.js'
 export function azureResourceProvider(
   connectionString = process.env.AzureWebJobsStorage,
   topics = process.env[topicsSetting],
+  keyVault = process.env[keyVaultSetting],
 ): ResourceProvider {
   let queues: Promise<QueueServiceClient> | undefined
   let blobs: Promise<BlobServiceClient> | undefined
@@ -64,7 +65,35 @@ export function azureResourceProvider(
     return { endpoint: found.endpoint, key: found.key }
   }
 
+  const vaultToken = managedIdentityToken('https://vault.azure.net')
+
   return {
+    /**
+     * A secret of the app's Key Vault (its data plane, REST API 7.4), read with the Function App's
+     * own identity; undefined when the vault has no such secret.
+     */
+    async getSecret(secret) {
+      if (!keyVault)
+        throw new XfnError(
+          'CLOUD_ERROR',
+          `The app setting ${keyVaultSetting} is not set, so secret('${secret.name}') cannot be read; redeploy the app with xfn.`,
+        )
+      const response = await fetch(`${keyVault.replace(/\/?$/, '/')}secrets/${secret.name}?api-version=7.4`, {
+        headers: { authorization: `Bearer ${await vaultToken()}` },
+      })
+      if (response.status === 404) return undefined
+      const body = (await response.json().catch(() => ({}))) as {
+        value?: string
+        error?: { code?: string; message?: string }
+      }
+      if (!response.ok)
+        throw new XfnError(
+          'CLOUD_ERROR',
+          `Key Vault refused to give secret('${secret.name}'): ${response.status} ${body.error?.code ?? ''} ${body.error?.message ?? ''}`.trim(),
+        )
+      return body.value
+    },
+
     /** One event per message, posted to the topic's endpoint with its access key. */
     async publishMessages(topic, messages) {
       const { endpoint, key } = topicAccess(topic.name)
@@ -132,6 +161,45 @@ export function azureResourceProvider(
         expiresOn: new Date(Date.now() + options.expiresIn * 1000),
       })
     },
+  }
+}
+
+/** The app setting of the app's Key Vault URI, when it reads secrets. */
+export const keyVaultSetting = 'XFN_KEY_VAULT'
+
+/**
+ * A token of the Function App's own identity for a resource, from the platform's identity
+ * endpoint (IDENTITY_ENDPOINT and IDENTITY_HEADER, App Service's managed identity protocol,
+ * version 2019-08-01), kept until five minutes before it expires.
+ */
+function managedIdentityToken(resource: string) {
+  let held: { token: string; until: number } | undefined
+  return async () => {
+    if (held && Date.now() < held.until) return held.token
+    const endpoint = process.env.IDENTITY_ENDPOINT
+    const header = process.env.IDENTITY_HEADER
+    if (!endpoint || !header)
+      throw new XfnError(
+        'CLOUD_ERROR',
+        'The Function App has no managed identity (IDENTITY_ENDPOINT is not set); redeploy the app with xfn, which gives it one.',
+      )
+    const response = await fetch(
+      `${endpoint}?resource=${encodeURIComponent(resource)}&api-version=2019-08-01`,
+      {
+        headers: { 'X-IDENTITY-HEADER': header },
+      },
+    )
+    if (!response.ok)
+      throw new XfnError(
+        'CLOUD_ERROR',
+        `The identity endpoint gave no token: ${response.status} ${await response.text()}`,
+      )
+    const { access_token, expires_on } = (await response.json()) as {
+      access_token: string
+      expires_on: string
+    }
+    held = { token: access_token, until: Number(expires_on) * 1000 - 5 * 60_000 }
+    return access_token
   }
 }
 

@@ -16,7 +16,20 @@ import { fakeCertificate, fakeKey } from './fake-arm-tls.js'
 
 export { fakeCertificate }
 
-export const fakeToken = 'fake-arm-token'
+/** The object and tenant ids of the identity the fake's token stands for. */
+export const fakePrincipal = {
+  objectId: '11111111-2222-4333-8444-555555555555',
+  tenantId: '99999999-8888-4777-8666-555555555555',
+}
+
+/** A token shaped as Entra ID's (a JWT whose claims name the identity), unsigned. */
+export const fakeToken = [
+  { alg: 'none', typ: 'JWT' },
+  { oid: fakePrincipal.objectId, tid: fakePrincipal.tenantId, aud: 'https://management.azure.com/' },
+]
+  .map((part) => Buffer.from(JSON.stringify(part)).toString('base64url'))
+  .concat('fake-signature')
+  .join('.')
 
 export interface RecordedRequest {
   readonly method: string
@@ -62,7 +75,7 @@ interface Resource {
 const readActions = /\/(listkeys|list|checknameavailability|listservicesas)$/i
 /** Types that Resource Manager creates as long-running operations. */
 const slowTypes =
-  /\/(storageaccounts|serverfarms|sites|workspaces|components|systemtopics|topics|eventsubscriptions)\/[^/]+$/i
+  /\/(storageaccounts|serverfarms|sites|workspaces|components|systemtopics|topics|eventsubscriptions|vaults)\/[^/]+$/i
 
 export interface FakeArm {
   readonly endpoint: string
@@ -74,6 +87,12 @@ export interface FakeArm {
   /** The webhook URLs event subscriptions were given, with their keys (the service keeps them hidden). */
   readonly webhookUrls: string[]
   readonly blobs: Map<string, Buffer>
+  /**
+   * Key Vault secrets by vault name, as the vaults' data plane keeps them; and the vaults deleted
+   * (soft-deleted, with their secrets), by name.
+   */
+  readonly vaultSecrets: Map<string, Map<string, { value: string; updated: number }>>
+  readonly deletedVaults: Set<string>
   /** Storage account and site names another subscription holds. */
   readonly takenNames: Set<string>
   /** Called for every request; a failure it returns is answered instead. */
@@ -138,6 +157,8 @@ export async function startFakeArm(): Promise<FakeArm> {
     settings,
     published,
     webhookUrls: [],
+    vaultSecrets: new Map(),
+    deletedVaults: new Set(),
     blobs,
     takenNames: new Set(),
     failWhen: undefined,
@@ -203,6 +224,63 @@ export async function startFakeArm(): Promise<FakeArm> {
     return send(res, 200, { called: route, method: req.method, body: text })
   }
 
+  /**
+   * A vault's data plane (Key Vault REST API 7.4): secrets set, listed (ids and times, no values)
+   * and deleted, each allowed to the fake's identity only with Key Vault Secrets Officer on the
+   * vault, as Azure RBAC would.
+   */
+  const officer = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
+  const vault = (res: ServerResponse, method: string, path: string, json: Record<string, unknown>) => {
+    const [, , name = '', , secret] = path.split('/')
+    const made = [...resources.values()].find(
+      (r) => r.type.toLowerCase() === 'microsoft.keyvault/vaults' && r.name === name,
+    )
+    if (!made) return error(res, 404, 'VaultNotFound', `No vault ${name}.`)
+    const allowed = [...resources.values()].some(
+      (r) =>
+        r.id
+          .toLowerCase()
+          .startsWith(`${made.id.toLowerCase()}/providers/microsoft.authorization/roleassignments/`) &&
+        r.properties.principalId === fakePrincipal.objectId &&
+        String(r.properties.roleDefinitionId).endsWith(officer),
+    )
+    if (!allowed)
+      return error(
+        res,
+        403,
+        'Forbidden',
+        'The user, group or application does not have secrets permissions on this vault.',
+      )
+    const secrets = fake.vaultSecrets.get(name) ?? new Map<string, { value: string; updated: number }>()
+    fake.vaultSecrets.set(name, secrets)
+    const uri = String(made.properties.vaultUri)
+    if (method === 'GET' && !secret)
+      return send(res, 200, {
+        value: [...secrets].map(([n, s]) => ({
+          id: `${uri}secrets/${n}`,
+          attributes: { enabled: true, updated: s.updated },
+        })),
+      })
+    if (!secret) return error(res, 405, 'BadRequest', 'No such operation.')
+    if (method === 'PUT') {
+      if (typeof json.value !== 'string') return error(res, 400, 'BadParameter', 'The value is required.')
+      secrets.set(secret, { value: json.value, updated: Math.floor(Date.now() / 1000) })
+      return send(res, 200, { id: `${uri}secrets/${secret}/1`, attributes: { enabled: true } })
+    }
+    const found = secrets.get(secret)
+    if (!found)
+      return error(
+        res,
+        404,
+        'SecretNotFound',
+        `A secret with (name/id) ${secret} was not found in this key vault.`,
+      )
+    if (method === 'DELETE') {
+      secrets.delete(secret)
+      return send(res, 200, { recoveryId: `${uri}deletedsecrets/${secret}` })
+    }
+    return send(res, 200, { value: found.value, id: `${uri}secrets/${secret}/1` })
+  }
   https.on('request', (req: IncomingMessage, res: ServerResponse) => {
     void body(req).then((bytes) => {
       const url = new URL(`${origin}${req.url ?? '/'}`)
@@ -242,6 +320,7 @@ export async function startFakeArm(): Promise<FakeArm> {
         return send(res, 200, { tables: [{ name: 'PrimaryResult', ...table }] })
       }
       if (lower.startsWith('/scm/')) return scm(fake, res, method, path, bytes, deployments, published, send)
+      if (lower.startsWith('/vault/')) return vault(res, method, path, json)
 
       // Name checks.
       if (method === 'POST' && lower.endsWith('/providers/microsoft.storage/checknameavailability'))
@@ -363,6 +442,16 @@ export async function startFakeArm(): Promise<FakeArm> {
         return send(res, 200, { value })
       }
 
+      // Soft-deleted vaults.
+      const deletedVault =
+        /^\/subscriptions\/[^/]+\/providers\/microsoft\.keyvault\/locations\/[^/]+\/deletedvaults\/([^/]+)$/.exec(
+          lower,
+        )
+      if (deletedVault && method === 'GET')
+        return [...fake.deletedVaults].some((n) => n.toLowerCase() === deletedVault[1])
+          ? send(res, 200, { id: path, name: deletedVault[1], properties: {} })
+          : error(res, 404, 'ResourceNotFound', `Deleted vault ${deletedVault[1]} not found.`)
+
       // Resources.
       const id = lower
       const isGroup = segments.length === 4
@@ -407,6 +496,23 @@ export async function startFakeArm(): Promise<FakeArm> {
           method === 'PUT'
             ? shape(path, json, port, blobPort, fake.webhookUrls)
             : merge(existing as Resource, json)
+        if (/\/sites\/[^/]+$/.test(id)) withIdentity(resource as unknown as Record<string, unknown>, path)
+        // A vault's name stays taken while it is soft-deleted; only a recovery takes it back.
+        if (/\/microsoft\.keyvault\/vaults\/[^/]+$/.test(id) && !existing) {
+          const deleted = fake.deletedVaults.has(resource.name)
+          const recover = resource.properties.createMode === 'recover'
+          if (deleted && !recover)
+            return error(
+              res,
+              409,
+              'ConflictError',
+              `A vault with the same name already exists in deleted state.`,
+            )
+          if (!deleted && recover)
+            return error(res, 404, 'DeletedVaultNotFound', 'No deleted vault of this name to recover.')
+          fake.deletedVaults.delete(resource.name)
+          delete resource.properties.createMode
+        }
         // The service reports the stack upper-cased ("NODE|22"), whatever case it was given.
         const siteConfig = resource.properties.siteConfig as { linuxFxVersion?: string } | undefined
         if (siteConfig?.linuxFxVersion) siteConfig.linuxFxVersion = siteConfig.linuxFxVersion.toUpperCase()
@@ -429,7 +535,12 @@ export async function startFakeArm(): Promise<FakeArm> {
       if (method === 'DELETE') {
         if (!resources.has(id)) return send(res, 204)
         for (const key of [...resources.keys()])
-          if (key === id || key.startsWith(`${id}/`)) resources.delete(key)
+          if (key === id || key.startsWith(`${id}/`)) {
+            // A vault deleted, alone or with its group, is soft-deleted with its secrets.
+            if (/\/microsoft\.keyvault\/vaults\/[^/]+$/.test(key))
+              fake.deletedVaults.add(resources.get(key)?.name ?? '')
+            resources.delete(key)
+          }
         for (const key of [...settings.keys()]) if (key.startsWith(`${id}/`)) settings.delete(key)
         if (isGroup || /\/(workspaces|components)\/[^/]+$/.test(id))
           return send(res, 202, undefined, longRunning())
@@ -484,6 +595,8 @@ function shape(
       delete destination.properties.endpointUrl
     }
   }
+  if (lower === 'microsoft.keyvault/vaults') properties.vaultUri = `https://127.0.0.1:${port}/vault/${name}/`
+  if (lower === 'microsoft.web/sites') withIdentity(json, path)
   if (lower === 'microsoft.operationalinsights/workspaces')
     properties.customerId = createHash('sha256').update(path).digest('hex').slice(0, 32)
   const { properties: _, ...top } = json as Record<string, unknown>
@@ -492,12 +605,13 @@ function shape(
 
 /** The resource type a path names: `Microsoft.Web/sites/config` for `…/providers/Microsoft.Web/sites/x/config/y`. */
 function resourceType(segments: readonly string[]): string {
-  return segments.length === 4
-    ? 'Microsoft.Resources/resourceGroups'
-    : `${segments[5]}/${segments
-        .slice(6)
-        .filter((_, i) => i % 2 === 0)
-        .join('/')}`
+  if (segments.length === 4) return 'Microsoft.Resources/resourceGroups'
+  // An extension resource (a role assignment on a vault) is of the last provider named.
+  const provider = segments.lastIndexOf('providers')
+  return `${segments[provider + 1]}/${segments
+    .slice(provider + 2)
+    .filter((_, i) => i % 2 === 0)
+    .join('/')}`
 }
 
 function merge(existing: Resource, patch: Record<string, unknown>): Resource {
@@ -569,4 +683,13 @@ function close(server: { close: (cb: () => void) => void; closeAllConnections?: 
     server.closeAllConnections?.()
     server.close(() => resolve())
   })
+}
+
+/** A site asking for a system-assigned identity gets one, whose principal id the service makes. */
+function withIdentity(body: Record<string, unknown>, path: string): void {
+  const identity = body.identity as { type?: string; principalId?: string; tenantId?: string } | undefined
+  if (!identity?.type?.includes('SystemAssigned') || identity.principalId) return
+  const hex = createHash('sha256').update(`identity:${path.toLowerCase()}`).digest('hex')
+  identity.principalId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`
+  identity.tenantId = fakePrincipal.tenantId
 }

@@ -1,0 +1,241 @@
+import { createHash } from 'node:crypto'
+import {
+  bearerTokenAuthenticationPolicy,
+  createDefaultHttpClient,
+  createHttpHeaders,
+  createPipelineFromOptions,
+  createPipelineRequest,
+} from '@azure/core-rest-pipeline'
+import { XfnError, xfnCommand } from '@xfn/core'
+import type { Change, Facts } from './apply-context.js'
+import { type AzureClients, armScope } from './clients.js'
+import type { Desired } from './desired.js'
+import { armError } from './errors.js'
+import type { Observed } from './observe.js'
+import { byId } from './target.js'
+
+/*
+ * Secrets on Azure: a Key Vault per app and stage, with Azure RBAC (no access policies). The
+ * Function App reads with its own system-assigned identity, given the built-in role Key Vault
+ * Secrets User on the vault; the deploying identity is given Key Vault Secrets Officer, so that
+ * `xfn secret set|list|rm` can write and list. Values travel only between `xfn secret set` and
+ * the vault, and between the vault and the function.
+ */
+
+export const keyVaultApiVersion = '2025-05-01'
+export const roleAssignmentApiVersion = '2022-04-01'
+/** The data plane's API version. */
+const secretsApiVersion = '7.4'
+const vaultScope = 'https://vault.azure.net/.default'
+
+/** Built-in role definitions, by their fixed ids (Azure's built-in roles reference). */
+export const roles = {
+  secretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
+  secretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
+} as const
+
+export const keyVaultPhase = { vault: 2.5, officer: 2.6, reader: 4.5, secretsSet: 9 } as const
+
+/** A role assignment's id: the same scope, principal and role always give the same one. */
+export function roleAssignmentId(scope: string, principalId: string, role: string): string {
+  const hex = createHash('sha256').update(`${scope}|${principalId}|${role}`).digest('hex')
+  return `${scope}/providers/Microsoft.Authorization/roleAssignments/${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`
+}
+
+/** The object and tenant ids of the identity deploying, from its Resource Manager token. */
+export async function signedInPrincipal(
+  clients: AzureClients,
+): Promise<{ objectId: string; tenantId: string }> {
+  const token = await clients.credential.getToken(armScope)
+  try {
+    const claims = JSON.parse(
+      Buffer.from(token?.token.split('.')[1] ?? '', 'base64url').toString('utf8'),
+    ) as {
+      oid?: string
+      tid?: string
+    }
+    if (claims.oid && claims.tid) return { objectId: claims.oid, tenantId: claims.tid }
+  } catch {
+    // Reported below.
+  }
+  throw new XfnError(
+    'CLOUD_ERROR',
+    "The Azure token names no object and tenant id (claims oid and tid), which the app's Key Vault needs; sign in with az login or a service principal.",
+  )
+}
+
+export function planKeyVault(desired: Desired, observed: Observed): Change[] {
+  if (desired.secrets.length === 0) return []
+  const { layout, target, tags } = desired
+  const changes: Change[] = []
+  const principal = observed.principal
+  if (!principal) throw new XfnError('INTERNAL', 'the deploying identity was not read')
+  if (!observed.keyVault)
+    changes.push({
+      action: 'create',
+      kind: 'key-vault',
+      name: layout.keyVault,
+      reason: observed.deletedKeyVault
+        ? 'the app’s secrets: recovering the vault a destroy left soft-deleted, with its secrets'
+        : 'the app’s secrets, read with Azure RBAC',
+      phase: keyVaultPhase.vault,
+      run: async ({ clients, facts, poll }) => {
+        const made = await clients.resources.resources.beginCreateOrUpdateByIdAndWait(
+          byId(layout.keyVaultId),
+          keyVaultApiVersion,
+          {
+            location: target.location,
+            tags,
+            properties: {
+              tenantId: principal.tenantId,
+              sku: { family: 'A', name: 'standard' },
+              enableRbacAuthorization: true,
+              ...(observed.deletedKeyVault ? { createMode: 'recover' } : {}),
+            },
+          },
+          poll,
+        )
+        facts.vaultUri = String((made.properties as { vaultUri?: string })?.vaultUri ?? '')
+      },
+    })
+  const assign = (
+    principalOf: (facts: Facts) => string | undefined,
+    role: string,
+    what: string,
+    phase: number,
+  ) => {
+    const known = principalOf({} as Facts)
+    if (known !== undefined && observed.roleAssignments.has(roleAssignmentId(layout.keyVaultId, known, role)))
+      return
+    changes.push({
+      action: 'create',
+      kind: 'role-assignment',
+      name: `${what} on ${layout.keyVault}`,
+      reason:
+        role === roles.secretsUser ? 'the Function App reads the secrets' : 'xfn secret set writes them',
+      phase,
+      run: async ({ clients, facts, poll }) => {
+        const id = principalOf(facts)
+        if (!id) throw new XfnError('INTERNAL', `${what} has no principal id yet`)
+        await clients.resources.resources.beginCreateOrUpdateByIdAndWait(
+          byId(roleAssignmentId(layout.keyVaultId, id, role)),
+          roleAssignmentApiVersion,
+          {
+            properties: {
+              roleDefinitionId: `/subscriptions/${target.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${role}`,
+              principalId: id,
+              ...(role === roles.secretsUser ? { principalType: 'ServicePrincipal' } : {}),
+            },
+          },
+          poll,
+        )
+      },
+    })
+  }
+  assign(
+    () => principal.objectId,
+    roles.secretsOfficer,
+    'Key Vault Secrets Officer for you',
+    keyVaultPhase.officer,
+  )
+  assign(
+    (facts) => observed.site?.principalId ?? facts.principalId,
+    roles.secretsUser,
+    "Key Vault Secrets User for the Function App's identity",
+    keyVaultPhase.reader,
+  )
+  const missing = (stored: ReadonlySet<string>) => desired.secrets.filter((name) => !stored.has(name))
+  // A vault xfn can read already: a secret without a value stops the deploy before any change.
+  if (observed.vaultSecrets) {
+    const unset = missing(observed.vaultSecrets)
+    if (unset.length > 0) throw secretsNotSet(desired, unset)
+    return changes
+  }
+  // A vault made (or made readable) by this deploy: checked once it is.
+  changes.push({
+    action: 'update',
+    kind: 'check',
+    name: 'secrets',
+    reason: `each secret the app reads has a value in the new vault: ${desired.secrets.join(', ')}`,
+    phase: keyVaultPhase.secretsSet,
+    run: async ({ clients, facts }) => {
+      const stored = new Set((await vaultSecrets(clients, facts.vaultUri ?? '').list()).map((s) => s.name))
+      const unset = missing(stored)
+      if (unset.length > 0) throw secretsNotSet(desired, unset)
+    },
+  })
+  return changes
+}
+
+function secretsNotSet(desired: Desired, unset: readonly string[]): XfnError {
+  const { layout, target } = desired
+  const commands = unset.map((name) =>
+    xfnCommand('secret', 'set', name, '--cloud', 'azure', '--stage', target.stage),
+  )
+  return new XfnError(
+    'INVALID_OPTIONS',
+    `The app reads ${unset.map((n) => `secret('${n}')`).join(', ')}, which ${unset.length === 1 ? 'has' : 'have'} no value in ${layout.keyVault}. Set ${unset.length === 1 ? 'it' : 'each'} (the value is read from standard input), then deploy again: ${commands.join('  ')}`,
+    { commands },
+  )
+}
+
+/**
+ * The vault's secrets through its data plane (Key Vault's REST API), with a token for the vault:
+ * set and remove a value, and list names and times. Values are sent, never read back.
+ */
+export function vaultSecrets(clients: AzureClients, vaultUri: string) {
+  const pipeline = createPipelineFromOptions({
+    retryOptions: { maxRetries: 3 },
+    ...(clients.tls ? { tlsOptions: clients.tls } : {}),
+  })
+  pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential: clients.credential, scopes: vaultScope }))
+  const client = createDefaultHttpClient()
+  const base = vaultUri.replace(/\/?$/, '/')
+  const send = async (method: 'GET' | 'PUT' | 'DELETE', url: string, body?: unknown) => {
+    const response = await pipeline.sendRequest(
+      client,
+      createPipelineRequest({
+        url,
+        method,
+        headers: createHttpHeaders({ 'content-type': 'application/json' }),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      }),
+    )
+    const text = response.bodyAsText ?? ''
+    if (response.status >= 400 && response.status !== 404) {
+      const error = (JSON.parse(text || '{}') as { error?: { code?: string; message?: string } }).error
+      throw armError(
+        `Key Vault ${method} ${url.split('?')[0]}`,
+        Object.assign(new Error(error?.message ?? text.slice(0, 200)), {
+          statusCode: response.status,
+          code: error?.code ?? String(response.status),
+        }),
+      )
+    }
+    return { status: response.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} }
+  }
+  return {
+    async set(name: string, value: string) {
+      await send('PUT', `${base}secrets/${name}?api-version=${secretsApiVersion}`, { value })
+    },
+    async list() {
+      const listed: { name: string; changedAt: string | undefined }[] = []
+      for (let url: string | undefined = `${base}secrets?api-version=${secretsApiVersion}`; url; ) {
+        const page = await send('GET', url)
+        for (const item of (page.json.value ?? []) as { id?: string; attributes?: { updated?: number } }[])
+          if (item.id)
+            listed.push({
+              name: item.id.slice(item.id.lastIndexOf('/') + 1),
+              changedAt: item.attributes?.updated
+                ? new Date(item.attributes.updated * 1000).toISOString()
+                : undefined,
+            })
+        url = (page.json.nextLink as string | undefined) ?? undefined
+      }
+      return listed.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    },
+    async remove(name: string) {
+      return (await send('DELETE', `${base}secrets/${name}?api-version=${secretsApiVersion}`)).status !== 404
+    },
+  }
+}
