@@ -1,4 +1,8 @@
+import { createHmac } from 'node:crypto'
 import type { Cloud } from '@xfn/core'
+
+/** The value of the parity app's secret `signing-key`, which each driver puts in its cloud's store. */
+export const conformanceSecret = 'conformance-signing-key-Zoë-✓'
 
 /*
  * The conformance scenarios, as data: an input given to a conformance app, and the outcome every
@@ -291,6 +295,21 @@ const http: Scenario[] = [
     'a key route with the key',
     get('/secret', { key: 'right' }),
     { status: 200, json: { secret: 'kept' } },
+  ],
+  [
+    'secret',
+    "a function reads a secret it declares, from its cloud's store",
+    send('POST', '/signed', { body: 'payload-Zoë' }),
+    {
+      status: 200,
+      json: { signature: createHmac('sha256', conformanceSecret).update('payload-Zoë').digest('hex') },
+    },
+  ],
+  [
+    'secret-undeclared',
+    'a function that does not declare a secret cannot read it',
+    get('/unsigned'),
+    { status: 500, bodyExcludes: conformanceSecret },
   ],
   [
     'enqueue',

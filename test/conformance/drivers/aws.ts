@@ -10,6 +10,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3'
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs'
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import {
   createRouter,
   type FunctionDefinition,
@@ -27,7 +28,7 @@ import {
   v2Event,
 } from '../../../adapters/aws/src/runtime/__fixtures__/events.js'
 import { encodeS3Key } from '../../../adapters/aws/src/runtime/s3.js'
-import type { AppName } from '../scenarios.js'
+import { type AppName, conformanceSecret } from '../scenarios.js'
 import { EmulatedTopics } from './aws-topics.js'
 import {
   appKey,
@@ -53,6 +54,7 @@ interface SqsMessage {
 }
 
 const queueUrl = 'https://sqs.eu-west-1.amazonaws.com/123456789012/conformance-jobs'
+const secretParameter = '/xfn/conformance/test/secrets/signing-key'
 
 /**
  * AWS, as Lambda runs the built bundle (`xfn build --cloud aws`): each HTTP request as an API
@@ -69,6 +71,15 @@ export function awsDriver(): Driver {
   const sent: SqsMessage[] = []
   const deadLetters: string[] = []
   const sqs = mockClient(SQSClient)
+  // Parameter Store, as the deployer leaves it: the app's one secret, a SecureString.
+  const ssm = mockClient(SSMClient)
+  ssm.on(GetParameterCommand).callsFake((input: { Name?: string; WithDecryption?: boolean }) => {
+    if (input.Name !== secretParameter)
+      throw Object.assign(new Error('ParameterNotFound'), { name: 'ParameterNotFound' })
+    return {
+      Parameter: { Name: input.Name, Value: input.WithDecryption ? conformanceSecret : 'AQICAH-encrypted' },
+    }
+  })
   let work = ''
   let topics: EmulatedTopics | undefined
   const s3 = mockClient(S3Client)
@@ -215,6 +226,7 @@ export function awsDriver(): Driver {
       process.env.XFN_RESOURCES = JSON.stringify({
         queues: { jobs: { url: queueUrl } },
         buckets: { uploads: { name: 'uploads' }, results: { name: 'results' } },
+        secrets: { 'signing-key': { parameter: secretParameter } },
       })
       process.env.XFN_API_KEY_SHA256 = hashApiKey(appKey)
       const built = apps.map((app) => {
@@ -257,6 +269,7 @@ export function awsDriver(): Driver {
     async stop() {
       await topics?.stop()
       sqs.restore()
+      ssm.restore()
       s3.restore()
       rmSync(work, { recursive: true, force: true })
     },

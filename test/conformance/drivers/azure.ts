@@ -1,6 +1,8 @@
 import '../../../adapters/azure/src/runtime/__fixtures__/host.js'
 import { randomUUID } from 'node:crypto'
 import { readFileSync, rmSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob'
@@ -22,7 +24,9 @@ import {
   registrations,
   type WorkerLogLine,
 } from '../../../adapters/azure/src/runtime/__fixtures__/host.js'
+import { keyVaultSetting } from '../../../adapters/azure/src/runtime/resources.js'
 import { topicsSetting } from '../../../adapters/azure/src/runtime/topics.js'
+import { conformanceSecret } from '../scenarios.js'
 import { EmulatedEventGrid } from './azure-topics.js'
 import {
   appKey,
@@ -57,6 +61,7 @@ export function azureDriver(): Driver {
   let uploads: ContainerClient
   let jobs: QueueClient
   let eventGrid: EmulatedEventGrid | undefined
+  let vault: Awaited<ReturnType<typeof startVault>> | undefined
   /** Each app is its own Function App: its functions, and its host.json's maxDequeueCount. */
   const functionApps = new Map<string, { functions: Set<string>; maxDequeueCount: number }>()
   const poison: string[] = []
@@ -177,6 +182,7 @@ export function azureDriver(): Driver {
       azurite = await startAzurite()
       process.env.AzureWebJobsStorage = azurite.connectionString
       process.env[apiKeyHashSetting] = hashApiKey(appKey)
+      vault = await startVault()
       const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString)
       results = blobs.getContainerClient('results')
       uploads = blobs.getContainerClient('uploads')
@@ -214,6 +220,7 @@ export function azureDriver(): Driver {
       routeOf = route()
     },
     async stop() {
+      await vault?.stop()
       await eventGrid?.stop()
       delete process.env[topicsSetting]
       await azurite?.stop()
@@ -376,4 +383,43 @@ function cookieText(cookie: RpcHttpCookie): string {
     ...(cookie.secure?.value ? ['Secure'] : []),
     ...(sameSite ? [`SameSite=${sameSite}`] : []),
   ].join('; ')
+}
+
+/**
+ * The Function App's identity endpoint and the app's Key Vault, as the platform and the vault's
+ * REST API document them: a token for the vault from IDENTITY_ENDPOINT (checked for its
+ * X-IDENTITY-HEADER), and the app's one secret to a request bearing that token. Their settings
+ * go in the process's environment, where the app reads them.
+ */
+async function startVault() {
+  const header = randomUUID()
+  const token = randomUUID()
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1')
+    const answer = (status: number, body: unknown) =>
+      response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
+    if (url.pathname === '/identity')
+      return request.headers['x-identity-header'] === header &&
+        url.searchParams.get('resource') === 'https://vault.azure.net'
+        ? answer(200, { access_token: token, expires_on: String(Math.floor(Date.now() / 1000) + 3600) })
+        : answer(400, { error: 'bad identity request' })
+    if (request.headers.authorization !== `Bearer ${token}`)
+      return answer(401, { error: { code: 'Unauthorized' } })
+    if (url.pathname === '/secrets/signing-key' && url.searchParams.get('api-version') === '7.4')
+      return answer(200, { value: conformanceSecret, id: `http://127.0.0.1/secrets/signing-key/1` })
+    return answer(404, { error: { code: 'SecretNotFound' } })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  Object.assign(process.env, {
+    IDENTITY_ENDPOINT: `http://127.0.0.1:${port}/identity`,
+    IDENTITY_HEADER: header,
+    [keyVaultSetting]: `http://127.0.0.1:${port}/`,
+  })
+  return {
+    stop: async () => {
+      for (const name of ['IDENTITY_ENDPOINT', 'IDENTITY_HEADER', keyVaultSetting]) delete process.env[name]
+      await new Promise((resolve) => server.close(resolve))
+    },
+  }
 }

@@ -25,7 +25,12 @@ export function copyApp(work: string, app: AppName): string {
 
 /** Runs the xfn CLI, and returns its standard output; throws with its errors when it fails. */
 export function xfn(...args: string[]): string {
-  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' })
+  return xfnWithInput('', ...args)
+}
+
+/** Runs the xfn CLI with text on its standard input, as `printf %s "$VALUE" | xfn ...` does. */
+export function xfnWithInput(input: string, ...args: string[]): string {
+  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', input })
   if (result.status !== 0) throw new Error(`xfn ${args.join(' ')} failed: ${result.stderr}`)
   return result.stdout
 }

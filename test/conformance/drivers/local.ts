@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { LocalCloudClient, readLogs, statePaths } from '@xfn/local'
-import type { AppName, Scenario } from '../scenarios.js'
+import { type AppName, conformanceSecret, type Scenario } from '../scenarios.js'
 import {
   appKey,
   copyApp,
@@ -14,6 +14,7 @@ import {
   requestHeaders,
   until,
   xfn,
+  xfnWithInput,
 } from './driver.js'
 
 /** Where each app's dead letters go: `jobs`'s, or the `flaky` subscription's. */
@@ -122,6 +123,8 @@ export function localDriver(): Driver {
         const paths = statePaths(dir)
         mkdirSync(dirname(paths.apiKey), { recursive: true })
         writeFileSync(paths.apiKey, `${appKey}\n`)
+        if (app === 'parity')
+          xfnWithInput(conformanceSecret, 'secret', 'set', 'signing-key', '--project', dir)
         const status = JSON.parse(xfn('deploy', dir, '--port', '0', '--json')) as { url: string }
         deployed.set(app, { name: app, dir, url: status.url, client: new LocalCloudClient(dir) })
       }

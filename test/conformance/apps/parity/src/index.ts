@@ -1,4 +1,5 @@
-import { app, bucket, queue } from '@xfn/core'
+import { createHmac } from 'node:crypto'
+import { app, bucket, queue, secret } from '@xfn/core'
 
 /*
  * The conformance app: every behaviour the scenarios observe. Queue, timer and blob functions
@@ -8,6 +9,8 @@ import { app, bucket, queue } from '@xfn/core'
 const jobs = queue('jobs', { maxAttempts: 3, visibilityTimeoutSeconds: 1 })
 const uploads = bucket('uploads')
 const results = bucket('results')
+/** Each driver gives it the value of `conformanceSecret` (scenarios.ts), in its cloud's store. */
+const signingKey = secret('signing-key')
 
 const cookiesOf = (header: string | null) =>
   Object.fromEntries(
@@ -67,6 +70,14 @@ app.http('fails', { route: '/fails' }, () => {
   throw new Error('a secret that must not leak')
 })
 app.http('secret', { route: '/secret', auth: 'key' }, () => ({ json: { secret: 'kept' } }))
+app.http('signed', { route: '/signed', method: 'POST', uses: [signingKey] }, async (request) => ({
+  json: {
+    signature: createHmac('sha256', await signingKey.value())
+      .update(await request.text())
+      .digest('hex'),
+  },
+}))
+app.http('unsigned', { route: '/unsigned' }, async () => ({ json: { key: await signingKey.value() } }))
 app.http('log', { route: '/log', method: 'POST' }, (_request, context) => {
   context.log.debug('debug line', { n: 1 })
   context.log.info('info line', { n: 2, nested: { ok: true } })
