@@ -1,9 +1,10 @@
+import { createHmac } from 'node:crypto'
 import { createTestHarness } from '@xfn/core/testing'
 import { describe, expect, it } from 'vitest'
 import './index.js'
 
 describe('the orders example, in-process', () => {
-  const t = createTestHarness()
+  const t = createTestHarness({ secrets: { 'payment-webhook-key': 'test-key' } })
 
   it('accepts an order, fulfils it from the queue, and serves the receipt', async () => {
     const accepted = await t.fetch('/orders', {
@@ -16,13 +17,31 @@ describe('the orders example, in-process', () => {
     expect(JSON.parse(sent?.body ?? '')).toEqual({ id, sku: 'tea', quantity: 2 })
     await t.queue('fulfil', JSON.parse(sent?.body ?? ''))
     const receipt = await t.fetch(`/orders/${id}`)
-    expect(await receipt.json()).toMatchObject({ id, sku: 'tea', quantity: 2, attempt: 1 })
+    expect(await receipt.json()).toMatchObject({ id, sku: 'tea', quantity: 2, currency: 'EUR', attempt: 1 })
 
     // The fulfilled order is announced once, with its size, for every subscription.
     const [announced] = t.published('order-fulfilled')
     expect(announced?.attributes).toEqual({ size: 'single' })
     await t.topic('notify', announced?.body ?? '', { attributes: announced?.attributes ?? {} })
     expect(t.logs.at(-1)).toMatchObject({ message: 'customer notified', fields: { id } })
+  })
+
+  it('records a payment whose webhook is signed with the key, and refuses one that is not', async () => {
+    const body = JSON.stringify({ orderId: 'o1', amount: 5 })
+    const sign = (key: string) => createHmac('sha256', key).update(body).digest('hex')
+    const paid = await t.fetch('/webhooks/payment', {
+      method: 'POST',
+      headers: { 'x-signature': sign('test-key') },
+      body,
+    })
+    expect(paid.status).toBe(204)
+    expect(t.logs.at(-1)).toMatchObject({ message: 'payment recorded', fields: { orderId: 'o1' } })
+    const forged = await t.fetch('/webhooks/payment', {
+      method: 'POST',
+      headers: { 'x-signature': sign('another-key') },
+      body,
+    })
+    expect(forged.status).toBe(401)
   })
 
   it('tells the warehouse of bulk orders only', async () => {

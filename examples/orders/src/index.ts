@@ -1,4 +1,5 @@
-import { app, bucket, queue, topic } from '@xfn/core'
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import { app, bucket, queue, secret, topic } from '@xfn/core'
 
 interface Order {
   id: string
@@ -14,6 +15,8 @@ const receipts = bucket('receipts')
  * customer is notified of every order, the warehouse only of bulk ones (its `size` attribute).
  */
 const fulfilled = topic('order-fulfilled')
+/** The key the payment provider signs its webhooks with: set it with `xfn secret set payment-webhook-key`. */
+const webhookKey = secret('payment-webhook-key')
 
 app.http(
   'createOrder',
@@ -53,12 +56,42 @@ app.queue(
     const order = message.json<Order>()
     // A poison order fails every time, so after maxAttempts it is dead-lettered.
     if (order.sku === 'poison') throw new Error(`order ${order.id} cannot be fulfilled`)
-    const receipt = { ...order, fulfilledAt: new Date().toISOString(), attempt: message.attempt }
+    // CURRENCY is a setting (env in xfn.config.ts), per stage.
+    const receipt = {
+      ...order,
+      currency: process.env.CURRENCY ?? 'EUR',
+      fulfilledAt: new Date().toISOString(),
+      attempt: message.attempt,
+    }
     await receipts.put(`receipts/${order.id}.json`, JSON.stringify(receipt), {
       contentType: 'application/json',
     })
     context.log.info('order fulfilled', { id: order.id, sku: order.sku })
     await fulfilled.publish(receipt, { attributes: { size: order.quantity >= 10 ? 'bulk' : 'single' } })
+  },
+)
+
+/**
+ * The payment provider's webhook: accepted only when its x-signature header is the HMAC-SHA256 of
+ * the body with the shared key; records the payment beside the receipt.
+ */
+app.http(
+  'paymentWebhook',
+  { method: 'POST', route: '/webhooks/payment', uses: [webhookKey, receipts.writeOnly] },
+  async (request, context) => {
+    const body = await request.text()
+    const expected = createHmac('sha256', await webhookKey.value())
+      .update(body)
+      .digest()
+    const given = Buffer.from(request.headers.get('x-signature') ?? '', 'hex')
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      return { status: 401, json: { error: 'the signature does not match' } }
+    const payment = JSON.parse(body) as { orderId?: unknown }
+    if (typeof payment.orderId !== 'string')
+      return { status: 400, json: { error: 'orderId must be a string' } }
+    await receipts.put(`payments/${payment.orderId}.json`, body, { contentType: 'application/json' })
+    context.log.info('payment recorded', { orderId: payment.orderId })
+    return { status: 204 }
   },
 )
 
