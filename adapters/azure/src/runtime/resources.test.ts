@@ -171,14 +171,12 @@ describe('secrets in Key Vault', () => {
           : {}),
       })
       if (url.pathname === '/msi/token')
-        return response
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end(
-            JSON.stringify({
-              access_token: 'vault-token',
-              expires_on: String(Math.floor(Date.now() / 1000) + 3600),
-            }),
-          )
+        return response.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            access_token: 'vault-token',
+            expires_on: String(Math.floor(Date.now() / 1000) + 3600),
+          }),
+        )
       if (url.pathname === '/secrets/webhook-key')
         return response.writeHead(200).end(JSON.stringify({ value: 'whsec_1', id: 'x' }))
       return response.writeHead(404).end(JSON.stringify({ error: { code: 'SecretNotFound' } }))
