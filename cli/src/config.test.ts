@@ -76,3 +76,23 @@ it("checks the app settings and each stage's, naming the one that is wrong", asy
   for (const [given, message] of refused)
     await expect(loadConfig(folderWith(given)), given).rejects.toThrow(`xfn.config.ts: ${message}`)
 })
+
+it('checks aws.vpc: subnet and security group ids, at least one of each', async () => {
+  const config = await loadConfig(
+    folderWith(
+      "{ aws: { vpc: { subnetIds: ['subnet-0123456789abcdef0'], securityGroupIds: ['sg-01234567'] } } }",
+    ),
+  )
+  expect(config.aws?.vpc?.subnetIds).toEqual(['subnet-0123456789abcdef0'])
+  await expect(
+    loadConfig(folderWith("{ aws: { vpc: { subnetIds: [], securityGroupIds: ['sg-01234567'] } } }")),
+  ).rejects.toThrow("'aws.vpc.subnetIds' must list one or more ids, such as ['subnet-0123456789abcdef0'].")
+  await expect(
+    loadConfig(
+      folderWith("{ aws: { vpc: { subnetIds: ['subnet-01234567'], securityGroupIds: ['default'] } } }"),
+    ),
+  ).rejects.toThrow('\'aws.vpc.securityGroupIds\' has "default", which is not a sg- id.')
+  await expect(loadConfig(folderWith('{ aws: { vpc: { subnets: [] } } }'))).rejects.toThrow(
+    "'aws.vpc' takes subnetIds and securityGroupIds, not subnets.",
+  )
+})

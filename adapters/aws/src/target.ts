@@ -34,6 +34,8 @@ export interface AwsConfigSection {
     readonly burstLimit?: number
     readonly quota?: { readonly limit: number; readonly period: 'DAY' | 'WEEK' | 'MONTH' }
   }
+  /** Runs every function in these subnets of a VPC, with these security groups. */
+  readonly vpc?: { readonly subnetIds: readonly string[]; readonly securityGroupIds: readonly string[] }
 }
 
 /** The sections of xfn.config.ts this target reads. */
@@ -48,6 +50,29 @@ function checkUsagePlan(value: unknown, name: string): string | undefined {
   if (quota && (!Number.isInteger(quota.limit) || !['DAY', 'WEEK', 'MONTH'].includes(quota.period)))
     return `'${name}.quota' must be { limit: <whole number>, period: 'DAY' | 'WEEK' | 'MONTH' }.`
   return undefined
+}
+
+/** A VPC's subnets and security groups, by their ids, at least one of each. */
+function checkVpc(value: unknown, name: string): string | undefined {
+  const { subnetIds, securityGroupIds, ...rest } = value as Record<string, unknown>
+  const unknown = Object.keys(rest)
+  if (unknown.length > 0) return `'${name}' takes subnetIds and securityGroupIds, not ${unknown.join(', ')}.`
+  const ids = (list: unknown, prefix: string, what: string) => {
+    if (!Array.isArray(list) || list.length === 0)
+      return `'${name}.${what}' must list one or more ids, such as ['${prefix}-0123456789abcdef0'].`
+    const bad = list.find(
+      (id) => typeof id !== 'string' || !new RegExp(`^${prefix}-[0-9a-f]{8,17}$`).test(id),
+    )
+    return bad === undefined
+      ? undefined
+      : `'${name}.${what}' has ${JSON.stringify(bad)}, which is not a ${prefix}- id.`
+  }
+  // Lambda takes at most 16 subnets and 5 security groups.
+  if (Array.isArray(subnetIds) && subnetIds.length > 16)
+    return `'${name}.subnetIds' lists more than Lambda's 16.`
+  if (Array.isArray(securityGroupIds) && securityGroupIds.length > 5)
+    return `'${name}.securityGroupIds' lists more than Lambda's 5.`
+  return ids(subnetIds, 'subnet', 'subnetIds') ?? ids(securityGroupIds, 'sg', 'securityGroupIds')
 }
 
 const configOf = (project: TargetProject) => project.config as AwsConfig
@@ -110,12 +135,13 @@ async function deploy(host: TargetHost, flags: AwsFlags & { dryRun: boolean }) {
       const handlers = Object.fromEntries(build.functions.map((fn) => [fn.name, fn.handler]))
       const zipped = { manifest: build.manifest, zip, handlers }
       // How the app is exposed: xfn.config.ts's aws.api and aws.usagePlan; and its settings.
-      const { api, usagePlan } = configOf(project).aws ?? {}
+      const { api, usagePlan, vpc } = configOf(project).aws ?? {}
       return {
         ...connected,
         plan: await connected.deploy.planDeploy(connected.clients, zipped, connected.target, {
           api,
           usagePlan,
+          vpc,
           env: settingsOf(project.config, connected.target.stage),
         }),
       }
@@ -266,6 +292,11 @@ export const awsTarget: Target = {
       type: 'object',
       description: 'REST API: the rate, burst and quota of the app key',
       check: checkUsagePlan,
+    },
+    vpc: {
+      type: 'object',
+      description: "the VPC every function runs in: { subnetIds: ['subnet-…'], securityGroupIds: ['sg-…'] }",
+      check: checkVpc,
     },
   },
   dryRun: true,

@@ -35,7 +35,12 @@ export interface AzureConfigSection {
   readonly maximumInstanceCount?: number
   /** Flex Consumption: each instance's memory, 512, 2048 or 4096 MB (default 2048). */
   readonly instanceMemoryMB?: number
+  /** Flex Consumption: virtual network integration, through a subnet (delegated to Microsoft.App/environments). */
+  readonly vnet?: { readonly subnetId: string }
 }
+
+const subnetResourceId =
+  /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i
 
 /** The sections of xfn.config.ts this target reads. */
 interface AzureConfig {
@@ -89,7 +94,7 @@ const where = (
 async function deploy(host: TargetHost, flags: AzureFlags & { dryRun: boolean }) {
   const { project } = host
   const started = performance.now()
-  const { plan: hosting, maximumInstanceCount, instanceMemoryMB } = configOf(project).azure ?? {}
+  const { plan: hosting, maximumInstanceCount, instanceMemoryMB, vnet } = configOf(project).azure ?? {}
   const built = await host.step(
     'Building for Azure',
     async () => {
@@ -109,6 +114,7 @@ async function deploy(host: TargetHost, flags: AzureFlags & { dryRun: boolean })
         plan: hosting,
         maximumInstanceCount,
         instanceMemoryMB,
+        subnetId: vnet?.subnetId,
         env: settingsOf(project.config, connected.target.stage),
       }
       return {
@@ -295,6 +301,19 @@ export const azureTarget: Target = {
     instanceMemoryMB: {
       type: 'number',
       description: "Flex Consumption: each instance's memory, 512, 2048 or 4096 MB (default 2048)",
+    },
+    vnet: {
+      type: 'object',
+      description:
+        "Flex Consumption: virtual network integration: { subnetId: '/subscriptions/…/subnets/…' }",
+      check: (value, name) => {
+        const { subnetId, ...rest } = value as Record<string, unknown>
+        if (Object.keys(rest).length > 0)
+          return `'${name}' takes subnetId, not ${Object.keys(rest).join(', ')}.`
+        return typeof subnetId === 'string' && subnetResourceId.test(subnetId)
+          ? undefined
+          : `'${name}.subnetId' must be a subnet's resource id: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<network>/subnets/<subnet>.`
+      },
     },
   },
   dryRun: true,

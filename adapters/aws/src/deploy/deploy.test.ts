@@ -274,6 +274,34 @@ describe('xfn deploy --cloud aws', () => {
     )
   })
 
+  it('puts every function in the VPC aws.vpc names, with the role Lambda needs for it, and takes them out again', async () => {
+    const vpc = {
+      subnetIds: ['subnet-0b2b2b2b2', 'subnet-0a1a1a1a1'],
+      securityGroupIds: ['sg-0123456789abcdef0'],
+    }
+    await deploy(everyKindBuild(), 'dev', { vpc })
+    for (const fn of fake.functions.values())
+      expect(fn.config.VpcConfig).toEqual({
+        SubnetIds: ['subnet-0a1a1a1a1', 'subnet-0b2b2b2b2'],
+        SecurityGroupIds: ['sg-0123456789abcdef0'],
+      })
+    expect(JSON.parse(fake.roles.get('shop-dev-fulfil')?.policy ?? '{}').Statement).toContainEqual(
+      expect.objectContaining({ Sid: 'VpcNetworkInterfaces', Resource: ['*'] }),
+    )
+    fake.reset()
+    await deploy(everyKindBuild(), 'dev', {
+      vpc: { ...vpc, subnetIds: ['subnet-0a1a1a1a1', 'subnet-0b2b2b2b2'] },
+    })
+    expect(fake.mutatingCalls()).toEqual([])
+    await deploy(everyKindBuild(), 'dev')
+    for (const fn of fake.functions.values())
+      expect(fn.config.VpcConfig).toEqual({ SubnetIds: [], SecurityGroupIds: [] })
+    expect(fake.roles.get('shop-dev-fulfil')?.policy).not.toContain('ec2:')
+    fake.reset()
+    await deploy(everyKindBuild(), 'dev')
+    expect(fake.mutatingCalls()).toEqual([])
+  })
+
   it("refuses, before any change, settings that would pass Lambda's 4 KB with xfn's own", async () => {
     fake.reset()
     const big = { BIG: 'x'.repeat(3900) }

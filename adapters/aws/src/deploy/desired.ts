@@ -89,6 +89,13 @@ export interface DeployOptions {
   readonly usagePlan?: UsagePlan | undefined
   /** The app's settings for this stage (`env` of xfn.config.ts), every function's environment. */
   readonly env?: Readonly<Record<string, string>> | undefined
+  /** The VPC every function runs in (`aws.vpc`). */
+  readonly vpc?: Vpc | undefined
+}
+
+export interface Vpc {
+  readonly subnetIds: readonly string[]
+  readonly securityGroupIds: readonly string[]
 }
 
 export interface UsagePlan {
@@ -122,6 +129,8 @@ export interface Desired {
   readonly secrets: readonly string[]
   /** The app's settings, in every function's environment under xfn's own. */
   readonly settings: Readonly<Record<string, string>>
+  /** The VPC every function runs in, its ids sorted; undefined outside any. */
+  readonly vpc: Vpc | undefined
   /** Whether any route has `auth: 'key'`, so the app needs a key. */
   readonly needsKey: boolean
   /** Which API Gateway serves the routes. */
@@ -240,7 +249,7 @@ export function desiredState(build: AwsBuild, target: AwsTarget, options: Deploy
       name: layout.function(fn.name),
       role: layout.role(fn.name),
       handler: build.handlers[fn.name] ?? `index.${fn.name}`,
-      policy: functionPolicy(fn, layout, queueName),
+      policy: functionPolicy(fn, layout, queueName, { vpc: options.vpc !== undefined }),
       queues: used('queue', queueName),
       buckets: used('bucket', layout.bucket),
       topics: used('topic', (logical) => topicNamed(logical).arn),
@@ -254,6 +263,10 @@ export function desiredState(build: AwsBuild, target: AwsTarget, options: Deploy
     target,
     layout,
     settings,
+    vpc: options.vpc && {
+      subnetIds: [...options.vpc.subnetIds].sort(),
+      securityGroupIds: [...options.vpc.securityGroupIds].sort(),
+    },
     secrets: (manifest.secrets ?? []).map((s) => s.name),
     tags: ownerTags(target),
     zip: build.zip,

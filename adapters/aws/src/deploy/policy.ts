@@ -33,6 +33,14 @@ const actions = {
   publish: ['sns:Publish'],
   // SecureString parameters under the AWS managed key: SSM decrypts for a caller it lets read.
   readSecrets: ['ssm:GetParameter'],
+  // What Lambda does for a function in a VPC, as AWSLambdaVPCAccessExecutionRole grants it.
+  vpc: [
+    'ec2:AssignPrivateIpAddresses',
+    'ec2:CreateNetworkInterface',
+    'ec2:DeleteNetworkInterface',
+    'ec2:DescribeNetworkInterfaces',
+    'ec2:UnassignPrivateIpAddresses',
+  ],
   readObjects: ['s3:GetObject'],
   listBucket: ['s3:ListBucket'],
   writeObjects: ['s3:DeleteObject', 's3:PutObject'],
@@ -47,6 +55,7 @@ export function functionPolicy(
   fn: ManifestFunction,
   layout: AwsLayout,
   queueName: (logical: string) => string,
+  options: { readonly vpc?: boolean } = {},
 ): PolicyDocument {
   const physical = layout.function(fn.name)
   const statements: PolicyStatement[] = [
@@ -86,6 +95,15 @@ export function functionPolicy(
       Effect: 'Allow',
       Action: [...actions.publish],
       Resource: publishTo.map((g) => layout.topicArn(layout.topic(g.name))),
+    })
+  if (options.vpc)
+    statements.push({
+      Sid: 'VpcNetworkInterfaces',
+      Effect: 'Allow',
+      Action: [...actions.vpc],
+      // These EC2 actions take no resource-level permission (the Service Authorization
+      // Reference lists none for them): the one wildcard, and only for a function in a VPC.
+      Resource: ['*'],
     })
   const secrets = fn.uses.filter((g) => g.resource === 'secret')
   if (secrets.length > 0)

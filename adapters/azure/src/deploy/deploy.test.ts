@@ -238,6 +238,23 @@ describe('xfn deploy --cloud azure', () => {
     expect(fake.settings.get(siteId ?? '')).not.toHaveProperty('GREETING')
   })
 
+  it('integrates the Flex app with the virtual network azure.vnet names, and takes it out again', async () => {
+    const subnetId = `/subscriptions/${subscriptionId}/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/vn/subnets/apps`
+    await deploy(build(undefined, { blob: false }), { subnetId })
+    const site = () => [...fake.resources.values()].find((r) => r.type === 'Microsoft.Web/sites')
+    expect(site()?.properties.virtualNetworkSubnetId).toBe(subnetId)
+    const again = await deploy(build(undefined, { blob: false }), { subnetId })
+    expect(again.plan.changes).toEqual([])
+    const removed = await deploy(build(undefined, { blob: false }))
+    expect(removed.plan.changes.map(describeChange)).toEqual([
+      expect.stringMatching(/^~ update function-app shop-dev-\w+: no virtual network integration$/),
+    ])
+    expect(site()?.properties.virtualNetworkSubnetId).toBeUndefined()
+    await expect(
+      deploy(build(undefined, { blob: false }), { subnetId, plan: 'consumption' }),
+    ).rejects.toThrow("azure.vnet needs azure.plan 'flex'")
+  })
+
   it('deploys to Linux Consumption with the package in blob storage and WEBSITE_RUN_FROM_PACKAGE, and blob triggers', async () => {
     const made = build()
     await deploy(made, { plan: 'consumption' })

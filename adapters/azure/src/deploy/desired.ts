@@ -23,6 +23,8 @@ export interface AzureDeployOptions {
   readonly instanceMemoryMB?: number | undefined
   /** The app's settings for this stage (`env` of xfn.config.ts), as app settings. */
   readonly env?: Readonly<Record<string, string>> | undefined
+  /** Flex Consumption: the subnet of the app's virtual network integration (`azure.vnet`). */
+  readonly subnetId?: string | undefined
 }
 
 /** The Node.js version of the Function App: the newest that Flex and Consumption both run. */
@@ -82,6 +84,8 @@ export interface Desired {
   readonly settings: Readonly<Record<string, string>>
   /** The secrets the app reads, kept in its Key Vault. */
   readonly secrets: readonly string[]
+  /** The subnet of its virtual network integration, if any. */
+  readonly subnetId: string | undefined
 }
 
 export function desiredState(
@@ -93,6 +97,11 @@ export function desiredState(
   const plan = options.plan ?? 'flex'
   const { manifest } = build
   const memory = options.instanceMemoryMB ?? 2048
+  if (options.subnetId && plan !== 'flex')
+    throw new XfnError(
+      'INVALID_OPTIONS',
+      "xfn.config.ts: azure.vnet needs azure.plan 'flex': Linux Consumption has no virtual network integration.",
+    )
   if (![512, 2048, 4096].includes(memory))
     throw new XfnError(
       'INVALID_OPTIONS',
@@ -136,6 +145,7 @@ export function desiredState(
     scale: { maximumInstanceCount: options.maximumInstanceCount ?? 100, instanceMemoryMB: memory },
     settings: options.env ?? {},
     secrets: (manifest.secrets ?? []).map((s) => s.name),
+    subnetId: options.subnetId,
   }
 }
 

@@ -83,6 +83,8 @@ export interface ObservedSite {
   readonly settings: Record<string, string>
   /** The principal of its system-assigned identity, when it has one. */
   readonly principalId: string | undefined
+  /** The subnet of its virtual network integration, if any. */
+  readonly subnetId: string | undefined
 }
 
 const none: Observed = {
@@ -215,6 +217,7 @@ async function observeSite(
     lastModified: site.lastModifiedTimeUtc && new Date(site.lastModifiedTimeUtc).toISOString(),
     settings: settings.properties ?? {},
     principalId: site.identity?.principalId,
+    subnetId: site.virtualNetworkSubnetId ?? undefined,
   }
 }
 

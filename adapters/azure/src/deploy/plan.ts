@@ -282,6 +282,7 @@ function siteBody(desired: Desired, facts: Facts, settings: Record<string, strin
       ...(desired.plan === 'consumption' ? { linuxFxVersion: `Node|${nodeVersion}` } : {}),
     },
     ...(desired.plan === 'flex' ? { functionAppConfig: flexConfig(desired, facts.blobEndpoint ?? '') } : {}),
+    ...(desired.subnetId ? { virtualNetworkSubnetId: desired.subnetId } : {}),
     // Its own identity reads the app's Key Vault.
     ...(desired.secrets.length > 0 ? { identity: { type: 'SystemAssigned' as const } } : {}),
   }
@@ -325,6 +326,27 @@ function planSite(desired: Desired, observed: Observed, changes: Change[]) {
     changes.push(publish)
     return
   }
+  if ((site.subnetId ?? '').toLowerCase() !== (desired.subnetId ?? '').toLowerCase())
+    changes.push({
+      action: 'update',
+      kind: 'function-app',
+      name,
+      reason: desired.subnetId
+        ? `virtual network integration through ${desired.subnetId}`
+        : 'no virtual network integration',
+      phase: phase.site,
+      run: async ({ clients, poll }) => {
+        if (!desired.subnetId) return void (await clients.web.webApps.deleteSwiftVirtualNetwork(rg, name))
+        // The site's PATCH body (SitePatchResource) would do, but Flex settings change by a put.
+        const current = await clients.web.webApps.get(rg, name)
+        await clients.web.webApps.beginCreateOrUpdateAndWait(
+          rg,
+          name,
+          { ...current, virtualNetworkSubnetId: desired.subnetId },
+          poll,
+        )
+      },
+    })
   if (desired.secrets.length > 0 && !site.principalId)
     changes.push({
       action: 'update',

@@ -550,6 +550,20 @@ export class FakeAws {
    * called again alike and refuse a difference; DeleteTopic takes the subscriptions with it and
    * succeeds on a topic that does not exist; a subscription's settable attributes are checked.
    */
+  /**
+   * Lambda refuses to put a function in a VPC unless its role may make network interfaces (the
+   * Lambda developer guide, "Giving Lambda functions access to resources in an Amazon VPC").
+   */
+  #checkVpcRole(roleArn: string | undefined, vpc: lambda.VpcConfig | undefined): void {
+    if ((vpc?.SubnetIds ?? []).length === 0) return
+    const policy = this.roles.get(roleArn?.split('/').at(-1) ?? '')?.policy ?? ''
+    if (!policy.includes('ec2:CreateNetworkInterface'))
+      throw new AwsError(
+        'InvalidParameterValueException',
+        'The provided execution role does not have permissions to call CreateNetworkInterface on EC2',
+      )
+  }
+
   #installSns(): void {
     const topic = (arn: string | undefined) => {
       const found = this.topics.get(arn ?? '')
@@ -818,6 +832,7 @@ export class FakeAws {
               'The role defined for the function cannot be assumed by Lambda.',
             )
           }
+          this.#checkVpcRole(input.Role, input.VpcConfig)
           const { Code, Tags, Layers: _layers, ...config } = input
           this.functions.set(input.FunctionName ?? '', {
             config: {
@@ -842,6 +857,7 @@ export class FakeAws {
           ...changes
         }: lambda.UpdateFunctionConfigurationRequest) => {
           const found = fn(FunctionName)
+          this.#checkVpcRole(changes.Role ?? found.config.Role, changes.VpcConfig)
           found.config = {
             ...found.config,
             ...changes,

@@ -46,6 +46,17 @@ export function functionChanges(desired: Desired, observed: Observed, facts: Fac
         ),
       },
       LoggingConfig: { LogFormat: 'JSON' as const },
+      // In the app's VPC; or out of the one it was in, when aws.vpc is gone.
+      ...(desired.vpc
+        ? {
+            VpcConfig: {
+              SubnetIds: [...desired.vpc.subnetIds],
+              SecurityGroupIds: [...desired.vpc.securityGroupIds],
+            },
+          }
+        : (existing?.config.VpcConfig?.SubnetIds ?? []).length > 0
+          ? { VpcConfig: { SubnetIds: [], SecurityGroupIds: [] } }
+          : {}),
     })
     if (!existing) {
       changes.push({
@@ -145,6 +156,7 @@ function configurationDifferences(
     MemorySize: number
     Timeout: number
     Environment: { Variables: Record<string, string> }
+    VpcConfig?: { SubnetIds: string[]; SecurityGroupIds: string[] }
   },
 ): string[] {
   const differing: string[] = []
@@ -156,6 +168,12 @@ function configurationDifferences(
   if (!sameRecord(actual.Environment?.Variables ?? {}, wanted.Environment.Variables))
     differing.push('environment')
   if (actual.LoggingConfig?.LogFormat !== 'JSON') differing.push('log format')
+  const ids = (list: readonly string[] | undefined) => [...(list ?? [])].sort().join(',')
+  if (
+    ids(actual.VpcConfig?.SubnetIds) !== ids(wanted.VpcConfig?.SubnetIds) ||
+    ids(actual.VpcConfig?.SecurityGroupIds) !== ids(wanted.VpcConfig?.SecurityGroupIds)
+  )
+    differing.push('vpc')
   return differing
 }
 

@@ -532,6 +532,13 @@ export async function startFakeArm(): Promise<FakeArm> {
         const made = !existing && (isGroup || /\/containers\/[^/]+$/.test(id))
         return send(res, made ? 201 : 200, resource)
       }
+      if (method === 'DELETE' && id.endsWith('/networkconfig/virtualnetwork')) {
+        // Disconnects a site from its virtual network (the "Swift" integration).
+        const site = resources.get(id.replace('/networkconfig/virtualnetwork', ''))
+        if (!site) return error(res, 404, 'ResourceNotFound', `${path} was not found.`)
+        delete site.properties.virtualNetworkSubnetId
+        return send(res, 200)
+      }
       if (method === 'DELETE') {
         if (!resources.has(id)) return send(res, 204)
         for (const key of [...resources.keys()])
