@@ -8,7 +8,8 @@ import inputs from './service-models/inputs.json' with { type: 'json' }
  * services' models accept. inputs.json holds, for each operation the fake serves, the closure of
  * its input shape in the Smithy JSON model of its service (members, which are required, targets,
  * list members, map values, enum values), with the models' repository, commit and licence
- * (Apache-2.0); an operation the fake comes to serve is added the same way.
+ * (Apache-2.0). scripts/reduce-service-models.mjs wrote it, and adds an operation the fake comes
+ * to serve.
  */
 interface Shape {
   readonly type: string
