@@ -5,19 +5,21 @@ import {
   createPipelineFromOptions,
   createPipelineRequest,
 } from '@azure/core-rest-pipeline'
-import { type AzureClients, scmScope } from './clients.js'
+import type { AzureClients } from './clients.js'
 
 /**
- * Requests xfn makes itself (to the SCM site, to the Function App), through the SDK's pipeline:
- * with its retries, the clients' TLS settings, and a token for the SCM site when `signed`.
+ * Requests xfn makes itself (to the SCM site, the Function App, a Key Vault), through the SDK's
+ * pipeline: with its retries, the clients' TLS settings, and a token for `scope` when given.
  */
-export function httpSender(clients: AzureClients, options: { signed: boolean }) {
+export function httpSender(clients: AzureClients, options: { scope?: string } = {}) {
   const pipeline = createPipelineFromOptions({
     retryOptions: { maxRetries: 3 },
     ...(clients.tls ? { tlsOptions: clients.tls } : {}),
   })
-  if (options.signed)
-    pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential: clients.credential, scopes: scmScope }))
+  if (options.scope)
+    pipeline.addPolicy(
+      bearerTokenAuthenticationPolicy({ credential: clients.credential, scopes: options.scope }),
+    )
   const client = createDefaultHttpClient()
   return async (request: {
     url: string

@@ -52,7 +52,7 @@ export async function invokeFunction(
       { commands: [deployCommand(target.stage)] },
     )
   const base = `https://${site.defaultHostName}`
-  const send = httpSender(clients, { signed: false })
+  const send = httpSender(clients)
   if (fn.trigger.type === 'http') {
     const path = request.path ?? fn.trigger.route
     if (/[{}]/.test(path))

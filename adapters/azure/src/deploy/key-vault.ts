@@ -1,16 +1,10 @@
 import { createHash } from 'node:crypto'
-import {
-  bearerTokenAuthenticationPolicy,
-  createDefaultHttpClient,
-  createHttpHeaders,
-  createPipelineFromOptions,
-  createPipelineRequest,
-} from '@azure/core-rest-pipeline'
 import { XfnError, xfnCommand } from '@xfn/core'
 import type { Change, Facts } from './apply-context.js'
 import { type AzureClients, armScope } from './clients.js'
 import type { Desired } from './desired.js'
 import { armError } from './errors.js'
+import { httpSender } from './http.js'
 import type { Observed } from './observe.js'
 import { byId } from './target.js'
 
@@ -184,35 +178,30 @@ function secretsNotSet(desired: Desired, unset: readonly string[]): XfnError {
  * set and remove a value, and list names and times. Values are sent, never read back.
  */
 export function vaultSecrets(clients: AzureClients, vaultUri: string) {
-  const pipeline = createPipelineFromOptions({
-    retryOptions: { maxRetries: 3 },
-    ...(clients.tls ? { tlsOptions: clients.tls } : {}),
-  })
-  pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential: clients.credential, scopes: vaultScope }))
-  const client = createDefaultHttpClient()
+  const request = httpSender(clients, { scope: vaultScope })
   const base = vaultUri.replace(/\/?$/, '/')
   const send = async (method: 'GET' | 'PUT' | 'DELETE', url: string, body?: unknown) => {
-    const response = await pipeline.sendRequest(
-      client,
-      createPipelineRequest({
-        url,
-        method,
-        headers: createHttpHeaders({ 'content-type': 'application/json' }),
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      }),
-    )
-    const text = response.bodyAsText ?? ''
+    const response = await request({
+      url,
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    })
     if (response.status >= 400 && response.status !== 404) {
-      const error = (JSON.parse(text || '{}') as { error?: { code?: string; message?: string } }).error
+      const error = (JSON.parse(response.text || '{}') as { error?: { code?: string; message?: string } })
+        .error
       throw armError(
         `Key Vault ${method} ${url.split('?')[0]}`,
-        Object.assign(new Error(error?.message ?? text.slice(0, 200)), {
+        Object.assign(new Error(error?.message ?? response.text.slice(0, 200)), {
           statusCode: response.status,
           code: error?.code ?? String(response.status),
         }),
       )
     }
-    return { status: response.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} }
+    return {
+      status: response.status,
+      json: response.text ? (JSON.parse(response.text) as Record<string, unknown>) : {},
+    }
   }
   return {
     async set(name: string, value: string) {

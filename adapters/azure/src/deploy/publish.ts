@@ -1,5 +1,6 @@
 import { XfnError } from '@xfn/core'
 import type { ApplyContext } from './apply-context.js'
+import { scmScope } from './clients.js'
 import { httpSender } from './http.js'
 import { byId, packageTag } from './target.js'
 
@@ -47,7 +48,7 @@ async function publishToFlex({ clients, desired, facts, sleep, publishTimeoutMs 
       'CLOUD_ERROR',
       `The Function App ${desired.layout.functionApp} reports no SCM host to publish to.`,
     )
-  const request = httpSender(clients, { signed: true })
+  const request = httpSender(clients, { scope: scmScope })
   const send = async (method: 'GET' | 'POST', path: string, body?: Uint8Array) => {
     const response = await request({
       url: `https://${scm}${path}`,
