@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto'
 import { XfnError, xfnCommand } from '@xfn/core'
-import type { Change, Facts } from './apply-context.js'
+import type { Change } from './apply-context.js'
 import { type AzureClients, armScope } from './clients.js'
 import type { Desired } from './desired.js'
 import { armError } from './errors.js'
 import { httpSender } from './http.js'
 import type { Observed } from './observe.js'
+import { assignRole, roles } from './role-assignments.js'
 import { byId } from './target.js'
 
 /*
@@ -17,24 +17,11 @@ import { byId } from './target.js'
  */
 
 export const keyVaultApiVersion = '2025-05-01'
-export const roleAssignmentApiVersion = '2022-04-01'
-/** The data plane's API version. */
+/** The data plane's API version, and the scope of its tokens. */
 const secretsApiVersion = '7.4'
 const vaultScope = 'https://vault.azure.net/.default'
 
-/** Built-in role definitions, by their fixed ids (Azure's built-in roles reference). */
-export const roles = {
-  secretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
-  secretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
-} as const
-
 export const keyVaultPhase = { vault: 2.5, officer: 2.6, reader: 4.5, secretsSet: 9 } as const
-
-/** A role assignment's id: the same scope, principal and role always give the same one. */
-export function roleAssignmentId(scope: string, principalId: string, role: string): string {
-  const hex = createHash('sha256').update(`${scope}|${principalId}|${role}`).digest('hex')
-  return `${scope}/providers/Microsoft.Authorization/roleAssignments/${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`
-}
 
 /** The object and tenant ids of the identity deploying, from its Resource Manager token. */
 export async function signedInPrincipal(
@@ -92,51 +79,25 @@ export function planKeyVault(desired: Desired, observed: Observed): Change[] {
         facts.vaultUri = String((made.properties as { vaultUri?: string })?.vaultUri ?? '')
       },
     })
-  const assign = (
-    principalOf: (facts: Facts) => string | undefined,
-    role: string,
-    what: string,
-    phase: number,
-  ) => {
-    const known = principalOf({} as Facts)
-    if (known !== undefined && observed.roleAssignments.has(roleAssignmentId(layout.keyVaultId, known, role)))
-      return
-    changes.push({
-      action: 'create',
-      kind: 'role-assignment',
-      name: `${what} on ${layout.keyVault}`,
-      reason:
-        role === roles.secretsUser ? 'the Function App reads the secrets' : 'xfn secret set writes them',
-      phase,
-      run: async ({ clients, facts, poll }) => {
-        const id = principalOf(facts)
-        if (!id) throw new XfnError('INTERNAL', `${what} has no principal id yet`)
-        await clients.resources.resources.beginCreateOrUpdateByIdAndWait(
-          byId(roleAssignmentId(layout.keyVaultId, id, role)),
-          roleAssignmentApiVersion,
-          {
-            properties: {
-              roleDefinitionId: `/subscriptions/${target.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${role}`,
-              principalId: id,
-              ...(role === roles.secretsUser ? { principalType: 'ServicePrincipal' } : {}),
-            },
-          },
-          poll,
-        )
-      },
-    })
-  }
-  assign(
-    () => principal.objectId,
-    roles.secretsOfficer,
-    'Key Vault Secrets Officer for you',
-    keyVaultPhase.officer,
-  )
-  assign(
-    (facts) => observed.site?.principalId ?? facts.principalId,
-    roles.secretsUser,
-    "Key Vault Secrets User for the Function App's identity",
-    keyVaultPhase.reader,
+  changes.push(
+    ...assignRole(desired, observed, {
+      scope: layout.keyVaultId,
+      role: roles.keyVaultSecretsOfficer,
+      principal: () => principal.objectId,
+      servicePrincipal: false,
+      name: `Key Vault Secrets Officer for you on ${layout.keyVault}`,
+      reason: 'xfn secret set writes the secrets',
+      phase: keyVaultPhase.officer,
+    }),
+    ...assignRole(desired, observed, {
+      scope: layout.keyVaultId,
+      role: roles.keyVaultSecretsUser,
+      principal: (facts) => observed.site?.principalId ?? facts.principalId,
+      servicePrincipal: true,
+      name: `Key Vault Secrets User for the Function App on ${layout.keyVault}`,
+      reason: 'the Function App reads the secrets',
+      phase: keyVaultPhase.reader,
+    }),
   )
   const missing = (stored: ReadonlySet<string>) => desired.secrets.filter((name) => !stored.has(name))
   // A vault xfn can read already: a secret without a value stops the deploy before any change.

@@ -1,14 +1,8 @@
 import { type NameTarget, ownedBy } from '@xfn/core'
 import type { AzureClients } from './clients.js'
 import { ifExists } from './errors.js'
-import {
-  keyVaultApiVersion,
-  roleAssignmentApiVersion,
-  roleAssignmentId,
-  roles,
-  signedInPrincipal,
-  vaultSecrets,
-} from './key-vault.js'
+import { keyVaultApiVersion, signedInPrincipal, vaultSecrets } from './key-vault.js'
+import { roleAssignmentApiVersion, roleAssignmentId, roles } from './role-assignments.js'
 import { type AzureLayout, byId } from './target.js'
 
 /** The API version of Application Insights components, which xfn reads and writes generically. */
@@ -314,8 +308,10 @@ async function observeKeyVault(
       clients.resources.resources.getById(byId(layout.deletedKeyVaultId), keyVaultApiVersion),
     )) !== undefined
   const wanted = [
-    roleAssignmentId(layout.keyVaultId, principal.objectId, roles.secretsOfficer),
-    ...(site?.principalId ? [roleAssignmentId(layout.keyVaultId, site.principalId, roles.secretsUser)] : []),
+    roleAssignmentId(layout.keyVaultId, principal.objectId, roles.keyVaultSecretsOfficer),
+    ...(site?.principalId
+      ? [roleAssignmentId(layout.keyVaultId, site.principalId, roles.keyVaultSecretsUser)]
+      : []),
   ]
   const roleAssignments = new Set<string>()
   if (keyVault)
