@@ -115,10 +115,24 @@ describe('xfn deploy --cloud azure', () => {
     const settings = fake.settings.get(siteId ?? '') ?? {}
     expect(Object.keys(settings).sort()).toEqual([
       'APPLICATIONINSIGHTS_CONNECTION_STRING',
-      'AzureWebJobsStorage',
-      'DEPLOYMENT_STORAGE_CONNECTION_STRING',
+      'AzureWebJobsStorage__accountName',
       'XFN_API_KEY_SHA256',
       'XFN_MANAGED_SETTINGS',
+    ])
+    // The host and the app reach storage with the Function App's own identity: no key anywhere.
+    expect(JSON.stringify(settings)).not.toMatch(/AccountKey|SharedAccessSignature|sig=/)
+    expect(created?.properties.functionAppConfig).toMatchObject({
+      deployment: { storage: { authentication: { type: 'SystemAssignedIdentity' } } },
+    })
+    const principal = (created as unknown as { identity?: { principalId?: string } }).identity?.principalId
+    const storageRoles = [...fake.resources.values()]
+      .filter(
+        (r) => r.type === 'Microsoft.Authorization/roleAssignments' && r.id.includes('/storageAccounts/'),
+      )
+      .map((r) => [r.properties.principalId, String(r.properties.roleDefinitionId).split('/').at(-1)])
+    expect(storageRoles.sort()).toEqual([
+      [principal, '974c5e8b-45b9-4653-ba55-5f855dd0fb88'],
+      [principal, 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'],
     ])
     expect(settings.APPLICATIONINSIGHTS_CONNECTION_STRING).toMatch(/^InstrumentationKey=/)
     expect(settings.XFN_API_KEY_SHA256).toBe(
@@ -174,7 +188,7 @@ describe('xfn deploy --cloud azure', () => {
     })
     // The user's settings survive the site's replacement.
     expect(Object.keys(fake.settings.get(site?.id.toLowerCase() ?? '') ?? {})).toContain(
-      'AzureWebJobsStorage',
+      'AzureWebJobsStorage__accountName',
     )
     fake.requests.length = 0
     const again = await deploy(made, { maximumInstanceCount: 40, instanceMemoryMB: 4096 })

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto'
 import { apiKeyHashSetting, hashApiKey, type Manifest, ownerTags, XfnError } from '@xfn/core'
 import { azureBlobFunctions } from '../runtime/blob-functions.js'
-import { keyVaultSetting } from '../runtime/resources.js'
+import { keyVaultSetting, storageAccountSetting } from '../runtime/resources.js'
 import { attributeKey, topicsSetting } from '../runtime/topics.js'
 import { type AzureLayout, type AzureTarget, azureLayout } from './target.js'
 
@@ -240,15 +240,18 @@ export function storageConnectionString(account: string, key: string): string {
   return `DefaultEndpointsProtocol=https;AccountName=${account};AccountKey=${key};EndpointSuffix=core.windows.net`
 }
 
-/** The app settings xfn owns, with their values. */
+/**
+ * The app settings xfn owns, with their values. The host, the triggers and the app's own clients
+ * reach the storage account with the Function App's identity (an identity-based connection:
+ * `AzureWebJobsStorage__accountName`), so no account key is in the settings.
+ */
 export function xfnSettings(desired: Desired, secrets: Secrets): Record<string, string> {
   const settings: Record<string, string> = {
     ...desired.settings,
-    AzureWebJobsStorage: secrets.storageConnection,
+    [storageAccountSetting]: desired.layout.storageAccount,
     APPLICATIONINSIGHTS_CONNECTION_STRING: secrets.insightsConnection,
   }
-  if (desired.plan === 'flex') settings.DEPLOYMENT_STORAGE_CONNECTION_STRING = secrets.storageConnection
-  else {
+  if (desired.plan === 'consumption') {
     settings.FUNCTIONS_EXTENSION_VERSION = '~4'
     settings.FUNCTIONS_WORKER_RUNTIME = 'node'
   }
@@ -284,10 +287,8 @@ export function flexConfig(desired: Desired, blobEndpoint: string) {
       storage: {
         type: 'blobContainer',
         value: `${blobEndpoint.replace(/\/?$/, '/')}${desired.layout.deploymentContainer}`,
-        authentication: {
-          type: 'StorageAccountConnectionString',
-          storageAccountConnectionStringName: 'DEPLOYMENT_STORAGE_CONNECTION_STRING',
-        },
+        // The package is read with the Function App's own identity.
+        authentication: { type: 'SystemAssignedIdentity' },
       },
     },
     runtime: { name: 'node', version: nodeVersion },

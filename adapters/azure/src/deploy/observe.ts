@@ -125,6 +125,15 @@ export async function observe(
     observeBlobEvents(clients, rg, layout.blobTopic),
     observeTopics(clients, layout, target),
   ])
+  const keyVault = await observeKeyVault(clients, layout, { secrets: options.secrets ?? false, site })
+  const storageRoles = await existingIds(
+    clients,
+    site?.principalId
+      ? [roles.storageBlobDataOwner, roles.storageQueueDataContributor].map((role) =>
+          roleAssignmentId(layout.storageId, site.principalId as string, role),
+        )
+      : [],
+  )
   return {
     group: { tags: group.tags ?? {} },
     ...storage,
@@ -139,7 +148,8 @@ export async function observe(
     site,
     ...blobs,
     topics,
-    ...(await observeKeyVault(clients, layout, { secrets: options.secrets ?? false, site })),
+    ...keyVault,
+    roleAssignments: new Set([...keyVault.roleAssignments, ...storageRoles]),
     takenNames: await takenNames(clients, layout, { storage: Boolean(storage.storage), site: Boolean(site) }),
   }
 }
@@ -313,11 +323,7 @@ async function observeKeyVault(
       ? [roleAssignmentId(layout.keyVaultId, site.principalId, roles.keyVaultSecretsUser)]
       : []),
   ]
-  const roleAssignments = new Set<string>()
-  if (keyVault)
-    for (const id of wanted)
-      if (await ifExists(() => clients.resources.resources.getById(byId(id), roleAssignmentApiVersion)))
-        roleAssignments.add(id)
+  const roleAssignments = keyVault ? await existingIds(clients, wanted) : new Set<string>()
   let vaultSecretNames: Set<string> | undefined
   if (keyVault && roleAssignments.has(wanted[0] ?? ''))
     vaultSecretNames = await vaultSecrets(clients, keyVault.vaultUri)
@@ -326,6 +332,18 @@ async function observeKeyVault(
       // Not readable (yet): the deploy checks after it has made its role assignments.
       .catch(() => undefined)
   return { keyVault, principal, deletedKeyVault, roleAssignments, vaultSecrets: vaultSecretNames }
+}
+
+/** Which of these role assignments exist. */
+async function existingIds(clients: AzureClients, ids: readonly string[]): Promise<Set<string>> {
+  const found = await Promise.all(
+    ids.map(async (id) =>
+      (await ifExists(() => clients.resources.resources.getById(byId(id), roleAssignmentApiVersion)))
+        ? id
+        : undefined,
+    ),
+  )
+  return new Set(found.filter((id) => id !== undefined))
 }
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {

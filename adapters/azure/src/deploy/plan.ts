@@ -15,10 +15,14 @@ import {
 import { keyVaultApiVersion, planKeyVault } from './key-vault.js'
 import { insightsApiVersion, type Observed } from './observe.js'
 import { publishPackage } from './publish.js'
+import { assignRole, roles } from './role-assignments.js'
 import { byId, destroyCommand } from './target.js'
 import { planTopics } from './topic-events.js'
 
 export type { ApplyContext, Change, Facts } from './apply-context.js'
+
+/** After the site (its identity), before the publish (which reads the package with it). */
+const storageRolePhase = 4.5
 
 const phase = {
   group: 1,
@@ -253,6 +257,7 @@ export function planChanges(desired: Desired, observed: Observed): Change[] {
   planSite(desired, observed, changes)
   changes.push(...planBlobEvents(desired, observed))
   changes.push(...planTopics(desired, observed))
+  changes.push(...planStorageRoles(desired, observed))
   changes.push(...planKeyVault(desired, observed))
   return changes.sort((a, b) => a.phase - b.phase)
 }
@@ -283,8 +288,8 @@ function siteBody(desired: Desired, facts: Facts, settings: Record<string, strin
     },
     ...(desired.plan === 'flex' ? { functionAppConfig: flexConfig(desired, facts.blobEndpoint ?? '') } : {}),
     ...(desired.subnetId ? { virtualNetworkSubnetId: desired.subnetId } : {}),
-    // Its own identity reads the app's Key Vault.
-    ...(desired.secrets.length > 0 ? { identity: { type: 'SystemAssigned' as const } } : {}),
+    // Its own identity reaches its storage account, and the app's Key Vault.
+    identity: { type: 'SystemAssigned' as const },
   }
 }
 
@@ -347,12 +352,12 @@ function planSite(desired: Desired, observed: Observed, changes: Change[]) {
         )
       },
     })
-  if (desired.secrets.length > 0 && !site.principalId)
+  if (!site.principalId)
     changes.push({
       action: 'update',
       kind: 'function-app',
       name,
-      reason: 'a system-assigned identity, which reads the app’s Key Vault',
+      reason: 'a system-assigned identity, which reaches the storage account (and the Key Vault)',
       phase: phase.site,
       run: async ({ clients, facts }) => {
         const updated = await clients.web.webApps.update(rg, name, { identity: { type: 'SystemAssigned' } })
@@ -513,7 +518,8 @@ function sameFlexConfig(current: unknown, wanted: ReturnType<typeof flexConfig> 
     c.runtime.version === wanted.runtime.version &&
     c.scaleAndConcurrency?.maximumInstanceCount === wanted.scaleAndConcurrency.maximumInstanceCount &&
     c.scaleAndConcurrency.instanceMemoryMB === wanted.scaleAndConcurrency.instanceMemoryMB &&
-    c.deployment?.storage?.value === wanted.deployment.storage.value
+    c.deployment?.storage?.value === wanted.deployment.storage.value &&
+    c.deployment.storage.authentication?.type === wanted.deployment.storage.authentication.type
   )
 }
 
@@ -535,4 +541,29 @@ function canonical(value: unknown): unknown {
         .map(([k, v]) => [k, canonical(v)]),
     )
   return value
+}
+
+/**
+ * The Function App's identity gets, on the app's storage account, what an identity-based
+ * connection for the host needs (Microsoft's "Connecting to host storage with an identity"):
+ * Storage Blob Data Owner (host state, blob triggers, the Flex package) and Storage Queue Data
+ * Contributor (queue triggers and poison queues). Given after the site exists, before the publish.
+ */
+function planStorageRoles(desired: Desired, observed: Observed): Change[] {
+  const { layout } = desired
+  const principal = (facts: Partial<Facts>) => observed.site?.principalId ?? facts.principalId
+  return [
+    [roles.storageBlobDataOwner, 'Storage Blob Data Owner'],
+    [roles.storageQueueDataContributor, 'Storage Queue Data Contributor'],
+  ].flatMap(([role = '', title]) =>
+    assignRole(desired, observed, {
+      scope: layout.storageId,
+      role,
+      principal,
+      servicePrincipal: true,
+      name: `${title} for the Function App on ${layout.storageAccount}`,
+      reason: 'its identity reaches the storage account; no key is kept in its settings',
+      phase: storageRolePhase,
+    }),
+  )
 }

@@ -98,10 +98,59 @@ describe('buckets as blob containers, against Azurite', () => {
 
   it('says which setting is missing when there is no connection', async () => {
     const made = createApp()
-    made.registry.resources.provider = azureResourceProvider(undefined)
+    made.registry.resources.provider = azureResourceProvider(undefined, undefined, undefined, {})
     await expect(made.queue('orders').send('a')).rejects.toThrow(
-      'The app setting AzureWebJobsStorage is not set',
+      'Neither the app setting AzureWebJobsStorage__accountName nor AzureWebJobsStorage is set',
     )
+  })
+
+  it("reaches the account with the Function App's identity when the settings name it, not a key", async () => {
+    const { createServer } = await import('node:https')
+    const { fakeCertificate, fakeKey } = await import('../deploy/__fixtures__/fake-arm-tls.js')
+    const seen: { method?: string; path?: string; authorization?: string; identity?: string }[] = []
+    const server = createServer({ cert: fakeCertificate, key: fakeKey }, (request, response) => {
+      seen.push({
+        method: request.method,
+        path: request.url?.split('?')[0],
+        authorization: request.headers.authorization,
+        identity: request.headers['x-identity-header'] as string | undefined,
+      })
+      request.resume()
+      if (request.url?.startsWith('/identity'))
+        return response.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            access_token: 'storage-token',
+            expires_on: String(Math.floor(Date.now() / 1000) + 3600),
+          }),
+        )
+      response.writeHead(201, { etag: '"0x1"', 'last-modified': new Date(0).toUTCString() }).end()
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as { port: number }
+    const saved = { ...process.env }
+    // The test server's certificate is the fixtures' own.
+    Object.assign(process.env, {
+      IDENTITY_ENDPOINT: `https://127.0.0.1:${port}/identity`,
+      IDENTITY_HEADER: 'identity-secret',
+      NODE_TLS_REJECT_UNAUTHORIZED: '0',
+    })
+    try {
+      const made = createApp()
+      made.registry.resources.provider = azureResourceProvider(undefined, undefined, undefined, {
+        AzureWebJobsStorage__accountName: 'shopdev',
+        AzureWebJobsStorage__blobServiceUri: `https://127.0.0.1:${port}/shopdev`,
+      })
+      await made.bucket('receipts').put('r/1.json', '{}')
+      expect(seen.map((r) => [r.method, r.path, r.authorization ?? r.identity])).toEqual([
+        ['GET', '/identity', 'identity-secret'],
+        ['PUT', '/shopdev/receipts/r/1.json', 'Bearer storage-token'],
+      ])
+    } finally {
+      for (const name of ['IDENTITY_ENDPOINT', 'IDENTITY_HEADER', 'NODE_TLS_REJECT_UNAUTHORIZED'])
+        if (saved[name] === undefined) delete process.env[name]
+        else process.env[name] = saved[name]
+      server.close()
+    }
   })
 })
 

@@ -16,7 +16,9 @@ import { topicEvent, topicsSetting } from './topics.js'
 /**
  * Queues and buckets on Azure Storage: queues in Storage Queues (messages base64-encoded, as the
  * queue trigger's host setting `messageEncoding: base64` expects) and buckets as blob containers
- * of the same name, in the Function App's storage account (the `AzureWebJobsStorage` setting).
+ * of the same name, in the Function App's storage account: reached with the Function App's own
+ * identity where the settings name the account (`AzureWebJobsStorage__accountName`, as xfn
+ * deploys), or with a connection string (`AzureWebJobsStorage`: Azurite, an app deployed before).
  * Each client is made on first use. Topics are Event Grid custom topics, published to through
  * their endpoint and access key (the `XFN_TOPICS` setting).
  */
@@ -24,28 +26,38 @@ export function azureResourceProvider(
   connectionString = process.env.AzureWebJobsStorage,
   topics = process.env[topicsSetting],
   keyVault = process.env[keyVaultSetting],
+  settings: Readonly<Record<string, string | undefined>> = process.env,
 ): ResourceProvider {
   let queues: Promise<QueueServiceClient> | undefined
   let blobs: Promise<BlobServiceClient> | undefined
-  const connection = () => {
-    if (!connectionString) {
-      throw new XfnError(
-        'CLOUD_ERROR',
-        'The app setting AzureWebJobsStorage is not set, so queues and buckets cannot be reached; redeploy the app with xfn.',
-      )
-    }
-    return connectionString
-  }
-  const queueService = () => {
-    queues ??= import('@azure/storage-queue').then((sdk) =>
-      sdk.QueueServiceClient.fromConnectionString(connection()),
+  // An identity-based connection: the account's service URIs, given or derived from its name.
+  const account = settings[storageAccountSetting]
+  const serviceUri = (service: 'blob' | 'queue') =>
+    settings[`AzureWebJobsStorage__${service}ServiceUri`] ??
+    (account ? `https://${account}.${service}.core.windows.net` : undefined)
+  const storageToken = managedIdentityToken('https://storage.azure.com/')
+  const credential = { getToken: () => storageToken.withExpiry() }
+  const missing = () =>
+    new XfnError(
+      'CLOUD_ERROR',
+      `Neither the app setting ${storageAccountSetting} nor AzureWebJobsStorage is set, so queues and buckets cannot be reached; redeploy the app with xfn.`,
     )
+  const queueService = () => {
+    queues ??= import('@azure/storage-queue').then((sdk) => {
+      if (connectionString) return sdk.QueueServiceClient.fromConnectionString(connectionString)
+      const uri = serviceUri('queue')
+      if (!uri) throw missing()
+      return new sdk.QueueServiceClient(uri, credential)
+    })
     return queues
   }
   const blobService = () => {
-    blobs ??= import('@azure/storage-blob').then((sdk) =>
-      sdk.BlobServiceClient.fromConnectionString(connection()),
-    )
+    blobs ??= import('@azure/storage-blob').then((sdk) => {
+      if (connectionString) return sdk.BlobServiceClient.fromConnectionString(connectionString)
+      const uri = serviceUri('blob')
+      if (!uri) throw missing()
+      return new sdk.BlobServiceClient(uri, credential)
+    })
     return blobs
   }
   const container = async (bucket: BucketSpec) => (await blobService()).getContainerClient(bucket.name)
@@ -154,15 +166,26 @@ export function azureResourceProvider(
     },
 
     async signedUrl(bucket, key, options) {
-      const { BlobSASPermissions } = await import('@azure/storage-blob')
+      const sdk = await import('@azure/storage-blob')
       const blob = (await container(bucket)).getBlobClient(key)
-      return blob.generateSasUrl({
-        permissions: BlobSASPermissions.parse(options.method === 'PUT' ? 'cw' : 'r'),
-        expiresOn: new Date(Date.now() + options.expiresIn * 1000),
-      })
+      const permissions = sdk.BlobSASPermissions.parse(options.method === 'PUT' ? 'cw' : 'r')
+      const expiresOn = new Date(Date.now() + options.expiresIn * 1000)
+      if (connectionString) return blob.generateSasUrl({ permissions, expiresOn })
+      // With an identity there is no account key: the URL is signed with a user delegation key.
+      const startsOn = new Date(Date.now() - 5 * 60_000)
+      const delegation = await (await blobService()).getUserDelegationKey(startsOn, expiresOn)
+      const query = sdk.generateBlobSASQueryParameters(
+        { containerName: bucket.name, blobName: key, permissions, startsOn, expiresOn },
+        delegation,
+        blob.accountName,
+      )
+      return `${blob.url}?${query.toString()}`
     },
   }
 }
+
+/** The app setting that names the storage account of an identity-based connection. */
+export const storageAccountSetting = 'AzureWebJobsStorage__accountName'
 
 /** The app setting of the app's Key Vault URI, when it reads secrets. */
 export const keyVaultSetting = 'XFN_KEY_VAULT'
@@ -173,9 +196,9 @@ export const keyVaultSetting = 'XFN_KEY_VAULT'
  * version 2019-08-01), kept until five minutes before it expires.
  */
 function managedIdentityToken(resource: string) {
-  let held: { token: string; until: number } | undefined
-  return async () => {
-    if (held && Date.now() < held.until) return held.token
+  let held: { token: string; until: number; expires: number } | undefined
+  const read = async () => {
+    if (held && Date.now() < held.until) return held
     const endpoint = process.env.IDENTITY_ENDPOINT
     const header = process.env.IDENTITY_HEADER
     if (!endpoint || !header)
@@ -198,9 +221,20 @@ function managedIdentityToken(resource: string) {
       access_token: string
       expires_on: string
     }
-    held = { token: access_token, until: Number(expires_on) * 1000 - 5 * 60_000 }
-    return access_token
+    held = {
+      token: access_token,
+      until: Number(expires_on) * 1000 - 5 * 60_000,
+      expires: Number(expires_on) * 1000,
+    }
+    return held
   }
+  return Object.assign(async () => (await read()).token, {
+    /** As an Azure SDK credential gives it: the token and when it expires. */
+    withExpiry: async () => {
+      const { token, expires } = await read()
+      return { token, expiresOnTimestamp: expires }
+    },
+  })
 }
 
 /**
