@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Manifest } from '@xfn/core'
@@ -7,7 +6,8 @@ import { topicEventType } from '../../../adapters/azure/src/runtime/topics.js'
 
 /*
  * Event Grid for the Azure conformance driver, on 127.0.0.1: each topic's publishing endpoint,
- * which checks the access key and the events as Event Grid's publish API documents them (an
+ * which checks the Entra token (the one the driver's identity endpoint hands the Function App)
+ * and the events as Event Grid's publish API documents them (an
  * array of events of its own schema, each with id, subject, eventType, eventTime, data and
  * dataVersion, at most 1 MB in a request), and delivery to the subscriptions the deployer
  * computes (desiredState), applying their filters as Event Grid's filtering documents them:
@@ -41,7 +41,7 @@ export class EmulatedEventGrid {
     this.setting = setting
   }
 
-  static async start(manifest: Manifest): Promise<EmulatedEventGrid> {
+  static async start(manifest: Manifest, identityToken: string): Promise<EmulatedEventGrid> {
     const desired = desiredState(
       { manifest, zip: new Uint8Array(), sha256: '' },
       {
@@ -52,7 +52,7 @@ export class EmulatedEventGrid {
         resourceGroup: 'conformance',
       },
     )
-    const keys = new Map(desired.topics.map((t) => [t.name, randomBytes(32).toString('base64')]))
+    const names = new Set(desired.topics.map((t) => t.name))
     let grid: EmulatedEventGrid | undefined
     const server = createServer((request, response) => {
       const chunks: Buffer[] = []
@@ -63,8 +63,9 @@ export class EmulatedEventGrid {
             .writeHead(status, { 'content-type': 'application/json' })
             .end(message ? JSON.stringify({ error: { code: String(status), message } }) : '')
         const topic = /^\/topics\/([^/]+)\/api\/events$/.exec(request.url ?? '')?.[1] ?? ''
-        if (request.method !== 'POST' || !keys.has(topic)) return answer(404, 'no such topic')
-        if (request.headers['aeg-sas-key'] !== keys.get(topic)) return answer(401, 'the access key is wrong')
+        if (request.method !== 'POST' || !names.has(topic)) return answer(404, 'no such topic')
+        if (request.headers.authorization !== `Bearer ${identityToken}`)
+          return answer(401, 'the token is wrong')
         const body = Buffer.concat(chunks)
         if (body.byteLength > maxRequestBytes) return answer(413, 'the request is over 1 MB')
         let events: unknown
@@ -85,7 +86,7 @@ export class EmulatedEventGrid {
       Object.fromEntries(
         desired.topics.map((t) => [
           t.logical,
-          { endpoint: `http://127.0.0.1:${port}/topics/${t.name}/api/events`, key: keys.get(t.name) },
+          { endpoint: `http://127.0.0.1:${port}/topics/${t.name}/api/events` },
         ]),
       ),
     )

@@ -197,7 +197,7 @@ export function azureDriver(): Driver {
           const { manifest } = JSON.parse(
             readFileSync(join(dir, '.xfn/build/azure/manifest.json'), 'utf8'),
           ) as { manifest: Manifest }
-          eventGrid = await EmulatedEventGrid.start(manifest)
+          eventGrid = await EmulatedEventGrid.start(manifest, vault.token)
           // Read by the app's resource clients as the bundle loads.
           process.env[topicsSetting] = eventGrid.setting
         }
@@ -387,8 +387,8 @@ function cookieText(cookie: RpcHttpCookie): string {
 
 /**
  * The Function App's identity endpoint and the app's Key Vault, as the platform and the vault's
- * REST API document them: a token for the vault from IDENTITY_ENDPOINT (checked for its
- * X-IDENTITY-HEADER), and the app's one secret to a request bearing that token. Their settings
+ * REST API document them: a token for the vault or Event Grid from IDENTITY_ENDPOINT (checked
+ * for its X-IDENTITY-HEADER), and the app's one secret to a request bearing that token. Their settings
  * go in the process's environment, where the app reads them.
  */
 async function startVault() {
@@ -400,7 +400,9 @@ async function startVault() {
       response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
     if (url.pathname === '/identity')
       return request.headers['x-identity-header'] === header &&
-        url.searchParams.get('resource') === 'https://vault.azure.net'
+        ['https://vault.azure.net', 'https://eventgrid.azure.net'].includes(
+          url.searchParams.get('resource') ?? '',
+        )
         ? answer(200, { access_token: token, expires_on: String(Math.floor(Date.now() / 1000) + 3600) })
         : answer(400, { error: 'bad identity request' })
     if (request.headers.authorization !== `Bearer ${token}`)
@@ -417,6 +419,7 @@ async function startVault() {
     [keyVaultSetting]: `http://127.0.0.1:${port}/`,
   })
   return {
+    token,
     stop: async () => {
       for (const name of ['IDENTITY_ENDPOINT', 'IDENTITY_HEADER', keyVaultSetting]) delete process.env[name]
       await new Promise((resolve) => server.close(resolve))

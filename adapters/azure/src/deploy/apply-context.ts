@@ -11,8 +11,8 @@ export interface Facts {
   insightsConnection: string | undefined
   defaultHostName: string | undefined
   scmHostName: string | undefined
-  /** Each topic's publishing endpoint and access key, by its logical name, once it exists. */
-  readonly topics: Map<string, { endpoint: string; key: string }>
+  /** Each topic's publishing endpoint, by its logical name, once it exists. */
+  readonly topics: Map<string, { endpoint: string }>
   /** The Key Vault's URI, and the principal of the Function App's own identity, once they exist. */
   vaultUri: string | undefined
   principalId: string | undefined

@@ -77,7 +77,7 @@ export interface Desired {
   readonly topics: readonly DesiredTopic[]
   /** An event subscription per topic function. */
   readonly topicSubscriptions: readonly TopicSubscription[]
-  /** The topics some function publishes to, whose endpoints and keys the app's settings hold. */
+  /** The topics some function publishes to, whose endpoints the app's settings hold. */
   readonly publishedTopics: readonly string[]
   readonly scale: { readonly maximumInstanceCount: number; readonly instanceMemoryMB: number }
   /** The app's settings, app settings of the Function App that xfn owns. */
@@ -219,7 +219,7 @@ export interface Secrets {
   readonly insightsConnection: string
   readonly apiKey: string
   /** Each topic's publishing endpoint and access key, by its logical name. */
-  readonly topics: Readonly<Record<string, { readonly endpoint: string; readonly key: string }>>
+  readonly topics: Readonly<Record<string, { readonly endpoint: string }>>
   /** The app's Key Vault, when it reads secrets. */
   readonly vaultUri: string | undefined
 }

@@ -53,7 +53,6 @@ export interface ObservedSubscription {
 export interface ObservedTopic {
   readonly logical: string
   readonly endpoint: string
-  readonly key: string
   readonly subscriptions: ReadonlyMap<string, ObservedTopicSubscription>
 }
 
@@ -126,12 +125,19 @@ export async function observe(
     observeTopics(clients, layout, target),
   ])
   const keyVault = await observeKeyVault(clients, layout, { secrets: options.secrets ?? false, site })
+  // The Function App identity's roles: on the storage account, and to publish to each topic.
+  const principalId = site?.principalId
   const storageRoles = await existingIds(
     clients,
-    site?.principalId
-      ? [roles.storageBlobDataOwner, roles.storageQueueDataContributor].map((role) =>
-          roleAssignmentId(layout.storageId, site.principalId as string, role),
-        )
+    principalId
+      ? [
+          ...[roles.storageBlobDataOwner, roles.storageQueueDataContributor].map((role) =>
+            roleAssignmentId(layout.storageId, principalId, role),
+          ),
+          ...[...topics.keys()].map((name) =>
+            roleAssignmentId(layout.topicId(name), principalId, roles.eventGridDataSender),
+          ),
+        ]
       : [],
   )
   return {
@@ -258,14 +264,10 @@ async function observeTopics(clients: AzureClients, layout: AzureLayout, target:
   await Promise.all(
     found.map(async (topic) => {
       const name = topic.name ?? ''
-      const [keys, subscriptions] = await Promise.all([
-        clients.events.topics.listSharedAccessKeys(rg, name),
-        collect(clients.events.topicEventSubscriptions.list(rg, name)),
-      ])
+      const subscriptions = await collect(clients.events.topicEventSubscriptions.list(rg, name))
       topics.set(name, {
         logical: name.slice(0, -suffix.length),
         endpoint: topic.endpoint ?? '',
-        key: keys.key1 ?? '',
         subscriptions: new Map(
           subscriptions.map((s) => [
             s.name ?? '',

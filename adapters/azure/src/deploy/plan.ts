@@ -52,9 +52,7 @@ export function initialFacts(observed: Observed): Facts {
     insightsConnection: observed.insights?.connectionString,
     defaultHostName: observed.site?.defaultHostName,
     scmHostName: observed.site?.scmHostName,
-    topics: new Map(
-      [...observed.topics.values()].map((t) => [t.logical, { endpoint: t.endpoint, key: t.key }]),
-    ),
+    topics: new Map([...observed.topics.values()].map((t) => [t.logical, { endpoint: t.endpoint }])),
     vaultUri: observed.keyVault?.vaultUri,
     principalId: observed.site?.principalId,
     systemKeys: undefined,

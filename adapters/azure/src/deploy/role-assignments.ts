@@ -18,6 +18,7 @@ export const roles = {
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
+  eventGridDataSender: 'd5a91429-5739-47e2-a06b-3470a27159e7',
 } as const
 
 /** A role assignment's id: the same scope, principal and role always give the same one. */

@@ -1,6 +1,11 @@
 import { topicEventType } from '../runtime/topics.js'
 import type { Change } from './apply-context.js'
 import { deadLetterContainer, eventPhase, sameList, systemKey } from './blob-events.js'
+import { assignRole, roles } from './role-assignments.js'
+
+/** After the topic and the site (its identity) exist. */
+const topicSenderPhase = 4.5
+
 import type { Desired } from './desired.js'
 import type { Observed } from './observe.js'
 
@@ -33,10 +38,25 @@ export function planTopics(desired: Desired, observed: Observed): Change[] {
           { location: target.location, tags, inputSchema: 'EventGridSchema' },
           poll,
         )
-        const keys = await clients.events.topics.listSharedAccessKeys(rg, topic.name)
-        facts.topics.set(topic.logical, { endpoint: made.endpoint ?? '', key: keys.key1 ?? '' })
+        facts.topics.set(topic.logical, { endpoint: made.endpoint ?? '' })
       },
     })
+  }
+  // Publishers send with the Function App's identity: EventGrid Data Sender on each topic they use.
+  for (const logical of desired.publishedTopics) {
+    const topic = desired.topics.find((t) => t.logical === logical)
+    if (topic)
+      changes.push(
+        ...assignRole(desired, observed, {
+          scope: layout.topicId(topic.name),
+          role: roles.eventGridDataSender,
+          principal: (facts) => observed.site?.principalId ?? facts.principalId,
+          servicePrincipal: true,
+          name: `EventGrid Data Sender for the Function App on ${topic.name}`,
+          reason: 'its functions publish with its identity; no access key is kept in its settings',
+          phase: topicSenderPhase,
+        }),
+      )
   }
   const host = observed.site?.defaultHostName
   const webhook = host && `https://${host}/runtime/webhooks/eventgrid`

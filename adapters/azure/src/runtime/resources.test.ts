@@ -155,31 +155,40 @@ describe('buckets as blob containers, against Azurite', () => {
 })
 
 describe('topics on Event Grid', () => {
-  it("posts one event of Event Grid's schema per message to the topic's endpoint, with its key", async () => {
+  it("posts one event of Event Grid's schema per message to the topic's endpoint, with the Function App's identity", async () => {
     const { createServer } = await import('node:http')
-    const received: { key: unknown; body: unknown }[] = []
+    const received: { authorization: unknown; body: unknown }[] = []
     const server = createServer((request, response) => {
       let body = ''
       request.on('data', (chunk) => {
         body += chunk
       })
       request.on('end', () => {
-        received.push({ key: request.headers['aeg-sas-key'], body: JSON.parse(body) })
+        if (request.url?.startsWith('/identity'))
+          return response.writeHead(200).end(
+            JSON.stringify({
+              access_token: 'grid-token',
+              expires_on: String(Math.floor(Date.now() / 1000) + 3600),
+            }),
+          )
+        received.push({ authorization: request.headers.authorization, body: JSON.parse(body) })
         response.writeHead(received.length > 1 ? 401 : 200).end('Unauthorized')
       })
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as { port: number }
+    Object.assign(process.env, {
+      IDENTITY_ENDPOINT: `http://127.0.0.1:${port}/identity`,
+      IDENTITY_HEADER: 'h',
+    })
     try {
-      const { port } = server.address() as { port: number }
       const made = createApp()
-      const topics = JSON.stringify({
-        'order-placed': { endpoint: `http://127.0.0.1:${port}/api/events`, key: 'k1' },
-      })
+      const topics = JSON.stringify({ 'order-placed': { endpoint: `http://127.0.0.1:${port}/api/events` } })
       made.registry.resources.provider = azureResourceProvider(azurite.connectionString, topics)
       await made.topic('order-placed').publish({ id: 1 }, { attributes: { region: 'eu' } })
       expect(received).toEqual([
         {
-          key: 'k1',
+          authorization: 'Bearer grid-token',
           body: [
             {
               id: expect.stringMatching(/^[0-9a-f-]{36}$/),
@@ -198,9 +207,11 @@ describe('topics on Event Grid', () => {
       const other = createApp()
       other.registry.resources.provider = azureResourceProvider(azurite.connectionString, '{}')
       await expect(other.topic('order-placed').publish('x')).rejects.toThrow(
-        "The app setting XFN_TOPICS does not give topic('order-placed') its endpoint and key",
+        "The app setting XFN_TOPICS does not give topic('order-placed') its endpoint",
       )
     } finally {
+      delete process.env.IDENTITY_ENDPOINT
+      delete process.env.IDENTITY_HEADER
       server.close()
     }
   })

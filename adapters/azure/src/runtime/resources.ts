@@ -20,7 +20,7 @@ import { topicEvent, topicsSetting } from './topics.js'
  * identity where the settings name the account (`AzureWebJobsStorage__accountName`, as xfn
  * deploys), or with a connection string (`AzureWebJobsStorage`: Azurite, an app deployed before).
  * Each client is made on first use. Topics are Event Grid custom topics, published to through
- * their endpoint and access key (the `XFN_TOPICS` setting).
+ * their endpoint (the `XFN_TOPICS` setting) with the Function App's identity.
  */
 export function azureResourceProvider(
   connectionString = process.env.AzureWebJobsStorage,
@@ -62,21 +62,21 @@ export function azureResourceProvider(
   }
   const container = async (bucket: BucketSpec) => (await blobService()).getContainerClient(bucket.name)
 
-  const topicAccess = (name: string) => {
-    let found: { endpoint?: string; key?: string } | undefined
+  const topicEndpoint = (name: string) => {
+    let found: { endpoint?: string } | undefined
     try {
-      found = (JSON.parse(topics ?? '{}') as Record<string, { endpoint?: string; key?: string }>)[name]
+      found = (JSON.parse(topics ?? '{}') as Record<string, { endpoint?: string }>)[name]
     } catch {
       // Reported below, as a missing topic.
     }
-    if (!found?.endpoint || !found.key)
+    if (!found?.endpoint)
       throw new XfnError(
         'CLOUD_ERROR',
-        `The app setting ${topicsSetting} does not give topic('${name}') its endpoint and key; redeploy the app with xfn.`,
+        `The app setting ${topicsSetting} does not give topic('${name}') its endpoint; redeploy the app with xfn.`,
       )
-    return { endpoint: found.endpoint, key: found.key }
+    return found.endpoint
   }
-
+  const eventGridToken = managedIdentityToken('https://eventgrid.azure.net')
   const vaultToken = managedIdentityToken('https://vault.azure.net')
 
   return {
@@ -106,13 +106,13 @@ export function azureResourceProvider(
       return body.value
     },
 
-    /** One event per message, posted to the topic's endpoint with its access key. */
+    /** One event per message, posted to the topic's endpoint with the Function App's identity. */
     async publishMessages(topic, messages) {
-      const { endpoint, key } = topicAccess(topic.name)
+      const endpoint = topicEndpoint(topic.name)
       for (const message of messages) {
         const response = await fetch(endpoint, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'aeg-sas-key': key },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${await eventGridToken()}` },
           body: JSON.stringify([topicEvent(topic.name, message, crypto.randomUUID(), new Date())]),
         })
         if (!response.ok)

@@ -19,7 +19,7 @@ import {
 /** The event type of every message xfn publishes, which subscriptions take alone. */
 export const topicEventType = 'xfn.published'
 
-/** The app setting of the topics the app publishes to: `{ "<topic>": { endpoint, key } }`. */
+/** The app setting of the topics the app publishes to: `{ "<topic>": { endpoint } }`. */
 export const topicsSetting = 'XFN_TOPICS'
 
 /** The key an Event Grid advanced filter reads a message's attribute at. */
