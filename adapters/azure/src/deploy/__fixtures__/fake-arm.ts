@@ -377,16 +377,6 @@ export async function startFakeArm(): Promise<FakeArm> {
               : {},
           })
         }
-        // An Event Grid topic's access keys.
-        if (
-          action === 'listkeys' &&
-          resources.has(owner) &&
-          /\/microsoft\.eventgrid\/topics\/[^/]+$/.test(owner)
-        )
-          return send(res, 200, {
-            key1: createHash('sha256').update(`${owner}/1`).digest('base64'),
-            key2: createHash('sha256').update(`${owner}/2`).digest('base64'),
-          })
         if (action === 'listkeys' && resources.has(owner))
           return send(res, 200, {
             keys: [
