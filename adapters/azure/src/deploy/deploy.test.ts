@@ -114,6 +114,7 @@ describe('xfn deploy --cloud azure', () => {
     })
     const settings = fake.settings.get(siteId ?? '') ?? {}
     expect(Object.keys(settings).sort()).toEqual([
+      'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
       'APPLICATIONINSIGHTS_CONNECTION_STRING',
       'AzureWebJobsStorage__accountName',
       'XFN_API_KEY_SHA256',

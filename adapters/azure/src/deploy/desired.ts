@@ -250,6 +250,8 @@ export function xfnSettings(desired: Desired, secrets: Secrets): Record<string, 
     ...desired.settings,
     [storageAccountSetting]: desired.layout.storageAccount,
     APPLICATIONINSIGHTS_CONNECTION_STRING: secrets.insightsConnection,
+    // Telemetry is sent with the Function App's identity (Entra ID authentication).
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD',
   }
   if (desired.plan === 'consumption') {
     settings.FUNCTIONS_EXTENSION_VERSION = '~4'

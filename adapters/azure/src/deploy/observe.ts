@@ -125,7 +125,8 @@ export async function observe(
     observeTopics(clients, layout, target),
   ])
   const keyVault = await observeKeyVault(clients, layout, { secrets: options.secrets ?? false, site })
-  // The Function App identity's roles: on the storage account, and to publish to each topic.
+  // The Function App identity's roles: on the storage account and Application Insights, and to
+  // publish to each topic.
   const principalId = site?.principalId
   const storageRoles = await existingIds(
     clients,
@@ -134,6 +135,7 @@ export async function observe(
           ...[roles.storageBlobDataOwner, roles.storageQueueDataContributor].map((role) =>
             roleAssignmentId(layout.storageId, principalId, role),
           ),
+          roleAssignmentId(layout.insightsId, principalId, roles.monitoringMetricsPublisher),
           ...[...topics.keys()].map((name) =>
             roleAssignmentId(layout.topicId(name), principalId, roles.eventGridDataSender),
           ),

@@ -545,22 +545,30 @@ function canonical(value: unknown): unknown {
  * The Function App's identity gets, on the app's storage account, what an identity-based
  * connection for the host needs (Microsoft's "Connecting to host storage with an identity"):
  * Storage Blob Data Owner (host state, blob triggers, the Flex package) and Storage Queue Data
- * Contributor (queue triggers and poison queues). Given after the site exists, before the publish.
+ * Contributor (queue triggers and poison queues); and on Application Insights, Monitoring Metrics
+ * Publisher, which Entra ID authentication of telemetry needs. Given after the site exists,
+ * before the publish.
  */
 function planStorageRoles(desired: Desired, observed: Observed): Change[] {
   const { layout } = desired
   const principal = (facts: Partial<Facts>) => observed.site?.principalId ?? facts.principalId
   return [
-    [roles.storageBlobDataOwner, 'Storage Blob Data Owner'],
-    [roles.storageQueueDataContributor, 'Storage Queue Data Contributor'],
-  ].flatMap(([role = '', title]) =>
+    [layout.storageId, layout.storageAccount, roles.storageBlobDataOwner, 'Storage Blob Data Owner'],
+    [
+      layout.storageId,
+      layout.storageAccount,
+      roles.storageQueueDataContributor,
+      'Storage Queue Data Contributor',
+    ],
+    [layout.insightsId, layout.insights, roles.monitoringMetricsPublisher, 'Monitoring Metrics Publisher'],
+  ].flatMap(([scope = '', resource, role = '', title]) =>
     assignRole(desired, observed, {
-      scope: layout.storageId,
+      scope,
       role,
       principal,
       servicePrincipal: true,
-      name: `${title} for the Function App on ${layout.storageAccount}`,
-      reason: 'its identity reaches the storage account; no key is kept in its settings',
+      name: `${title} for the Function App on ${resource}`,
+      reason: 'its identity reaches the resource; no key is kept in its settings',
       phase: storageRolePhase,
     }),
   )

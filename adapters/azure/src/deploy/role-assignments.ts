@@ -19,6 +19,7 @@ export const roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
   eventGridDataSender: 'd5a91429-5739-47e2-a06b-3470a27159e7',
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
 } as const
 
 /** A role assignment's id: the same scope, principal and role always give the same one. */
