@@ -29,6 +29,8 @@ export interface XfnConfig {
    * (they are stored as the clouds store configuration). At most 4 KB in all, Lambda's limit.
    */
   readonly env?: Readonly<Record<string, string>>
+  /** How many releases to keep for `xfn rollback` (default 10). */
+  readonly releases?: { readonly keep?: number }
   /** Each stage's own settings, over `env`: `{ prod: { env: { CURRENCY: 'USD' } } }`. */
   readonly stages?: Readonly<Record<string, { readonly env?: Readonly<Record<string, string>> }>>
   /** The settings of a target from `targets`, under its name. */
@@ -63,6 +65,18 @@ const general: Readonly<Record<string, TargetConfigSetting>> = {
     type: 'object',
     description: "each stage's own settings, over env: { prod: { env: { CURRENCY: 'USD' } } }",
     check: checkStageSettings,
+  },
+  releases: {
+    type: 'object',
+    description: 'how many releases to keep for rollback: { keep: 10 }',
+    check: (value, name) => {
+      const { keep, ...rest } = value as Record<string, unknown>
+      if (Object.keys(rest).length > 0) return `'${name}' takes keep, not ${Object.keys(rest).join(', ')}.`
+      return keep === undefined ||
+        (Number.isInteger(keep) && (keep as number) >= 1 && (keep as number) <= 100)
+        ? undefined
+        : `'${name}.keep' must be a whole number from 1 to 100.`
+    },
   },
 }
 

@@ -9,7 +9,16 @@ import type { CommandHint } from '@xfn/core'
  */
 
 /** Commands that take the app's folder as their argument; the others take --project. */
-const folderArgument = new Set(['build', 'check', 'deploy', 'destroy', 'dev', 'status'])
+const folderArgument = new Set([
+  'build',
+  'check',
+  'deploy',
+  'destroy',
+  'dev',
+  'status',
+  'releases',
+  'rollback',
+])
 
 /**
  * How to start this xfn from the current folder: `npx xfn` when it is the one npx finds here (the

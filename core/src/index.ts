@@ -228,6 +228,8 @@ export type {
   TargetInvocation,
   TargetPackage,
   TargetProject,
+  TargetRelease,
+  TargetReleases,
   TargetSecrets,
   TargetSetting,
   TargetSettings,

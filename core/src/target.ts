@@ -50,6 +50,7 @@ export type TargetCommand =
   | 'logs'
   | 'metrics'
   | 'secret'
+  | 'releases'
 
 /** The settings given on the command line: each target setting by name, when given. */
 export type TargetSettings = Readonly<Record<string, string | number | undefined>>
@@ -215,6 +216,31 @@ export interface Target {
   ): Promise<FunctionMetrics[]>
   /** Where the app's secrets are kept (`xfn secret set|list|rm`); absent where a target has none. */
   readonly secrets?: TargetSecrets
+  /** The app's releases (`xfn releases`, `xfn rollback`); absent where a target keeps none yet. */
+  readonly releases?: TargetReleases
+}
+
+/** One deploy of an app, as a target records it. */
+export interface TargetRelease {
+  readonly id: string
+  readonly deployedAt: string
+  /** Who deployed it, as the target knows them. */
+  readonly by: string | undefined
+  /** The git commit of the app's folder, and whether its tree had changes. */
+  readonly commit: string | undefined
+  readonly dirty: boolean | undefined
+  /** The SHA-256 of the deployed package, and a digest of the settings it ran with. */
+  readonly sha256: string
+  readonly settingsDigest: string
+  /** Whether it is the one serving now. */
+  readonly live: boolean
+}
+
+/** A target's releases: each deploy recorded, and an earlier one made live without a rebuild. */
+export interface TargetReleases {
+  list(host: TargetHost, settings: TargetSettings): Promise<readonly TargetRelease[]>
+  /** Makes a release live (by default the one before the live one), and returns it. */
+  rollback(host: TargetHost, settings: TargetSettings, to: string | undefined): Promise<TargetRelease>
 }
 
 /**

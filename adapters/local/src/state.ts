@@ -21,6 +21,8 @@ export function statePaths(projectDir: string) {
     cloud: join(root, 'cloud.json'),
     /** What is deployed: the app module, its functions and its key's hash. */
     deployment: join(root, 'deployment.json'),
+    /** Every deploy that changed the code or the settings, newest last (see releases.ts). */
+    releases: join(root, 'releases.json'),
     apiKey: join(root, 'api-key'),
     apps: join(root, 'apps'),
     queues: join(root, 'queues.journal'),

@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { userInfo } from 'node:os'
 import { relative } from 'node:path'
 import {
   type FunctionMetrics,
@@ -51,6 +53,23 @@ export async function localDeployment(host: TargetHost, options: { verifyStable?
     sha256: artifact.sha256,
     env: settingsOf(host.project.config, stage),
     secrets: (build.manifest.secrets ?? []).map((s) => s.name),
+    release: {
+      ...whoAndWhence(host.project.dir),
+      keep: (host.project.config as { releases?: { keep?: number } }).releases?.keep,
+    },
+  }
+}
+
+/** Who deploys (the user of this machine), and the git commit of the app's folder, if any. */
+function whoAndWhence(dir: string): { by: string; commit?: string; dirty?: boolean } {
+  const by = userInfo().username
+  const git = (...args: string[]) => spawnSync('git', ['-C', dir, ...args], { encoding: 'utf8' })
+  const head = git('rev-parse', 'HEAD')
+  if (head.status !== 0) return { by }
+  return {
+    by,
+    commit: head.stdout.trim(),
+    dirty: git('status', '--porcelain', '--', '.').stdout.trim() !== '',
   }
 }
 
@@ -233,9 +252,22 @@ export const localTarget: Target = {
   invoke: (host, _given, name, request) => invoke(host, name, request),
   logs: (host, _given, query) => logs(host, query),
   metrics: (host, _given, window) => metrics(host, window),
+  releases: {
+    list: async (host) => (await client(host)).releases().map(withoutPaths),
+    rollback: async (host, _given, to) => withoutPaths(await (await client(host)).rollback(to)),
+  },
   secrets: {
     set: async (host, _given, name, value) => setSecret(secretsFile(host.project.dir), name, value),
     list: async (host) => listSecrets(secretsFile(host.project.dir)),
     remove: async (host, _given, name) => removeSecret(secretsFile(host.project.dir), name),
   },
+}
+
+/** A release as the commands show it: not where its build and settings are kept. */
+function withoutPaths<T extends { module: string; env: unknown }>({
+  module: _module,
+  env: _env,
+  ...shown
+}: T) {
+  return shown
 }

@@ -20,6 +20,7 @@ const deployedAppCommands: readonly TargetCommand[] = [
   'logs',
   'metrics',
   'secret',
+  'releases',
 ]
 
 /**
@@ -195,5 +196,16 @@ export async function secretsOf(project: Project, name: string) {
   throw new XfnError(
     'INVALID_OPTIONS',
     `The ${target.name} target keeps no secrets yet; these do: ${keeping.join(', ')}. Choose one with --cloud.`,
+  )
+}
+
+/** The target `--cloud` names and its releases, or an error naming the targets that keep them. */
+export async function releasesOf(project: Project, name: string) {
+  const target = await targetNamed(project, name)
+  if (target.releases) return { target, releases: target.releases }
+  const keeping = (await targetsOf(project)).filter((t) => t.releases).map((t) => t.name)
+  throw new XfnError(
+    'INVALID_OPTIONS',
+    `The ${target.name} target keeps no releases yet; these do: ${keeping.join(', ')}. Choose one with --cloud.`,
   )
 }

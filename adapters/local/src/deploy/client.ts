@@ -13,6 +13,7 @@ import {
 import { basename, dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { CommandHint, hashApiKey, XfnError, xfnCommand } from '@xfn/core'
+import { readReleases, recordRelease, settingsDigest } from '../releases.js'
 import {
   type CloudInfo,
   type Deployment,
@@ -48,6 +49,13 @@ export interface BuildToDeploy {
   readonly sha256: string
   /** The app's settings (`env` of xfn.config.ts), in every function's process.env. */
   readonly env?: Readonly<Record<string, string>>
+  /** Who deploys, from which commit of the app's folder, and how many releases to keep. */
+  readonly release?: {
+    readonly by?: string
+    readonly commit?: string
+    readonly dirty?: boolean
+    readonly keep?: number
+  }
 }
 
 export type CloudStatus = {
@@ -155,7 +163,79 @@ export class LocalCloudClient {
       env: build.env ?? {},
     }
     writeState(this.paths.deployment, deployment)
+    recordRelease(
+      this.paths.releases,
+      {
+        deployedAt: deployment.deployedAt,
+        by: build.release?.by,
+        commit: build.release?.commit,
+        dirty: build.release?.dirty,
+        sha256: build.sha256,
+        module,
+        env: deployment.env ?? {},
+      },
+      build.release?.keep,
+    )
     return { deployment, apiKey }
+  }
+
+  /** The releases, newest last, each marked live when it is what the cloud runs. */
+  releases() {
+    const deployment = readState<Deployment>(this.paths.deployment)
+    return readReleases(this.paths.releases).map((release) => ({
+      ...release,
+      live:
+        deployment !== undefined &&
+        release.module === deployment.module &&
+        release.settingsDigest === settingsDigest(deployment.env ?? {}),
+    }))
+  }
+
+  /**
+   * Makes a release live again without a rebuild: its build and settings become the deployment,
+   * and the running cloud loads them, as for a deploy. By default, the release before the live one.
+   */
+  async rollback(to: string | undefined) {
+    const release = this.#lock()
+    try {
+      const releases = this.releases()
+      const live = releases.findIndex((r) => r.live)
+      const chosen = to === undefined ? releases[live - 1] : releases.find((r) => r.id === to)
+      if (!chosen)
+        throw new XfnError(
+          'INVALID_OPTIONS',
+          to === undefined
+            ? 'There is no release before the live one to roll back to; see them with: xfn releases'
+            : `There is no release '${to}'; the kept ones are ${releases.map((r) => r.id).join(', ') || 'none'} (see: xfn releases).`,
+          { commands: [xfnCommand('releases')] },
+        )
+      if (!existsSync(chosen.module))
+        throw new XfnError(
+          'INVALID_OPTIONS',
+          `The build of release ${chosen.id} is gone (${chosen.module}); deploy it again from its commit.`,
+        )
+      const running = this.running()
+      if (!running)
+        throw new XfnError(
+          'INVALID_OPTIONS',
+          `The local cloud is not running; start it with: ${xfnCommand('deploy')}`,
+          {
+            commands: [xfnCommand('deploy')],
+          },
+        )
+      const current = readState<Deployment>(this.paths.deployment)
+      writeState(this.paths.deployment, {
+        ...current,
+        module: chosen.module,
+        sha256: chosen.sha256,
+        env: chosen.env,
+        deployedAt: new Date().toISOString(),
+      })
+      await this.#call<CloudStatus>(running, 'POST', '/_xfn/deploy')
+      return { ...chosen, live: true }
+    } finally {
+      release()
+    }
   }
 
   /** The app's key: made at the first deploy, kept in .xfn/local/api-key (an empty or short one is replaced). */

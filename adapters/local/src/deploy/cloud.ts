@@ -24,6 +24,7 @@ import {
   xfnCommand,
 } from '@xfn/core'
 import { Telemetry } from '../observe/telemetry.js'
+import { readReleases } from '../releases.js'
 import { type BlobChange, BlobStore } from '../runtime/blobs.js'
 import { readBody } from '../runtime/http-server.js'
 import { SandboxEnded } from '../runtime/invoke.js'
@@ -196,10 +197,14 @@ export class LocalCloud {
     this.#pruneBuilds([deployment.module, previousModule])
   }
 
-  /** Deletes the copies of older builds (xfn dev makes one per save), keeping those that run or drain. */
+  /**
+   * Deletes the copies of older builds (xfn dev makes one per save), keeping those that run or
+   * drain, and those of the releases kept for a rollback.
+   */
   #pruneBuilds(kept: (string | undefined)[]): void {
+    const releases = readReleases(this.paths.releases).map((release) => release.module)
     const keptFolders = new Set(
-      kept.filter((module) => module !== undefined).map((module) => dirname(module)),
+      [...kept, ...releases].filter((module) => module !== undefined).map((module) => dirname(module)),
     )
     if (!existsSync(this.paths.apps)) return
     for (const entry of readdirSync(this.paths.apps)) {

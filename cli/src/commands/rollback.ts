@@ -1,0 +1,28 @@
+import { Args, Flags } from '@oclif/core'
+import { XfnCommand } from '../base-command.js'
+import { releasesOf, settingsFor, targetFlag, targetFlags } from '../targets/registry.js'
+
+export default class Rollback extends XfnCommand {
+  static override summary = 'Make an earlier release live again, without rebuilding.'
+  static override description =
+    'By default the release before the live one; --to names another (see xfn releases). Its package and settings serve again at once; the next deploy makes a new release.'
+  static override examples = ['<%= config.bin %> rollback', '<%= config.bin %> rollback --to r3']
+  static override enableJsonFlag = true
+  static override args = { project: Args.string({ description: 'folder of the app', default: '.' }) }
+  static override flags = {
+    cloud: targetFlag,
+    to: Flags.string({ description: 'the release to make live (default: the one before the live one)' }),
+    ...targetFlags('releases'),
+  }
+
+  async run() {
+    const { args, flags } = await this.parse(Rollback)
+    const project = await this.findProject(args.project)
+    const { target, releases } = await releasesOf(project, flags.cloud)
+    const live = await releases.rollback(this.host(project), settingsFor(target, flags), flags.to)
+    this.log(
+      `Release ${live.id} of ${project.app} is live again on ${target.name} (package ${live.sha256.slice(0, 12)}, deployed ${live.deployedAt}).`,
+    )
+    return { cloud: target.name, release: live }
+  }
+}
