@@ -6,14 +6,14 @@ import { XfnError } from '@xfn/core'
  * terminal, typed at a prompt that does not echo it.
  */
 export async function readSecretValue(name: string): Promise<string> {
-  const { stdin, stderr } = process
-  const value = stdin.isTTY ? await prompt(`Value of secret '${name}' (not shown): `) : await readAll()
+  const value = process.stdin.isTTY
+    ? await prompt(`Value of secret '${name}' (not shown): `)
+    : await readAll()
   if (value.length === 0)
     throw new XfnError(
       'INVALID_OPTIONS',
       `No value for secret '${name}': pipe it in (printf %s "$VALUE" | xfn secret set ${name}) or type it at the prompt.`,
     )
-  stderr.write('')
   return value
 }
 

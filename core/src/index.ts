@@ -209,7 +209,7 @@ export {
   toAzureSchedule,
 } from './schedule/index.js'
 export { functionScope } from './scope.js'
-export { type Secret, type SecretSpec, secretRefreshMs } from './secrets.js'
+export { type Secret, type SecretSpec, secretRefreshMs, secretsWithoutValue } from './secrets.js'
 export {
   checkSettings,
   checkStageSettings,

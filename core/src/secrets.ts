@@ -1,4 +1,4 @@
-import { XfnError } from './errors.js'
+import { XfnError, xfnCommand } from './errors.js'
 import { validateName } from './names.js'
 
 /*
@@ -108,5 +108,23 @@ export function readerOf(provider: SecretReader, name: string): NonNullable<Secr
   throw new XfnError(
     'NOT_PORTABLE',
     `secret('${name}').value(): the runtime this function runs in has no secrets; run the app on the local cloud, AWS or Azure, where secrets work.`,
+  )
+}
+
+/**
+ * The error of a deploy whose app reads secrets without a value `place` (such as 'on the local
+ * cloud'), with the command that sets each; `flags` name the target, as `--cloud aws --stage dev`.
+ */
+export function secretsWithoutValue(
+  names: readonly string[],
+  place: string,
+  flags: readonly string[] = [],
+): XfnError {
+  const commands = names.map((name) => xfnCommand('secret', 'set', name, ...flags))
+  const one = names.length === 1
+  return new XfnError(
+    'INVALID_OPTIONS',
+    `The app reads ${names.map((n) => `secret('${n}')`).join(', ')}, which ${one ? 'has' : 'have'} no value ${place}. Set ${one ? 'it' : 'each'} (the value is read from standard input), then deploy again: ${commands.join('  ')}`,
+    { commands },
   )
 }

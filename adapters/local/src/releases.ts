@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import type { TargetRelease } from '@xfn/core'
 import { readState, writeState } from './state.js'
 
 /*
@@ -9,15 +10,8 @@ import { readState, writeState } from './state.js'
  * that do not run.
  */
 
-export interface LocalRelease {
-  readonly id: string
-  readonly deployedAt: string
-  readonly by: string | undefined
-  readonly commit: string | undefined
-  readonly dirty: boolean | undefined
-  readonly sha256: string
-  readonly settingsDigest: string
-  /** The module the cloud loads, and the settings it ran with. */
+/** A release as the target contract gives it, with the module the cloud loads and the settings it ran with. */
+export interface LocalRelease extends Omit<TargetRelease, 'live' | 'settingsDigest'> {
   readonly module: string
   readonly env: Readonly<Record<string, string>>
 }
@@ -40,17 +34,19 @@ export function readReleases(file: string): LocalRelease[] {
  */
 export function recordRelease(
   file: string,
-  deployed: Omit<LocalRelease, 'id' | 'settingsDigest'>,
+  deployed: Omit<LocalRelease, 'id'>,
   keep = defaultKeep,
 ): LocalRelease[] {
   const releases = readReleases(file)
-  const digest = settingsDigest(deployed.env)
   const newest = releases.at(-1)
-  if (newest && newest.sha256 === deployed.sha256 && newest.settingsDigest === digest) return releases
-  const number = Number(newest?.id.slice(1) ?? 0) + 1
-  const kept = [...releases, { ...deployed, id: `r${number}`, settingsDigest: digest }].slice(
-    -Math.max(1, keep),
+  if (
+    newest &&
+    newest.sha256 === deployed.sha256 &&
+    settingsDigest(newest.env) === settingsDigest(deployed.env)
   )
+    return releases
+  const number = Number(newest?.id.slice(1) ?? 0) + 1
+  const kept = [...releases, { ...deployed, id: `r${number}` }].slice(-Math.max(1, keep))
   writeState(file, kept)
   return kept
 }

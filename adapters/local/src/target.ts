@@ -6,12 +6,12 @@ import {
   type FunctionMetrics,
   type LogEvent,
   type LogQuery,
+  secretsWithoutValue,
   settingsOf,
   type Target,
   type TargetHost,
   type TargetInvocation,
   XfnError,
-  xfnCommand,
 } from '@xfn/core'
 import type { CloudStatus } from './deploy/client.js'
 import { listSecrets, removeSecret, secretsFile, setSecret } from './secrets.js'
@@ -77,13 +77,7 @@ function whoAndWhence(dir: string): { by: string; commit?: string; dirty?: boole
 function checkSecretsSet(host: TargetHost, declared: readonly string[]): void {
   const stored = new Set(listSecrets(secretsFile(host.project.dir)).map((s) => s.name))
   const missing = declared.filter((name) => !stored.has(name))
-  if (missing.length === 0) return
-  const commands = missing.map((name) => xfnCommand('secret', 'set', name))
-  throw new XfnError(
-    'INVALID_OPTIONS',
-    `The app reads ${missing.map((n) => `secret('${n}')`).join(', ')}, which ${missing.length === 1 ? 'has' : 'have'} no value on the local cloud. Set ${missing.length === 1 ? 'it' : 'each'} (the value is read from standard input): ${commands.join('  ')}`,
-    { commands },
-  )
+  if (missing.length > 0) throw secretsWithoutValue(missing, 'on the local cloud')
 }
 
 async function client(host: TargetHost) {

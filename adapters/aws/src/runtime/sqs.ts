@@ -18,12 +18,17 @@ export async function handleSqs(
 ): Promise<SqsBatchResponse> {
   const records = event.Records
   const failed: string[] = []
+  // The message a record becomes, chosen once per batch: a queue's, or a topic subscription's.
   const { trigger } = fn
+  const handle = (
+    trigger.type === 'topic'
+      ? (record: SqsRecord) =>
+          (fn as FunctionDefinition<TopicTrigger>).handler(toTopicMessage(record, trigger.topic), context)
+      : (record: SqsRecord) => (fn as FunctionDefinition<QueueTrigger>).handler(toMessage(record), context)
+  ) as (record: SqsRecord) => Promise<void> | void
   const run = async (record: SqsRecord) => {
     try {
-      if (trigger.type === 'topic')
-        await (fn as FunctionDefinition<TopicTrigger>).handler(toTopicMessage(record, trigger.topic), context)
-      else await (fn as FunctionDefinition<QueueTrigger>).handler(toMessage(record), context)
+      await handle(record)
       return true
     } catch (error) {
       context.log.error('message failed; it will be retried', { messageId: record.messageId, error })

@@ -213,12 +213,11 @@ export interface BlobSubscription {
   readonly subjectEndsWith: string
 }
 
-/** Secrets known once the storage account, Application Insights and the topics exist. */
+/** What the settings hold that is known once the storage account, Application Insights and the topics exist. */
 export interface Secrets {
-  readonly storageConnection: string
   readonly insightsConnection: string
   readonly apiKey: string
-  /** Each topic's publishing endpoint and access key, by its logical name. */
+  /** Each topic's publishing endpoint, by its logical name. */
   readonly topics: Readonly<Record<string, { readonly endpoint: string }>>
   /** The app's Key Vault, when it reads secrets. */
   readonly vaultUri: string | undefined
@@ -233,11 +232,6 @@ export function deriveApiKey(storageKey: string, target: AzureTarget): string {
     .update(`xfn-api-key/${target.app}/${target.stage}`)
     .digest('base64url')
     .slice(0, 40)
-}
-
-/** The storage connection string the Functions host and the queue and bucket clients use. */
-export function storageConnectionString(account: string, key: string): string {
-  return `DefaultEndpointsProtocol=https;AccountName=${account};AccountKey=${key};EndpointSuffix=core.windows.net`
 }
 
 /**

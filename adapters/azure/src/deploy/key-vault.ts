@@ -1,4 +1,4 @@
-import { XfnError, xfnCommand } from '@xfn/core'
+import { secretsWithoutValue, XfnError } from '@xfn/core'
 import type { Change } from './apply-context.js'
 import { type AzureClients, armScope } from './clients.js'
 import type { Desired } from './desired.js'
@@ -124,14 +124,7 @@ export function planKeyVault(desired: Desired, observed: Observed): Change[] {
 
 function secretsNotSet(desired: Desired, unset: readonly string[]): XfnError {
   const { layout, target } = desired
-  const commands = unset.map((name) =>
-    xfnCommand('secret', 'set', name, '--cloud', 'azure', '--stage', target.stage),
-  )
-  return new XfnError(
-    'INVALID_OPTIONS',
-    `The app reads ${unset.map((n) => `secret('${n}')`).join(', ')}, which ${unset.length === 1 ? 'has' : 'have'} no value in ${layout.keyVault}. Set ${unset.length === 1 ? 'it' : 'each'} (the value is read from standard input), then deploy again: ${commands.join('  ')}`,
-    { commands },
-  )
+  return secretsWithoutValue(unset, `in ${layout.keyVault}`, ['--cloud', 'azure', '--stage', target.stage])
 }
 
 /**

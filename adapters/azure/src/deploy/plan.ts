@@ -9,7 +9,6 @@ import {
   nodeVersion,
   type Secrets,
   settingsFlexRefuses,
-  storageConnectionString,
   xfnSettings,
 } from './desired.js'
 import { keyVaultApiVersion, planKeyVault } from './key-vault.js'
@@ -63,7 +62,6 @@ export function initialFacts(observed: Observed): Facts {
 export function secretsOf(desired: Desired, facts: Facts): Secrets {
   const key = facts.storageKey ?? ''
   return {
-    storageConnection: storageConnectionString(desired.layout.storageAccount, key),
     insightsConnection: facts.insightsConnection ?? '',
     apiKey: deriveApiKey(key, desired.target),
     topics: Object.fromEntries(facts.topics),

@@ -182,13 +182,15 @@ export class LocalCloudClient {
   /** The releases, newest last, each marked live when it is what the cloud runs. */
   releases() {
     const deployment = readState<Deployment>(this.paths.deployment)
-    return readReleases(this.paths.releases).map((release) => ({
-      ...release,
-      live:
-        deployment !== undefined &&
-        release.module === deployment.module &&
-        release.settingsDigest === settingsDigest(deployment.env ?? {}),
-    }))
+    const live = deployment && settingsDigest(deployment.env ?? {})
+    return readReleases(this.paths.releases).map((release) => {
+      const digest = settingsDigest(release.env)
+      return {
+        ...release,
+        settingsDigest: digest,
+        live: release.module === deployment?.module && digest === live,
+      }
+    })
   }
 
   /**

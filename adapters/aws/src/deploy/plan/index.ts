@@ -1,4 +1,4 @@
-import { XfnError, xfnCommand } from '@xfn/core'
+import { secretsWithoutValue } from '@xfn/core'
 import type { Desired } from '../desired.js'
 import type { Observed } from '../observe.js'
 import { type Change, initialFacts, type PlanOptions } from './change.js'
@@ -50,12 +50,5 @@ function checkSecretsSet(desired: Desired, observed: Observed): void {
   const missing = desired.secrets.filter((name) => !observed.secrets.has(name))
   if (missing.length === 0) return
   const { stage, region } = desired.target
-  const commands = missing.map((name) =>
-    xfnCommand('secret', 'set', name, '--cloud', 'aws', '--stage', stage),
-  )
-  throw new XfnError(
-    'INVALID_OPTIONS',
-    `The app reads ${missing.map((n) => `secret('${n}')`).join(', ')}, which ${missing.length === 1 ? 'has' : 'have'} no value for stage ${stage} in ${region}. Set ${missing.length === 1 ? 'it' : 'each'} (the value is read from standard input), then deploy again: ${commands.join('  ')}`,
-    { commands },
-  )
+  throw secretsWithoutValue(missing, `for stage ${stage} in ${region}`, ['--cloud', 'aws', '--stage', stage])
 }
