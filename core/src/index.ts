@@ -186,6 +186,16 @@ export {
   validateName,
 } from './names.js'
 export { type FunctionMetrics, type LogEvent, type LogQuery, matchesLogQuery, pause } from './observe.js'
+export {
+  checkRollback,
+  defaultReleasesKept,
+  pickRelease,
+  type ReleaseShape,
+  releaseShape,
+  releasesKept,
+  settingsDigest,
+  shapeDifferences,
+} from './releases.js'
 export type {
   Bucket,
   BucketSpec,

@@ -120,6 +120,8 @@ export interface TargetHost {
   ) => Promise<{ readonly drift: 'none' | 'differs' | 'unknown'; readonly line: string }>
   /** The app's functions and resources, from its source, without running any handler (`env`: as a cloud's build sets it). */
   readonly loadManifest: (env?: Readonly<Record<string, string>>) => Promise<Manifest>
+  /** The git commit of the app's folder and whether its tree has changes; nothing outside git. */
+  readonly sourceVersion: () => { readonly commit?: string; readonly dirty?: boolean }
 }
 
 /** What a deploy prints at its end: the base URL, each route and the key. */
@@ -239,8 +241,17 @@ export interface TargetRelease {
 /** A target's releases: each deploy recorded, and an earlier one made live without a rebuild. */
 export interface TargetReleases {
   list(host: TargetHost, settings: TargetSettings): Promise<readonly TargetRelease[]>
-  /** Makes a release live (by default the one before the live one), and returns it. */
-  rollback(host: TargetHost, settings: TargetSettings, to: string | undefined): Promise<TargetRelease>
+  /**
+   * Makes a release live (by default the one before the live one), and returns it. Where the
+   * target cannot bring back a release's resources with its code, a release whose shape differs
+   * from the live one's is refused (core's `checkRollback`), unless `codeOnly` is asked for and
+   * safe: then only its functions' code comes back.
+   */
+  rollback(
+    host: TargetHost,
+    settings: TargetSettings,
+    options: { readonly to: string | undefined; readonly codeOnly: boolean },
+  ): Promise<TargetRelease>
 }
 
 /**

@@ -52,7 +52,7 @@ describe('releases and rollback on the local cloud', () => {
 
     const missing = xfn('rollback', project, '--to', 'r9')
     expect(missing.code).toBe(2)
-    expect(missing.stderr).toContain("There is no release 'r9'; the kept ones are r1, r2")
+    expect(missing.stderr).toContain('There is no release r9 (there are: r1, r2)')
   })
 
   it('keeps the last releases.keep, and deletes the builds of the others', async () => {

@@ -5,6 +5,7 @@ import {
   type LogEvent,
   type LogQuery,
   matchesLogQuery,
+  releasesKept,
   settingsOf,
   type Target,
   type TargetHost,
@@ -143,6 +144,7 @@ async function deploy(host: TargetHost, flags: AwsFlags & { dryRun: boolean }) {
           usagePlan,
           vpc,
           env: settingsOf(project.config, connected.target.stage),
+          release: { ...host.sourceVersion(), keep: releasesKept(project.config) },
         }),
       }
     },
@@ -219,6 +221,11 @@ async function status(host: TargetHost, flags: AwsFlags) {
     log(`Topic ${topic.name} → ${topic.subscriptions.join(', ') || 'no subscriptions'}`)
   for (const schedule of status.schedules) log(`Schedule ${schedule.name}: ${schedule.expression}`)
   for (const bucket of status.buckets) log(`Bucket ${bucket}`)
+  log(
+    status.release
+      ? `Release ${status.release} is live (${host.commandLine('releases', '--cloud', 'aws', '--stage', target.stage)} lists them).`
+      : 'No recorded release is live: the aliases were moved outside xfn, or a deploy stopped before recording; a deploy records one.',
+  )
   // Lambda reports CodeSha256 in base64; builds record hex.
   const deployed = status.functions.map(
     (fn) => fn.codeSha256 && Buffer.from(fn.codeSha256, 'base64').toString('hex'),
@@ -307,6 +314,19 @@ export const awsTarget: Target = {
   invoke: (host, given, name, request) => invoke(host, awsFlags(given), name, request),
   logs: (host, given, query) => logs(host, awsFlags(given), query),
   metrics: (host, given, window) => metrics(host, awsFlags(given), window),
+  releases: {
+    list: async (host, given) => {
+      const { deploy, clients, target } = await connect(host.project, awsFlags(given))
+      return deploy.listReleases(clients, target)
+    },
+    rollback: async (host, given, options) => {
+      const { deploy, clients, target } = await connect(host.project, awsFlags(given))
+      const here = (...args: string[]) => host.commandLine(...args, '--cloud', 'aws', '--stage', target.stage)
+      const chosen = await deploy.rollback(clients, target, options, here)
+      const { versions: _versions, shape: _shape, ...shown } = chosen
+      return { ...shown, live: true }
+    },
+  },
   secrets: {
     set: async (host, given, name, value) => {
       const { deploy, clients, target } = await connect(host.project, awsFlags(given))

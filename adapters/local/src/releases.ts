@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto'
-import type { TargetRelease } from '@xfn/core'
+import { defaultReleasesKept, settingsDigest, type TargetRelease } from '@xfn/core'
 import { readState, writeState } from './state.js'
 
 /*
@@ -16,14 +15,6 @@ export interface LocalRelease extends Omit<TargetRelease, 'live' | 'settingsDige
   readonly env: Readonly<Record<string, string>>
 }
 
-export const defaultKeep = 10
-
-/** A digest of settings: the same settings, in any order, give the same one. */
-export function settingsDigest(env: Readonly<Record<string, string>>): string {
-  const sorted = Object.fromEntries(Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-  return createHash('sha256').update(JSON.stringify(sorted)).digest('hex').slice(0, 16)
-}
-
 export function readReleases(file: string): LocalRelease[] {
   return readState<LocalRelease[]>(file) ?? []
 }
@@ -35,7 +26,7 @@ export function readReleases(file: string): LocalRelease[] {
 export function recordRelease(
   file: string,
   deployed: Omit<LocalRelease, 'id'>,
-  keep = defaultKeep,
+  keep = defaultReleasesKept,
 ): LocalRelease[] {
   const releases = readReleases(file)
   const newest = releases.at(-1)

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { userInfo } from 'node:os'
 import { relative } from 'node:path'
@@ -6,6 +5,7 @@ import {
   type FunctionMetrics,
   type LogEvent,
   type LogQuery,
+  releasesKept,
   secretsWithoutValue,
   settingsOf,
   type Target,
@@ -54,22 +54,11 @@ export async function localDeployment(host: TargetHost, options: { verifyStable?
     env: settingsOf(host.project.config, stage),
     secrets: (build.manifest.secrets ?? []).map((s) => s.name),
     release: {
-      ...whoAndWhence(host.project.dir),
-      keep: (host.project.config as { releases?: { keep?: number } }).releases?.keep,
+      // Who deploys on the local cloud: the user of this machine.
+      by: userInfo().username,
+      ...host.sourceVersion(),
+      keep: releasesKept(host.project.config),
     },
-  }
-}
-
-/** Who deploys (the user of this machine), and the git commit of the app's folder, if any. */
-function whoAndWhence(dir: string): { by: string; commit?: string; dirty?: boolean } {
-  const by = userInfo().username
-  const git = (...args: string[]) => spawnSync('git', ['-C', dir, ...args], { encoding: 'utf8' })
-  const head = git('rev-parse', 'HEAD')
-  if (head.status !== 0) return { by }
-  return {
-    by,
-    commit: head.stdout.trim(),
-    dirty: git('status', '--porcelain', '--', '.').stdout.trim() !== '',
   }
 }
 
@@ -248,7 +237,10 @@ export const localTarget: Target = {
   metrics: (host, _given, window) => metrics(host, window),
   releases: {
     list: async (host) => (await client(host)).releases().map(withoutPaths),
-    rollback: async (host, _given, to) => withoutPaths(await (await client(host)).rollback(to)),
+    // A local rollback swaps the whole build, resources and all: the local cloud makes what a build
+    // declares, and keeps the data of what it no longer declares, so no release is refused.
+    rollback: async (host, _given, { to }) =>
+      withoutPaths(await (await client(host)).rollback(to, host.commandLine)),
   },
   secrets: {
     set: async (host, _given, name, value) => setSecret(secretsFile(host.project.dir), name, value),

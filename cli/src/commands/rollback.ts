@@ -12,6 +12,10 @@ export default class Rollback extends XfnCommand {
   static override flags = {
     cloud: targetFlag,
     to: Flags.string({ description: 'the release to make live (default: the one before the live one)' }),
+    'code-only': Flags.boolean({
+      description:
+        "on a cloud, bring back only the code of the release's functions when the app's resources have changed since (xfn says when that is safe)",
+    }),
     ...targetFlags('releases'),
   }
 
@@ -19,7 +23,10 @@ export default class Rollback extends XfnCommand {
     const { args, flags } = await this.parse(Rollback)
     const project = await this.findProject(args.project)
     const { target, releases } = await releasesOf(project, flags.cloud)
-    const live = await releases.rollback(this.host(project), settingsFor(target, flags), flags.to)
+    const live = await releases.rollback(this.host(project), settingsFor(target, flags), {
+      to: flags.to,
+      codeOnly: flags['code-only'],
+    })
     this.log(
       `Release ${live.id} of ${project.app} is live again on ${target.name} (package ${live.sha256.slice(0, 12)}, deployed ${live.deployedAt}).`,
     )

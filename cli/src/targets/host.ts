@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import type { TargetHost } from '@xfn/core'
 import { XfnError } from '@xfn/core'
 import { finishDeploy, finishDestroy, step } from '../deploy-output.js'
@@ -42,7 +43,16 @@ export function targetHost(
         deploy: deployCommand,
       }),
     loadManifest: async (env) => (await import('../load-app.js')).loadManifest(project, env),
+    sourceVersion: () => sourceVersion(project.dir),
   }
+}
+
+/** The git commit of a folder, and whether its tree has changes; nothing outside git. */
+function sourceVersion(dir: string): { commit?: string; dirty?: boolean } {
+  const git = (...args: string[]) => spawnSync('git', ['-C', dir, ...args], { encoding: 'utf8' })
+  const head = git('rev-parse', 'HEAD')
+  if (head.status !== 0) return {}
+  return { commit: head.stdout.trim(), dirty: git('status', '--porcelain', '--', '.').stdout.trim() !== '' }
 }
 
 /** Asks before deleting, unless --yes; without a terminal to ask, --yes is required. */

@@ -68,7 +68,12 @@ describe('xfn deploy --cloud aws', () => {
     before('CreateRole shop-dev-fulfil', 'CreateFunction shop-dev-fulfil')
     before('PutRolePolicy shop-dev-fulfil', 'CreateFunction shop-dev-fulfil')
     before('CreateQueue shop-dev-orders-dlq', 'CreateQueue shop-dev-orders')
-    before('CreateFunction shop-dev-fulfil', 'CreateEventSourceMapping shop-dev-fulfil')
+    before('CreateFunction shop-dev-fulfil', 'PublishVersion shop-dev-fulfil')
+    before('PublishVersion shop-dev-fulfil', 'CreateAlias shop-dev-fulfil')
+    // Every trigger invokes the alias, so it exists first; the release is recorded last.
+    before('CreateAlias shop-dev-fulfil', 'CreateEventSourceMapping shop-dev-fulfil:live')
+    before('CreateAlias shop-dev-audit', 'AddPermission shop-dev-audit')
+    expect(sequence.at(-1)).toBe('PutParameter /xfn/shop/dev/releases/r1')
     before('AddPermission shop-dev-audit', 'PutBucketNotificationConfiguration')
     before('PutRule shop-dev-nightly', 'PutTargets shop-dev-nightly')
     before('CreateApi', 'CreateRoute POST /orders')
@@ -114,9 +119,9 @@ describe('xfn deploy --cloud aws', () => {
       'GET /orders/{id}',
       'POST /orders',
     ])
-    expect(fake.functions.get('shop-dev-createOrder')?.statements.get('xfn-http')?.source).toMatch(
-      new RegExp(`^arn:aws:execute-api:${region}:${account}:api\\d+/\\*$`),
-    )
+    expect(
+      fake.functions.get('shop-dev-createOrder')?.aliases.get('live')?.statements.get('xfn-http')?.source,
+    ).toMatch(new RegExp(`^arn:aws:execute-api:${region}:${account}:api\\d+/\\*$`))
     const [bucket] = fake.buckets.values()
     expect(bucket?.notifications.LambdaFunctionConfigurations).toEqual([
       expect.objectContaining({
@@ -159,7 +164,7 @@ describe('xfn deploy --cloud aws', () => {
     ])
     const post = [...(api?.resources.values() ?? [])].find((r) => r.path === '/orders')?.methods.get('POST')
     expect(post?.uri).toBe(
-      `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/arn:aws:lambda:${region}:${account}:function:shop-dev-createOrder/invocations`,
+      `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/arn:aws:lambda:${region}:${account}:function:shop-dev-createOrder:live/invocations`,
     )
     expect(Object.fromEntries(api?.responses ?? [])).toEqual({
       INVALID_API_KEY: '401',
@@ -182,7 +187,9 @@ describe('xfn deploy --cloud aws', () => {
     ).toBeUndefined()
     // The permission matches (as IAM's ArnLike does: '*' is any run of characters) every route
     // API Gateway names when it invokes: a method and path, and HTTP API's $default route.
-    const source = fake.functions.get('shop-dev-createOrder')?.statements.get('xfn-http')?.source ?? ''
+    const source =
+      fake.functions.get('shop-dev-createOrder')?.aliases.get('live')?.statements.get('xfn-http')?.source ??
+      ''
     const arnLike = new RegExp(
       `^${source
         .split('*')
@@ -247,7 +254,13 @@ describe('xfn deploy --cloud aws', () => {
     }
     fake.reset()
     await deploy({ ...changed, manifest })
-    expect(summary(fake.calls)).toEqual(['UpdateFunctionConfiguration shop-dev-nightly'])
+    // Then a version of it, the live alias pointed at it, and the release recorded.
+    expect(summary(fake.calls)).toEqual([
+      'UpdateFunctionConfiguration shop-dev-nightly',
+      'PublishVersion shop-dev-nightly',
+      'UpdateAlias shop-dev-nightly',
+      'PutParameter /xfn/shop/dev/releases/r2',
+    ])
     // The function was waited on before its configuration changed.
     const commands = fake.calls.map((c) => c.command)
     expect(commands.lastIndexOf('GetFunction')).toBeGreaterThan(
@@ -268,7 +281,16 @@ describe('xfn deploy --cloud aws', () => {
     await deploy(everyKindBuild(), 'dev', { env: { CURRENCY: 'EUR', GREETING: 'hello' } })
     expect(fake.mutatingCalls()).toEqual([])
     await deploy(everyKindBuild(), 'dev', { env: { CURRENCY: 'USD' } })
-    expect(summary(fake.mutatingCalls()).every((c) => c.startsWith('UpdateFunctionConfiguration'))).toBe(true)
+    expect(
+      summary(fake.mutatingCalls())
+        .filter((c) => !c.startsWith('PutParameter /xfn/shop/dev/releases/'))
+        .map((c) => c.split(' ')[0])
+        .sort(),
+    ).toEqual(
+      ['UpdateFunctionConfiguration', 'PublishVersion', 'UpdateAlias']
+        .flatMap((c) => Array(5).fill(c))
+        .sort(),
+    )
     expect(fake.functions.get('shop-dev-nightly')?.config.Environment?.Variables).not.toHaveProperty(
       'GREETING',
     )
@@ -316,8 +338,15 @@ describe('xfn deploy --cloud aws', () => {
     fake.reset()
     await deploy(everyKindBuild('export const v = 2'))
     const mutating = fake.mutatingCalls()
-    // One shared zip serves every function (the build explains why), so each gets the new code.
-    expect(mutating.map((c) => c.command)).toEqual(Array(5).fill('UpdateFunctionCode'))
+    // One shared zip serves every function (the build explains why), so each gets the new code,
+    // a version of it and its alias on that version; then the release is recorded.
+    const commands = mutating.map((c) => c.command)
+    expect(commands.slice(0, 5)).toEqual(Array(5).fill('UpdateFunctionCode'))
+    expect(commands.slice(5, 15).sort()).toEqual([
+      ...Array(5).fill('PublishVersion'),
+      ...Array(5).fill('UpdateAlias'),
+    ])
+    expect(commands.slice(15)).toEqual(['PutParameter'])
   })
 
   it('deletes the resources of a removed function and leaves the rest', async () => {
@@ -340,6 +369,8 @@ describe('xfn deploy --cloud aws', () => {
         'DeleteRole shop-dev-audit',
         'DeleteRolePolicy shop-dev-nightly',
         'DeleteRole shop-dev-nightly',
+        // A release of three functions.
+        'PutParameter /xfn/shop/dev/releases/r2',
       ]
         .map((s) =>
           s.replace(
@@ -441,7 +472,7 @@ describe('xfn deploy --cloud aws', () => {
     expect([...fake.restApis.values()].map((a) => a.tags['xfn:stage'])).toEqual(['prod'])
     expect([...fake.usagePlans.values()].map((p) => p.tags['xfn:stage'])).toEqual(['prod'])
     expect([...fake.apiKeys.values()].map((k) => k.tags['xfn:stage'])).toEqual(['prod'])
-    expect([...fake.params.keys()]).toEqual(['/xfn/shop/prod/api-key'])
+    expect([...fake.params.keys()]).toEqual(['/xfn/shop/prod/api-key', '/xfn/shop/prod/releases/r1'])
     expect(fake.mappings.size).toBe(1)
     fake.reset()
     const again = await planDestroy(clients, await resolveTarget(clients, 'shop', 'dev'))

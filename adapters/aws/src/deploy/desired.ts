@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import {
   apiKeyHashSetting,
+  defaultReleasesKept,
   environmentBytes,
   environmentLimitBytes,
   hashApiKey,
@@ -8,6 +9,9 @@ import {
   type ManifestFunction,
   ownerTags,
   parseSchedule,
+  type ReleaseShape,
+  releaseShape,
+  settingsDigest,
   toAwsSchedule,
   XfnError,
 } from '@xfn/core'
@@ -91,6 +95,10 @@ export interface DeployOptions {
   readonly env?: Readonly<Record<string, string>> | undefined
   /** The VPC every function runs in (`aws.vpc`). */
   readonly vpc?: Vpc | undefined
+  /** Where the code comes from (the git commit, and whether its tree had changes), and how many releases to keep. */
+  readonly release?:
+    | { readonly commit?: string; readonly dirty?: boolean; readonly keep?: number }
+    | undefined
 }
 
 export interface Vpc {
@@ -136,6 +144,15 @@ export interface Desired {
   /** Which API Gateway serves the routes. */
   readonly api: 'http' | 'rest'
   readonly usagePlan: Required<Pick<UsagePlan, 'rateLimit' | 'burstLimit'>> & Pick<UsagePlan, 'quota'>
+  /** What the deploy records as a release once its versions are published. */
+  readonly release: {
+    readonly sha256: string
+    readonly settingsDigest: string
+    readonly shape: ReleaseShape
+    readonly commit: string | undefined
+    readonly dirty: boolean | undefined
+    readonly keep: number
+  }
 }
 
 const fourteenDays = String(14 * 24 * 3600)
@@ -294,6 +311,14 @@ export function desiredState(build: AwsBuild, target: AwsTarget, options: Deploy
       rateLimit: options.usagePlan?.rateLimit ?? 100,
       burstLimit: options.usagePlan?.burstLimit ?? 200,
       ...(options.usagePlan?.quota ? { quota: options.usagePlan.quota } : {}),
+    },
+    release: {
+      sha256: createHash('sha256').update(build.zip).digest('hex'),
+      settingsDigest: settingsDigest(settings),
+      shape: releaseShape(manifest),
+      commit: options.release?.commit,
+      dirty: options.release?.dirty,
+      keep: options.release?.keep ?? defaultReleasesKept,
     },
   }
 }

@@ -4,8 +4,9 @@ import { type ApplyOptions, applyChanges } from './apply.js'
 import type { AwsClients } from './clients.js'
 import { type AwsBuild, type DeployOptions, type Desired, desiredState } from './desired.js'
 import { cloudError } from './errors.js'
-import { type Observed, observe } from './observe.js'
+import { type Observed, observe, readFunctions } from './observe.js'
 import { type Change, initialFacts, type PlanOptions, planChanges } from './plan/index.js'
+import { liveRelease, readReleases, rollbackTo, shownReleases } from './releases.js'
 import { type AwsTarget, awsLayout } from './target.js'
 
 export type { ApplyOptions, ProgressEvent } from './apply.js'
@@ -47,14 +48,15 @@ export async function resolveTarget(clients: AwsClients, app: string, stage: str
       'INVALID_OPTIONS',
       'No AWS region is set. Pass --region, set AWS_REGION, or set a region in the profile (aws configure).',
     )
-  let accountId: string | undefined
+  let caller: { Account?: string | undefined; Arn?: string | undefined }
   try {
-    accountId = (await clients.sts.send(new GetCallerIdentityCommand({}))).Account
+    caller = await clients.sts.send(new GetCallerIdentityCommand({}))
   } catch (error) {
     throw cloudError('Finding the AWS account (sts:GetCallerIdentity)', error)
   }
+  const accountId = caller.Account
   if (!accountId) throw new XfnError('CLOUD_ERROR', 'sts:GetCallerIdentity returned no account id.')
-  return { app, stage, region, accountId }
+  return { app, stage, region, accountId, ...(caller.Arn ? { caller: caller.Arn } : {}) }
 }
 
 /** Reads what exists and returns the changes a deploy of this build would make. Read-only. */
@@ -146,7 +148,10 @@ export async function describeDeployed(clients: AwsClients, target: AwsTarget) {
         lastModified: fn.config.LastModified,
         memoryMb: fn.config.MemorySize,
         timeoutSeconds: fn.config.Timeout,
-        codeSha256: fn.config.CodeSha256,
+        // What runs: the version the live alias invokes (or, before any, $LATEST).
+        version: fn.live,
+        codeSha256:
+          (fn.live === undefined ? undefined : fn.versions.get(fn.live))?.CodeSha256 ?? fn.config.CodeSha256,
       }))
       .sort((a, b) => a.function.localeCompare(b.function)),
     queues: [...observed.queues.entries()]
@@ -168,5 +173,40 @@ export async function describeDeployed(clients: AwsClients, target: AwsTarget) {
       }))
       .sort((a, b) => a.name.localeCompare(b.name)),
     schedules: [...observed.rules.entries()].map(([name, rule]) => ({ name, expression: rule.expression })),
+    release: liveRelease(observed.releases, observed.functions)?.id,
+  }
+}
+
+/** The app's releases, oldest first, the one that runs marked live. Read-only. */
+export async function listReleases(clients: AwsClients, target: AwsTarget) {
+  const { releases, functions } = await readReleaseState(clients, target)
+  return shownReleases(releases, functions)
+}
+
+/**
+ * Makes a release live again by pointing every function's alias at its version: by default the
+ * release before the live one. `commandLine` prints a command for this app and stage.
+ */
+export async function rollback(
+  clients: AwsClients,
+  target: AwsTarget,
+  options: { readonly to: string | undefined; readonly codeOnly: boolean },
+  commandLine: (...args: string[]) => string,
+) {
+  const layout = awsLayout(target)
+  const state = await readReleaseState(clients, target)
+  return rollbackTo(clients, layout, state, options, commandLine)
+}
+
+async function readReleaseState(clients: AwsClients, target: AwsTarget) {
+  const layout = awsLayout(target)
+  try {
+    const [releases, functions] = await Promise.all([
+      readReleases(clients, layout),
+      readFunctions(clients, target, layout, { triggers: false }),
+    ])
+    return { releases, functions }
+  } catch (error) {
+    throw cloudError(`Reading the releases of ${target.app} (${target.stage}) in ${target.region}`, error)
   }
 }

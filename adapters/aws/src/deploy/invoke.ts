@@ -42,6 +42,8 @@ export async function invokeFunction(
     answer = await clients.lambda.send(
       new InvokeCommand({
         FunctionName: layout.function(fn.name),
+        // What the triggers invoke: the live release's version.
+        Qualifier: layout.alias,
         Payload: new TextEncoder().encode(JSON.stringify(event)),
         LogType: 'Tail',
       }),

@@ -27,7 +27,9 @@ import {
   GetFunctionCommand,
   GetPolicyCommand,
   ListEventSourceMappingsCommand,
+  paginateListAliases,
   paginateListFunctions,
+  paginateListVersionsByFunction,
 } from '@aws-sdk/client-lambda'
 import {
   GetBucketNotificationConfigurationCommand,
@@ -46,6 +48,7 @@ import { GetParameterCommand, paginateGetParametersByPath } from '@aws-sdk/clien
 import { ownedBy } from '@xfn/core'
 import type { AwsClients } from './clients.js'
 import { ifExists } from './errors.js'
+import { type AwsRelease, readReleases } from './releases.js'
 import type { AwsLayout, AwsTarget } from './target.js'
 
 /*
@@ -54,13 +57,22 @@ import type { AwsLayout, AwsTarget } from './target.js'
  */
 
 export interface ObservedFunction {
+  /** The configuration of `$LATEST`, which deploys update and versions are published from. */
   readonly config: FunctionConfiguration
   readonly tags: Record<string, string>
-  /** Source ARN of each statement of the function's resource policy, by statement id. */
+  /** The version the `live` alias invokes, when the alias exists. */
+  readonly live: string | undefined
+  /** The published versions, by number, with the code and configuration each holds. */
+  readonly versions: ReadonlyMap<string, FunctionConfiguration>
+  /** Source ARN of each statement of the `live` alias's resource policy, by statement id. */
   readonly permissions: ReadonlyMap<string, string>
+  /** The same of the unqualified function's policy, where deploys before aliases put them. */
+  readonly unqualifiedPermissions: ReadonlyMap<string, string>
   readonly mappings: readonly {
     uuid: string
     source: string
+    /** The function, version or alias ARN it invokes. */
+    functionArn: string
     batchSize: number | undefined
     responseTypes: readonly string[]
   }[]
@@ -86,6 +98,8 @@ export interface Observed {
   /** The secrets that have a value (`xfn secret set`), by name. */
   readonly secrets: ReadonlySet<string>
   readonly functions: ReadonlyMap<string, ObservedFunction>
+  /** The app's recorded releases, oldest first. */
+  readonly releases: readonly AwsRelease[]
   readonly rules: ReadonlyMap<string, { expression: string | undefined; targets: readonly string[] }>
   readonly api: ObservedApi | undefined
   readonly restApi: ObservedRestApi | undefined
@@ -151,7 +165,7 @@ export interface ObservedUsage {
 }
 
 export async function observe(clients: AwsClients, target: AwsTarget, layout: AwsLayout): Promise<Observed> {
-  const [apiKey, roles, queues, buckets, topics, secrets, functions, rules, api, restApi, usage] =
+  const [apiKey, roles, queues, buckets, topics, secrets, functions, releases, rules, api, restApi, usage] =
     await Promise.all([
       readApiKey(clients, layout),
       readRoles(clients, layout),
@@ -160,12 +174,13 @@ export async function observe(clients: AwsClients, target: AwsTarget, layout: Aw
       readTopics(clients, target, layout),
       readSecretNames(clients, layout),
       readFunctions(clients, target, layout),
+      readReleases(clients, layout),
       readRules(clients, target, layout),
       readApi(clients, target, layout),
       readRestApi(clients, target, layout),
       readUsage(clients, target, layout),
     ])
-  return { apiKey, roles, queues, buckets, topics, secrets, functions, rules, api, restApi, usage }
+  return { apiKey, roles, queues, buckets, topics, secrets, functions, releases, rules, api, restApi, usage }
 }
 
 async function readApiKey(clients: AwsClients, layout: AwsLayout) {
@@ -286,7 +301,13 @@ async function readBuckets(clients: AwsClients, target: AwsTarget, layout: AwsLa
   return buckets
 }
 
-async function readFunctions(clients: AwsClients, target: AwsTarget, layout: AwsLayout) {
+/** The app's functions; `triggers: false` skips their policies and event source mappings. */
+export async function readFunctions(
+  clients: AwsClients,
+  target: AwsTarget,
+  layout: AwsLayout,
+  options: { readonly triggers?: boolean } = {},
+) {
   const names: string[] = []
   for await (const page of paginateListFunctions({ client: clients.lambda }, {})) {
     for (const fn of page.Functions ?? [])
@@ -297,24 +318,69 @@ async function readFunctions(clients: AwsClients, target: AwsTarget, layout: Aws
     names.map(async (name) => {
       const found = await ifExists(() => clients.lambda.send(new GetFunctionCommand({ FunctionName: name })))
       if (!found?.Configuration || !ownedBy(found.Tags, target)) return
-      const [policy, mappings] = await Promise.all([
-        ifExists(() => clients.lambda.send(new GetPolicyCommand({ FunctionName: name }))),
-        clients.lambda.send(new ListEventSourceMappingsCommand({ FunctionName: name })),
+      const [live, versions] = await Promise.all([
+        readLiveAlias(clients, name, layout.alias),
+        readVersions(clients, name),
       ])
+      const [policy, unqualifiedPolicy, mappings] =
+        options.triggers === false
+          ? []
+          : await Promise.all([
+              live === undefined
+                ? undefined
+                : ifExists(() =>
+                    clients.lambda.send(
+                      new GetPolicyCommand({ FunctionName: name, Qualifier: layout.alias }),
+                    ),
+                  ),
+              ifExists(() => clients.lambda.send(new GetPolicyCommand({ FunctionName: name }))),
+              readMappings(clients, name, layout.alias),
+            ])
       functions.set(name, {
         config: found.Configuration,
         tags: found.Tags ?? {},
+        live,
+        versions,
         permissions: permissionsOf(policy?.Policy),
-        mappings: (mappings.EventSourceMappings ?? []).map((m) => ({
-          uuid: m.UUID ?? '',
-          source: m.EventSourceArn ?? '',
-          batchSize: m.BatchSize,
-          responseTypes: m.FunctionResponseTypes ?? [],
-        })),
+        unqualifiedPermissions: permissionsOf(unqualifiedPolicy?.Policy),
+        mappings: mappings ?? [],
       })
     }),
   )
   return functions
+}
+
+async function readLiveAlias(clients: AwsClients, name: string, alias: string) {
+  for await (const page of paginateListAliases({ client: clients.lambda }, { FunctionName: name }))
+    for (const found of page.Aliases ?? []) if (found.Name === alias) return found.FunctionVersion
+  return undefined
+}
+
+async function readVersions(clients: AwsClients, name: string) {
+  const versions = new Map<string, FunctionConfiguration>()
+  for await (const page of paginateListVersionsByFunction({ client: clients.lambda }, { FunctionName: name }))
+    for (const version of page.Versions ?? [])
+      if (version.Version && version.Version !== '$LATEST') versions.set(version.Version, version)
+  return versions
+}
+
+/** The mappings that invoke the function, whether unqualified or through its alias, once each. */
+async function readMappings(clients: AwsClients, name: string, alias: string) {
+  const pages = await Promise.all(
+    [name, `${name}:${alias}`].map((FunctionName) =>
+      clients.lambda.send(new ListEventSourceMappingsCommand({ FunctionName })),
+    ),
+  )
+  const byUuid = new Map(
+    pages.flatMap((page) => page.EventSourceMappings ?? []).map((m) => [m.UUID ?? '', m] as const),
+  )
+  return [...byUuid.values()].map((m) => ({
+    uuid: m.UUID ?? '',
+    source: m.EventSourceArn ?? '',
+    functionArn: m.FunctionArn ?? '',
+    batchSize: m.BatchSize,
+    responseTypes: m.FunctionResponseTypes ?? [],
+  }))
 }
 
 function permissionsOf(policy: string | undefined): Map<string, string> {

@@ -4,6 +4,8 @@ import { awsNames, type NameTarget } from '@xfn/core'
 export interface AwsTarget extends NameTarget {
   readonly region: string
   readonly accountId: string
+  /** Who deploys: the ARN sts:GetCallerIdentity names, when it was asked. */
+  readonly caller?: string
 }
 
 /** Physical names and ARNs on AWS. Everything is derived, so no state file is kept. */
@@ -24,6 +26,14 @@ export function awsLayout(target: AwsTarget) {
     secretParameter: (name: string) => `/xfn/${target.app}/${target.stage}/secrets/${name}`,
     roleArn: (name: string) => `arn:aws:iam::${accountId}:role/xfn/${target.app}/${target.stage}/${name}`,
     functionArn: (name: string) => `arn:aws:lambda:${region}:${accountId}:function:${name}`,
+    /**
+     * The alias every trigger invokes: a deploy points it at a version it publishes, a rollback at
+     * an earlier one.
+     */
+    alias: 'live',
+    liveArn: (name: string) => `arn:aws:lambda:${region}:${accountId}:function:${name}:live`,
+    /** Where each release is recorded: one SSM parameter per release, `<path>r<n>`. */
+    releasesPath: `/xfn/${target.app}/${target.stage}/releases/`,
     queueArn: (name: string) => `arn:aws:sqs:${region}:${accountId}:${name}`,
     bucketArn: (name: string) => `arn:aws:s3:::${name}`,
     topicArn: (name: string) => `arn:aws:sns:${region}:${accountId}:${name}`,

@@ -117,11 +117,11 @@ describe('topics on AWS', () => {
     // Each topic function consumes its own queue, reporting failures per message.
     expect(
       [...fake.mappings.values()]
-        .map((m) => [m.FunctionArn?.split(':').pop(), m.EventSourceArn, m.FunctionResponseTypes])
+        .map((m) => [m.FunctionArn?.replace(/^.*:function:/, ''), m.EventSourceArn, m.FunctionResponseTypes])
         .sort(),
     ).toEqual([
-      ['shop-dev-audit', arn('sqs', 'shop-dev-order-placed--audit'), ['ReportBatchItemFailures']],
-      ['shop-dev-email', arn('sqs', 'shop-dev-order-placed--email'), ['ReportBatchItemFailures']],
+      ['shop-dev-audit:live', arn('sqs', 'shop-dev-order-placed--audit'), ['ReportBatchItemFailures']],
+      ['shop-dev-email:live', arn('sqs', 'shop-dev-order-placed--email'), ['ReportBatchItemFailures']],
     ])
 
     // The publisher may publish to the topic, and knows where it is; the subscriber may consume its queue.
@@ -180,8 +180,8 @@ describe('topics on AWS', () => {
     expect(subscriptions().map((s) => s.endpoint)).toEqual([arn('sqs', 'shop-dev-order-placed--audit')])
     expect(fake.queues.has('shop-dev-order-placed--email')).toBe(false)
     expect(fake.queues.has('shop-dev-order-placed--email-dlq')).toBe(false)
-    expect([...fake.mappings.values()].map((m) => m.FunctionArn?.split(':').pop())).toEqual([
-      'shop-dev-audit',
+    expect([...fake.mappings.values()].map((m) => m.FunctionArn?.replace(/^.*:function:/, ''))).toEqual([
+      'shop-dev-audit:live',
     ])
   })
 

@@ -12,8 +12,8 @@ import {
 } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { CommandHint, hashApiKey, XfnError, xfnCommand } from '@xfn/core'
-import { readReleases, recordRelease, settingsDigest } from '../releases.js'
+import { CommandHint, hashApiKey, pickRelease, settingsDigest, XfnError, xfnCommand } from '@xfn/core'
+import { readReleases, recordRelease } from '../releases.js'
 import {
   type CloudInfo,
   type Deployment,
@@ -197,20 +197,16 @@ export class LocalCloudClient {
    * Makes a release live again without a rebuild: its build and settings become the deployment,
    * and the running cloud loads them, as for a deploy. By default, the release before the live one.
    */
-  async rollback(to: string | undefined) {
+  async rollback(to: string | undefined, commandLine: (...args: string[]) => string) {
     const release = this.#lock()
     try {
       const releases = this.releases()
-      const live = releases.findIndex((r) => r.live)
-      const chosen = to === undefined ? releases[live - 1] : releases.find((r) => r.id === to)
-      if (!chosen)
-        throw new XfnError(
-          'INVALID_OPTIONS',
-          to === undefined
-            ? 'There is no release before the live one to roll back to; see them with: xfn releases'
-            : `There is no release '${to}'; the kept ones are ${releases.map((r) => r.id).join(', ') || 'none'} (see: xfn releases).`,
-          { commands: [xfnCommand('releases')] },
-        )
+      const chosen = pickRelease(
+        releases,
+        releases.find((r) => r.live),
+        to,
+        commandLine,
+      )
       if (!existsSync(chosen.module))
         throw new XfnError(
           'INVALID_OPTIONS',

@@ -46,15 +46,34 @@ export function isMutating(command: string): boolean {
 
 type Handler = (input: never) => unknown
 
+type Statements = Map<string, { principal: string; source: string }>
+
 interface FakeFunction {
+  /** `$LATEST`. */
   config: lambda.FunctionConfiguration
   tags: Record<string, string>
-  statements: Map<string, { principal: string; source: string }>
+  statements: Statements
+  /** Published versions by number: each a snapshot of `$LATEST` when published. */
+  versions: Map<string, lambda.FunctionConfiguration>
+  aliases: Map<string, { version: string; description: string | undefined; statements: Statements }>
 }
+
+/** What a published version holds besides its code: the configuration PublishVersion compares. */
+const versionedConfiguration = (c: lambda.FunctionConfiguration) =>
+  JSON.stringify([
+    c.Role,
+    c.Handler,
+    c.Runtime,
+    c.MemorySize,
+    c.Timeout,
+    c.Environment,
+    c.VpcConfig,
+    c.LoggingConfig,
+  ])
 
 export class FakeAws {
   readonly calls: Call[] = []
-  readonly params = new Map<string, { value: string; tags: unknown; changedAt?: Date }>()
+  readonly params = new Map<string, { value: string; tags: unknown; changedAt?: Date; type?: string }>()
   readonly roles = new Map<string, { path: string; policy?: string; tags: unknown }>()
   readonly queues = new Map<string, { attributes: Record<string, string>; tags: Record<string, string> }>()
   readonly buckets = new Map<
@@ -170,7 +189,12 @@ export class FakeAws {
   }
 
   #install(): void {
-    this.#on('sts', sts.STSClient, { GetCallerIdentity: () => ({ Account: account }) }, sts)
+    this.#on(
+      'sts',
+      sts.STSClient,
+      { GetCallerIdentity: () => ({ Account: account, Arn: `arn:aws:iam::${account}:user/deployer` }) },
+      sts,
+    )
     this.#installSsm()
     this.#installIam()
     this.#installSqs()
@@ -405,8 +429,13 @@ export class FakeAws {
           if (!found) throw new AwsError('ParameterNotFound', 'ParameterNotFound')
           return { Parameter: { Name, Value: found.value } }
         },
-        PutParameter: ({ Name, Value, Tags, Overwrite }: ssm.PutParameterRequest) => {
+        PutParameter: ({ Name, Value, Tags, Overwrite, Type, Tier }: ssm.PutParameterRequest) => {
           const existing = this.params.get(Name ?? '')
+          // The API reference: a standard parameter holds up to 4 KB, an advanced one 8 KB;
+          // Intelligent-Tiering makes it advanced when it must.
+          const limit = Tier === 'Advanced' || Tier === 'Intelligent-Tiering' ? 8192 : 4096
+          if ((Value ?? '').length > limit)
+            throw new AwsError('ValidationException', `Parameter value is longer than ${limit} characters.`)
           if (existing && !Overwrite)
             throw new AwsError('ParameterAlreadyExists', 'The parameter already exists.')
           // The API reference: tags cannot be given with Overwrite.
@@ -419,6 +448,7 @@ export class FakeAws {
             value: Value ?? '',
             tags: Tags ?? existing?.tags,
             changedAt: new Date(),
+            type: Type ?? existing?.type ?? 'String',
           })
           return { Version: 1 }
         },
@@ -427,14 +457,24 @@ export class FakeAws {
             .filter(([name]) => name.startsWith(Path ?? '') && !name.slice((Path ?? '').length).includes('/'))
             .map(([Name, p]) => ({
               Name,
-              Type: 'SecureString',
-              Value: WithDecryption ? p.value : 'AQICAHh-encrypted',
+              Type: p.type ?? 'SecureString',
+              Value:
+                WithDecryption || (p.type ?? 'SecureString') !== 'SecureString'
+                  ? p.value
+                  : 'AQICAHh-encrypted',
               LastModifiedDate: p.changedAt,
             })),
         }),
         DeleteParameter: ({ Name }: ssm.DeleteParameterRequest) => {
           if (!this.params.delete(Name ?? '')) throw new AwsError('ParameterNotFound', 'ParameterNotFound')
           return {}
+        },
+        DeleteParameters: ({ Names }: ssm.DeleteParametersRequest) => {
+          const deleted = (Names ?? []).filter((name) => this.params.delete(name))
+          return {
+            DeletedParameters: deleted,
+            InvalidParameters: (Names ?? []).filter((n) => !deleted.includes(n)),
+          }
         },
       },
       ssm,
@@ -770,11 +810,69 @@ export class FakeAws {
     )
   }
 
+  /**
+   * The code a function ARN or name runs: an alias's version's, a version's, or `$LATEST`'s, as
+   * Lambda resolves it when a trigger invokes it.
+   */
+  codeBehind(arnOrName: string): string | undefined {
+    const [name = '', qualifier] = arnOrName.replace(/^arn:aws:lambda:[^:]+:\d+:function:/, '').split(':')
+    const found = this.functions.get(name)
+    if (!found) return undefined
+    if (qualifier === undefined || qualifier === '$LATEST') return found.config.CodeSha256
+    const version = found.aliases.get(qualifier)?.version ?? qualifier
+    return found.versions.get(version)?.CodeSha256
+  }
+
+  /** What every trigger the app has invokes: a function ARN for each route, mapping, rule and notification. */
+  triggerTargets(): { trigger: string; arn: string }[] {
+    const targets: { trigger: string; arn: string }[] = []
+    for (const api of this.apis.values())
+      for (const route of api.routes.values()) {
+        const arn = api.integrations.get(route.target.replace('integrations/', ''))
+        if (arn) targets.push({ trigger: `route ${route.key}`, arn })
+      }
+    for (const api of this.restApis.values())
+      for (const resource of api.resources.values())
+        for (const [method, m] of resource.methods)
+          if (m.uri)
+            targets.push({
+              trigger: `method ${method} ${resource.path}`,
+              arn: m.uri.replace(/^.*\/functions\//, '').replace(/\/invocations$/, ''),
+            })
+    for (const mapping of this.mappings.values())
+      targets.push({ trigger: `mapping ${mapping.EventSourceArn}`, arn: mapping.FunctionArn ?? '' })
+    for (const [name, rule] of this.rules)
+      for (const target of rule.targets) targets.push({ trigger: `rule ${name}`, arn: target.Arn ?? '' })
+    for (const [name, bucket] of this.buckets)
+      for (const c of bucket.notifications.LambdaFunctionConfigurations ?? [])
+        targets.push({ trigger: `notification ${name} ${c.Id}`, arn: c.LambdaFunctionArn ?? '' })
+    return targets
+  }
+
   #installLambda(): void {
+    const unqualified = (name: string | undefined) =>
+      (name ?? '').replace(/^arn:aws:lambda:[^:]+:\d+:function:/, '').split(':')[0] ?? ''
     const fn = (name: string | undefined) => {
-      const found = this.functions.get(name ?? '')
+      const found = this.functions.get(unqualified(name))
       if (!found) throw new AwsError('ResourceNotFoundException', `Function not found: ${name}`, 404)
       return found
+    }
+    const alias = (name: string | undefined, qualifier: string | undefined) => {
+      const found = fn(name).aliases.get(qualifier ?? '')
+      if (!found)
+        throw new AwsError('ResourceNotFoundException', `Alias not found: ${name}:${qualifier}`, 404)
+      return found
+    }
+    /** The statements of the function, or of its alias when qualified (Lambda keeps a policy per qualifier). */
+    const statementsOf = (name: string | undefined, qualifier: string | undefined) =>
+      qualifier === undefined ? fn(name).statements : alias(name, qualifier).statements
+    /** `name` or `name:qualifier`, as a mapping's FunctionName, to the ARN Lambda reports. */
+    const qualifiedArn = (name: string | undefined) => {
+      const [, qualifier] = (name ?? '').replace(/^arn:aws:lambda:[^:]+:\d+:function:/, '').split(':')
+      const found = fn(name)
+      if (qualifier !== undefined && !found.aliases.has(qualifier) && !found.versions.has(qualifier))
+        throw new AwsError('ResourceNotFoundException', `Function not found: ${name}`, 404)
+      return `${found.config.FunctionArn}${qualifier === undefined ? '' : `:${qualifier}`}`
     }
     const sha = (zip: Uint8Array | undefined) =>
       createHash('sha256')
@@ -791,14 +889,14 @@ export class FakeAws {
           const found = fn(FunctionName)
           return { Configuration: structuredClone(found.config), Tags: { ...found.tags } }
         },
-        GetPolicy: ({ FunctionName }: lambda.GetPolicyRequest) => {
-          const found = fn(FunctionName)
-          if (found.statements.size === 0)
+        GetPolicy: ({ FunctionName, Qualifier }: lambda.GetPolicyRequest) => {
+          const statements = statementsOf(FunctionName, Qualifier)
+          if (statements.size === 0)
             throw new AwsError('ResourceNotFoundException', 'No policy is associated', 404)
           return {
             Policy: JSON.stringify({
               Version: '2012-10-17',
-              Statement: [...found.statements].map(([Sid, s]) => ({
+              Statement: [...statements].map(([Sid, s]) => ({
                 Sid,
                 Effect: 'Allow',
                 Principal: { Service: s.principal },
@@ -809,10 +907,86 @@ export class FakeAws {
           }
         },
         ListEventSourceMappings: ({ FunctionName }: lambda.ListEventSourceMappingsRequest) => ({
-          EventSourceMappings: [...this.mappings.values()].filter((m) =>
-            m.FunctionArn?.endsWith(`:${FunctionName}`),
+          EventSourceMappings: [...this.mappings.values()].filter(
+            (m) => m.FunctionArn === qualifiedArn(FunctionName),
           ),
         }),
+        ListAliases: ({ FunctionName }: lambda.ListAliasesRequest) => ({
+          Aliases: [...fn(FunctionName).aliases].map(([Name, a]) => ({
+            Name,
+            FunctionVersion: a.version,
+            Description: a.description,
+            AliasArn: `${fn(FunctionName).config.FunctionArn}:${Name}`,
+          })),
+        }),
+        ListVersionsByFunction: ({ FunctionName }: lambda.ListVersionsByFunctionRequest) => {
+          const found = fn(FunctionName)
+          return {
+            Versions: [
+              { ...structuredClone(found.config), Version: '$LATEST' },
+              ...[...found.versions.values()].map((v) => structuredClone(v)),
+            ],
+          }
+        },
+        PublishVersion: ({ FunctionName, CodeSha256, Description }: lambda.PublishVersionRequest) => {
+          const found = fn(FunctionName)
+          if (CodeSha256 !== undefined && CodeSha256 !== found.config.CodeSha256)
+            throw new AwsError(
+              'InvalidParameterValueException',
+              'CodeSHA256 does not match the function code.',
+              400,
+            )
+          if (found.config.LastUpdateStatus === 'InProgress')
+            throw new AwsError('ResourceConflictException', 'An update is in progress for the function.', 409)
+          // The API reference: no new version when neither code nor configuration changed since the last.
+          const last = [...found.versions.values()].at(-1)
+          if (
+            last &&
+            last.CodeSha256 === found.config.CodeSha256 &&
+            versionedConfiguration(last) === versionedConfiguration(found.config)
+          )
+            return structuredClone(last)
+          const Version = String(Math.max(0, ...[...found.versions.keys()].map(Number)) + 1)
+          const published = {
+            ...structuredClone(found.config),
+            Version,
+            FunctionArn: `${found.config.FunctionArn}:${Version}`,
+            ...(Description === undefined ? {} : { Description }),
+          }
+          found.versions.set(Version, published)
+          return structuredClone(published)
+        },
+        CreateAlias: ({ FunctionName, Name, FunctionVersion, Description }: lambda.CreateAliasRequest) => {
+          const found = fn(FunctionName)
+          if (found.aliases.has(Name ?? ''))
+            throw new AwsError('ResourceConflictException', `Alias already exists: ${Name}`, 409)
+          if (!found.versions.has(FunctionVersion ?? ''))
+            throw new AwsError(
+              'ResourceNotFoundException',
+              `Function not found: ${FunctionName}:${FunctionVersion}`,
+              404,
+            )
+          found.aliases.set(Name ?? '', {
+            version: FunctionVersion ?? '',
+            description: Description,
+            statements: new Map(),
+          })
+          return { Name, FunctionVersion }
+        },
+        UpdateAlias: ({ FunctionName, Name, FunctionVersion, Description }: lambda.UpdateAliasRequest) => {
+          const found = alias(FunctionName, Name)
+          if (FunctionVersion !== undefined) {
+            if (!fn(FunctionName).versions.has(FunctionVersion))
+              throw new AwsError(
+                'ResourceNotFoundException',
+                `Function not found: ${FunctionName}:${FunctionVersion}`,
+                404,
+              )
+            found.version = FunctionVersion
+          }
+          if (Description !== undefined) found.description = Description
+          return { Name, FunctionVersion: found.version }
+        },
         CreateFunction: (input: lambda.CreateFunctionRequest) => {
           if (this.functions.has(input.FunctionName ?? ''))
             throw new AwsError(
@@ -835,6 +1009,8 @@ export class FakeAws {
           this.#checkVpcRole(input.Role, input.VpcConfig)
           const { Code, Tags, Layers: _layers, ...config } = input
           this.functions.set(input.FunctionName ?? '', {
+            versions: new Map(),
+            aliases: new Map(),
             config: {
               ...config,
               FunctionArn: `arn:aws:lambda:${region}:${account}:function:${input.FunctionName}`,
@@ -865,20 +1041,41 @@ export class FakeAws {
           } as lambda.FunctionConfiguration
           return {}
         },
-        DeleteFunction: ({ FunctionName }: lambda.DeleteFunctionRequest) => {
-          fn(FunctionName)
+        DeleteFunction: ({ FunctionName, Qualifier }: lambda.DeleteFunctionRequest) => {
+          const found = fn(FunctionName)
+          if (Qualifier !== undefined) {
+            if ([...found.aliases.values()].some((a) => a.version === Qualifier))
+              throw new AwsError(
+                'ResourceConflictException',
+                `Unable to delete version because the following aliases reference it: ${[...found.aliases.keys()].join(', ')}`,
+                409,
+              )
+            if (!found.versions.delete(Qualifier))
+              throw new AwsError(
+                'ResourceNotFoundException',
+                `Function not found: ${FunctionName}:${Qualifier}`,
+                404,
+              )
+            return {}
+          }
           this.functions.delete(FunctionName ?? '')
           return {}
         },
-        AddPermission: ({ FunctionName, StatementId, Principal, SourceArn }: lambda.AddPermissionRequest) => {
-          const found = fn(FunctionName)
-          if (found.statements.has(StatementId ?? ''))
+        AddPermission: ({
+          FunctionName,
+          Qualifier,
+          StatementId,
+          Principal,
+          SourceArn,
+        }: lambda.AddPermissionRequest) => {
+          const statements = statementsOf(FunctionName, Qualifier)
+          if (statements.has(StatementId ?? ''))
             throw new AwsError('ResourceConflictException', 'The statement id provided already exists', 409)
-          found.statements.set(StatementId ?? '', { principal: Principal ?? '', source: SourceArn ?? '' })
+          statements.set(StatementId ?? '', { principal: Principal ?? '', source: SourceArn ?? '' })
           return {}
         },
-        RemovePermission: ({ FunctionName, StatementId }: lambda.RemovePermissionRequest) => {
-          if (!fn(FunctionName).statements.delete(StatementId ?? ''))
+        RemovePermission: ({ FunctionName, Qualifier, StatementId }: lambda.RemovePermissionRequest) => {
+          if (!statementsOf(FunctionName, Qualifier).delete(StatementId ?? ''))
             throw new AwsError('ResourceNotFoundException', 'The statement is not found', 404)
           return {}
         },
@@ -887,7 +1084,7 @@ export class FakeAws {
           this.mappings.set(UUID, {
             UUID,
             EventSourceArn: input.EventSourceArn,
-            FunctionArn: fn(input.FunctionName).config.FunctionArn,
+            FunctionArn: qualifiedArn(input.FunctionName),
             BatchSize: input.BatchSize,
             FunctionResponseTypes: input.FunctionResponseTypes,
             State: 'Enabled',
@@ -896,12 +1093,17 @@ export class FakeAws {
         },
         UpdateEventSourceMapping: ({
           UUID,
+          FunctionName,
           BatchSize,
           FunctionResponseTypes,
         }: lambda.UpdateEventSourceMappingRequest) => {
           const found = this.mappings.get(UUID ?? '')
           if (!found) throw new AwsError('ResourceNotFoundException', 'mapping not found', 404)
-          Object.assign(found, { BatchSize, FunctionResponseTypes })
+          Object.assign(found, {
+            BatchSize,
+            FunctionResponseTypes,
+            ...(FunctionName === undefined ? {} : { FunctionArn: qualifiedArn(FunctionName) }),
+          })
           return {}
         },
         DeleteEventSourceMapping: ({ UUID }: lambda.DeleteEventSourceMappingRequest) => {

@@ -1,12 +1,20 @@
 import { createApp, toManifest } from '@xfn/core'
 import { registerEveryKind } from '../../../../../core/src/__fixtures__/every-kind.js'
-import { applyPlan, createAwsClients, planDeploy, planDestroy, resolveTarget } from '../index.js'
+import {
+  applyPlan,
+  createAwsClients,
+  listReleases,
+  planDeploy,
+  planDestroy,
+  resolveTarget,
+  rollback,
+} from '../index.js'
 import { type Call, FakeAws, region } from './fake-aws.js'
 
 /**
  * Every call of a first deploy of the one-of-each app with two topic subscriptions, a second with
- * new code, new settings, a new filter and two functions removed, and a destroy, against the fake
- * control plane.
+ * new code, new settings, a new filter and two functions removed, a third with new code, a list of
+ * the releases and a rollback, and a destroy, against the fake control plane.
  */
 export async function commandsOfAFullLifecycle(): Promise<Call[]> {
   const fake = new FakeAws()
@@ -47,6 +55,18 @@ export async function commandsOfAFullLifecycle(): Promise<Call[]> {
       ),
       options,
     )
+    // New code, then a rollback to the release before it.
+    await applyPlan(
+      clients,
+      await planDeploy(
+        clients,
+        { manifest: changed as typeof manifest, zip: new Uint8Array([3]), handlers },
+        target,
+      ),
+      options,
+    )
+    await listReleases(clients, target)
+    await rollback(clients, target, { to: undefined, codeOnly: false }, (...args) => args.join(' '))
     for (const bucket of fake.buckets.values()) bucket.objects.add('left-behind.txt')
     await applyPlan(clients, await planDestroy(clients, target), options)
     return [...fake.calls]

@@ -22,6 +22,8 @@ export interface Facts {
   /** The REST API key and usage plan, once they exist. */
   restKeyId: string | undefined
   usagePlanId: string | undefined
+  /** The version each function's alias was pointed at by this deploy, by function name. */
+  readonly versions: Map<string, string>
 }
 
 export interface ApplyContext {
@@ -51,6 +53,7 @@ export const phase = {
   function: 6,
   functionCode: 7,
   functionConfig: 8,
+  publish: 8.5,
   mapping: 9,
   api: 10,
   permission: 11,
@@ -61,6 +64,7 @@ export const phase = {
   usagePlan: 13.7,
   schedule: 14,
   notifications: 15,
+  release: 16,
   deleteRoute: 20,
   deleteIntegration: 21,
   deleteSchedule: 22,
@@ -87,6 +91,7 @@ export function initialFacts(observed: Observed, api: 'http' | 'rest'): Facts {
     restResources: new Map([...(observed.restApi?.resources ?? [])].map(([path, r]) => [path, r.id])),
     restKeyId: observed.usage.apiKey?.id,
     usagePlanId: observed.usage.plan?.id,
+    versions: new Map(),
   }
 }
 

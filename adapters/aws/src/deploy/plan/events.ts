@@ -20,7 +20,7 @@ export function scheduleChanges(desired: Desired, observed: Observed): Change[] 
   const changes: Change[] = []
   for (const schedule of desired.schedules) {
     const current = observed.rules.get(schedule.rule)
-    const arn = layout.functionArn(layout.function(schedule.function))
+    const arn = layout.liveArn(layout.function(schedule.function))
     const ruleOk = current?.expression === schedule.expression
     const targetOk = current?.targets.length === 1 && current.targets[0] === arn
     if (ruleOk && targetOk) continue
@@ -84,7 +84,7 @@ export function notificationChanges(desired: Desired, observed: Observed): Chang
       return [
         {
           Id: `xfn-${fn.logical.name}`,
-          LambdaFunctionArn: layout.functionArn(fn.name),
+          LambdaFunctionArn: layout.liveArn(fn.name),
           Events: trigger.events.map((e) =>
             e === 'created' ? 's3:ObjectCreated:*' : 's3:ObjectRemoved:*',
           ) as never,

@@ -1,11 +1,14 @@
 import {
   AddPermissionCommand,
+  CreateAliasCommand,
   CreateEventSourceMappingCommand,
   CreateFunctionCommand,
   DeleteEventSourceMappingCommand,
   DeleteFunctionCommand,
   type FunctionConfiguration,
+  PublishVersionCommand,
   RemovePermissionCommand,
+  UpdateAliasCommand,
   UpdateEventSourceMappingCommand,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
@@ -127,8 +130,15 @@ export function functionChanges(desired: Desired, observed: Observed, facts: Fac
           },
         })
     }
+    const wanted = configuration({ facts } as ApplyContext)
+    const liveVersion = existing?.live === undefined ? undefined : existing.versions.get(existing.live)
+    const liveDiffers =
+      !liveVersion ||
+      liveVersion.CodeSha256 !== desired.codeSha256 ||
+      configurationDifferences(fn, liveVersion, wanted).length > 0
+    if (liveDiffers) changes.push(publishChange(desired, fn.name, existing?.live !== undefined))
     changes.push(...mappingChanges(desired, fn, existing?.mappings ?? []))
-    changes.push(...permissionChanges(desired, fn, existing?.permissions ?? new Map(), observed))
+    changes.push(...permissionChanges(desired, fn, existing, observed))
   }
   const wanted = new Set(desired.functions.map((f) => f.name))
   for (const [name, existing] of observed.functions) {
@@ -146,6 +156,54 @@ export function functionChanges(desired: Desired, observed: Observed, facts: Fac
     })
   }
   return changes
+}
+
+/**
+ * Publishes a version of what `$LATEST` now holds (only if it still holds this build) and points
+ * the `live` alias, which every trigger invokes, at it. Lambda publishes no new version when
+ * nothing changed since the last one, so a re-run after an interruption reuses it.
+ */
+function publishChange(desired: Desired, name: string, aliasExists: boolean): Change {
+  const { layout } = desired
+  return {
+    action: aliasExists ? 'update' : 'create',
+    kind: 'version',
+    name,
+    reason: `published, and its ${layout.alias} alias, which the triggers invoke, points at it`,
+    phase: phase.publish,
+    async run(context) {
+      const { clients, waitSeconds, facts } = context
+      await waitUntilFunctionUpdatedV2(
+        { client: clients.lambda, maxWaitTime: waitSeconds },
+        { FunctionName: name },
+      )
+      const published = await retrying(
+        () =>
+          clients.lambda.send(
+            new PublishVersionCommand({ FunctionName: name, CodeSha256: desired.codeSha256 }),
+          ),
+        isConflict,
+        { timeoutMs: context.iamTimeoutMs, sleep: context.sleep },
+      )
+      const version = published.Version ?? ''
+      const alias = {
+        FunctionName: name,
+        Name: layout.alias,
+        FunctionVersion: version,
+        Description: 'xfn deploy',
+      }
+      if (aliasExists) await clients.lambda.send(new UpdateAliasCommand(alias))
+      else
+        try {
+          await clients.lambda.send(new CreateAliasCommand(alias))
+        } catch (error) {
+          // Made by an interrupted run that observed none.
+          if (!isConflict(error)) throw error
+          await clients.lambda.send(new UpdateAliasCommand(alias))
+        }
+      facts.versions.set(name, version)
+    },
+  }
 }
 
 function configurationDifferences(
@@ -193,7 +251,9 @@ function mappingChanges(
       : trigger.type === 'topic'
         ? desired.subscriptions.find((s) => s.function === fn.logical.name)?.queue
         : undefined
-  const source = queue && desired.layout.queueArn(queue)
+  const { layout } = desired
+  const source = queue && layout.queueArn(queue)
+  const FunctionName = `${fn.name}:${layout.alias}`
   for (const mapping of existing)
     if (mapping.source !== source) changes.push(deleteMapping(fn.name, mapping.uuid, 'its queue changed'))
   if ((trigger.type !== 'queue' && trigger.type !== 'topic') || !source) return changes
@@ -216,7 +276,7 @@ function mappingChanges(
           () =>
             clients.lambda.send(
               new CreateEventSourceMappingCommand({
-                FunctionName: fn.name,
+                FunctionName,
                 EventSourceArn: source,
                 Enabled: true,
                 ...settings,
@@ -227,16 +287,26 @@ function mappingChanges(
         )
       },
     })
-  else if (current.batchSize !== trigger.batchSize || current.responseTypes.join() !== batchResponses.join())
+  else if (
+    current.batchSize !== trigger.batchSize ||
+    current.responseTypes.join() !== batchResponses.join() ||
+    current.functionArn !== layout.liveArn(fn.name)
+  )
     changes.push({
       action: 'update',
       kind: 'event source',
       name: `${fn.name} ← ${consumed}`,
-      reason: 'batch size or failure reporting changed',
+      reason:
+        current.functionArn !== layout.liveArn(fn.name)
+          ? `to the ${layout.alias} alias`
+          : 'batch size or failure reporting changed',
       phase: phase.mapping,
       async run({ clients, sleep, iamTimeoutMs }) {
         await retrying(
-          () => clients.lambda.send(new UpdateEventSourceMappingCommand({ UUID: current.uuid, ...settings })),
+          () =>
+            clients.lambda.send(
+              new UpdateEventSourceMappingCommand({ UUID: current.uuid, FunctionName, ...settings }),
+            ),
           isConflict,
           { timeoutMs: iamTimeoutMs, sleep },
         )
@@ -257,14 +327,19 @@ function deleteMapping(functionName: string, uuid: string, reason: string): Chan
   }
 }
 
-/** Who may invoke a function: API Gateway, EventBridge or S3, each scoped to its source ARN. */
+/**
+ * Who may invoke a function's alias: API Gateway, EventBridge or S3, each scoped to its source
+ * ARN. The statements deploys made before aliases, on the unqualified function, go.
+ */
 function permissionChanges(
   desired: Desired,
   fn: DesiredFunction,
-  existing: ReadonlyMap<string, string>,
+  observedFunction: ObservedFunction | undefined,
   observed: Observed,
 ): Change[] {
   const { layout, target } = desired
+  const existing = observedFunction?.permissions ?? new Map<string, string>()
+  const Qualifier = layout.alias
   const { trigger } = fn.logical
   const wanted: { sid: string; principal: string; source: (facts: Facts) => string; account?: boolean }[] = []
   if (trigger.type === 'http')
@@ -301,12 +376,13 @@ function permissionChanges(
         if (current !== undefined)
           await ifExists(() =>
             clients.lambda.send(
-              new RemovePermissionCommand({ FunctionName: fn.name, StatementId: permission.sid }),
+              new RemovePermissionCommand({ FunctionName: fn.name, Qualifier, StatementId: permission.sid }),
             ),
           )
         await clients.lambda.send(
           new AddPermissionCommand({
             FunctionName: fn.name,
+            Qualifier,
             StatementId: permission.sid,
             Action: 'lambda:InvokeFunction',
             Principal: permission.principal,
@@ -318,20 +394,25 @@ function permissionChanges(
     })
   }
   const keep = new Set(wanted.map((p) => p.sid))
-  for (const sid of existing.keys()) {
-    if (!sid.startsWith('xfn-') || keep.has(sid)) continue
-    changes.push({
-      action: 'delete',
-      kind: 'permission',
-      name: `${fn.name} ${sid}`,
-      reason: 'its trigger changed',
-      phase: phase.permission,
-      run: async ({ clients }) =>
-        void (await ifExists(() =>
-          clients.lambda.send(new RemovePermissionCommand({ FunctionName: fn.name, StatementId: sid })),
-        )),
-    })
-  }
+  const removal = (sid: string, qualifier: string | undefined, reason: string): Change => ({
+    action: 'delete',
+    kind: 'permission',
+    name: `${qualifier ? `${fn.name}:${qualifier}` : fn.name} ${sid}`,
+    reason,
+    // The unqualified statements go once every trigger invokes the alias.
+    phase: qualifier ? phase.permission : phase.deleteRoute,
+    run: async ({ clients }) =>
+      void (await ifExists(() =>
+        clients.lambda.send(
+          new RemovePermissionCommand({ FunctionName: fn.name, StatementId: sid, Qualifier: qualifier }),
+        ),
+      )),
+  })
+  for (const sid of existing.keys())
+    if (sid.startsWith('xfn-') && !keep.has(sid)) changes.push(removal(sid, Qualifier, 'its trigger changed'))
+  for (const sid of observedFunction?.unqualifiedPermissions.keys() ?? [])
+    if (sid.startsWith('xfn-'))
+      changes.push(removal(sid, undefined, `the triggers invoke the ${layout.alias} alias instead`))
   return changes
 }
 

@@ -66,9 +66,9 @@ export function httpChanges(desired: Desired, observed: Observed): Change[] {
         )),
     })
   const httpFunctions = desired.functions.filter((fn) => fn.logical.trigger.type === 'http')
-  const wantedArns = new Set(httpFunctions.map((fn) => layout.functionArn(fn.name)))
+  const wantedArns = new Set(httpFunctions.map((fn) => layout.liveArn(fn.name)))
   for (const fn of httpFunctions) {
-    const arn = layout.functionArn(fn.name)
+    const arn = layout.liveArn(fn.name)
     if (api?.integrations.has(arn)) continue
     changes.push({
       action: 'create',
@@ -93,7 +93,7 @@ export function httpChanges(desired: Desired, observed: Observed): Change[] {
   const wantedRoutes = new Set<string>()
   for (const route of desired.routes) {
     wantedRoutes.add(route.key)
-    const arn = layout.functionArn(layout.function(route.function))
+    const arn = layout.liveArn(layout.function(route.function))
     const current = api?.routes.get(route.key)
     const knownIntegration = api?.integrations.get(arn)
     if (current && knownIntegration && current.target === `integrations/${knownIntegration}`) continue

@@ -1,6 +1,7 @@
 import { secretsWithoutValue } from '@xfn/core'
 import type { Desired } from '../desired.js'
 import type { Observed } from '../observe.js'
+import { releaseChanges } from '../releases.js'
 import { type Change, initialFacts, type PlanOptions } from './change.js'
 import { notificationChanges, scheduleChanges } from './events.js'
 import { functionChanges } from './functions.js'
@@ -39,6 +40,8 @@ export function planChanges(desired: Desired, observed: Observed, options: PlanO
     ...scheduleChanges(desired, observed),
     ...notificationChanges(desired, observed),
   ]
+  const publishing = changes.filter((c) => c.kind === 'version').map((c) => c.name)
+  changes.push(...releaseChanges(desired, observed, publishing))
   return changes
     .map((change, index) => ({ change, index }))
     .sort((a, b) => a.change.phase - b.change.phase || a.index - b.index)

@@ -163,7 +163,7 @@ export function restChanges(desired: Desired, observed: Observed): Change[] {
     const [method = 'ANY', path = '/'] = route.key.split(' ')
     const fn = desired.functions.find((f) => f.logical.name === route.function)
     if (!fn) continue
-    const uri = `arn:aws:apigateway:${target.region}:lambda:path/2015-03-31/functions/${layout.functionArn(fn.name)}/invocations`
+    const uri = `arn:aws:apigateway:${target.region}:lambda:path/2015-03-31/functions/${layout.liveArn(fn.name)}/invocations`
     const apiKeyRequired =
       method !== 'ANY' && fn.logical.trigger.type === 'http' && fn.logical.trigger.auth === 'key'
     const current = api?.resources.get(path)?.methods.get(method)
