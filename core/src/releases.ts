@@ -125,15 +125,21 @@ export function checkRollback(
     readonly live: ReleaseShape
     readonly target: ReleaseShape
     readonly codeOnly: boolean
+    /** Whether the target can bring back some functions' code and not others' (default true). */
+    readonly partial?: boolean
   },
   commandLine: (...args: string[]) => string,
 ): void {
-  const { differences, codeOnlySafe } = shapeDifferences(input.live, input.target)
+  const { differences, codeOnlySafe: safe } = shapeDifferences(input.live, input.target)
+  const codeOnlySafe = safe && input.partial !== false
   if (differences.length === 0 || (input.codeOnly && codeOnlySafe)) return
   const listed = differences.map((d) => `  - ${d}`).join('\n')
-  const how = codeOnlySafe
-    ? `Its code can still run on what exists now: ${commandLine('rollback', '--to', input.release, '--code-only')} brings back only the code of its functions (functions added since keep theirs), or check out its commit and deploy it to bring back its resources too.`
-    : `Its code needs what no longer exists, so only a deploy can bring it back: check out its commit and deploy it.`
+  const how =
+    input.partial === false
+      ? 'This cloud runs one package for all the functions, so the release cannot come back without its resources: check out its commit and deploy it.'
+      : codeOnlySafe
+        ? `Its code can still run on what exists now: ${commandLine('rollback', '--to', input.release, '--code-only')} brings back only the code of its functions (functions added since keep theirs), or check out its commit and deploy it to bring back its resources too.`
+        : `Its code needs what no longer exists, so only a deploy can bring it back: check out its commit and deploy it.`
   throw new XfnError(
     'RESOURCE_CONFLICT',
     `Release ${input.release} does not fit the app as deployed now:\n${listed}\n${how}`,

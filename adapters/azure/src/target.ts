@@ -5,6 +5,7 @@ import {
   type LogEvent,
   type LogQuery,
   matchesLogQuery,
+  releasesKept,
   settingsOf,
   type Target,
   type TargetHost,
@@ -116,6 +117,7 @@ async function deploy(host: TargetHost, flags: AzureFlags & { dryRun: boolean })
         instanceMemoryMB,
         subnetId: vnet?.subnetId,
         env: settingsOf(project.config, connected.target.stage),
+        release: { ...host.sourceVersion(), keep: releasesKept(project.config) },
       }
       return {
         ...connected,
@@ -162,7 +164,7 @@ async function status(host: TargetHost, flags: AzureFlags) {
   }
   log(`${where(project, target)}${status.baseUrl ? `: ${status.baseUrl}` : ''}`)
   log(
-    `  Function App ${status.functionApp}: ${status.state ?? 'unknown'} on ${status.plan ?? 'an unknown plan'}, package ${status.packageSha256?.slice(0, 12) ?? 'not published'}${status.lastModified ? `, updated ${status.lastModified}` : ''}`,
+    `  Function App ${status.functionApp}: ${status.state ?? 'unknown'} on ${status.plan ?? 'an unknown plan'}, package ${status.packageSha256?.slice(0, 12) ?? 'not published'}${status.release ? ` (release ${status.release})` : ''}${status.lastModified ? `, updated ${status.lastModified}` : ''}`,
   )
   if (status.queues.length > 0) log(`Queues: ${status.queues.join(', ')}`)
   if (status.containers.length > 0) log(`Buckets: ${status.containers.join(', ')}`)
@@ -331,6 +333,20 @@ export const azureTarget: Target = {
   invoke: (host, given, name, request) => invoke(host, azureFlags(given), name, request),
   logs: (host, given, query) => logs(host, azureFlags(given), query),
   metrics: (host, given, window) => metrics(host, azureFlags(given), window),
+  releases: {
+    list: async (host, given) => {
+      const { deploy, clients, target } = await connectAzure(host.project, azureFlags(given))
+      return deploy.listReleases(clients, target)
+    },
+    rollback: async (host, given, options) => {
+      const { deploy, clients, target } = await connectAzure(host.project, azureFlags(given))
+      const here = (...args: string[]) =>
+        host.commandLine(...args, '--cloud', 'azure', '--stage', target.stage)
+      const chosen = await deploy.rollback(clients, target, options, here)
+      const { settings: _settings, shape: _shape, ...shown } = chosen
+      return { ...shown, live: true }
+    },
+  },
   secrets: {
     set: async (host, given, name, value) => {
       const { deploy, clients, target } = await connectAzure(host.project, azureFlags(given))

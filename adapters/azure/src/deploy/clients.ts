@@ -67,3 +67,18 @@ export function staticTokenCredential(token: string): TokenCredential {
     getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 60 * 60 * 1000 }),
   }
 }
+
+/**
+ * The claims of the signed-in identity's Resource Manager token: who it is (`oid`, `tid`, and
+ * `upn` or `unique_name` for a user, `appid` for a service principal). Empty when it is no JWT.
+ */
+export async function tokenClaims(
+  clients: Pick<AzureClients, 'credential'>,
+): Promise<{ oid?: string; tid?: string; upn?: string; unique_name?: string; appid?: string }> {
+  const token = await clients.credential.getToken(armScope)
+  try {
+    return JSON.parse(Buffer.from(token?.token.split('.')[1] ?? '', 'base64url').toString('utf8'))
+  } catch {
+    return {}
+  }
+}

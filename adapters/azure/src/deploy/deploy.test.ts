@@ -168,12 +168,17 @@ describe('xfn deploy --cloud azure', () => {
     fake.requests.length = 0
     const changed = build('export const v = 2', { blob: false })
     const { plan } = await deploy(changed)
-    expect(plan.changes.map((c) => `${c.action} ${c.kind}`)).toEqual(['update code'])
+    expect(plan.changes.map((c) => `${c.action} ${c.kind}`)).toEqual(['update code', 'create release'])
+    const tags = /^PATCH .*\/sites\/shop-dev-[0-9a-f]{6}\/providers\/Microsoft\.Resources\/tags\/default$/
     expect(mutations().map((m) => m.replace(/\/subscriptions\/.*\/providers/, '.../providers'))).toEqual([
       expect.stringMatching(/^POST \/scm\/shop-dev-[0-9a-f]{6}\/api\/publish$/),
+      expect.stringMatching(tags),
+      // The release: its package kept, its record, and the site's tag naming it.
       expect.stringMatching(
-        /^PATCH .*\/sites\/shop-dev-[0-9a-f]{6}\/providers\/Microsoft\.Resources\/tags\/default$/,
+        new RegExp(`^PUT blob:/.*/xfn-deployment/xfn-releases/packages/${changed.sha256}\\.zip$`),
       ),
+      expect.stringMatching(/^PUT blob:\/.*\/xfn-deployment\/xfn-releases\/r2\.json$/),
+      expect.stringMatching(tags),
     ])
     expect([...fake.published.values()].flat().at(-1)).toBe(changed.sha256)
   })
@@ -245,9 +250,11 @@ describe('xfn deploy --cloud azure', () => {
     expect(again.plan.changes).toEqual([])
     const changed = await deploy(build(undefined, { blob: false }), { env: { CURRENCY: 'USD' } })
     expect(changed.plan.changes.map(describeChange)).toEqual([
+      // New settings are a release of their own, which a rollback puts back.
       expect.stringMatching(
         /^~ update app-settings shop-dev-\w+: set CURRENCY, set XFN_MANAGED_SETTINGS, remove GREETING$/,
       ),
+      expect.stringMatching(/^\+ create release r2: /),
     ])
     expect(fake.settings.get(siteId ?? '')).toMatchObject({ CURRENCY: 'USD' })
     expect(fake.settings.get(siteId ?? '')).not.toHaveProperty('GREETING')
@@ -282,6 +289,9 @@ describe('xfn deploy --cloud azure', () => {
     )
     expect([...fake.blobs.keys()]).toEqual([
       expect.stringMatching(new RegExp(`/xfn-deployment/${made.sha256}\\.zip$`)),
+      // The release's own copy, and its record.
+      expect.stringMatching(new RegExp(`/xfn-deployment/xfn-releases/packages/${made.sha256}\\.zip$`)),
+      expect.stringMatching(/\/xfn-deployment\/xfn-releases\/r1\.json$/),
     ])
     expect(mutations().some((m) => m.endsWith('/syncfunctiontriggers'))).toBe(true)
     // Nothing went to the SCM site's publish endpoint: the host runs the package the setting names.
@@ -584,6 +594,6 @@ describe('errors of xfn deploy --cloud azure', () => {
     )
     fake.deploymentOutcome = 4
     const { plan } = await deploy(build(undefined, { blob: false }))
-    expect(plan.changes.map((c) => `${c.action} ${c.kind}`)).toEqual(['update code'])
+    expect(plan.changes.map((c) => `${c.action} ${c.kind}`)).toEqual(['update code', 'create release'])
   })
 })

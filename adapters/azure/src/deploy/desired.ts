@@ -1,5 +1,15 @@
 import { createHmac } from 'node:crypto'
-import { apiKeyHashSetting, hashApiKey, type Manifest, ownerTags, XfnError } from '@xfn/core'
+import {
+  apiKeyHashSetting,
+  defaultReleasesKept,
+  hashApiKey,
+  type Manifest,
+  ownerTags,
+  type ReleaseShape,
+  releaseShape,
+  settingsDigest,
+  XfnError,
+} from '@xfn/core'
 import { azureBlobFunctions } from '../runtime/blob-functions.js'
 import { keyVaultSetting, storageAccountSetting } from '../runtime/resources.js'
 import { attributeKey, topicsSetting } from '../runtime/topics.js'
@@ -25,6 +35,10 @@ export interface AzureDeployOptions {
   readonly env?: Readonly<Record<string, string>> | undefined
   /** Flex Consumption: the subnet of the app's virtual network integration (`azure.vnet`). */
   readonly subnetId?: string | undefined
+  /** Where the code comes from (the git commit, and whether its tree had changes), and how many releases to keep. */
+  readonly release?:
+    | { readonly commit?: string; readonly dirty?: boolean; readonly keep?: number }
+    | undefined
 }
 
 /** The Node.js version of the Function App: the newest that Flex and Consumption both run. */
@@ -86,6 +100,14 @@ export interface Desired {
   readonly secrets: readonly string[]
   /** The subnet of its virtual network integration, if any. */
   readonly subnetId: string | undefined
+  /** What the deploy records as a release, with the package and settings. */
+  readonly release: {
+    readonly settingsDigest: string
+    readonly shape: ReleaseShape
+    readonly commit: string | undefined
+    readonly dirty: boolean | undefined
+    readonly keep: number
+  }
 }
 
 export function desiredState(
@@ -146,6 +168,13 @@ export function desiredState(
     settings: options.env ?? {},
     secrets: (manifest.secrets ?? []).map((s) => s.name),
     subnetId: options.subnetId,
+    release: {
+      settingsDigest: settingsDigest(options.env ?? {}),
+      shape: releaseShape(manifest),
+      commit: options.release?.commit,
+      dirty: options.release?.dirty,
+      keep: options.release?.keep ?? defaultReleasesKept,
+    },
   }
 }
 

@@ -13,6 +13,7 @@ import { armError, ifExists } from './errors.js'
 import { keyVaultApiVersion, vaultSecrets } from './key-vault.js'
 import { type Observed, observe } from './observe.js'
 import { type ApplyContext, type Change, initialFacts, planChanges, planRemoval, secretsOf } from './plan.js'
+import { liveRelease, rollbackTo } from './releases.js'
 import { type AzureLayout, type AzureTarget, azureLayout, byId, deployCommand, packageTag } from './target.js'
 
 export {
@@ -214,6 +215,7 @@ export async function describeDeployed(clients: AzureClients, target: AzureTarge
     state: site?.state,
     plan: observed.plan?.sku,
     packageSha256: site?.tags[packageTag],
+    release: liveRelease(observed.releases, site?.tags, packageTag)?.id,
     lastModified: site?.lastModified,
     queues: [...observed.queues.keys()].sort(),
     containers: [...observed.containers.entries()]
@@ -228,6 +230,53 @@ export async function describeDeployed(clients: AzureClients, target: AzureTarge
         subscriptions: [...topic.subscriptions.keys()].sort(),
       }))
       .sort((a, b) => a.name.localeCompare(b.name)),
+  }
+}
+
+/** The app's releases, oldest first, the one the Function App runs marked live. Read-only. */
+export async function listReleases(clients: AzureClients, target: AzureTarget) {
+  const { releases, site } = await read(clients, target, azureLayout(target))
+  const live = liveRelease(releases, site?.tags, packageTag)
+  return releases.map(({ settings: _settings, shape: _shape, ...release }) => ({
+    ...release,
+    live: release.id === live?.id,
+  }))
+}
+
+/**
+ * Makes a release live again: publishes its kept package and puts back its settings, by default
+ * the release before the live one. `commandLine` prints a command for this app and stage.
+ */
+export async function rollback(
+  clients: AzureClients,
+  target: AzureTarget,
+  options: { readonly to: string | undefined; readonly codeOnly: boolean },
+  commandLine: (...args: string[]) => string,
+  apply: Pick<ApplyOptions, 'sleep' | 'publishTimeoutMs' | 'pollIntervalMs'> = {},
+) {
+  const layout = azureLayout(target)
+  const observed = await read(clients, target, layout)
+  const site = observed.site
+  if (!site || !observed.plan)
+    throw new XfnError(
+      'INVALID_OPTIONS',
+      `Nothing of ${target.app} (${target.stage}) is deployed in resource group ${target.resourceGroup}, so it has no release to roll back to. Deploy it with: ${deployCommand(target.stage)}`,
+      { commands: [deployCommand(target.stage)] },
+    )
+  const context = {
+    clients,
+    facts: initialFacts(observed),
+    layout,
+    plan: observed.plan.sku === 'FC1' ? ('flex' as const) : ('consumption' as const),
+    sleep: apply.sleep ?? realSleep,
+    publishTimeoutMs: apply.publishTimeoutMs ?? 600_000,
+    poll: apply.pollIntervalMs === undefined ? {} : { updateIntervalInMs: apply.pollIntervalMs },
+  }
+  try {
+    return await rollbackTo(context, { releases: observed.releases, site, packageTag }, options, commandLine)
+  } catch (error) {
+    if (error instanceof XfnError) throw error
+    throw armError(`Rolling back ${target.app} (${target.stage})`, error, { changing: true })
   }
 }
 

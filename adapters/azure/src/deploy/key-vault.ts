@@ -1,6 +1,6 @@
 import { secretsWithoutValue, XfnError } from '@xfn/core'
 import type { Change } from './apply-context.js'
-import { type AzureClients, armScope } from './clients.js'
+import { type AzureClients, tokenClaims } from './clients.js'
 import type { Desired } from './desired.js'
 import { armError } from './errors.js'
 import { httpSender } from './http.js'
@@ -27,18 +27,8 @@ export const keyVaultPhase = { vault: 2.5, officer: 2.6, reader: 4.5, secretsSet
 export async function signedInPrincipal(
   clients: AzureClients,
 ): Promise<{ objectId: string; tenantId: string }> {
-  const token = await clients.credential.getToken(armScope)
-  try {
-    const claims = JSON.parse(
-      Buffer.from(token?.token.split('.')[1] ?? '', 'base64url').toString('utf8'),
-    ) as {
-      oid?: string
-      tid?: string
-    }
-    if (claims.oid && claims.tid) return { objectId: claims.oid, tenantId: claims.tid }
-  } catch {
-    // Reported below.
-  }
+  const claims = await tokenClaims(clients)
+  if (claims.oid && claims.tid) return { objectId: claims.oid, tenantId: claims.tid }
   throw new XfnError(
     'CLOUD_ERROR',
     "The Azure token names no object and tenant id (claims oid and tid), which the app's Key Vault needs; sign in with az login or a service principal.",

@@ -2,6 +2,7 @@ import { type NameTarget, ownedBy } from '@xfn/core'
 import type { AzureClients } from './clients.js'
 import { ifExists } from './errors.js'
 import { keyVaultApiVersion, signedInPrincipal, vaultSecrets } from './key-vault.js'
+import { type AzureRelease, readReleases } from './releases.js'
 import { roleAssignmentApiVersion, roleAssignmentId, roles } from './role-assignments.js'
 import { type AzureLayout, byId } from './target.js'
 
@@ -38,6 +39,8 @@ export interface Observed {
   readonly vaultSecrets: ReadonlySet<string> | undefined
   /** The identity deploying, when the app reads secrets. */
   readonly principal: { readonly objectId: string; readonly tenantId: string } | undefined
+  /** The app's recorded releases, oldest first. */
+  readonly releases: readonly AzureRelease[]
   /** Globally unique names that another subscription already holds, for resources not yet made. */
   readonly takenNames: readonly string[]
 }
@@ -97,6 +100,7 @@ const none: Observed = {
   roleAssignments: new Set(),
   vaultSecrets: undefined,
   principal: undefined,
+  releases: [],
   takenNames: [],
 }
 
@@ -124,7 +128,13 @@ export async function observe(
     observeBlobEvents(clients, rg, layout.blobTopic),
     observeTopics(clients, layout, target),
   ])
-  const keyVault = await observeKeyVault(clients, layout, { secrets: options.secrets ?? false, site })
+  const [keyVault, releases] = await Promise.all([
+    observeKeyVault(clients, layout, { secrets: options.secrets ?? false, site }),
+    readReleases(layout, {
+      blobEndpoint: storage.storage?.blobEndpoint,
+      storageKey: storage.storage?.key,
+    }),
+  ])
   // The Function App identity's roles: on the storage account and Application Insights, and to
   // publish to each topic.
   const principalId = site?.principalId
@@ -158,6 +168,7 @@ export async function observe(
     topics,
     ...keyVault,
     roleAssignments: new Set([...keyVault.roleAssignments, ...storageRoles]),
+    releases,
     takenNames: await takenNames(clients, layout, { storage: Boolean(storage.storage), site: Boolean(site) }),
   }
 }

@@ -14,8 +14,9 @@ import {
 import { keyVaultApiVersion, planKeyVault } from './key-vault.js'
 import { insightsApiVersion, type Observed } from './observe.js'
 import { publishPackage } from './publish.js'
+import { releaseChanges } from './releases.js'
 import { assignRole, roles } from './role-assignments.js'
-import { byId, destroyCommand } from './target.js'
+import { byId, destroyCommand, packageTag } from './target.js'
 import { planTopics } from './topic-events.js'
 
 export type { ApplyContext, Change, Facts } from './apply-context.js'
@@ -34,6 +35,7 @@ const phase = {
   site: 4,
   settings: 5,
   publish: 6,
+  release: 6.5,
   removed: 7,
   deleteSite: 10,
   deletePlan: 11,
@@ -255,6 +257,7 @@ export function planChanges(desired: Desired, observed: Observed): Change[] {
   changes.push(...planTopics(desired, observed))
   changes.push(...planStorageRoles(desired, observed))
   changes.push(...planKeyVault(desired, observed))
+  changes.push(...releaseChanges(desired, observed, packageTag, phase.release))
   return changes.sort((a, b) => a.phase - b.phase)
 }
 
@@ -299,10 +302,17 @@ function planSite(desired: Desired, observed: Observed, changes: Change[]) {
     kind: 'code',
     name,
     reason: site
-      ? `package ${desired.packageSha256.slice(0, 12)} replaces ${(site.tags['xfn:package'] ?? 'none').slice(0, 12)}`
+      ? `package ${desired.packageSha256.slice(0, 12)} replaces ${(site.tags[packageTag] ?? 'none').slice(0, 12)}`
       : `package ${desired.packageSha256.slice(0, 12)}`,
     phase: phase.publish,
-    run: (context) => publishPackage(context),
+    run: (context) =>
+      publishPackage(
+        { ...context, layout: desired.layout, plan: desired.plan },
+        {
+          zip: desired.zip,
+          sha256: desired.packageSha256,
+        },
+      ),
   }
   if (!site) {
     changes.push({
@@ -426,7 +436,7 @@ function planSite(desired: Desired, observed: Observed, changes: Change[]) {
       },
     })
   }
-  if (site.tags['xfn:package'] !== desired.packageSha256) changes.push(publish)
+  if (site.tags[packageTag] !== desired.packageSha256) changes.push(publish)
 }
 
 /** The changes that remove what xfn made: the resource group when xfn made it, else each resource. */

@@ -1,22 +1,33 @@
 import { XfnError } from '@xfn/core'
 import type { ApplyContext } from './apply-context.js'
 import { scmScope } from './clients.js'
+import type { Desired } from './desired.js'
 import { httpSender } from './http.js'
 import { byId, packageTag } from './target.js'
 
+/** What publishing needs: a deploy's context, or a rollback's. */
+export type PublishContext = Pick<ApplyContext, 'clients' | 'facts' | 'sleep' | 'publishTimeoutMs' | 'poll'> &
+  Pick<Desired, 'layout' | 'plan'>
+
+/** A package to publish: its zip and the SHA-256 (hex) of it. */
+interface Package {
+  readonly zip: Uint8Array
+  readonly sha256: string
+}
+
 /**
- * Publishes the package, then records its SHA-256 in a tag of the Function App: the tag is set
+ * Publishes a package, then records its SHA-256 in a tag of the Function App: the tag is set
  * only once the package runs, so an interrupted publish is redone by the next deploy.
  */
-export async function publishPackage(context: ApplyContext): Promise<void> {
-  const { clients, desired, poll } = context
-  if (desired.plan === 'flex') await publishToFlex(context)
-  else await publishToConsumption(context)
+export async function publishPackage(context: PublishContext, pkg: Package): Promise<void> {
+  const { clients, layout, poll } = context
+  if (context.plan === 'flex') await publishToFlex(context, pkg)
+  else await publishToConsumption(context, pkg)
   await clients.resources.tagsOperations.beginUpdateAtScopeAndWait(
-    byId(desired.layout.siteId),
+    byId(layout.siteId),
     {
       operation: 'Merge',
-      properties: { tags: { [packageTag]: desired.packageSha256 } },
+      properties: { tags: { [packageTag]: pkg.sha256 } },
     },
     poll,
   )
@@ -41,12 +52,15 @@ const transientStatuses = new Set([404, 429, 502, 503, 504])
  * Flex Consumption: the zip goes to the SCM site's one-deploy endpoint, with a Resource Manager
  * token, and the deployment is polled until it ends.
  */
-async function publishToFlex({ clients, desired, facts, sleep, publishTimeoutMs }: ApplyContext) {
+async function publishToFlex(
+  { clients, layout, facts, sleep, publishTimeoutMs }: PublishContext,
+  pkg: Package,
+) {
   const scm = facts.scmHostName
   if (!scm)
     throw new XfnError(
       'CLOUD_ERROR',
-      `The Function App ${desired.layout.functionApp} reports no SCM host to publish to.`,
+      `The Function App ${layout.functionApp} reports no SCM host to publish to.`,
     )
   const request = httpSender(clients, { scope: scmScope })
   const send = async (method: 'GET' | 'POST', path: string, body?: Uint8Array) => {
@@ -63,7 +77,7 @@ async function publishToFlex({ clients, desired, facts, sleep, publishTimeoutMs 
       )
     return response.status >= 400 ? undefined : response.text
   }
-  const accepted = (await send('POST', '/api/publish?RemoteBuild=false&Deployer=xfn', desired.zip)) ?? ''
+  const accepted = (await send('POST', '/api/publish?RemoteBuild=false&Deployer=xfn', pkg.zip)) ?? ''
   const id = accepted.trim().replace(/^"|"$/g, '') || 'latest'
   const started = Date.now()
   for (let delay = 500; ; delay = Math.min(delay * 2, 5000)) {
@@ -73,12 +87,12 @@ async function publishToFlex({ clients, desired, facts, sleep, publishTimeoutMs 
     if (status.status !== undefined && failedStates.has(status.status))
       throw new XfnError(
         'CLOUD_ERROR',
-        `Publishing to ${desired.layout.functionApp} failed: ${status.status_text || `deployment status ${status.status}`}. Its log: https://${scm}/api/deployments/${id}/log`,
+        `Publishing to ${layout.functionApp} failed: ${status.status_text || `deployment status ${status.status}`}. Its log: https://${scm}/api/deployments/${id}/log`,
       )
     if (Date.now() - started > publishTimeoutMs)
       throw new XfnError(
         'CLOUD_ERROR',
-        `Publishing to ${desired.layout.functionApp} did not finish in ${publishTimeoutMs / 1000} s; run the deploy again to publish anew.`,
+        `Publishing to ${layout.functionApp} did not finish in ${publishTimeoutMs / 1000} s; run the deploy again to publish anew.`,
       )
     await sleep(delay)
   }
@@ -88,16 +102,15 @@ async function publishToFlex({ clients, desired, facts, sleep, publishTimeoutMs 
  * Linux Consumption: the zip goes to the app's storage account, its read-only SAS URL into
  * `WEBSITE_RUN_FROM_PACKAGE`, and the host is told to sync its triggers.
  */
-async function publishToConsumption({ clients, desired, facts }: ApplyContext) {
-  const { layout } = desired
+async function publishToConsumption({ clients, layout, facts }: PublishContext, pkg: Package) {
   const rg = layout.resourceGroup
   const account = layout.storageAccount
-  const blobName = `${desired.packageSha256}.zip`
+  const blobName = `${pkg.sha256}.zip`
   const { BlockBlobClient, StorageSharedKeyCredential } = await import('@azure/storage-blob')
   const endpoint = (facts.blobEndpoint ?? '').replace(/\/?$/, '/')
   const url = `${endpoint}${layout.deploymentContainer}/${blobName}`
   const blob = new BlockBlobClient(url, new StorageSharedKeyCredential(account, facts.storageKey ?? ''))
-  await blob.uploadData(desired.zip, { blobHTTPHeaders: { blobContentType: 'application/zip' } })
+  await blob.uploadData(pkg.zip, { blobHTTPHeaders: { blobContentType: 'application/zip' } })
   const sas = await clients.storage.storageAccounts.listServiceSAS(rg, account, {
     canonicalizedResource: `/blob/${account}/${layout.deploymentContainer}/${blobName}`,
     resource: 'b',

@@ -118,7 +118,21 @@ export interface FakeArm {
   close(): Promise<void>
 }
 
-export async function startFakeArm(): Promise<FakeArm> {
+/**
+ * Starts the fake. `storage` sends the storage accounts' blob endpoint and key elsewhere, such as
+ * to an Azurite account (its endpoint for an account's name, and its key); by default the fake's
+ * own blob service answers.
+ */
+export async function startFakeArm(
+  storage:
+    | {
+        readonly blobEndpoint: (account: string) => string
+        readonly key: string
+        /** Makes in that store a container Resource Manager has just made. */
+        readonly madeContainer?: (account: string, container: string) => Promise<void>
+      }
+    | undefined = undefined,
+): Promise<FakeArm> {
   const resources = new Map<string, Resource>()
   const settings = new Map<string, Record<string, string>>()
   const operations = new Map<string, { polls: number }>()
@@ -130,19 +144,78 @@ export async function startFakeArm(): Promise<FakeArm> {
   let hostKeyAsks = 0
 
   const https = createHttpsServer({ cert: fakeCertificate, key: fakeKey })
+  // A blob service of the few operations deploys use: put, get, delete and list blobs, and a
+  // container's properties (it exists once Resource Manager made it). Real Azurite stands in for
+  // it where a test needs the real service (see the Azure releases test).
   const blobServer = createHttpServer((req, res) => {
     void body(req).then((bytes) => {
-      const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)
-      requests.push({ method: req.method ?? 'GET', path: `blob:${path}`, mutating: req.method === 'PUT' })
-      if (req.method === 'PUT') blobs.set(path, bytes)
-      res.writeHead(req.method === 'PUT' ? 201 : 404, {
+      const url = new URL(req.url ?? '/', 'http://x')
+      const path = decodeURIComponent(url.pathname)
+      const method = req.method ?? 'GET'
+      const recorded = { method, path: `blob:${path}`, mutating: method === 'PUT' || method === 'DELETE' }
+      requests.push(recorded)
+      const failure = fake.failWhen?.(recorded, requests.length - 1)
+      if (failure) {
+        res.writeHead(failure.status, { 'x-ms-error-code': failure.code, 'content-type': 'application/xml' })
+        return res.end(
+          `<?xml version="1.0" encoding="utf-8"?><Error><Code>${failure.code}</Code><Message>${failure.message}</Message></Error>`,
+        )
+      }
+      const headers = {
         etag: '"0x1"',
         'last-modified': new Date(0).toUTCString(),
         'x-ms-request-id': String(++sequence),
         'x-ms-version': '2025-01-05',
         'x-ms-request-server-encrypted': 'true',
+      }
+      const [, account = '', container = ''] = path.split('/')
+      if (url.searchParams.get('restype') === 'container') {
+        const made = [...resources.keys()].some((id) =>
+          id.endsWith(
+            `/storageaccounts/${account}/blobservices/default/containers/${container}`.toLowerCase(),
+          ),
+        )
+        if (!made) {
+          res.writeHead(404, { ...headers, 'x-ms-error-code': 'ContainerNotFound' })
+          return res.end()
+        }
+        if (url.searchParams.get('comp') !== 'list') {
+          res.writeHead(200, headers)
+          return res.end()
+        }
+        const prefix = `/${account}/${container}/${url.searchParams.get('prefix') ?? ''}`
+        const listed = [...blobs].filter(([name]) => name.startsWith(prefix))
+        const xml = `<?xml version="1.0" encoding="utf-8"?><EnumerationResults ServiceEndpoint="http://127.0.0.1/${account}/" ContainerName="${container}"><Blobs>${listed
+          .map(
+            ([name, data]) =>
+              `<Blob><Name>${name.slice(`/${account}/${container}/`.length)}</Name><Properties><Last-Modified>${new Date(0).toUTCString()}</Last-Modified><Etag>0x1</Etag><Content-Length>${data.length}</Content-Length><BlobType>BlockBlob</BlobType></Properties></Blob>`,
+          )
+          .join('')}</Blobs><NextMarker /></EnumerationResults>`
+        res.writeHead(200, { ...headers, 'content-type': 'application/xml' })
+        return res.end(xml)
+      }
+      const found = blobs.get(path)
+      if (method === 'PUT') {
+        blobs.set(path, bytes)
+        res.writeHead(201, headers)
+        return res.end()
+      }
+      if (!found) {
+        res.writeHead(404, { ...headers, 'x-ms-error-code': 'BlobNotFound' })
+        return res.end()
+      }
+      if (method === 'DELETE') {
+        blobs.delete(path)
+        res.writeHead(202, headers)
+        return res.end()
+      }
+      res.writeHead(200, {
+        ...headers,
+        'content-length': String(found.length),
+        'x-ms-blob-type': 'BlockBlob',
+        'content-type': 'application/octet-stream',
       })
-      res.end()
+      res.end(method === 'HEAD' ? undefined : found)
     })
   })
   await Promise.all([listen(https), listen(blobServer)])
@@ -382,7 +455,7 @@ export async function startFakeArm(): Promise<FakeArm> {
             keys: [
               {
                 keyName: 'key1',
-                value: createHash('sha256').update(owner).digest('base64'),
+                value: storage?.key ?? createHash('sha256').update(owner).digest('base64'),
                 permissions: 'FULL',
               },
             ],
@@ -484,7 +557,13 @@ export async function startFakeArm(): Promise<FakeArm> {
           return error(res, 404, 'ResourceNotFound', `${path} was not found.`)
         const resource =
           method === 'PUT'
-            ? shape(path, json, port, blobPort, fake.webhookUrls)
+            ? shape(
+                path,
+                json,
+                port,
+                storage?.blobEndpoint ?? ((account) => `http://127.0.0.1:${blobPort}/${account}/`),
+                fake.webhookUrls,
+              )
             : merge(existing as Resource, json)
         if (/\/sites\/[^/]+$/.test(id)) withIdentity(resource as unknown as Record<string, unknown>, path)
         // A vault's name stays taken while it is soft-deleted; only a recovery takes it back.
@@ -520,6 +599,12 @@ export async function startFakeArm(): Promise<FakeArm> {
           )
         // Resource groups and containers answer 201 when made; queues and the rest 200.
         const made = !existing && (isGroup || /\/containers\/[^/]+$/.test(id))
+        const container = /\/storageaccounts\/([^/]+)\/blobservices\/default\/containers\/([^/]+)$/.exec(id)
+        // A container Resource Manager makes is one the blob service serves.
+        if (made && container && storage?.madeContainer)
+          return void storage
+            .madeContainer(container[1] ?? '', container[2] ?? '')
+            .then(() => send(res, 201, resource))
         return send(res, made ? 201 : 200, resource)
       }
       if (method === 'DELETE' && id.endsWith('/networkconfig/virtualnetwork')) {
@@ -555,7 +640,7 @@ function shape(
   path: string,
   json: Record<string, unknown>,
   port: number,
-  blobPort: number,
+  blobEndpoint: (account: string) => string,
   webhookUrls: string[],
 ): Resource {
   const segments = path.split('/').filter(Boolean)
@@ -567,7 +652,7 @@ function shape(
   }
   const lower = type.toLowerCase()
   if (lower === 'microsoft.storage/storageaccounts')
-    properties.primaryEndpoints = { blob: `http://127.0.0.1:${blobPort}/${name}/` }
+    properties.primaryEndpoints = { blob: blobEndpoint(name) }
   if (lower === 'microsoft.web/sites') {
     properties.defaultHostName = `127.0.0.1:${port}/app/${name}`
     properties.hostNameSslStates = [

@@ -18,8 +18,13 @@ async function freePort(): Promise<number> {
   return port
 }
 
-/** Starts the Azurite emulator (blob and queue) on 127.0.0.1, in a data folder of its own. */
-export async function startAzurite(): Promise<{ connectionString: string; stop: () => Promise<void> }> {
+/**
+ * Starts the Azurite emulator (blob and queue) on 127.0.0.1, in a data folder of its own; with
+ * `accounts` (name to base64 key), it serves those accounts instead of its well-known one.
+ */
+export async function startAzurite(
+  accounts?: Readonly<Record<string, string>>,
+): Promise<{ connectionString: string; blobOrigin: string; stop: () => Promise<void> }> {
   const [blobPort, queuePort, tablePort] = [await freePort(), await freePort(), await freePort()]
   const location = mkdtempSync(join(tmpdir(), 'xfn-azurite-'))
   const child: ChildProcess = spawn(
@@ -44,7 +49,17 @@ export async function startAzurite(): Promise<{ connectionString: string; stop: 
       '--tablePort',
       String(tablePort),
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: accounts
+        ? {
+            ...process.env,
+            AZURITE_ACCOUNTS: Object.entries(accounts)
+              .map(([name, accountKey]) => `${name}:${accountKey}`)
+              .join(';'),
+          }
+        : process.env,
+    },
   )
   let output = ''
   child.stdout?.on('data', (chunk) => {
@@ -62,6 +77,7 @@ export async function startAzurite(): Promise<{ connectionString: string; stop: 
   }
   return {
     connectionString: `DefaultEndpointsProtocol=http;AccountName=${account};AccountKey=${key};BlobEndpoint=http://127.0.0.1:${blobPort}/${account};QueueEndpoint=http://127.0.0.1:${queuePort}/${account};`,
+    blobOrigin: `http://127.0.0.1:${blobPort}`,
     stop: async () => {
       child.kill()
       await new Promise((resolve) => child.once('exit', resolve))
