@@ -128,6 +128,7 @@ export {
   type ResourceGrant,
   type Usable,
 } from './grants.js'
+export { reportChangesByHand } from './history.js'
 export {
   apiKeyHashSetting,
   apiKeyHeader,
@@ -231,6 +232,7 @@ export type {
   Target,
   TargetBuild,
   TargetBuildOutput,
+  TargetChangeRecord,
   TargetCommand,
   TargetConfigSetting,
   TargetFinding,

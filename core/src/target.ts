@@ -51,6 +51,7 @@ export type TargetCommand =
   | 'metrics'
   | 'secret'
   | 'releases'
+  | 'history'
 
 /** The settings given on the command line: each target setting by name, when given. */
 export type TargetSettings = Readonly<Record<string, string | number | undefined>>
@@ -220,6 +221,29 @@ export interface Target {
   readonly secrets?: TargetSecrets
   /** The app's releases (`xfn releases`, `xfn rollback`); absent where a target keeps none yet. */
   readonly releases?: TargetReleases
+  /**
+   * The changes made to the app's resources since a time, oldest first, from the cloud's own
+   * audit trail (`xfn history`); absent where the target has none.
+   */
+  history?(
+    host: TargetHost,
+    settings: TargetSettings,
+    window: { readonly since: Date },
+  ): Promise<readonly TargetChangeRecord[]>
+}
+
+/** One change to an app's resources, as the cloud's audit trail recorded it. */
+export interface TargetChangeRecord {
+  readonly at: string
+  /** Who made it, as the cloud names them. */
+  readonly by: string | undefined
+  /** What was done, in the cloud's words (`UpdateFunctionConfiguration`, `Microsoft.Web/sites/write`). */
+  readonly action: string
+  readonly resource: string
+  /** Whether xfn made it: a deploy or rollback marks its requests, so anything else was done by hand. */
+  readonly byXfn: boolean
+  /** Whether the cloud refused it. */
+  readonly failed: boolean
 }
 
 /** One deploy of an app, as a target records it. */

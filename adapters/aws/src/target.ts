@@ -6,6 +6,7 @@ import {
   type LogQuery,
   matchesLogQuery,
   releasesKept,
+  reportChangesByHand,
   settingsOf,
   type Target,
   type TargetHost,
@@ -223,16 +224,21 @@ async function status(host: TargetHost, flags: AwsFlags) {
   for (const bucket of status.buckets) log(`Bucket ${bucket}`)
   log(
     status.release
-      ? `Release ${status.release} is live (${host.commandLine('releases', '--cloud', 'aws', '--stage', target.stage)} lists them).`
+      ? `Release ${status.release.id} is live (${host.commandLine('releases', '--cloud', 'aws', '--stage', target.stage)} lists them).`
       : 'No recorded release is live: the aliases were moved outside xfn, or a deploy stopped before recording; a deploy records one.',
   )
+  const byHand = status.release
+    ? await reportChangesByHand(host, () =>
+        deploy.history(clients, target, { since: new Date(status.release?.deployedAt ?? 0) }),
+      )
+    : []
   // Lambda reports CodeSha256 in base64; builds record hex.
   const deployed = status.functions.map(
     (fn) => fn.codeSha256 && Buffer.from(fn.codeSha256, 'base64').toString('hex'),
   )
   const { drift, line } = await host.codeDrift('aws', deployed, deployHint)
   log(line)
-  return { ...status, drift }
+  return { ...status, drift, changedByHand: byHand }
 }
 
 /** The log events of the app's functions on AWS: their log groups' history, then Live Tail. */
@@ -314,6 +320,10 @@ export const awsTarget: Target = {
   invoke: (host, given, name, request) => invoke(host, awsFlags(given), name, request),
   logs: (host, given, query) => logs(host, awsFlags(given), query),
   metrics: (host, given, window) => metrics(host, awsFlags(given), window),
+  history: async (host, given, window) => {
+    const { deploy, clients, target } = await connect(host.project, awsFlags(given))
+    return deploy.history(clients, target, window)
+  },
   releases: {
     list: async (host, given) => {
       const { deploy, clients, target } = await connect(host.project, awsFlags(given))

@@ -6,6 +6,7 @@ import {
   type LogQuery,
   matchesLogQuery,
   releasesKept,
+  reportChangesByHand,
   settingsOf,
   type Target,
   type TargetHost,
@@ -164,15 +165,20 @@ async function status(host: TargetHost, flags: AzureFlags) {
   }
   log(`${where(project, target)}${status.baseUrl ? `: ${status.baseUrl}` : ''}`)
   log(
-    `  Function App ${status.functionApp}: ${status.state ?? 'unknown'} on ${status.plan ?? 'an unknown plan'}, package ${status.packageSha256?.slice(0, 12) ?? 'not published'}${status.release ? ` (release ${status.release})` : ''}${status.lastModified ? `, updated ${status.lastModified}` : ''}`,
+    `  Function App ${status.functionApp}: ${status.state ?? 'unknown'} on ${status.plan ?? 'an unknown plan'}, package ${status.packageSha256?.slice(0, 12) ?? 'not published'}${status.release ? ` (release ${status.release.id})` : ''}${status.lastModified ? `, updated ${status.lastModified}` : ''}`,
   )
   if (status.queues.length > 0) log(`Queues: ${status.queues.join(', ')}`)
   if (status.containers.length > 0) log(`Buckets: ${status.containers.join(', ')}`)
   for (const topic of status.topics)
     log(`Topic ${topic.logical} (${topic.name}) → ${topic.subscriptions.join(', ') || 'no subscriptions'}`)
+  const byHand = status.release
+    ? await reportChangesByHand(host, () =>
+        deploy.history(clients, target, { since: new Date(status.release?.deployedAt ?? 0) }),
+      )
+    : []
   const { drift, line } = await host.codeDrift('azure', [status.packageSha256], deployHint)
   log(line)
-  return { ...status, drift }
+  return { ...status, drift, changedByHand: byHand }
 }
 
 /** `xfn invoke --cloud azure`: one call of a deployed function. */
@@ -333,6 +339,10 @@ export const azureTarget: Target = {
   invoke: (host, given, name, request) => invoke(host, azureFlags(given), name, request),
   logs: (host, given, query) => logs(host, azureFlags(given), query),
   metrics: (host, given, window) => metrics(host, azureFlags(given), window),
+  history: async (host, given, window) => {
+    const { deploy, clients, target } = await connectAzure(host.project, azureFlags(given))
+    return deploy.history(clients, target, window)
+  },
   releases: {
     list: async (host, given) => {
       const { deploy, clients, target } = await connectAzure(host.project, azureFlags(given))

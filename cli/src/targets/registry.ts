@@ -209,3 +209,15 @@ export async function releasesOf(project: Project, name: string) {
     `The ${target.name} target keeps no releases yet; these do: ${keeping.join(', ')}. Choose one with --cloud.`,
   )
 }
+
+/** A target that reads its cloud's audit trail, or an error naming those that do. */
+export async function historyOf(project: Project, name: string) {
+  const target = await targetNamed(project, name)
+  const read = target.history?.bind(target)
+  if (read) return { target, read }
+  const reading = (await targetsOf(project)).filter((t) => t.history).map((t) => t.name)
+  throw new XfnError(
+    'INVALID_OPTIONS',
+    `The ${target.name} target has no audit trail to read; these do: ${reading.join(', ')}. Choose one with --cloud.`,
+  )
+}

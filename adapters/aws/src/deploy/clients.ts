@@ -1,5 +1,6 @@
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway'
 import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2'
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail'
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch'
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge'
@@ -26,7 +27,15 @@ export interface AwsClients {
   readonly sts: STSClient
   readonly logs: CloudWatchLogsClient
   readonly cloudwatch: CloudWatchClient
+  /** The account's audit trail (`xfn history`). */
+  readonly cloudtrail: CloudTrailClient
 }
+
+/**
+ * What xfn adds to the User-Agent of every AWS request: CloudTrail records it, so `xfn history`
+ * tells the changes xfn made from those made by hand.
+ */
+export const xfnUserAgent = ['xfn', '1'] as const
 
 export interface ClientOptions {
   /** Otherwise the SDK's own resolution: AWS_REGION, then the profile's region. */
@@ -46,6 +55,7 @@ export function createAwsClients(options: ClientOptions = {}): AwsClients {
     ...(options.region ? { region: options.region } : {}),
     ...(options.profile ? { profile: options.profile } : {}),
     maxAttempts: 8,
+    customUserAgent: [[...xfnUserAgent]] as [string, string][],
   }
   const customEndpoint = Boolean(process.env.AWS_ENDPOINT_URL || process.env.AWS_ENDPOINT_URL_S3)
   return {
@@ -68,5 +78,6 @@ export function createAwsClients(options: ClientOptions = {}): AwsClients {
       ),
     }),
     cloudwatch: new CloudWatchClient(config),
+    cloudtrail: new CloudTrailClient(config),
   }
 }

@@ -4,6 +4,7 @@ import { type ApplyOptions, applyChanges } from './apply.js'
 import type { AwsClients } from './clients.js'
 import { type AwsBuild, type DeployOptions, type Desired, desiredState } from './desired.js'
 import { cloudError } from './errors.js'
+import { readHistory } from './history.js'
 import { type Observed, observe, readFunctions } from './observe.js'
 import { type Change, initialFacts, type PlanOptions, planChanges } from './plan/index.js'
 import { liveRelease, readReleases, rollbackTo, shownReleases } from './releases.js'
@@ -173,9 +174,13 @@ export async function describeDeployed(clients: AwsClients, target: AwsTarget) {
       }))
       .sort((a, b) => a.name.localeCompare(b.name)),
     schedules: [...observed.rules.entries()].map(([name, rule]) => ({ name, expression: rule.expression })),
-    release: liveRelease(observed.releases, observed.functions)?.id,
+    release: pickedRelease(liveRelease(observed.releases, observed.functions)),
   }
 }
+
+/** What status shows of the live release. */
+const pickedRelease = (release: { id: string; deployedAt: string } | undefined) =>
+  release && { id: release.id, deployedAt: release.deployedAt }
 
 /** The app's releases, oldest first, the one that runs marked live. Read-only. */
 export async function listReleases(clients: AwsClients, target: AwsTarget) {
@@ -196,6 +201,15 @@ export async function rollback(
   const layout = awsLayout(target)
   const state = await readReleaseState(clients, target)
   return rollbackTo(clients, layout, state, options, commandLine)
+}
+
+/** The changes made to the app's resources since a time, from CloudTrail. Read-only. */
+export async function history(clients: AwsClients, target: AwsTarget, window: { readonly since: Date }) {
+  try {
+    return await readHistory(clients, target, awsLayout(target), window)
+  } catch (error) {
+    throw cloudError(`Reading CloudTrail for ${target.app} (${target.stage}) in ${target.region}`, error)
+  }
 }
 
 async function readReleaseState(clients: AwsClients, target: AwsTarget) {

@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto'
 import { WebSiteManagementClient } from '@azure/arm-appservice'
 import { EventGridManagementClient } from '@azure/arm-eventgrid'
 import { OperationalInsightsManagementClient } from '@azure/arm-operationalinsights'
 import { ResourceManagementClient } from '@azure/arm-resources'
 import { StorageManagementClient } from '@azure/arm-storage'
 import type { TokenCredential } from '@azure/core-auth'
-import type { TlsSettings } from '@azure/core-rest-pipeline'
+import type { PipelinePolicy, TlsSettings } from '@azure/core-rest-pipeline'
 import { DefaultAzureCredential } from '@azure/identity'
 
 /** The scope of Azure Resource Manager tokens. */
@@ -28,6 +29,27 @@ export interface AzureClients {
   readonly events: EventGridManagementClient
   /** TLS settings for the requests xfn makes itself (publish), as the SDK clients get them. */
   readonly tls: TlsSettings | undefined
+  /** The Resource Manager endpoint, for the requests xfn makes itself (the Activity Log). */
+  readonly endpoint: string
+}
+
+/**
+ * The first hex digits of the client request id of every Resource Manager request xfn makes
+ * ("xfn" in hex): the Activity Log records the id, so `xfn history` tells xfn's changes from
+ * those made by hand. The rest of the id is random, so it stays a GUID.
+ */
+export const xfnRequestIdPrefix = '78666e'
+
+/** Sets `x-ms-client-request-id` to an id that starts with xfn's mark. */
+export const xfnRequestIdPolicy: PipelinePolicy = {
+  name: 'xfnClientRequestId',
+  sendRequest: (request, next) => {
+    request.headers.set(
+      'x-ms-client-request-id',
+      `${xfnRequestIdPrefix}${randomUUID().slice(xfnRequestIdPrefix.length)}`,
+    )
+    return next(request)
+  },
 }
 
 export interface AzureClientOptions {
@@ -47,6 +69,7 @@ export function createAzureClients(options: AzureClientOptions): AzureClients {
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.tls ? { tlsOptions: options.tls } : {}),
     retryOptions: { maxRetries: 6 },
+    additionalPolicies: [{ policy: xfnRequestIdPolicy, position: 'perCall' as const }],
   }
   const { subscriptionId } = options
   return {
@@ -58,6 +81,7 @@ export function createAzureClients(options: AzureClientOptions): AzureClients {
     workspaces: new OperationalInsightsManagementClient(credential, subscriptionId, common),
     events: new EventGridManagementClient(credential, subscriptionId, common),
     tls: options.tls,
+    endpoint: options.endpoint ?? 'https://management.azure.com',
   }
 }
 

@@ -5,7 +5,7 @@ import {
   createPipelineFromOptions,
   createPipelineRequest,
 } from '@azure/core-rest-pipeline'
-import type { AzureClients } from './clients.js'
+import { type AzureClients, xfnRequestIdPolicy } from './clients.js'
 
 /**
  * Requests xfn makes itself (to the SCM site, the Function App, a Key Vault), through the SDK's
@@ -16,6 +16,7 @@ export function httpSender(clients: AzureClients, options: { scope?: string } = 
     retryOptions: { maxRetries: 3 },
     ...(clients.tls ? { tlsOptions: clients.tls } : {}),
   })
+  pipeline.addPolicy(xfnRequestIdPolicy)
   if (options.scope)
     pipeline.addPolicy(
       bearerTokenAuthenticationPolicy({ credential: clients.credential, scopes: options.scope }),

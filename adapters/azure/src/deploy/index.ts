@@ -10,6 +10,7 @@ import {
 import { type AzureClients, armScope } from './clients.js'
 import { type AzureBuild, type AzureDeployOptions, type Desired, desiredState } from './desired.js'
 import { armError, ifExists } from './errors.js'
+import { readHistory } from './history.js'
 import { keyVaultApiVersion, vaultSecrets } from './key-vault.js'
 import { type Observed, observe } from './observe.js'
 import { type ApplyContext, type Change, initialFacts, planChanges, planRemoval, secretsOf } from './plan.js'
@@ -208,6 +209,7 @@ export async function describeDeployed(clients: AzureClients, target: AzureTarge
   const layout = azureLayout(target)
   const observed = await read(clients, target, layout)
   const site = observed.site
+  const live = liveRelease(observed.releases, site?.tags, packageTag)
   return {
     target,
     functionApp: site ? layout.functionApp : undefined,
@@ -215,7 +217,7 @@ export async function describeDeployed(clients: AzureClients, target: AzureTarge
     state: site?.state,
     plan: observed.plan?.sku,
     packageSha256: site?.tags[packageTag],
-    release: liveRelease(observed.releases, site?.tags, packageTag)?.id,
+    release: live && { id: live.id, deployedAt: live.deployedAt },
     lastModified: site?.lastModified,
     queues: [...observed.queues.keys()].sort(),
     containers: [...observed.containers.entries()]
@@ -230,6 +232,16 @@ export async function describeDeployed(clients: AzureClients, target: AzureTarge
         subscriptions: [...topic.subscriptions.keys()].sort(),
       }))
       .sort((a, b) => a.name.localeCompare(b.name)),
+  }
+}
+
+/** The changes made to the app's resource group since a time, from its Activity Log. Read-only. */
+export async function history(clients: AzureClients, target: AzureTarget, window: { readonly since: Date }) {
+  try {
+    return await readHistory(clients, target, window)
+  } catch (error) {
+    if (error instanceof XfnError) throw error
+    throw armError(`Reading the Activity Log of ${target.resourceGroup}`, error)
   }
 }
 

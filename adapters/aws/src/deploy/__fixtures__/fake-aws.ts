@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import * as rest from '@aws-sdk/client-api-gateway'
 import * as apigw from '@aws-sdk/client-apigatewayv2'
+import * as cloudtrail from '@aws-sdk/client-cloudtrail'
 import * as events from '@aws-sdk/client-eventbridge'
 import * as iam from '@aws-sdk/client-iam'
 import * as lambda from '@aws-sdk/client-lambda'
@@ -128,6 +129,11 @@ export class FakeAws {
       keys: Set<string>
     }
   >()
+  /**
+   * The account's CloudTrail management events, as LookupEvents answers them (EventTime as the
+   * service's JSON gives it); a test sets them from recorded responses.
+   */
+  trail: (Omit<cloudtrail.Event, 'EventTime'> & { EventTime?: string })[] = []
   /** How many more CreateFunction calls fail because a new role is not yet assumable. */
   roleNotAssumable = 0
   /** Time each call takes, to stand for the network and the service in benchmarks. */
@@ -204,6 +210,52 @@ export class FakeAws {
     this.#installEvents()
     this.#installApi()
     this.#installRest()
+    this.#installCloudTrail()
+  }
+
+  #installCloudTrail(): void {
+    this.#on(
+      'cloudtrail',
+      cloudtrail.CloudTrailClient,
+      {
+        LookupEvents: ({
+          LookupAttributes,
+          StartTime,
+          EndTime,
+          MaxResults,
+          NextToken,
+        }: cloudtrail.LookupEventsRequest) => {
+          if ((LookupAttributes ?? []).length > 1)
+            throw new AwsError(
+              'InvalidLookupAttributesException',
+              'You can specify at most one lookup attribute.',
+            )
+          const [attribute] = LookupAttributes ?? []
+          const sourceOf = (e: { EventSource?: string | undefined; CloudTrailEvent?: string | undefined }) =>
+            e.EventSource ?? (JSON.parse(e.CloudTrailEvent ?? '{}') as { eventSource?: string }).eventSource
+          const matching = this.trail
+            .map((e) => ({ ...e, EventTime: e.EventTime === undefined ? undefined : new Date(e.EventTime) }))
+            .filter(
+              (e) =>
+                (!attribute ||
+                  attribute.AttributeKey !== 'EventSource' ||
+                  sourceOf(e) === attribute.AttributeValue) &&
+                (!StartTime || (e.EventTime && e.EventTime >= StartTime)) &&
+                (!EndTime || (e.EventTime && e.EventTime <= EndTime)),
+            )
+            // The newest first, as CloudTrail answers.
+            .sort((a, b) => (b.EventTime?.getTime() ?? 0) - (a.EventTime?.getTime() ?? 0))
+          const start = Number(NextToken ?? 0)
+          const size = MaxResults ?? 50
+          const page = matching.slice(start, start + size)
+          return {
+            Events: page,
+            ...(start + size < matching.length ? { NextToken: String(start + size) } : {}),
+          }
+        },
+      },
+      cloudtrail,
+    )
   }
 
   #installRest(): void {

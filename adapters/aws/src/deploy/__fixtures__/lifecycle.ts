@@ -3,6 +3,7 @@ import { registerEveryKind } from '../../../../../core/src/__fixtures__/every-ki
 import {
   applyPlan,
   createAwsClients,
+  history,
   listReleases,
   planDeploy,
   planDestroy,
@@ -14,7 +15,7 @@ import { type Call, FakeAws, region } from './fake-aws.js'
 /**
  * Every call of a first deploy of the one-of-each app with two topic subscriptions, a second with
  * new code, new settings, a new filter and two functions removed, a third with new code, a list of
- * the releases and a rollback, and a destroy, against the fake control plane.
+ * the releases, a rollback and a look at the history, and a destroy, against the fake control plane.
  */
 export async function commandsOfAFullLifecycle(): Promise<Call[]> {
   const fake = new FakeAws()
@@ -66,6 +67,7 @@ export async function commandsOfAFullLifecycle(): Promise<Call[]> {
       options,
     )
     await listReleases(clients, target)
+    await history(clients, target, { since: new Date(0) })
     await rollback(clients, target, { to: undefined, codeOnly: false }, (...args) => args.join(' '))
     for (const bucket of fake.buckets.values()) bucket.objects.add('left-behind.txt')
     await applyPlan(clients, await planDestroy(clients, target), options)

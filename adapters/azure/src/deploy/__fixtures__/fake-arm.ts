@@ -38,6 +38,9 @@ export interface RecordedRequest {
   readonly mutating: boolean
   /** The `api-version` it names, if any. */
   readonly apiVersion?: string
+  /** Its `x-ms-client-request-id`, and when it came, as the Activity Log records them. */
+  readonly clientRequestId?: string
+  readonly at?: string
 }
 
 /** A result table as the Log Analytics query API returns it. */
@@ -109,6 +112,8 @@ export interface FakeArm {
   /** The Log Analytics query API: the queries asked, and what answers each (no table by default). */
   readonly queries: { workspaceId: string; query: string; timespan: string }[]
   answerQuery: ((query: string) => QueryTable | undefined) | undefined
+  /** Activity Log events recorded elsewhere, served with those of the changes the fake made. */
+  readonly activityLog: Record<string, unknown>[]
   /** Calls to the deployed Function App: its routes and its admin endpoint. */
   readonly appCalls: { method: string; path: string; body: string }[]
   /** How long each answer waits, standing for the network and the service (benchmarks). */
@@ -235,6 +240,7 @@ export async function startFakeArm(
     blobs,
     takenNames: new Set(),
     failWhen: undefined,
+    activityLog: [],
     deploymentOutcome: 4,
     deploymentNotFoundPolls: 0,
     latencyMs: 0,
@@ -354,6 +360,45 @@ export async function startFakeArm(
     }
     return send(res, 200, { value: found.value, id: `${uri}secrets/${secret}/1` })
   }
+  /**
+   * The Activity Log: the recorded events a test gives, and an end event for each change this
+   * fake made, as Resource Manager logs them (the operation, the caller, the client request id),
+   * filtered as the Monitor REST API's $filter asks: a time window and a resource group.
+   */
+  const activityLog = (filter: string) => {
+    const from = /eventTimestamp ge '([^']+)'/.exec(filter)?.[1]
+    const to = /eventTimestamp le '([^']+)'/.exec(filter)?.[1]
+    const group = /resourceGroupName eq '([^']+)'/.exec(filter)?.[1]?.toLowerCase()
+    if (!from || !to)
+      throw new Error(`the Activity Log needs an eventTimestamp window; $filter was ${filter}`)
+    const made = requests
+      .filter((r) => r.mutating && !r.path.startsWith('blob:') && /\/resourcegroups\//i.test(r.path))
+      .map((r) => {
+        const segments = r.path.split('/').filter(Boolean)
+        const action = r.method === 'POST' ? segments.at(-1) : undefined
+        const resourceId = `/${(action ? segments.slice(0, -1) : segments).join('/')}`
+        const type = resourceType(action ? segments.slice(0, -1) : segments)
+        const verb = r.method === 'DELETE' ? 'delete' : action ? `${action}/action` : 'write'
+        return {
+          caller: fakePrincipal.objectId,
+          eventTimestamp: r.at,
+          eventName: { value: 'EndRequest', localizedValue: 'End request' },
+          httpRequest: { clientRequestId: r.clientRequestId, clientIpAddress: '127.0.0.1', method: r.method },
+          operationName: { value: `${type}/${verb}`, localizedValue: `${type}/${verb}` },
+          resourceGroupName: segments[3],
+          resourceId,
+          status: { value: 'Succeeded', localizedValue: 'Succeeded' },
+          subscriptionId: segments[1],
+        }
+      })
+    return [...fake.activityLog, ...made].filter(
+      (e) =>
+        (!group || String(e.resourceGroupName).toLowerCase() === group) &&
+        String(e.eventTimestamp) >= from &&
+        String(e.eventTimestamp) <= to,
+    )
+  }
+
   https.on('request', (req: IncomingMessage, res: ServerResponse) => {
     void body(req).then((bytes) => {
       const url = new URL(`${origin}${req.url ?? '/'}`)
@@ -365,6 +410,8 @@ export async function startFakeArm(
         path,
         mutating: method !== 'GET' && !(method === 'POST' && readActions.test(lower)),
         apiVersion: url.searchParams.get('api-version') ?? undefined,
+        clientRequestId: req.headers['x-ms-client-request-id'] as string | undefined,
+        at: new Date().toISOString(),
       }
       if (lower.startsWith('/app/')) return functionApp(req, res, path, bytes.toString('utf8'))
       if (!lower.startsWith('/operations/')) requests.push(recorded)
@@ -374,6 +421,11 @@ export async function startFakeArm(
       if (failure) return error(res, failure.status, failure.code, failure.message)
       const json =
         bytes.length > 0 && !lower.includes('/api/publish') ? JSON.parse(bytes.toString('utf8')) : {}
+
+      if (
+        /^\/subscriptions\/[^/]+\/providers\/microsoft\.insights\/eventtypes\/management\/values$/.test(lower)
+      )
+        return send(res, 200, { value: activityLog(url.searchParams.get('$filter') ?? '') })
 
       if (lower.startsWith('/operations/')) {
         const op = operations.get(path.split('/')[2] ?? '')
