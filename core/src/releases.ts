@@ -168,7 +168,7 @@ export function pickRelease<T extends { readonly id: string }>(
   if (!before)
     throw new XfnError(
       'INVALID_OPTIONS',
-      `There is no release before ${live ? `the live one, ${live.id}` : 'the newest'} to roll back to; ${list} lists them.`,
+      `There is no release before ${live ? `${live.id}, the live one,` : 'the newest'} to roll back to; ${list} lists them.`,
     )
   return before
 }

@@ -218,6 +218,26 @@ describe('xfn status and destroy --cloud aws on an account without the app', () 
   })
 })
 
+describe('xfn releases, rollback and history --cloud aws', () => {
+  const env = () => ({ ...credentials, AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL: endpoint })
+
+  it('lists no releases, has none to roll back to, and reads CloudTrail by event source', async () => {
+    const app = copyOfApp('every-kind', 'aws-releases')
+    const listed = await xfn(env(), 'releases', app, '--cloud', 'aws', '--stage', 'ci')
+    expect(listed.code).toBe(0)
+    expect(listed.stdout).toContain('No releases of every-kind on aws yet; deploy it first.')
+    const back = await xfn(env(), 'rollback', app, '--cloud', 'aws', '--stage', 'ci')
+    expect(back.code).toBe(2)
+    expect(back.stderr).toContain('There is no release before the newest to roll back to;')
+    expect(back.stderr).toContain(`npx xfn releases ${relative(process.cwd(), app)} --cloud aws --stage ci lists them`)
+    requests.length = 0
+    const history = await xfn(env(), 'history', app, '--cloud', 'aws', '--stage', 'ci', '--since', '2d')
+    expect(history.code).toBe(0)
+    expect(history.stdout).toMatch(/^No changes to every-kind on aws since \d{4}-/)
+    expect(requests.filter((r) => r === 'LookupEvents')).toHaveLength(8)
+  })
+})
+
 describe('xfn logs --cloud aws', () => {
   it("reads every function's log group at the endpoint, a group not yet made being no error", async () => {
     const app = copyOfApp('every-kind', 'aws-logs')

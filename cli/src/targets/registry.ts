@@ -21,6 +21,7 @@ const deployedAppCommands: readonly TargetCommand[] = [
   'metrics',
   'secret',
   'releases',
+  'history',
 ]
 
 /**

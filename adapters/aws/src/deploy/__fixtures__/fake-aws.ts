@@ -237,9 +237,7 @@ export class FakeAws {
             .map((e) => ({ ...e, EventTime: e.EventTime === undefined ? undefined : new Date(e.EventTime) }))
             .filter(
               (e) =>
-                (!attribute ||
-                  attribute.AttributeKey !== 'EventSource' ||
-                  sourceOf(e) === attribute.AttributeValue) &&
+                (attribute?.AttributeKey !== 'EventSource' || sourceOf(e) === attribute.AttributeValue) &&
                 (!StartTime || (e.EventTime && e.EventTime >= StartTime)) &&
                 (!EndTime || (e.EventTime && e.EventTime <= EndTime)),
             )
