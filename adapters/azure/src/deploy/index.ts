@@ -12,7 +12,7 @@ import { type AzureBuild, type AzureDeployOptions, type Desired, desiredState } 
 import { armError, ifExists } from './errors.js'
 import { readHistory } from './history.js'
 import { keyVaultApiVersion, vaultSecrets } from './key-vault.js'
-import { type Observed, observe } from './observe.js'
+import { type Observed, observe, observeReleases } from './observe.js'
 import { type ApplyContext, type Change, initialFacts, planChanges, planRemoval, secretsOf } from './plan.js'
 import { liveRelease, rollbackTo } from './releases.js'
 import { type AzureLayout, type AzureTarget, azureLayout, byId, deployCommand, packageTag } from './target.js'
@@ -115,6 +115,14 @@ export async function planDestroy(clients: AzureClients, target: AzureTarget): P
   )
   const observed = await read(clients, target, desired.layout)
   return { desired, observed, changes: planRemoval(desired, observed) }
+}
+
+async function readReleaseState(clients: AzureClients, target: AzureTarget) {
+  try {
+    return await observeReleases(clients, azureLayout(target))
+  } catch (error) {
+    throw armError(`Reading the releases of ${target.app} (${target.stage})`, error)
+  }
 }
 
 async function read(
@@ -247,7 +255,7 @@ export async function history(clients: AzureClients, target: AzureTarget, window
 
 /** The app's releases, oldest first, the one the Function App runs marked live. Read-only. */
 export async function listReleases(clients: AzureClients, target: AzureTarget) {
-  const { releases, site } = await read(clients, target, azureLayout(target))
+  const { releases, site } = await readReleaseState(clients, target)
   const live = liveRelease(releases, site?.tags, packageTag)
   return releases.map(({ settings: _settings, shape: _shape, ...release }) => ({
     ...release,
@@ -267,9 +275,8 @@ export async function rollback(
   apply: Pick<ApplyOptions, 'sleep' | 'publishTimeoutMs' | 'pollIntervalMs'> = {},
 ) {
   const layout = azureLayout(target)
-  const observed = await read(clients, target, layout)
-  const site = observed.site
-  if (!site || !observed.plan)
+  const { site, storage, releases } = await readReleaseState(clients, target)
+  if (!site)
     throw new XfnError(
       'INVALID_OPTIONS',
       `Nothing of ${target.app} (${target.stage}) is deployed in resource group ${target.resourceGroup}, so it has no release to roll back to. Deploy it with: ${deployCommand(target.stage)}`,
@@ -277,15 +284,16 @@ export async function rollback(
     )
   const context = {
     clients,
-    facts: initialFacts(observed),
+    facts: { ...storage, scmHostName: site.scmHostName },
     layout,
-    plan: observed.plan.sku === 'FC1' ? ('flex' as const) : ('consumption' as const),
+    // Flex Consumption apps have a functionAppConfig; Linux Consumption ones do not.
+    plan: site.functionAppConfig ? ('flex' as const) : ('consumption' as const),
     sleep: apply.sleep ?? realSleep,
     publishTimeoutMs: apply.publishTimeoutMs ?? 600_000,
     poll: apply.pollIntervalMs === undefined ? {} : { updateIntervalInMs: apply.pollIntervalMs },
   }
   try {
-    return await rollbackTo(context, { releases: observed.releases, site, packageTag }, options, commandLine)
+    return await rollbackTo(context, { releases, site, packageTag }, options, commandLine)
   } catch (error) {
     if (error instanceof XfnError) throw error
     throw armError(`Rolling back ${target.app} (${target.stage})`, error, { changing: true })

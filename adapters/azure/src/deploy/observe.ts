@@ -217,6 +217,21 @@ async function observeStorage(clients: AzureClients, rg: string, account: string
   }
 }
 
+/**
+ * What listing and rolling back releases need, read without the rest: the site (its tags and
+ * settings), the storage account's blob endpoint and key, and the releases kept there.
+ */
+export async function observeReleases(clients: AzureClients, layout: AzureLayout) {
+  const rg = layout.resourceGroup
+  const [site, account, keys] = await Promise.all([
+    observeSite(clients, rg, layout.functionApp),
+    ifExists(() => clients.storage.storageAccounts.getProperties(rg, layout.storageAccount)),
+    ifExists(() => clients.storage.storageAccounts.listKeys(rg, layout.storageAccount)),
+  ])
+  const storage = { blobEndpoint: account?.primaryEndpoints?.blob, storageKey: keys?.keys?.[0]?.value }
+  return { site, storage, releases: await readReleases(layout, storage) }
+}
+
 async function observeSite(
   clients: AzureClients,
   rg: string,

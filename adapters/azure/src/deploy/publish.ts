@@ -1,13 +1,15 @@
 import { XfnError } from '@xfn/core'
-import type { ApplyContext } from './apply-context.js'
+import type { ApplyContext, Facts } from './apply-context.js'
 import { scmScope } from './clients.js'
 import type { Desired } from './desired.js'
 import { httpSender } from './http.js'
 import { byId, packageTag } from './target.js'
 
 /** What publishing needs: a deploy's context, or a rollback's. */
-export type PublishContext = Pick<ApplyContext, 'clients' | 'facts' | 'sleep' | 'publishTimeoutMs' | 'poll'> &
-  Pick<Desired, 'layout' | 'plan'>
+export type PublishContext = Pick<ApplyContext, 'clients' | 'sleep' | 'publishTimeoutMs' | 'poll'> &
+  Pick<Desired, 'layout' | 'plan'> & {
+    readonly facts: Pick<Facts, 'scmHostName' | 'blobEndpoint' | 'storageKey'>
+  }
 
 /** A package to publish: its zip and the SHA-256 (hex) of it. */
 interface Package {
@@ -19,7 +21,12 @@ interface Package {
  * Publishes a package, then records its SHA-256 in a tag of the Function App: the tag is set
  * only once the package runs, so an interrupted publish is redone by the next deploy.
  */
-export async function publishPackage(context: PublishContext, pkg: Package): Promise<void> {
+export async function publishPackage(
+  context: PublishContext,
+  pkg: Package,
+  /** Further tags to set with the package's, such as the release it is. */
+  tags: Record<string, string> = {},
+): Promise<void> {
   const { clients, layout, poll } = context
   if (context.plan === 'flex') await publishToFlex(context, pkg)
   else await publishToConsumption(context, pkg)
@@ -27,7 +34,7 @@ export async function publishPackage(context: PublishContext, pkg: Package): Pro
     byId(layout.siteId),
     {
       operation: 'Merge',
-      properties: { tags: { [packageTag]: pkg.sha256 } },
+      properties: { tags: { ...tags, [packageTag]: pkg.sha256 } },
     },
     poll,
   )

@@ -126,7 +126,6 @@ describe('releases on Azure', () => {
       expect.stringMatching(/^PUT Microsoft\.Web\/sites\/shop-dev-\w+\/config\/appsettings$/),
       expect.stringMatching(/^POST \/scm\/shop-dev-\w+\/api\/publish$/),
       'PATCH Microsoft.Resources/tags/default',
-      'PATCH Microsoft.Resources/tags/default',
     ])
     expect(await live()).toEqual(['r1*', 'r2'])
 

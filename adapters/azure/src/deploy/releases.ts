@@ -172,8 +172,7 @@ export async function rollbackTo(
     )
   const zip = await blob.downloadToBuffer()
   await restoreSettings(context, site.settings, current?.settings ?? {}, chosen.settings)
-  await publishPackage(context, { zip, sha256: chosen.sha256 })
-  await tagSite(context.clients, context.layout, { [releaseTag]: chosen.id })
+  await publishPackage(context, { zip, sha256: chosen.sha256 }, { [releaseTag]: chosen.id })
   return chosen
 }
 
