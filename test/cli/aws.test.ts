@@ -229,7 +229,9 @@ describe('xfn releases, rollback and history --cloud aws', () => {
     const back = await xfn(env(), 'rollback', app, '--cloud', 'aws', '--stage', 'ci')
     expect(back.code).toBe(2)
     expect(back.stderr).toContain('There is no release before the newest to roll back to;')
-    expect(back.stderr).toContain(`npx xfn releases ${relative(process.cwd(), app)} --cloud aws --stage ci lists them`)
+    expect(back.stderr).toContain(
+      `npx xfn releases ${relative(process.cwd(), app)} --cloud aws --stage ci lists them`,
+    )
     requests.length = 0
     const history = await xfn(env(), 'history', app, '--cloud', 'aws', '--stage', 'ci', '--since', '2d')
     expect(history.code).toBe(0)

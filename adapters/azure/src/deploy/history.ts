@@ -38,7 +38,7 @@ export async function readHistory(
     if (answer.status >= 400)
       throw new XfnError(
         'CLOUD_ERROR',
-        `Reading the Activity Log of ${target.resourceGroup} answered ${answer.status}: ${answer.text.slice(0, 300)}${answer.status === 403 ? ' The signed-in identity needs Reader (Microsoft.Insights/eventtypes/values/read) on the resource group.' : ''}`,
+        `Reading the Activity Log of ${target.resourceGroup} answered ${answer.status}: ${answer.text.slice(0, 300)}${answer.status === 403 ? ' The signed-in identity needs Monitoring Reader (Microsoft.Insights/eventtypes/values/read) on the resource group.' : ''}`,
       )
     const body = JSON.parse(answer.text || '{}') as { value?: EventData[]; nextLink?: string }
     events.push(...(body.value ?? []))
