@@ -29,6 +29,39 @@ interface Row {
   readonly ms: number
 }
 
+/** The fake a cloud's calls go to: how slow it answers, and what it was asked since the last reset. */
+interface Counted {
+  latencyMs: number
+  reset(): void
+  counts(): { calls: number; mutating: number }
+}
+
+/**
+ * Deploys v1 then v2 at no latency, then measures going back to v1 by redeploying it, deploys v2
+ * again, and measures the rollback to r1.
+ */
+async function compare(
+  cloud: string,
+  fake: Counted,
+  deploy: (code: number) => Promise<unknown>,
+  rollback: () => Promise<unknown>,
+): Promise<Row[]> {
+  const measure = async (way: string, body: () => Promise<unknown>): Promise<Row> => {
+    fake.latencyMs = latencyMs
+    fake.reset()
+    const started = performance.now()
+    await body()
+    const ms = performance.now() - started
+    fake.latencyMs = 0
+    return { cloud, way, ...fake.counts(), ms }
+  }
+  await deploy(1)
+  await deploy(2)
+  const redeploy = await measure('redeploy v1', () => deploy(1))
+  await deploy(2)
+  return [redeploy, await measure('rollback to v1', rollback)]
+}
+
 async function onAws(): Promise<Row[]> {
   const fake = new FakeAws()
   const clients = aws.createAwsClients({ region })
@@ -38,30 +71,20 @@ async function onAws(): Promise<Row[]> {
   const build = (code: number) => ({ manifest, zip: new Uint8Array(64 * 1024).fill(code), handlers })
   const deploy = async (code: number) =>
     aws.applyPlan(clients, await aws.planDeploy(clients, build(code), target), { sleep: quiet })
-  await deploy(1)
-  await deploy(2)
-  fake.latencyMs = latencyMs
-  const measure = async (way: string, body: () => Promise<unknown>): Promise<Row> => {
-    fake.reset()
-    const started = performance.now()
-    await body()
-    return {
-      cloud: 'aws',
-      way,
-      calls: fake.calls.length,
-      mutating: fake.mutatingCalls().length,
-      ms: performance.now() - started,
-    }
-  }
-  const redeploy = await measure('redeploy v1', () => deploy(1))
-  fake.latencyMs = 0
-  await deploy(2)
-  fake.latencyMs = latencyMs
-  const rollback = await measure('rollback to v1', () =>
-    aws.rollback(clients, target, { to: 'r1', codeOnly: false }, command),
+  const rows = await compare(
+    'aws',
+    {
+      set latencyMs(ms: number) {
+        fake.latencyMs = ms
+      },
+      reset: () => fake.reset(),
+      counts: () => ({ calls: fake.calls.length, mutating: fake.mutatingCalls().length }),
+    },
+    deploy,
+    () => aws.rollback(clients, target, { to: 'r1', codeOnly: false }, command),
   )
   fake.restore()
-  return [redeploy, rollback]
+  return rows
 }
 
 async function onAzure(): Promise<Row[]> {
@@ -83,30 +106,22 @@ async function onAzure(): Promise<Row[]> {
   }
   const deploy = async (code: number) =>
     azure.applyPlan(clients, await azure.planDeploy(clients, build(code), target), apply)
-  await deploy(1)
-  await deploy(2)
-  fake.latencyMs = latencyMs
-  const measure = async (way: string, body: () => Promise<unknown>): Promise<Row> => {
-    fake.requests.length = 0
-    const started = performance.now()
-    await body()
-    return {
-      cloud: 'azure',
-      way,
-      calls: fake.requests.length,
-      mutating: fake.mutating().length,
-      ms: performance.now() - started,
-    }
-  }
-  const redeploy = await measure('redeploy v1', () => deploy(1))
-  fake.latencyMs = 0
-  await deploy(2)
-  fake.latencyMs = latencyMs
-  const rollback = await measure('rollback to v1', () =>
-    azure.rollback(clients, target, { to: 'r1', codeOnly: false }, command, apply),
+  const rows = await compare(
+    'azure',
+    {
+      set latencyMs(ms: number) {
+        fake.latencyMs = ms
+      },
+      reset: () => {
+        fake.requests.length = 0
+      },
+      counts: () => ({ calls: fake.requests.length, mutating: fake.mutating().length }),
+    },
+    deploy,
+    () => azure.rollback(clients, target, { to: 'r1', codeOnly: false }, command, apply),
   )
   await fake.close()
-  return [redeploy, rollback]
+  return rows
 }
 
 console.log(`\nxfn rollback against a redeploy of the earlier build: 10 functions, ${latencyMs} ms per call`)

@@ -334,7 +334,7 @@ export async function readFunctions(
                     ),
                   ),
               ifExists(() => clients.lambda.send(new GetPolicyCommand({ FunctionName: name }))),
-              readMappings(clients, name, layout.alias),
+              readMappings(clients, name, live === undefined ? undefined : layout.alias),
             ])
       functions.set(name, {
         config: found.Configuration,
@@ -364,10 +364,13 @@ async function readVersions(clients: AwsClients, name: string) {
   return versions
 }
 
-/** The mappings that invoke the function, whether unqualified or through its alias, once each. */
-async function readMappings(clients: AwsClients, name: string, alias: string) {
+/**
+ * The mappings that invoke the function, whether unqualified or through its alias (when it has
+ * one: Lambda knows no mappings of an alias that does not exist), once each.
+ */
+async function readMappings(clients: AwsClients, name: string, alias: string | undefined) {
   const pages = await Promise.all(
-    [name, `${name}:${alias}`].map((FunctionName) =>
+    [name, ...(alias ? [`${name}:${alias}`] : [])].map((FunctionName) =>
       clients.lambda.send(new ListEventSourceMappingsCommand({ FunctionName })),
     ),
   )

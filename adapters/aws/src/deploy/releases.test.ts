@@ -109,6 +109,40 @@ describe('releases on AWS', () => {
       expect(fake.mutatingCalls()).toEqual([])
     })
 
+  it('moves an app deployed before aliases onto them, trigger by trigger, and drops the old permissions', async () => {
+    await deploy(build('export const v = 1'), { api: 'http' })
+    // The state a deploy of an earlier xfn left: every trigger on the unqualified function.
+    const unqualified = (arn: string) => arn.replace(/:live$/, '')
+    for (const fn of fake.functions.values()) {
+      fn.statements = fn.aliases.get('live')?.statements ?? new Map()
+      fn.aliases.clear()
+      fn.versions.clear()
+    }
+    for (const m of fake.mappings.values()) m.FunctionArn = unqualified(m.FunctionArn ?? '')
+    for (const rule of fake.rules.values())
+      rule.targets = rule.targets.map((t) => ({ ...t, Arn: unqualified(t.Arn ?? '') }))
+    for (const bucket of fake.buckets.values())
+      for (const c of bucket.notifications.LambdaFunctionConfigurations ?? [])
+        c.LambdaFunctionArn = unqualified(c.LambdaFunctionArn ?? '')
+    for (const api of fake.apis.values())
+      for (const [id, uri] of api.integrations) api.integrations.set(id, unqualified(uri))
+    for (const name of [...fake.params.keys()]) if (name.includes('/releases/')) fake.params.delete(name)
+    expect(fake.triggerTargets().some((t) => t.arn.endsWith(':live'))).toBe(false)
+
+    await deploy(build('export const v = 1'), { api: 'http' })
+    expect(fake.triggerTargets().every((t) => t.arn.endsWith(':live'))).toBe(true)
+    expect(new Set(Object.values(codeBehindEveryTrigger()))).toEqual(
+      new Set([lambdaSha('export const v = 1')]),
+    )
+    for (const fn of fake.functions.values()) {
+      expect([...fn.statements.keys()].filter((sid) => sid.startsWith('xfn-'))).toEqual([])
+      expect(fn.aliases.get('live')?.version).toBe('1')
+    }
+    fake.reset()
+    await deploy(build('export const v = 1'), { api: 'http' })
+    expect(fake.mutatingCalls()).toEqual([])
+  })
+
   it('keeps releases.keep releases, and deletes the versions only older ones ran', async () => {
     for (const v of [1, 2, 3]) await deploy(build(`export const v = ${v}`), { release: { keep: 2 } })
     const { clients, target } = await connect()

@@ -3,23 +3,9 @@ import { readFileSync } from 'node:fs'
 import { createApp, toManifest } from '@xfn/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { registerEveryKind } from '../../../../core/src/__fixtures__/every-kind.js'
-import {
-  type FakeArm,
-  fakeCertificate,
-  fakePrincipal,
-  fakeToken,
-  startFakeArm,
-} from './__fixtures__/fake-arm.js'
+import { clientsOf, type FakeArm, fakePrincipal, startFakeArm } from './__fixtures__/fake-arm.js'
 import { xfnRequestIdPrefix } from './clients.js'
-import {
-  applyPlan,
-  createAzureClients,
-  history,
-  planDeploy,
-  resolveTarget,
-  rollback,
-  staticTokenCredential,
-} from './index.js'
+import { applyPlan, history, planDeploy, resolveTarget, rollback } from './index.js'
 
 /*
  * `xfn history` on Azure, against the Activity Log: recorded events (the REST specification's
@@ -39,12 +25,7 @@ beforeEach(async () => {
 afterEach(() => fake.close())
 
 async function connect() {
-  const clients = createAzureClients({
-    subscriptionId,
-    credential: staticTokenCredential(fakeToken),
-    endpoint: fake.endpoint,
-    tls: { ca: fakeCertificate },
-  })
+  const clients = clientsOf(fake, subscriptionId)
   return { clients, target: await resolveTarget(clients, { app: 'shop', stage: 'dev' }) }
 }
 

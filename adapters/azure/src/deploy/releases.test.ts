@@ -3,24 +3,16 @@ import { azureNames, createApp, toManifest } from '@xfn/core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { registerEveryKind } from '../../../../core/src/__fixtures__/every-kind.js'
 import { startAzurite } from '../runtime/__fixtures__/azurite.js'
-import {
-  type FakeArm,
-  fakeCertificate,
-  fakePrincipal,
-  fakeToken,
-  startFakeArm,
-} from './__fixtures__/fake-arm.js'
+import { clientsOf, type FakeArm, fakePrincipal, startFakeArm } from './__fixtures__/fake-arm.js'
 import {
   type AzureBuild,
   type AzureDeployOptions,
   applyPlan,
   azureLayout,
-  createAzureClients,
   listReleases,
   planDeploy,
   resolveTarget,
   rollback,
-  staticTokenCredential,
 } from './index.js'
 
 /*
@@ -78,12 +70,7 @@ afterEach(() => fake.close())
 const quick = { sleep: async () => undefined, pollIntervalMs: 1 }
 
 async function connect() {
-  const clients = createAzureClients({
-    subscriptionId,
-    credential: staticTokenCredential(fakeToken),
-    endpoint: fake.endpoint,
-    tls: { ca: fakeCertificate },
-  })
+  const clients = clientsOf(fake, subscriptionId)
   return { clients, target: await resolveTarget(clients, { app: 'shop', stage: 'dev' }) }
 }
 

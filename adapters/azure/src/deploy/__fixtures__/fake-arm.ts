@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net'
  * Function App's SCM publish endpoint and, over plain HTTP, blob uploads.
  */
 
+import { createAzureClients, staticTokenCredential } from '../clients.js'
 import { checkBody } from './arm-contract.js'
 import { fakeCertificate, fakeKey } from './fake-arm-tls.js'
 
@@ -826,4 +827,17 @@ function withIdentity(body: Record<string, unknown>, path: string): void {
   const hex = createHash('sha256').update(`identity:${path.toLowerCase()}`).digest('hex')
   identity.principalId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`
   identity.tenantId = fakePrincipal.tenantId
+}
+
+/** The SDK clients of a deploy, pointed at a fake with its token and certificate. */
+export function clientsOf(
+  fake: Pick<FakeArm, 'endpoint'>,
+  subscriptionId = '00000000-0000-0000-0000-0000000000aa',
+) {
+  return createAzureClients({
+    subscriptionId,
+    credential: staticTokenCredential(fakeToken),
+    endpoint: fake.endpoint,
+    tls: { ca: fakeCertificate },
+  })
 }
