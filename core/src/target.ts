@@ -52,6 +52,7 @@ export type TargetCommand =
   | 'secret'
   | 'releases'
   | 'history'
+  | 'console'
 
 /** The settings given on the command line: each target setting by name, when given. */
 export type TargetSettings = Readonly<Record<string, string | number | undefined>>

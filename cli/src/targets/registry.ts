@@ -22,6 +22,7 @@ const deployedAppCommands: readonly TargetCommand[] = [
   'secret',
   'releases',
   'history',
+  'console',
 ]
 
 /**
