@@ -30,7 +30,7 @@ for (const file of files) {
     target: 'node20',
     logLevel: 'warning',
     // Played by bench code, as the Azure worker does: see adapters/azure/src/runtime/__fixtures__/host.ts.
-    external: ['@azure/functions-core', 'esbuild', 'autocannon'],
+    external: ['@azure/functions-core', 'esbuild', 'autocannon', 'playwright-core'],
     banner: {
       js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
     },

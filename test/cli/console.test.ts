@@ -127,6 +127,13 @@ describe.skipIf(!haveBrowser)('xfn console in a browser, on the orders example',
     await page.screenshot({ path: `${screenshots}/logs.png`, fullPage: true })
   })
 
+  it('runs a timer now from its row, and shows its log line', async () => {
+    await tab('functions')
+    await page.locator('tr[data-function="nightly"]').getByRole('button', { name: 'Run now' }).click()
+    // The console turns to the logs, where the run's line arrives.
+    await page.getByText('nightly summary').first().waitFor({ timeout: 20_000 })
+  })
+
   it('lists a dead-lettered poison order and re-drives it from the page', async () => {
     expect((await placeOrder('poison', 1)).status).toBe(202)
     await tab('queues')

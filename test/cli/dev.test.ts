@@ -12,7 +12,7 @@ describe('xfn dev', () => {
 
   beforeAll(async () => {
     project = copyOfApp('local-e2e', 'dev')
-    child = spawn(process.execPath, [bin, 'dev', project, '--port', '0'], {
+    child = spawn(process.execPath, [bin, 'dev', project, '--port', '0', '--console'], {
       env: { ...process.env, NO_COLOR: '1' },
     })
     child.stdout?.on('data', (chunk) => {
@@ -33,6 +33,19 @@ describe('xfn dev', () => {
   it('serves the app in the foreground', async () => {
     const response = await fetch(`${url}/size`, { method: 'POST', body: 'abc' })
     expect(await response.json()).toEqual({ bytes: 3 })
+  })
+
+  it('offers the console of the cloud it runs, behind its token', async () => {
+    const consoleUrl = await eventually(
+      () => /Console: (http:\/\/\S+)/.exec(output)?.[1],
+      10_000,
+      'the console URL',
+    )
+    const entered = await fetch(consoleUrl, { redirect: 'manual' })
+    const cookie = (entered.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
+    const overview = await fetch(`${new URL(consoleUrl).origin}/api/overview`, { headers: { cookie } })
+    expect(overview.status).toBe(200)
+    expect(await overview.json()).toMatchObject({ cloud: 'local', running: true })
   })
 
   it('reloads a changed function without losing queued messages', async () => {

@@ -5,6 +5,7 @@ import { XfnError } from '@xfn/core'
 import { describeDeployment, localDeployment } from '@xfn/local/target'
 import { XfnCommand } from '../base-command.js'
 import type { Project } from '../project.js'
+import { targetNamed } from '../targets/registry.js'
 
 /** Saving a file makes several events; a reload waits for them to settle. */
 const settleMs = 40
@@ -21,6 +22,7 @@ export default class Dev extends XfnCommand {
   static override flags = {
     entry: Flags.string({ description: 'entry module, relative to the app folder (default: src/index.ts)' }),
     port: Flags.integer({ description: 'the port to listen on (default 4747; 0 for any free port)' }),
+    console: Flags.boolean({ description: 'also serve the web console (xfn console) and print its URL' }),
   }
 
   async run(): Promise<void> {
@@ -55,13 +57,23 @@ export default class Dev extends XfnCommand {
     // The watch starts before this says it serves, so a change saved right after is not missed.
     this.log(`Serving ${project.app} on the local cloud (Ctrl-C to stop)`)
     this.log(describeDeployment(cloud.status(), project.dir, apiKey))
+    const console = flags.console ? await this.#console(project) : undefined
+    if (console) this.log(`Console: ${console.url}`)
     await new Promise<void>((resolve) => {
       for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve())
     })
+    await console?.close()
     watcher.close()
     await cloud.stop()
     // Node 20's recursive watch on Linux can leave inner watchers open after close().
     process.exit(0)
+  }
+
+  /** The web console of the local cloud this command runs (loaded only when asked for). */
+  async #console(project: Project) {
+    const { startConsole } = await import('../console/server.js')
+    const target = await targetNamed(project, 'local')
+    return startConsole({ target, settings: {}, host: this.host(project) })
   }
 
   /** Calls `reload` once per burst of changes to the app's sources, never two at a time. */

@@ -55,16 +55,15 @@ export function consoleData({
       deadLetterName,
     }
   }
-  /** The local cloud's queues and buckets, or the error that says how to change them on a cloud. */
+  /** The local cloud's queues and buckets; on a cloud, the error that says why not. */
   const onLocal = async <T>(
     what: string,
-    command: string[],
     act: (cloud: Awaited<ReturnType<typeof localCloud>>) => Promise<T>,
   ) => {
     if (!local)
       throw new XfnError(
         'INVALID_OPTIONS',
-        `The console ${what} on the local cloud only; on ${target.name}, use ${host.commandLine(...command)}.`,
+        `The console ${what} on the local cloud only: on ${target.name}, the cloud's own tools do, with permissions the console does not ask for.`,
       )
     return act(await localCloud())
   }
@@ -105,39 +104,39 @@ export function consoleData({
         ...(request.path ? { path: request.path } : {}),
       }),
     deadLetters: (queue: string) =>
-      onLocal('lists dead letters', ['queue', 'dlq', queue], async ({ client, deadLetterName }) => ({
+      onLocal('lists dead letters', async ({ client, deadLetterName }) => ({
         queue: deadLetterName(queue),
         messages: await client.messages(deadLetterName(queue)),
       })),
     redrive: (queue: string) =>
-      onLocal('re-drives queues', ['queue', 'redrive', queue], async ({ client }) => ({
+      onLocal('re-drives queues', async ({ client }) => ({
         moved: await client.redrive(queue),
       })),
     sendMessage: (queue: string, body: string) =>
-      onLocal('sends messages', ['queue', 'send', queue], async ({ client }) => ({
+      onLocal('sends messages', async ({ client }) => ({
         ids: await client.send(queue, [body]),
       })),
     objects: (bucket: string) =>
-      onLocal('browses buckets', ['status'], async ({ blobs }) => {
+      onLocal('browses buckets', async ({ blobs }) => {
         const objects: { key: string; size: number; lastModified: string }[] = []
         for await (const o of blobs.list({ name: bucket }, ''))
           objects.push({ key: o.key, size: o.size, lastModified: o.lastModified.toISOString() })
         return { bucket, objects }
       }),
     download: (bucket: string, key: string) =>
-      onLocal('downloads objects', ['status'], async ({ blobs }) => {
+      onLocal('downloads objects', async ({ blobs }) => {
         const found = await blobs.get({ name: bucket }, key)
         if (!found)
           throw new XfnError('INVALID_OPTIONS', `There is no object '${key}' in bucket '${bucket}'.`)
         return found.body
       }),
     upload: (bucket: string, key: string, body: Uint8Array) =>
-      onLocal('uploads objects', ['status'], async ({ blobs }) => {
+      onLocal('uploads objects', async ({ blobs }) => {
         await blobs.put({ name: bucket }, key, body, undefined)
         return { bucket, key, size: body.byteLength }
       }),
     remove: (bucket: string, key: string) =>
-      onLocal('deletes objects', ['status'], async ({ blobs }) => {
+      onLocal('deletes objects', async ({ blobs }) => {
         await blobs.delete({ name: bucket }, key)
         return { bucket, key }
       }),
