@@ -36,6 +36,26 @@ interface LogEvent {
   invocationId: string
   message: string
   kind: string
+  fields?: Record<string, unknown>
+}
+
+/** One invocation from its lines: its function, duration (the platform's report) and outcome. */
+function InvocationSummary({ id, lines }: { id: string; lines: LogEvent[] }) {
+  const first = lines[0]
+  if (!first) return html`<p class="muted">No lines of invocation ${id} yet.</p>`
+  const report = lines.find((e) => e.kind === 'platform' && typeof e.fields?.durationMs === 'number')
+  const failure = lines.find((e) => e.level === 'error')
+  const count = `(${lines.length} line${lines.length === 1 ? '' : 's'})`
+  const duration = report ? ` ${report.fields?.durationMs} ms,` : ''
+  return html`<p data-testid="invocation">
+    <strong>${first.function}</strong>${` invocation ${first.invocationId}:${duration} `}${
+      failure
+        ? html`<span class="error">failed: ${failure.message}</span>`
+        : report
+          ? 'succeeded'
+          : 'under way'
+    }${` ${count}`}
+  </p>`
 }
 
 const token = document.querySelector('meta[name="xfn-token"]')?.getAttribute('content') ?? ''
@@ -150,6 +170,7 @@ function Logs({ events, functions }: { events: LogEvent[]; functions: string[] }
       <input aria-label="invocation" placeholder="invocation" value=${invocation} onInput=${(e: Event) => setInvocation((e.target as HTMLInputElement).value)} />
       <span class="muted">${shown.length} of ${events.length} lines</span>
     </div>
+    ${invocation ? html`<${InvocationSummary} id=${invocation} lines=${events.filter((e) => e.invocationId.startsWith(invocation))} />` : ''}
     <div class="logs" data-testid="logs">
       ${shown.map(
         (

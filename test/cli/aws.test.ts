@@ -1,10 +1,11 @@
+import { spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { copyOfApp, xfnAsync } from './helpers.js'
+import { bin, copyOfApp, eventually, xfnAsync } from './helpers.js'
 
 /*
  * The CLI against AWS, without AWS: every SDK client is pointed by AWS_ENDPOINT_URL at a server
@@ -237,6 +238,51 @@ describe('xfn releases, rollback and history --cloud aws', () => {
     expect(history.code).toBe(0)
     expect(history.stdout).toMatch(/^No changes to every-kind on aws since \d{4}-/)
     expect(requests.filter((r) => r === 'LookupEvents')).toHaveLength(8)
+  })
+})
+
+describe('xfn console --cloud aws', () => {
+  it("reads the app's functions and metrics through the target, and refuses queue changes there", async () => {
+    const app = copyOfApp('every-kind', 'aws-console')
+    const child = spawn(process.execPath, [bin, 'console', app, '--cloud', 'aws', '--stage', 'ci'], {
+      env: { ...process.env, ...credentials, AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL: endpoint },
+    })
+    let output = ''
+    child.stdout?.on('data', (chunk) => {
+      output += chunk
+    })
+    try {
+      const url = await eventually(
+        () => /(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(output)?.[1],
+        15_000,
+      )
+      const origin = new URL(url).origin
+      const cookie =
+        ((await fetch(url, { redirect: 'manual' })).headers.get('set-cookie') ?? '').split(';')[0] ?? ''
+      const overview = (await (await fetch(`${origin}/api/overview`, { headers: { cookie } })).json()) as {
+        cloud: string
+        functions: { name: string }[]
+      }
+      expect(overview.cloud).toBe('aws')
+      expect(overview.functions.map((f) => f.name)).toContain('fulfil')
+      requests.length = 0
+      expect((await fetch(`${origin}/api/metrics`, { headers: { cookie } })).status).toBe(200)
+      expect(requests).toContain('GetMetricData')
+      const token =
+        /name="xfn-token" content="([^"]+)"/.exec(
+          await (await fetch(`${origin}/`, { headers: { cookie } })).text(),
+        )?.[1] ?? ''
+      const refused = await fetch(`${origin}/api/queues/orders/redrive`, {
+        method: 'POST',
+        headers: { cookie, 'x-xfn-token': token },
+      })
+      expect(refused.status).toBe(400)
+      expect(((await refused.json()) as { error: string }).error).toBe(
+        "The console re-drives queues on the local cloud only: on aws, the cloud's own tools do, with permissions the console does not ask for.",
+      )
+    } finally {
+      child.kill('SIGINT')
+    }
   })
 })
 

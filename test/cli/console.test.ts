@@ -123,6 +123,16 @@ describe.skipIf(!haveBrowser)('xfn console in a browser, on the orders example',
     const shown = await page.locator('[data-testid="logs"] > div').allInnerTexts()
     expect(shown.length).toBeGreaterThan(0)
     expect(shown.every((line) => line.includes('notify'))).toBe(true)
+    // An invocation's id shows its lines alone, with its duration and outcome.
+    await page
+      .locator('[data-testid="logs"] > div', { hasText: 'customer notified' })
+      .first()
+      .getByRole('button')
+      .click()
+    await expect
+      .poll(() => page.locator('[data-testid="invocation"]').innerText())
+      .toMatch(/^notify invocation [\w-]+: [\d.]+ ms, succeeded \(2 lines\)$/)
+    await page.getByLabel('invocation').fill('')
     await page.getByLabel('function', { exact: true }).selectOption('')
     await page.screenshot({ path: `${screenshots}/logs.png`, fullPage: true })
   })

@@ -5,7 +5,6 @@ import { XfnError } from '@xfn/core'
 import { describeDeployment, localDeployment } from '@xfn/local/target'
 import { XfnCommand } from '../base-command.js'
 import type { Project } from '../project.js'
-import { targetNamed } from '../targets/registry.js'
 
 /** Saving a file makes several events; a reload waits for them to settle. */
 const settleMs = 40
@@ -71,9 +70,8 @@ export default class Dev extends XfnCommand {
 
   /** The web console of the local cloud this command runs (loaded only when asked for). */
   async #console(project: Project) {
-    const { startConsole } = await import('../console/server.js')
-    const target = await targetNamed(project, 'local')
-    return startConsole({ target, settings: {}, host: this.host(project) })
+    const { startLocalConsole } = await import('../console/server.js')
+    return startLocalConsole(project, this.host(project))
   }
 
   /** Calls `reload` once per burst of changes to the app's sources, never two at a time. */

@@ -10,6 +10,7 @@ import {
   type TargetSettings,
   XfnError,
 } from '@xfn/core'
+import type { Project } from '../project.js'
 import { type ConsoleData, consoleData } from './data.js'
 
 /*
@@ -63,6 +64,12 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       await new Promise((resolve) => server.close(resolve))
     },
   }
+}
+
+/** The console of the local cloud (as `xfn dev --console` serves it). */
+export async function startLocalConsole(project: Project, host: TargetHost): Promise<RunningConsole> {
+  const { targetNamed } = await import('../targets/registry.js')
+  return startConsole({ target: await targetNamed(project, 'local'), settings: {}, host })
 }
 
 function same(a: string | undefined, b: string): boolean {

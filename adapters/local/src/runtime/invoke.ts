@@ -81,16 +81,23 @@ export function runInvocation<T>(
       cutOff: () => fail(new InvocationTimeout(`timed out after ${fn.settings.timeoutSeconds} s`)),
       fail: (error: unknown) => fail(error),
     }
+    /** The platform's line of every invocation, as Lambda's REPORT: its duration and outcome. */
+    const report = (durationMs: number, outcome: 'ok' | 'error' | 'timeout') =>
+      telemetry.platform(
+        fn.name,
+        invocationId,
+        outcome === 'ok' ? 'info' : 'error',
+        `report: ${durationMs.toFixed(1)} ms${outcome === 'ok' ? '' : `, ${outcome === 'timeout' ? 'timed out' : 'failed'}`}`,
+        { durationMs: Math.round(durationMs * 10) / 10, outcome },
+      )
     const succeed = (result: T) => {
       if (settled) return
       settled = true
       underWay.delete(entry)
-      telemetry.invocation(
-        fn.name,
-        fn.trigger.type,
-        performance.now() - started,
-        failed(result) ? 'error' : 'ok',
-      )
+      const durationMs = performance.now() - started
+      const outcome = failed(result) ? 'error' : 'ok'
+      telemetry.invocation(fn.name, fn.trigger.type, durationMs, outcome)
+      report(durationMs, outcome)
       resolve(result)
     }
     const fail = (error: unknown) => {
@@ -110,12 +117,9 @@ export function runInvocation<T>(
               : String(error),
         },
       )
-      telemetry.invocation(
-        fn.name,
-        fn.trigger.type,
-        performance.now() - started,
-        timedOut ? 'timeout' : 'error',
-      )
+      const durationMs = performance.now() - started
+      telemetry.invocation(fn.name, fn.trigger.type, durationMs, timedOut ? 'timeout' : 'error')
+      report(durationMs, timedOut ? 'timeout' : 'error')
       reject(error)
     }
     underWay.add(entry)
