@@ -391,6 +391,7 @@ function App() {
   return html`<style>${style}</style>
     <header>
       <h1>${overview ? `${overview.app} on ${overview.cloud}` : 'xfn console'}</h1>
+      ${overview?.deployedAt ? html`<span class="muted">deployed ${new Date(overview.deployedAt).toLocaleString()}</span>` : ''}
       <nav role="tablist">
         ${tabs.map((t) => html`<button role="tab" aria-selected=${tab === t} onClick=${() => setTab(t)}>${t}</button>`)}
       </nav>
