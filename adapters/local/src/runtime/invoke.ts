@@ -63,6 +63,12 @@ export function runInvocation<T>(
   run: (context: Context) => Promise<T> | T,
   /** Whether a result that was returned still counts as a failure (an HTTP 5xx). */
   failed: (result: T) => boolean = () => false,
+  /**
+   * Whether each invocation gets its `report` line. HTTP requests do not: a line per request
+   * costs a third of the local cloud's HTTP throughput (bench/local.bench.ts), and `xfn metrics`
+   * has their durations.
+   */
+  reported = true,
 ): Promise<T> {
   const invocationId = randomUUID()
   const started = performance.now()
@@ -81,8 +87,9 @@ export function runInvocation<T>(
       cutOff: () => fail(new InvocationTimeout(`timed out after ${fn.settings.timeoutSeconds} s`)),
       fail: (error: unknown) => fail(error),
     }
-    /** The platform's line of every invocation, as Lambda's REPORT: its duration and outcome. */
+    /** The platform's line of an invocation, as Lambda's REPORT: its duration and outcome. */
     const report = (durationMs: number, outcome: 'ok' | 'error' | 'timeout') =>
+      reported &&
       telemetry.platform(
         fn.name,
         invocationId,
