@@ -39,10 +39,25 @@ interface LogEvent {
   fields?: Record<string, unknown>
 }
 
-/** One invocation from its lines: its function, duration (the platform's report) and outcome. */
-function InvocationSummary({ id, lines }: { id: string; lines: LogEvent[] }) {
+/**
+ * One invocation from its lines: its function, duration (the platform's report) and outcome; on
+ * the local cloud, the event it was given.
+ */
+function InvocationSummary({ id, lines, local }: { id: string; lines: LogEvent[]; local: boolean }) {
+  const [event, setEvent] = useState<string>()
+  useEffect(() => setEvent(undefined), [id])
   const first = lines[0]
   if (!first) return html`<p class="muted">No lines of invocation ${id} yet.</p>`
+  const showEvent = async () => {
+    try {
+      const found = await api<{ event: unknown }>(
+        `/api/invocations/${encodeURIComponent(first.invocationId)}/event`,
+      )
+      setEvent(JSON.stringify(found.event, null, 2))
+    } catch (error) {
+      setEvent((error as Error).message)
+    }
+  }
   const report = lines.find((e) => e.kind === 'platform' && typeof e.fields?.durationMs === 'number')
   const failure = lines.find((e) => e.level === 'error')
   const count = `(${lines.length} line${lines.length === 1 ? '' : 's'})`
@@ -55,7 +70,9 @@ function InvocationSummary({ id, lines }: { id: string; lines: LogEvent[] }) {
           ? 'succeeded'
           : 'under way'
     }${` ${count}`}
-  </p>`
+    ${local ? html` <button class="action" onClick=${showEvent}>Input event</button>` : ''}
+  </p>
+  ${event ? html`<pre data-testid="event">${event}</pre>` : ''}`
 }
 
 const token = document.querySelector('meta[name="xfn-token"]')?.getAttribute('content') ?? ''
@@ -143,7 +160,7 @@ function Functions({
   </table>`
 }
 
-function Logs({ events, functions }: { events: LogEvent[]; functions: string[] }) {
+function Logs({ events, functions, local }: { events: LogEvent[]; functions: string[]; local: boolean }) {
   const [fn, setFn] = useState('')
   const [level, setLevel] = useState('')
   const [text, setText] = useState('')
@@ -170,7 +187,7 @@ function Logs({ events, functions }: { events: LogEvent[]; functions: string[] }
       <input aria-label="invocation" placeholder="invocation" value=${invocation} onInput=${(e: Event) => setInvocation((e.target as HTMLInputElement).value)} />
       <span class="muted">${shown.length} of ${events.length} lines</span>
     </div>
-    ${invocation ? html`<${InvocationSummary} id=${invocation} lines=${events.filter((e) => e.invocationId.startsWith(invocation))} />` : ''}
+    ${invocation ? html`<${InvocationSummary} id=${invocation} local=${local} lines=${events.filter((e) => e.invocationId.startsWith(invocation))} />` : ''}
     <div class="logs" data-testid="logs">
       ${shown.map(
         (
@@ -404,7 +421,7 @@ function App() {
           : tab === 'functions'
             ? html`<${Functions} overview=${overview} metrics=${metrics} onRun=${run} />`
             : tab === 'logs'
-              ? html`<${Logs} events=${events} functions=${functions} />`
+              ? html`<${Logs} events=${events} functions=${functions} local=${overview.cloud === 'local'} />`
               : tab === 'queues'
                 ? html`<${Queues} overview=${overview} refresh=${refresh} />`
                 : tab === 'buckets'

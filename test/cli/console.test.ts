@@ -131,7 +131,18 @@ describe.skipIf(!haveBrowser)('xfn console in a browser, on the orders example',
       .click()
     await expect
       .poll(() => page.locator('[data-testid="invocation"]').innerText())
-      .toMatch(/^notify invocation [\w-]+: [\d.]+ ms, succeeded \(2 lines\)$/)
+      .toMatch(/^notify invocation [\w-]+: [\d.]+ ms, succeeded \(2 lines\) Input event$/)
+    // Locally, the event it was given: the topic message, with its attributes.
+    await page.getByRole('button', { name: 'Input event' }).click()
+    const event = JSON.parse(await page.locator('[data-testid="event"]').innerText()) as {
+      kind: string
+      message: { topic: string; body: string; attributes: Record<string, string> }
+    }
+    expect(event).toMatchObject({
+      kind: 'topic',
+      message: { topic: 'order-fulfilled', attributes: { size: 'bulk' } },
+    })
+    expect(JSON.parse(event.message.body)).toMatchObject({ sku: 'tea', quantity: 12 })
     await page.getByLabel('invocation').fill('')
     await page.getByLabel('function', { exact: true }).selectOption('')
     await page.screenshot({ path: `${screenshots}/logs.png`, fullPage: true })

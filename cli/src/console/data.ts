@@ -67,11 +67,23 @@ export function consoleData({
       )
     return act(await localCloud())
   }
-  const manifest = host.loadManifest()
+  // The app's functions, loaded when asked for and again after 10 s (`xfn dev` reloads the app as
+  // it changes); a load that fails is an answer, and is tried again the next time.
+  let manifest: { at: number; loading: ReturnType<TargetHost['loadManifest']> } | undefined
+  const manifestOf = () => {
+    if (!manifest || Date.now() - manifest.at > 10_000) {
+      const loading = host.loadManifest()
+      loading.catch(() => {
+        if (manifest?.loading === loading) manifest = undefined
+      })
+      manifest = { at: Date.now(), loading }
+    }
+    return manifest.loading
+  }
 
   return {
     async overview() {
-      const app = await manifest
+      const app = await manifestOf()
       const now = new Date()
       const status = local ? await (await localCloud()).client.status() : undefined
       return {
@@ -103,6 +115,8 @@ export function consoleData({
         ...(request.method ? { method: request.method } : {}),
         ...(request.path ? { path: request.path } : {}),
       }),
+    invocationEvent: (invocationId: string) =>
+      onLocal("shows invocations' events", async ({ client }) => client.invocation(invocationId)),
     deadLetters: (queue: string) =>
       onLocal('lists dead letters', async ({ client, deadLetterName }) => ({
         queue: deadLetterName(queue),

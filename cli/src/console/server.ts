@@ -130,6 +130,9 @@ async function handle(
   if (method === 'GET' && url.pathname === '/api/metrics') return send(res, 200, await data.metrics())
   if (method === 'GET' && url.pathname === '/api/logs') return streamLogs(res, data, followers)
 
+  const event = /^\/api\/invocations\/([^/]+)\/event$/.exec(url.pathname)
+  if (event && method === 'GET')
+    return send(res, 200, await data.invocationEvent(decodeURIComponent(event[1] ?? '')))
   const queue = /^\/api\/queues\/([^/]+)\/(dead-letters|redrive|messages)$/.exec(url.pathname)
   if (queue) {
     const name = decodeURIComponent(queue[1] ?? '')

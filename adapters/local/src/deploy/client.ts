@@ -324,6 +324,15 @@ export class LocalCloudClient {
     )
   }
 
+  /** The event one of the last queue, topic, timer or blob invocations was given. */
+  async invocation(invocationId: string) {
+    return this.#call<{ function: string; event: unknown }>(
+      this.#need(),
+      'GET',
+      `/_xfn/invocations/${encodeURIComponent(invocationId)}`,
+    )
+  }
+
   async redrive(queue: string): Promise<number> {
     return (
       await this.#call<{ moved: number }>(

@@ -389,11 +389,25 @@ export class LocalCloud {
   /** Runs one invocation in the sandbox; an invocation the sandbox never finished (it ended) is a failure too. */
   async #run(fn: FunctionShape, event: InvocationEvent): Promise<InvocationOutcome> {
     try {
-      return await (await this.#background.ready()).invoke(fn, event)
+      const outcome = await (await this.#background.ready()).invoke(fn, event)
+      this.#remember(outcome.invocationId, fn.name, event)
+      return outcome
     } catch (error) {
       if (!(error instanceof SandboxEnded)) throw error
       return { invocationId: '', ok: false, error: error.message }
     }
+  }
+
+  /**
+   * The events of the last queue, topic, timer and blob invocations, by invocation id, which the
+   * console shows (`GET /_xfn/invocations/<id>`). In memory only, and the last 100 only.
+   */
+  readonly #recentEvents = new Map<string, { function: string; event: InvocationEvent }>()
+
+  #remember(invocationId: string, fn: string, event: InvocationEvent): void {
+    if (!invocationId) return
+    this.#recentEvents.set(invocationId, { function: fn, event })
+    if (this.#recentEvents.size > 100) this.#recentEvents.delete(this.#recentEvents.keys().next().value ?? '')
   }
 
   /**
@@ -646,6 +660,15 @@ export class LocalCloud {
           200,
           await this.invoke(decodeURIComponent(invoke[1] ?? ''), (body as { data?: string }).data ?? ''),
         )
+      const invocation = /^\/_xfn\/invocations\/([^/]+)$/.exec(url.pathname)
+      if (invocation) {
+        const found = this.#recentEvents.get(decodeURIComponent(invocation[1] ?? ''))
+        return found
+          ? json(res, 200, found)
+          : json(res, 400, {
+              error: `No event of invocation ${invocation[1]}: the local cloud keeps those of its last 100 queue, topic, timer and blob invocations (not HTTP requests) since it started.`,
+            })
+      }
       const queue = /^\/_xfn\/queues\/([^/]+)\/(messages|redrive)$/.exec(url.pathname)
       if (queue) {
         const name = decodeURIComponent(queue[1] ?? '')
