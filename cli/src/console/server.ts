@@ -44,15 +44,28 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const followers = new Set<AbortController>()
   const server = createServer((req, res) => {
     handle(req, res, token, data, followers).catch((error: unknown) => {
-      // A mistake (a queue that does not exist, a change a cloud is not offered) is the user's.
-      const status = error instanceof XfnError && errorCodes[error.code] === 'user' ? 400 : 500
+      // A mistake (a queue that does not exist, a change a cloud is not offered, a body that is
+      // not JSON) is the user's.
+      const status =
+        (error instanceof XfnError && errorCodes[error.code] === 'user') || error instanceof SyntaxError
+          ? 400
+          : 500
       if (!res.headersSent)
         send(res, status, { error: error instanceof Error ? error.message : String(error) })
       else res.end()
     })
   })
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new XfnError(
+              'INVALID_OPTIONS',
+              `Port ${options.port} on 127.0.0.1 is taken: choose another with --port, or leave --port out for any free one.`,
+            )
+          : error,
+      ),
+    )
     server.listen(options.port ?? 0, '127.0.0.1', resolve)
   })
   const { port } = server.address() as AddressInfo
