@@ -196,6 +196,7 @@ export {
   releasesKept,
   settingsDigest,
   shapeDifferences,
+  targetRelease,
 } from './releases.js'
 export type {
   Bucket,

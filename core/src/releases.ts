@@ -1,5 +1,6 @@
 import { XfnError } from './errors.js'
 import type { Manifest, ManifestTrigger } from './manifest.js'
+import type { TargetRelease } from './target.js'
 
 /*
  * What every target records of a release besides its package, and the rules a rollback follows
@@ -13,6 +14,15 @@ export const defaultReleasesKept = 10
 /** `releases.keep` of xfn.config.ts (checked when the config loads), or the default. */
 export function releasesKept(config: object): number {
   return (config as { releases?: { keep?: number } }).releases?.keep ?? defaultReleasesKept
+}
+
+/**
+ * A release as the commands show it: what the target contract names, without what a target
+ * keeps beside it to roll back (versions, packages, settings, shape).
+ */
+export function targetRelease(release: Omit<TargetRelease, 'live'>, live: boolean): TargetRelease {
+  const { id, deployedAt, by, commit, dirty, sha256, settingsDigest } = release
+  return { id, deployedAt, by, commit, dirty, sha256, settingsDigest, live }
 }
 
 /** A digest of settings: the same settings, in any order, give the same one. */

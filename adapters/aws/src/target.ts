@@ -13,6 +13,7 @@ import {
   type TargetInvocation,
   type TargetProject,
   type TargetSettings,
+  targetRelease,
   validateName,
   XfnError,
 } from '@xfn/core'
@@ -332,9 +333,7 @@ export const awsTarget: Target = {
     rollback: async (host, given, options) => {
       const { deploy, clients, target } = await connect(host.project, awsFlags(given))
       const here = (...args: string[]) => host.commandLine(...args, '--cloud', 'aws', '--stage', target.stage)
-      const chosen = await deploy.rollback(clients, target, options, here)
-      const { versions: _versions, shape: _shape, ...shown } = chosen
-      return { ...shown, live: true }
+      return targetRelease(await deploy.rollback(clients, target, options, here), true)
     },
   },
   secrets: {

@@ -13,6 +13,7 @@ import {
   type TargetInvocation,
   type TargetProject,
   type TargetSettings,
+  targetRelease,
   validateName,
   XfnError,
 } from '@xfn/core'
@@ -352,9 +353,7 @@ export const azureTarget: Target = {
       const { deploy, clients, target } = await connectAzure(host.project, azureFlags(given))
       const here = (...args: string[]) =>
         host.commandLine(...args, '--cloud', 'azure', '--stage', target.stage)
-      const chosen = await deploy.rollback(clients, target, options, here)
-      const { settings: _settings, shape: _shape, ...shown } = chosen
-      return { ...shown, live: true }
+      return targetRelease(await deploy.rollback(clients, target, options, here), true)
     },
   },
   secrets: {

@@ -11,6 +11,7 @@ import {
   type Target,
   type TargetHost,
   type TargetInvocation,
+  targetRelease,
   XfnError,
 } from '@xfn/core'
 import type { CloudStatus } from './deploy/client.js'
@@ -236,24 +237,15 @@ export const localTarget: Target = {
   logs: (host, _given, query) => logs(host, query),
   metrics: (host, _given, window) => metrics(host, window),
   releases: {
-    list: async (host) => (await client(host)).releases().map(withoutPaths),
+    list: async (host) => (await client(host)).releases().map((r) => targetRelease(r, r.live)),
     // A local rollback swaps the whole build, resources and all: the local cloud makes what a build
     // declares, and keeps the data of what it no longer declares, so no release is refused.
     rollback: async (host, _given, { to }) =>
-      withoutPaths(await (await client(host)).rollback(to, host.commandLine)),
+      targetRelease(await (await client(host)).rollback(to, host.commandLine), true),
   },
   secrets: {
     set: async (host, _given, name, value) => setSecret(secretsFile(host.project.dir), name, value),
     list: async (host) => listSecrets(secretsFile(host.project.dir)),
     remove: async (host, _given, name) => removeSecret(secretsFile(host.project.dir), name),
   },
-}
-
-/** A release as the commands show it: not where its build and settings are kept. */
-function withoutPaths<T extends { module: string; env: unknown }>({
-  module: _module,
-  env: _env,
-  ...shown
-}: T) {
-  return shown
 }

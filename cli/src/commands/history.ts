@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { XfnCommand } from '../base-command.js'
-import { historyOf, settingsFor, targetFlag, targetFlags } from '../targets/registry.js'
+import { settingsFor, targetFlag, targetFlags, targetOffering } from '../targets/registry.js'
 import { parseSince } from '../time.js'
 
 export default class History extends XfnCommand {
@@ -22,7 +22,7 @@ export default class History extends XfnCommand {
   async run() {
     const { args, flags } = await this.parse(History)
     const project = await this.findProject(args.project)
-    const { target, read } = await historyOf(project, flags.cloud)
+    const { target, offered: read } = await targetOffering(project, flags.cloud, 'history')
     const since = parseSince(flags.since ?? '7d')
     const changes = await read(this.host(project), settingsFor(target, flags), { since })
     if (!this.jsonEnabled()) {

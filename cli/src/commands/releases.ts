@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core'
 import { XfnCommand } from '../base-command.js'
-import { releasesOf, settingsFor, targetFlag, targetFlags } from '../targets/registry.js'
+import { settingsFor, targetFlag, targetFlags, targetOffering } from '../targets/registry.js'
 
 export default class Releases extends XfnCommand {
   static override summary = "List the app's releases, newest first; the live one is marked."
@@ -14,7 +14,7 @@ export default class Releases extends XfnCommand {
   async run() {
     const { args, flags } = await this.parse(Releases)
     const project = await this.findProject(args.project)
-    const { target, releases } = await releasesOf(project, flags.cloud)
+    const { target, offered: releases } = await targetOffering(project, flags.cloud, 'releases')
     const listed = [...(await releases.list(this.host(project), settingsFor(target, flags)))].reverse()
     if (!this.jsonEnabled()) {
       if (listed.length === 0)

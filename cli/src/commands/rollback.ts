@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { XfnCommand } from '../base-command.js'
-import { releasesOf, settingsFor, targetFlag, targetFlags } from '../targets/registry.js'
+import { settingsFor, targetFlag, targetFlags, targetOffering } from '../targets/registry.js'
 
 export default class Rollback extends XfnCommand {
   static override summary = 'Make an earlier release live again, without rebuilding.'
@@ -22,7 +22,7 @@ export default class Rollback extends XfnCommand {
   async run() {
     const { args, flags } = await this.parse(Rollback)
     const project = await this.findProject(args.project)
-    const { target, releases } = await releasesOf(project, flags.cloud)
+    const { target, offered: releases } = await targetOffering(project, flags.cloud, 'releases')
     const live = await releases.rollback(this.host(project), settingsFor(target, flags), {
       to: flags.to,
       codeOnly: flags['code-only'],

@@ -190,36 +190,32 @@ async function loadTarget(project: Project, specifier: string): Promise<Target> 
   return { description: '', settings: {}, ...target } as Target
 }
 
-/** The target `--cloud` names and its secret store, or an error naming the targets that keep secrets. */
-export async function secretsOf(project: Project, name: string) {
-  const target = await targetNamed(project, name)
-  if (target.secrets) return { target, secrets: target.secrets }
-  const keeping = (await targetsOf(project)).filter((t) => t.secrets).map((t) => t.name)
-  throw new XfnError(
-    'INVALID_OPTIONS',
-    `The ${target.name} target keeps no secrets yet; these do: ${keeping.join(', ')}. Choose one with --cloud.`,
-  )
-}
+/** What a target may offer beyond the commands every target serves, and how to say it does not. */
+const offerings = {
+  secrets: 'keeps no secrets yet',
+  releases: 'keeps no releases yet',
+  history: 'has no audit trail to read',
+} as const
 
-/** The target `--cloud` names and its releases, or an error naming the targets that keep them. */
-export async function releasesOf(project: Project, name: string) {
+/**
+ * The target `--cloud` names and what it offers for a command (its secret store, its releases,
+ * its audit trail), or an error naming the targets that offer it.
+ */
+export async function targetOffering<K extends keyof typeof offerings>(
+  project: Project,
+  name: string,
+  offering: K,
+): Promise<{ target: Target; offered: NonNullable<Target[K]> }> {
   const target = await targetNamed(project, name)
-  if (target.releases) return { target, releases: target.releases }
-  const keeping = (await targetsOf(project)).filter((t) => t.releases).map((t) => t.name)
+  const offered = target[offering]
+  if (offered)
+    return {
+      target,
+      offered: (typeof offered === 'function' ? offered.bind(target) : offered) as NonNullable<Target[K]>,
+    }
+  const offeredBy = (await targetsOf(project)).filter((t) => t[offering]).map((t) => t.name)
   throw new XfnError(
     'INVALID_OPTIONS',
-    `The ${target.name} target keeps no releases yet; these do: ${keeping.join(', ')}. Choose one with --cloud.`,
-  )
-}
-
-/** A target that reads its cloud's audit trail, or an error naming those that do. */
-export async function historyOf(project: Project, name: string) {
-  const target = await targetNamed(project, name)
-  const read = target.history?.bind(target)
-  if (read) return { target, read }
-  const reading = (await targetsOf(project)).filter((t) => t.history).map((t) => t.name)
-  throw new XfnError(
-    'INVALID_OPTIONS',
-    `The ${target.name} target has no audit trail to read; these do: ${reading.join(', ')}. Choose one with --cloud.`,
+    `The ${target.name} target ${offerings[offering]}; these do: ${offeredBy.join(', ')}. Choose one with --cloud.`,
   )
 }

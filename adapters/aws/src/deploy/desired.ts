@@ -276,6 +276,8 @@ export function desiredState(build: AwsBuild, target: AwsTarget, options: Deploy
 
   const settings = options.env ?? {}
   checkEnvironmentSizes(functions, settings, target)
+  // Lambda reports the zip's SHA-256 in base64; releases record it in hex, as every target does.
+  const digest = createHash('sha256').update(build.zip).digest()
   return {
     target,
     layout,
@@ -287,7 +289,7 @@ export function desiredState(build: AwsBuild, target: AwsTarget, options: Deploy
     secrets: (manifest.secrets ?? []).map((s) => s.name),
     tags: ownerTags(target),
     zip: build.zip,
-    codeSha256: createHash('sha256').update(build.zip).digest('base64'),
+    codeSha256: digest.toString('base64'),
     functions,
     queues,
     buckets: manifest.buckets.map((b) => ({ logical: b.name, name: layout.bucket(b.name) })),
@@ -313,7 +315,7 @@ export function desiredState(build: AwsBuild, target: AwsTarget, options: Deploy
       ...(options.usagePlan?.quota ? { quota: options.usagePlan.quota } : {}),
     },
     release: {
-      sha256: createHash('sha256').update(build.zip).digest('hex'),
+      sha256: digest.toString('hex'),
       settingsDigest: settingsDigest(settings),
       shape: releaseShape(manifest),
       commit: options.release?.commit,

@@ -4,7 +4,14 @@ import {
   PutParameterCommand,
   paginateGetParametersByPath,
 } from '@aws-sdk/client-ssm'
-import { checkRollback, pickRelease, type ReleaseShape, type TargetRelease, XfnError } from '@xfn/core'
+import {
+  checkRollback,
+  pickRelease,
+  type ReleaseShape,
+  type TargetRelease,
+  targetRelease,
+  XfnError,
+} from '@xfn/core'
 import type { AwsClients } from './clients.js'
 import type { Desired } from './desired.js'
 import { errorName, ifExists } from './errors.js'
@@ -188,10 +195,7 @@ export function shownReleases(
   functions: ReadonlyMap<string, Pick<ObservedFunction, 'live'>>,
 ): TargetRelease[] {
   const live = liveRelease(releases, functions)
-  return releases.map(({ versions: _versions, shape: _shape, ...release }) => ({
-    ...release,
-    live: release.id === live?.id,
-  }))
+  return releases.map((release) => targetRelease(release, release.id === live?.id))
 }
 
 /**

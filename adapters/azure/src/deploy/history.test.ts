@@ -15,7 +15,7 @@ import { applyPlan, history, planDeploy, resolveTarget, rollback } from './index
 
 const recorded = JSON.parse(
   readFileSync(new URL('./__fixtures__/activity-log/management-events.json', import.meta.url), 'utf8'),
-) as { value: Record<string, unknown>[] }
+) as { parameters: { $filter: string; 'api-version': string }; value: Record<string, unknown>[] }
 
 const subscriptionId = '00000000-0000-0000-0000-0000000000aa'
 let fake: FakeArm
@@ -70,6 +70,14 @@ describe('xfn history --cloud azure', () => {
         failed: false,
       },
     ])
+    // The request is the REST specification's example's: its api-version, and the same $filter
+    // clauses with this group and window in place of the example's.
+    const values = /'[^']*'/g
+    expect(fake.activityLogQueries).toHaveLength(1)
+    const [query] = fake.activityLogQueries
+    expect(query?.apiVersion).toBe(recorded.parameters['api-version'])
+    expect(query?.filter.replace(values, "'…'")).toBe(recorded.parameters.$filter.replace(values, "'…'"))
+    expect(query?.filter).toContain("resourceGroupName eq 'xfn-shop-dev'")
     const byXfn = changes.filter((c) => c.byXfn)
     expect(byXfn.length).toBeGreaterThan(10)
     expect(new Set(byXfn.map((c) => c.by))).toEqual(new Set([fakePrincipal.objectId]))

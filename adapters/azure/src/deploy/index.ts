@@ -5,6 +5,7 @@ import {
   realSleep,
   runChanges,
   type Sleep,
+  targetRelease,
   XfnError,
 } from '@xfn/core'
 import { type AzureClients, armScope } from './clients.js'
@@ -257,10 +258,7 @@ export async function history(clients: AzureClients, target: AzureTarget, window
 export async function listReleases(clients: AzureClients, target: AzureTarget) {
   const { releases, site } = await readReleaseState(clients, target)
   const live = liveRelease(releases, site?.tags, packageTag)
-  return releases.map(({ settings: _settings, shape: _shape, ...release }) => ({
-    ...release,
-    live: release.id === live?.id,
-  }))
+  return releases.map((release) => targetRelease(release, release.id === live?.id))
 }
 
 /**

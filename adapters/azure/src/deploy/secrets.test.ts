@@ -1,23 +1,8 @@
 import { createHash } from 'node:crypto'
 import { createApp, toManifest } from '@xfn/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import {
-  type FakeArm,
-  fakeCertificate,
-  fakePrincipal,
-  fakeToken,
-  startFakeArm,
-} from './__fixtures__/fake-arm.js'
-import {
-  type AzureBuild,
-  applyPlan,
-  createAzureClients,
-  planDeploy,
-  planDestroy,
-  resolveTarget,
-  secretStore,
-  staticTokenCredential,
-} from './index.js'
+import { clientsOf, type FakeArm, fakePrincipal, startFakeArm } from './__fixtures__/fake-arm.js'
+import { type AzureBuild, applyPlan, planDeploy, planDestroy, resolveTarget, secretStore } from './index.js'
 
 /*
  * Secrets on Azure: the app's Key Vault with Azure RBAC, the Function App's own identity allowed
@@ -44,13 +29,7 @@ beforeEach(async () => {
 })
 afterEach(() => fake.close())
 
-const clients = () =>
-  createAzureClients({
-    subscriptionId,
-    credential: staticTokenCredential(fakeToken),
-    endpoint: fake.endpoint,
-    tls: { ca: fakeCertificate },
-  })
+const clients = () => clientsOf(fake, subscriptionId)
 const quick = { sleep: async () => undefined, pollIntervalMs: 1 }
 
 async function deploy() {

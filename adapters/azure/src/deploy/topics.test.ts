@@ -1,16 +1,14 @@
 import { createHash } from 'node:crypto'
 import { createApp, toManifest } from '@xfn/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type FakeArm, fakeCertificate, fakeToken, startFakeArm } from './__fixtures__/fake-arm.js'
+import { clientsOf, type FakeArm, startFakeArm } from './__fixtures__/fake-arm.js'
 import {
   type AzureBuild,
   applyPlan,
-  createAzureClients,
   invokeFunction,
   planDeploy,
   planDestroy,
   resolveTarget,
-  staticTokenCredential,
 } from './index.js'
 
 /*
@@ -44,13 +42,7 @@ beforeEach(async () => {
 })
 afterEach(() => fake.close())
 
-const clients = () =>
-  createAzureClients({
-    subscriptionId,
-    credential: staticTokenCredential(fakeToken),
-    endpoint: fake.endpoint,
-    tls: { ca: fakeCertificate },
-  })
+const clients = () => clientsOf(fake, subscriptionId)
 const quick = { sleep: async () => undefined, pollIntervalMs: 1 }
 
 async function deploy(made: AzureBuild) {

@@ -62,7 +62,6 @@ export async function serveHttp(app: HttpApp, req: IncomingMessage, res: ServerR
       fn as FunctionDefinition<HttpTrigger>,
       (context) => callHttpHandler(fn, request, context),
       (answer) => answer.status >= 500,
-      false,
     )
   } catch (error) {
     result =

@@ -51,6 +51,27 @@ export function failEveryInvocation(error: Error): void {
 }
 
 /**
+ * The platform's line that ends an invocation, as Lambda's REPORT: its duration and outcome. HTTP
+ * requests get none: a line per request costs a third of the local cloud's HTTP throughput
+ * (bench/local.bench.ts), and `xfn metrics` has their durations.
+ */
+function report(
+  telemetry: Telemetry,
+  fn: string,
+  invocationId: string,
+  durationMs: number,
+  outcome: 'ok' | 'error' | 'timeout',
+): void {
+  telemetry.platform(
+    fn,
+    invocationId,
+    outcome === 'ok' ? 'info' : 'error',
+    `report: ${durationMs.toFixed(1)} ms${outcome === 'ok' ? '' : `, ${outcome === 'timeout' ? 'timed out' : 'failed'}`}`,
+    { durationMs: Math.round(durationMs * 10) / 10, outcome },
+  )
+}
+
+/**
  * Runs one invocation as the clouds do: a context whose logs go to the cloud's records, console
  * output attributed to the invocation, a deadline after the function's timeout (the handler is
  * then abandoned and the invocation fails), and a record of its outcome and duration. Written
@@ -63,12 +84,6 @@ export function runInvocation<T>(
   run: (context: Context) => Promise<T> | T,
   /** Whether a result that was returned still counts as a failure (an HTTP 5xx). */
   failed: (result: T) => boolean = () => false,
-  /**
-   * Whether each invocation gets its `report` line. HTTP requests do not: a line per request
-   * costs a third of the local cloud's HTTP throughput (bench/local.bench.ts), and `xfn metrics`
-   * has their durations.
-   */
-  reported = true,
 ): Promise<T> {
   const invocationId = randomUUID()
   const started = performance.now()
@@ -87,16 +102,6 @@ export function runInvocation<T>(
       cutOff: () => fail(new InvocationTimeout(`timed out after ${fn.settings.timeoutSeconds} s`)),
       fail: (error: unknown) => fail(error),
     }
-    /** The platform's line of an invocation, as Lambda's REPORT: its duration and outcome. */
-    const report = (durationMs: number, outcome: 'ok' | 'error' | 'timeout') =>
-      reported &&
-      telemetry.platform(
-        fn.name,
-        invocationId,
-        outcome === 'ok' ? 'info' : 'error',
-        `report: ${durationMs.toFixed(1)} ms${outcome === 'ok' ? '' : `, ${outcome === 'timeout' ? 'timed out' : 'failed'}`}`,
-        { durationMs: Math.round(durationMs * 10) / 10, outcome },
-      )
     const succeed = (result: T) => {
       if (settled) return
       settled = true
@@ -104,7 +109,7 @@ export function runInvocation<T>(
       const durationMs = performance.now() - started
       const outcome = failed(result) ? 'error' : 'ok'
       telemetry.invocation(fn.name, fn.trigger.type, durationMs, outcome)
-      report(durationMs, outcome)
+      if (fn.trigger.type !== 'http') report(telemetry, fn.name, invocationId, durationMs, outcome)
       resolve(result)
     }
     const fail = (error: unknown) => {
@@ -126,7 +131,8 @@ export function runInvocation<T>(
       )
       const durationMs = performance.now() - started
       telemetry.invocation(fn.name, fn.trigger.type, durationMs, timedOut ? 'timeout' : 'error')
-      report(durationMs, timedOut ? 'timeout' : 'error')
+      if (fn.trigger.type !== 'http')
+        report(telemetry, fn.name, invocationId, durationMs, timedOut ? 'timeout' : 'error')
       reject(error)
     }
     underWay.add(entry)

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core'
 import { XfnCommand } from '../../base-command.js'
-import { secretsOf, settingsFor, targetFlag, targetFlags } from '../../targets/registry.js'
+import { settingsFor, targetFlag, targetFlags, targetOffering } from '../../targets/registry.js'
 
 export default class SecretList extends XfnCommand {
   static override summary = "List an app's secrets: names and when each last changed, never values."
@@ -18,7 +18,7 @@ export default class SecretList extends XfnCommand {
   async run() {
     const { flags } = await this.parse(SecretList)
     const project = await this.findProject(flags.project)
-    const { target, secrets } = await secretsOf(project, flags.cloud)
+    const { target, offered: secrets } = await targetOffering(project, flags.cloud, 'secrets')
     const listed = await secrets.list(this.host(project), settingsFor(target, flags))
     if (!this.jsonEnabled()) {
       if (listed.length === 0) this.log(`No secrets on ${target.name}.`)

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { XfnCommand } from '../../base-command.js'
-import { secretsOf, settingsFor, targetFlag, targetFlags } from '../../targets/registry.js'
+import { settingsFor, targetFlag, targetFlags, targetOffering } from '../../targets/registry.js'
 
 export default class SecretRm extends XfnCommand {
   static override summary = 'Remove a secret of an app.'
@@ -18,7 +18,7 @@ export default class SecretRm extends XfnCommand {
   async run() {
     const { args, flags } = await this.parse(SecretRm)
     const project = await this.findProject(flags.project)
-    const { target, secrets } = await secretsOf(project, flags.cloud)
+    const { target, offered: secrets } = await targetOffering(project, flags.cloud, 'secrets')
     const removed = await secrets.remove(this.host(project), settingsFor(target, flags), args.name)
     this.log(
       removed

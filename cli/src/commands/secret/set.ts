@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core'
 import { validateName } from '@xfn/core'
 import { XfnCommand } from '../../base-command.js'
 import { readSecretValue } from '../../secret-value.js'
-import { secretsOf, settingsFor, targetFlag, targetFlags } from '../../targets/registry.js'
+import { settingsFor, targetFlag, targetFlags, targetOffering } from '../../targets/registry.js'
 
 export default class SecretSet extends XfnCommand {
   static override summary = "Set a secret's value for an app's stage."
@@ -25,7 +25,7 @@ export default class SecretSet extends XfnCommand {
     const { args, flags } = await this.parse(SecretSet)
     validateName('secret', args.name, `xfn secret set ${args.name}`)
     const project = await this.findProject(flags.project)
-    const { target, secrets } = await secretsOf(project, flags.cloud)
+    const { target, offered: secrets } = await targetOffering(project, flags.cloud, 'secrets')
     const value = await readSecretValue(args.name)
     await secrets.set(this.host(project), settingsFor(target, flags), args.name, value)
     this.log(`Set secret '${args.name}' on ${target.name}.`)

@@ -115,6 +115,8 @@ export interface FakeArm {
   answerQuery: ((query: string) => QueryTable | undefined) | undefined
   /** Activity Log events recorded elsewhere, served with those of the changes the fake made. */
   readonly activityLog: Record<string, unknown>[]
+  /** The `$filter` and `api-version` of each Activity Log request. */
+  readonly activityLogQueries: { filter: string; apiVersion: string }[]
   /** Calls to the deployed Function App: its routes and its admin endpoint. */
   readonly appCalls: { method: string; path: string; body: string }[]
   /** How long each answer waits, standing for the network and the service (benchmarks). */
@@ -242,6 +244,7 @@ export async function startFakeArm(
     takenNames: new Set(),
     failWhen: undefined,
     activityLog: [],
+    activityLogQueries: [],
     deploymentOutcome: 4,
     deploymentNotFoundPolls: 0,
     latencyMs: 0,
@@ -425,8 +428,11 @@ export async function startFakeArm(
 
       if (
         /^\/subscriptions\/[^/]+\/providers\/microsoft\.insights\/eventtypes\/management\/values$/.test(lower)
-      )
-        return send(res, 200, { value: activityLog(url.searchParams.get('$filter') ?? '') })
+      ) {
+        const filter = url.searchParams.get('$filter') ?? ''
+        fake.activityLogQueries.push({ filter, apiVersion: recorded.apiVersion ?? '' })
+        return send(res, 200, { value: activityLog(filter) })
+      }
 
       if (lower.startsWith('/operations/')) {
         const op = operations.get(path.split('/')[2] ?? '')
