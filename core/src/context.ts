@@ -1,4 +1,4 @@
-import type { Cloud } from './errors.js'
+import type { Platform } from './errors.js'
 
 export const logLevels = ['debug', 'info', 'warn', 'error'] as const
 export type LogLevel = (typeof logLevels)[number]
@@ -11,7 +11,7 @@ export interface LogRecord {
   readonly fields?: Readonly<Record<string, unknown>>
   readonly function: string
   readonly invocationId: string
-  readonly cloud: Cloud
+  readonly cloud: Platform
 }
 
 /** Where log records go: each adapter supplies one (stdout JSON on Lambda, the Azure context, a file locally). */
@@ -28,7 +28,7 @@ export interface Logger {
 export interface Context {
   readonly invocationId: string
   readonly functionName: string
-  readonly cloud: Cloud
+  readonly cloud: Platform
   /** When the platform will stop this invocation. */
   readonly deadline: Date
   /** Milliseconds left before {@link Context.deadline}. */
@@ -39,7 +39,7 @@ export interface Context {
 export interface ContextInit {
   readonly invocationId: string
   readonly functionName: string
-  readonly cloud: Cloud
+  readonly cloud: Platform
   /** Milliseconds left before the platform stops the invocation. */
   readonly remainingMs: () => number
   readonly sink: LogSink
@@ -61,7 +61,7 @@ export function createContext(init: ContextInit): Context {
 class InvocationContext implements Context, Logger {
   readonly invocationId: string
   readonly functionName: string
-  readonly cloud: Cloud
+  readonly cloud: Platform
   readonly #remainingMs: () => number
   readonly #sink: LogSink
 

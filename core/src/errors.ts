@@ -73,6 +73,12 @@ export const clouds = ['aws', 'azure', 'local'] as const
 export type Cloud = (typeof clouds)[number]
 
 /**
+ * Where a function runs, as its context and its log lines name it: a built-in cloud, or another
+ * target by its name (`knative`).
+ */
+export type Platform = Cloud | (string & {})
+
+/**
  * A construct that one cloud cannot express exactly. It names the function (or resource), the
  * cloud and the reason, so `xfn check` can report it and a build can refuse it.
  */

@@ -108,6 +108,7 @@ export type {
 } from './definitions.js'
 export {
   type Cloud,
+  type Platform,
   CommandHint,
   clouds,
   type ErrorClass,

@@ -1,10 +1,10 @@
 import { type LogLevel, logLevels } from './context.js'
-import type { Cloud } from './errors.js'
+import type { Platform } from './errors.js'
 
 /** One log event as `xfn logs` shows it, whichever cloud it came from. */
 export interface LogEvent {
   readonly time: string
-  readonly cloud: Cloud
+  readonly cloud: Platform
   readonly function: string
   readonly level: LogLevel
   readonly invocationId: string

@@ -27,7 +27,7 @@ export {
   awsResourceProvider,
   installAwsResources,
 } from './resources.js'
-export { decodeS3Key, encodeS3Key } from './s3.js'
+export { decodeS3Key, encodeS3Key, handleS3 } from './s3.js'
 
 export interface LambdaHandlerOptions {
   /** The app; the process-wide one by default, filled by importing the user's entry first. */

@@ -55,7 +55,11 @@ export function resourcesFromEnvironment(text = process.env.XFN_RESOURCES): AwsR
  * is made on first use, so a function that uses no resource loads no SDK at cold start. Endpoints
  * follow the SDK's own settings (AWS_ENDPOINT_URL and friends), for LocalStack or moto.
  */
-export function awsResourceProvider(resources: AwsResources = resourcesFromEnvironment()): ResourceProvider {
+export function awsResourceProvider(
+  resources: AwsResources = resourcesFromEnvironment(),
+  /** The S3 client's settings, for another store that speaks S3's API (path-style addressing, its endpoint). */
+  s3Settings: { readonly endpoint?: string; readonly region?: string; readonly forcePathStyle?: boolean } = {},
+): ResourceProvider {
   let sqs: Promise<{ client: SQSClient; sdk: typeof import('@aws-sdk/client-sqs') }> | undefined
   let s3: Promise<{ client: S3Client; sdk: typeof import('@aws-sdk/client-s3') }> | undefined
   let sns: Promise<{ client: SNSClient; sdk: typeof import('@aws-sdk/client-sns') }> | undefined
@@ -65,7 +69,7 @@ export function awsResourceProvider(resources: AwsResources = resourcesFromEnvir
     return sqs
   }
   const s3Client = () => {
-    s3 ??= import('@aws-sdk/client-s3').then((sdk) => ({ client: new sdk.S3Client({}), sdk }))
+    s3 ??= import('@aws-sdk/client-s3').then((sdk) => ({ client: new sdk.S3Client(s3Settings), sdk }))
     return s3
   }
   const snsClient = () => {

@@ -1,0 +1,203 @@
+import type { IncomingHttpHeaders } from 'node:http'
+import { decodeS3Key, handleS3 } from '@xfn/aws/runtime'
+import {
+  type BlobTrigger,
+  type Context,
+  type FunctionDefinition,
+  matchesFilter,
+  type QueueTrigger,
+  textMessage,
+  type TimerTrigger,
+  timerTick,
+  type TopicTrigger,
+  topicMessage,
+} from '@xfn/core'
+import { CloudEvent, HTTP } from 'cloudevents'
+
+/*
+ * The CloudEvents xfn's functions take and send on Knative, made and read by the CNCF CloudEvents
+ * SDK, in binary or structured mode alike:
+ *
+ * - a queue message: type `dev.xfn.queue.message`, extension `xfnqueue` (the queue), the message's
+ *   text as `text/plain; charset=utf-8` data, byte for byte;
+ * - a topic message: type `dev.xfn.topic.message`, extensions `xfntopic` and `xfnattributes` (the
+ *   message's attributes as a JSON object), the text as data;
+ * - a tick: what a PingSource sends, type `dev.knative.sources.ping`, its `time` the scheduled one;
+ * - a blob event: an S3 event record as the CloudEvents AWS S3 adapter maps it (type
+ *   `com.amazonaws.s3.<eventName>`, subject the key, the record as data), with extension
+ *   `xfnbucket` (the app's name of the bucket) for the Trigger's filter.
+ */
+
+export const queueMessageType = 'dev.xfn.queue.message'
+export const topicMessageType = 'dev.xfn.topic.message'
+export const pingType = 'dev.knative.sources.ping'
+export const s3TypePrefix = 'com.amazonaws.s3.'
+const textData = 'text/plain; charset=utf-8'
+
+/** Where a Trigger or a PingSource delivers a function's events, relative to its Service. */
+export const eventPath = (functionName: string) => `/_xfn/events/${functionName}`
+
+/** Whether a request carries a CloudEvent, in binary (ce-specversion) or structured mode. */
+export function isCloudEvent(headers: IncomingHttpHeaders): boolean {
+  return (
+    headers['ce-specversion'] !== undefined ||
+    (headers['content-type'] ?? '').startsWith('application/cloudevents+json')
+  )
+}
+
+/** A queue or topic message as the CloudEvent a function sends to the broker. */
+export function messageCloudEvent(
+  app: string,
+  to: { readonly queue: string } | { readonly topic: string; readonly attributes: Readonly<Record<string, string>> },
+  body: string,
+): CloudEvent<string> {
+  return 'queue' in to
+    ? new CloudEvent({
+        type: queueMessageType,
+        source: `/xfn/${app}/queues/${to.queue}`,
+        datacontenttype: textData,
+        data: body,
+        xfnqueue: to.queue,
+      })
+    : new CloudEvent({
+        type: topicMessageType,
+        source: `/xfn/${app}/topics/${to.topic}`,
+        datacontenttype: textData,
+        data: body,
+        xfntopic: to.topic,
+        xfnattributes: JSON.stringify(to.attributes),
+      })
+}
+
+/** One record of an S3 event notification, as S3 and the stores that speak its API write it. */
+export interface S3EventRecord {
+  readonly eventVersion: string
+  readonly eventSource: string
+  readonly awsRegion: string
+  readonly eventTime: string
+  readonly eventName: string
+  readonly responseElements?: Readonly<Record<string, string>>
+  readonly s3: {
+    readonly bucket: { readonly name: string }
+    readonly object: { readonly key: string; readonly size?: number; readonly eTag?: string; readonly sequencer?: string }
+  }
+}
+
+/** An S3 event record as a CloudEvent, by the CloudEvents AWS S3 adapter's mapping, for the bucket `bucket` of the app. */
+export function blobCloudEvent(record: S3EventRecord, bucket: string): CloudEvent<S3EventRecord> {
+  const ids = record.responseElements ?? {}
+  return new CloudEvent({
+    id: `${ids['x-amz-request-id'] ?? crypto.randomUUID()}.${ids['x-amz-id-2'] ?? ''}`,
+    type: `${s3TypePrefix}${record.eventName}`,
+    source: `${record.eventSource}.${record.awsRegion}.${record.s3.bucket.name}`,
+    subject: record.s3.object.key,
+    time: record.eventTime,
+    datacontenttype: 'application/json',
+    data: record,
+    xfnbucket: bucket,
+  })
+}
+
+export type EventOutcome =
+  | { readonly ok: true; readonly id: string }
+  /** `retry`: whether another attempt could succeed (a handler's failure), or never (a malformed event). */
+  | { readonly ok: false; readonly id: string; readonly retry: boolean; readonly error: string }
+
+/**
+ * How many times this process has been given each event, by id. Knative's delivery carries no
+ * attempt count, so a message's `attempt` counts the deliveries this replica saw: exact while one
+ * replica consumes (scale to zero then one, the usual case), a lower bound beyond.
+ */
+const deliveries = new Map<string, number>()
+const deliveriesKept = 10_000
+
+function attemptOf(id: string): number {
+  const attempt = (deliveries.get(id) ?? 0) + 1
+  deliveries.delete(id)
+  deliveries.set(id, attempt)
+  if (deliveries.size > deliveriesKept) deliveries.delete(deliveries.keys().next().value as string)
+  return attempt
+}
+
+/** Runs a function for one delivered CloudEvent. */
+export async function consumeEvent(
+  fn: FunctionDefinition,
+  headers: IncomingHttpHeaders,
+  body: Buffer,
+  context: (invocationId: string) => Context,
+): Promise<EventOutcome> {
+  let event: CloudEvent<unknown>
+  try {
+    event = HTTP.toEvent({ headers, body }) as CloudEvent<unknown>
+  } catch (error) {
+    return { ok: false, id: '', retry: false, error: `not a CloudEvent: ${(error as Error).message}` }
+  }
+  const refuse = (error: string): EventOutcome => ({ ok: false, id: event.id, retry: false, error })
+  const ctx = context(event.id)
+  const run = async (call: () => unknown): Promise<EventOutcome> => {
+    try {
+      await call()
+      return { ok: true, id: event.id }
+    } catch (error) {
+      ctx.log.error('invocation failed', {
+        error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
+      })
+      return { ok: false, id: event.id, retry: true, error: error instanceof Error ? error.message : String(error) }
+    }
+  }
+  const trigger = fn.trigger
+  const text = () => (typeof event.data === 'string' ? event.data : Buffer.from(event.data as Uint8Array).toString('utf8'))
+  switch (trigger.type) {
+    case 'queue': {
+      if (event.type !== queueMessageType || event.xfnqueue !== trigger.queue)
+        return refuse(`function '${fn.name}' takes messages of queue '${trigger.queue}', not a ${event.type} event`)
+      const message = textMessage({
+        id: event.id,
+        body: text(),
+        attempt: attemptOf(event.id),
+        enqueuedAt: new Date(event.time ?? Date.now()),
+        native: event,
+      })
+      return run(() => (fn as FunctionDefinition<QueueTrigger>).handler(message, ctx))
+    }
+    case 'topic': {
+      if (event.type !== topicMessageType || event.xfntopic !== trigger.topic)
+        return refuse(`function '${fn.name}' takes messages of topic '${trigger.topic}', not a ${event.type} event`)
+      const attributes = JSON.parse(String(event.xfnattributes ?? '{}')) as Record<string, string>
+      // The subscription's filter: a message it does not pass is taken and not given to the handler.
+      if (!matchesFilter(trigger.filter, attributes)) return { ok: true, id: event.id }
+      const message = topicMessage({
+        id: event.id,
+        body: text(),
+        attempt: attemptOf(event.id),
+        publishedAt: new Date(event.time ?? Date.now()),
+        attributes,
+        topic: trigger.topic,
+        native: event,
+      })
+      return run(() => (fn as FunctionDefinition<TopicTrigger>).handler(message, ctx))
+    }
+    case 'timer': {
+      if (event.type !== pingType) return refuse(`function '${fn.name}' takes PingSource ticks, not a ${event.type} event`)
+      const tick = timerTick(new Date(event.time ?? Date.now()), new Date(), event)
+      return run(() => (fn as FunctionDefinition<TimerTrigger>).handler(tick, ctx))
+    }
+    case 'blob': {
+      if (!event.type.startsWith(s3TypePrefix) || typeof event.data !== 'object' || event.data === null)
+        return refuse(`function '${fn.name}' takes S3 event records as CloudEvents, not a ${event.type} event`)
+      const record = event.data as S3EventRecord
+      if (!blobMatches(trigger, record)) return { ok: true, id: event.id }
+      return run(() =>
+        handleS3(fn as FunctionDefinition<BlobTrigger>, { Records: [record] } as Parameters<typeof handleS3>[1], ctx),
+      )
+    }
+    default:
+      return refuse(`function '${fn.name}' is triggered by ${trigger.type}, which takes no events`)
+  }
+}
+
+/** Whether an object's key is under the trigger's prefix and ends with its suffix. */
+function blobMatches(trigger: BlobTrigger, record: S3EventRecord): boolean {
+  const key = decodeS3Key(record.s3.object.key)
+  return key.startsWith(trigger.prefix) && key.endsWith(trigger.suffix)
+}

@@ -1,0 +1,202 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import {
+  apiKeyHashSetting,
+  apiKeyHeader,
+  apiKeyMatches,
+  callHttpHandler,
+  createContext,
+  createRouter,
+  defaultRegistry,
+  type FunctionDefinition,
+  type HttpTrigger,
+  isResponse,
+  LazyRequest,
+  type PlainResult,
+  type Registry,
+  unauthorizedResult,
+  unroutedResult,
+} from '@xfn/core'
+import { consumeEvent, eventPath, isCloudEvent } from './events.js'
+import { knativeLogSink, platformLine } from './log.js'
+import { installKnativeResources, running } from './resources.js'
+
+export { blobCloudEvent, messageCloudEvent, type S3EventRecord } from './events.js'
+export { functionsOfService, knativeEnv } from './settings.js'
+
+/** The largest request body the entry takes, as the local cloud: Lambda's synchronous limit, the lowest of the clouds. */
+const maxBodyBytes = 6 * 1024 * 1024
+
+export interface KnativeServeOptions {
+  readonly registry?: Registry
+  /** The port; Knative sets PORT (8080 unless the container says otherwise). */
+  readonly port?: number
+  readonly env?: NodeJS.ProcessEnv
+  /** Where log lines go: standard output, which the cluster keeps as the pod's log. */
+  readonly write?: (line: string) => void
+}
+
+/**
+ * The container's entry: one HTTP server for the functions this Knative Service runs. Requests to
+ * the app's routes go through xfn's router (the portable 404 and 405 included); CloudEvents that a
+ * Trigger or a PingSource delivers to `/_xfn/events/<function>` run that function. A handler that
+ * fails answers 500, so the broker retries the event and, after the last attempt, sends it to the
+ * dead-letter sink; a handler that succeeds answers 202 with no event, so nothing is sent back.
+ */
+export function serveKnative(options: KnativeServeOptions = {}): Promise<Server> {
+  const registry = options.registry ?? defaultRegistry()
+  const env = options.env ?? process.env
+  const write = options.write ?? ((line: string) => process.stdout.write(line))
+  const sink = knativeLogSink(write)
+  installKnativeResources(registry, env)
+  const served = (env.XFN_FUNCTIONS ?? '').split(',').filter(Boolean)
+  const functions = [...registry.functions.values()].filter(
+    (fn) => served.length === 0 || served.includes(fn.name),
+  )
+  const router = createRouter(functions.filter((fn) => fn.trigger.type === 'http'))
+  const byPath = new Map(functions.map((fn) => [eventPath(fn.name), fn]))
+  const keyHash = env[apiKeyHashSetting] ?? ''
+  const context = (fn: FunctionDefinition, invocationId: string) => {
+    const deadline = Date.now() + fn.settings.timeoutSeconds * 1000
+    return createContext({
+      invocationId,
+      functionName: fn.name,
+      cloud: 'knative',
+      remainingMs: () => deadline - Date.now(),
+      sink,
+    })
+  }
+
+  const server = createServer((req, res) => {
+    const url = req.url ?? '/'
+    const path = url.split('?', 1)[0] as string
+    const consumer = req.method === 'POST' ? byPath.get(path) : undefined
+    if (consumer && isCloudEvent(req.headers)) {
+      void serveEvent(consumer, req, res)
+      return
+    }
+    void serveRequest(req, res, url, path)
+  })
+
+  async function serveEvent(fn: FunctionDefinition, req: IncomingMessage, res: ServerResponse) {
+    const body = await readBody(req)
+    if (body === 'too-large') return writePlain(res, text(413, 'the event is larger than 6 MiB'), req)
+    const started = performance.now()
+    const outcome = await running.run(fn.name, () => consumeEvent(fn, req.headers, body, (id) => context(fn, id)))
+    const durationMs = Math.round((performance.now() - started) * 10) / 10
+    write(platformLine(fn.name, outcome, durationMs))
+    // 202 with no CloudEvent: the broker sends nothing on. A failure is retried by the broker; an
+    // event that can never run (not a CloudEvent of this function's kind) is refused for good.
+    writePlain(res, outcome.ok ? { status: 202, headers: {}, body: null } : text(outcome.retry ? 500 : 400, outcome.error), req)
+  }
+
+  async function serveRequest(req: IncomingMessage, res: ServerResponse, url: string, path: string) {
+    const outcome = router(req.method ?? 'GET', path)
+    if (outcome.status !== 'matched') {
+      req.resume()
+      return writePlain(res, unroutedResult(outcome), req)
+    }
+    const { fn, params } = outcome
+    if (fn.trigger.auth === 'key' && !apiKeyMatches(header(req, apiKeyHeader), keyHash)) {
+      req.resume()
+      return writePlain(res, unauthorizedResult(), req)
+    }
+    const body = req.method === 'GET' || req.method === 'HEAD' ? null : await readBody(req)
+    if (body === 'too-large') return writePlain(res, text(413, 'Payload Too Large'), req)
+    const request = new LazyRequest({
+      method: req.method ?? 'GET',
+      url: () => `http://${req.headers.host ?? 'localhost'}${url}`,
+      headers: () => headersOf(req),
+      body,
+      bodyIsBase64: false,
+      params,
+    })
+    const invocationId = header(req, 'x-request-id') ?? crypto.randomUUID()
+    const ctx = context(fn, invocationId)
+    const started = performance.now()
+    const report = (error?: string) =>
+      write(platformLine(fn.name, error === undefined ? { ok: true, id: invocationId } : { ok: false, id: invocationId, retry: false, error }, Math.round((performance.now() - started) * 10) / 10))
+    try {
+      const result = await running.run(fn.name, () =>
+        callHttpHandler(fn as FunctionDefinition<HttpTrigger>, request, ctx),
+      )
+      report(result.status >= 500 ? `status ${result.status}` : undefined)
+      if (isResponse(result)) return await writeResponse(res, result, req)
+      writePlain(res, result, req)
+    } catch (error) {
+      ctx.log.error('invocation failed', { error: describeError(error) })
+      report('the handler threw')
+      writePlain(
+        res,
+        {
+          status: 500,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ error: 'Internal Server Error', invocationId }),
+        },
+        req,
+      )
+    }
+  }
+
+  const port = options.port ?? Number(env.PORT ?? 8080)
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, () => resolve(server))
+  })
+}
+
+const text = (status: number, message: string): PlainResult => ({
+  status,
+  headers: { 'content-type': 'text/plain; charset=utf-8' },
+  body: message,
+})
+
+function describeError(error: unknown) {
+  return error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error)
+}
+
+function writePlain(res: ServerResponse, result: PlainResult, req: IncomingMessage): void {
+  const headers: Record<string, string | string[]> = {}
+  for (const name in result.headers) {
+    const value = result.headers[name]
+    headers[name] = typeof value === 'string' ? value : [...(value ?? [])]
+  }
+  res.writeHead(result.status, headers)
+  res.end(req.method === 'HEAD' ? undefined : (result.body ?? undefined))
+}
+
+async function writeResponse(res: ServerResponse, response: Response, req: IncomingMessage): Promise<void> {
+  const headers: Record<string, string | string[]> = {}
+  response.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') headers[name] = value
+  })
+  const cookies = response.headers.getSetCookie()
+  if (cookies.length > 0) headers['set-cookie'] = cookies
+  res.writeHead(response.status, headers)
+  if (!response.body || req.method === 'HEAD') return void res.end()
+  res.end(new Uint8Array(await response.arrayBuffer()))
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= maxBodyBytes) chunks.push(chunk)
+    })
+    req.on('end', () => resolve(size > maxBodyBytes ? 'too-large' : Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
+
+function header(req: IncomingMessage, name: string): string | null {
+  const value = req.headers[name]
+  return Array.isArray(value) ? (value[0] ?? null) : (value ?? null)
+}
+
+function headersOf(req: IncomingMessage): Headers {
+  const headers = new Headers()
+  const raw = req.rawHeaders
+  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i] as string, raw[i + 1] as string)
+  return headers
+}
