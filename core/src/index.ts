@@ -108,13 +108,13 @@ export type {
 } from './definitions.js'
 export {
   type Cloud,
-  type Platform,
   CommandHint,
   clouds,
   type ErrorClass,
   type ErrorCode,
   errorClassOf,
   errorCodes,
+  type Platform,
   PortabilityError,
   XfnError,
   xfnCommand,

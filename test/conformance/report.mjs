@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 const dir = fileURLToPath(new URL('../.tmp/conformance/', import.meta.url))
-const targets = ['local', 'aws', 'azure']
+const targets = ['local', 'aws', 'azure', 'knative']
 const outcomes = Object.fromEntries(
   targets.map((t) => [
     t,

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto'
-import type { Cloud } from '@xfn/core'
+import type { Platform } from '@xfn/core'
 
 /** The value of the parity app's secret `signing-key`, which each driver puts in its cloud's store. */
 export const conformanceSecret = 'conformance-signing-key-Zoë-✓'
@@ -72,7 +72,7 @@ export interface Scenario {
   readonly input: Input
   readonly expect: Expected
   /** The clouds that cannot do this, and why; `xfn check` must report each for the scenario's app. */
-  readonly notPortable?: readonly { readonly cloud: Cloud; readonly reason: string }[]
+  readonly notPortable?: readonly { readonly cloud: Platform; readonly reason: string }[]
 }
 
 /** Why a target cannot run a scenario, or nothing when it can. */

@@ -34,7 +34,12 @@ export interface KnativeConfigSection {
   /** The broker class (default MTChannelBasedBroker, whose in-memory channel keeps nothing over a restart). */
   readonly brokerClass?: string
   /** The S3-compatible store of the app's buckets. */
-  readonly storage?: { readonly endpoint: string; readonly region?: string; readonly secret?: string; readonly bucketPrefix?: string }
+  readonly storage?: {
+    readonly endpoint: string
+    readonly region?: string
+    readonly secret?: string
+    readonly bucketPrefix?: string
+  }
   /** Talk to the registry over plain HTTP (a registry on the cluster's own network). */
   readonly insecureRegistry?: boolean
 }
@@ -64,8 +69,10 @@ async function connect(project: TargetProject, flags: KnativeFlags) {
   return { deploy, kube, place }
 }
 
-const placeOf = (place: { app: string; stage: string; namespace: string }, kube: { context: string; server: string }) =>
-  `${place.app} (${place.stage}) in namespace ${place.namespace} of ${kube.context} (${kube.server})`
+const placeOf = (
+  place: { app: string; stage: string; namespace: string },
+  kube: { context: string; server: string },
+) => `${place.app} (${place.stage}) in namespace ${place.namespace} of ${kube.context} (${kube.server})`
 
 /** What of an app Knative cannot run, for `xfn check`. */
 function check(manifest: Manifest, config: object): TargetFinding[] {
@@ -78,7 +85,11 @@ function check(manifest: Manifest, config: object): TargetFinding[] {
       const service = serviceNameOf(fn)
       const other = names.get(service)
       if (other)
-        findings.push({ subject, severity: 'error', message: `its Knative Service would be named ${service}, as function '${other}''s; rename one of them` })
+        findings.push({
+          subject,
+          severity: 'error',
+          message: `its Knative Service would be named ${service}, as function '${other}''s; rename one of them`,
+        })
       names.set(service, fn.name)
     }
     if (fn.trigger.type === 'timer') {
@@ -95,7 +106,10 @@ function check(manifest: Manifest, config: object): TargetFinding[] {
         message: `on knative, a blob event is sent when the app writes or deletes through bucket('${fn.trigger.bucket}'); objects written to the store by other tools fire nothing, since S3-compatible stores have no common way to notify a cluster`,
       })
   }
-  if ((manifest.buckets.length > 0 || manifest.functions.some((f) => f.trigger.type === 'blob')) && !section.storage)
+  if (
+    (manifest.buckets.length > 0 || manifest.functions.some((f) => f.trigger.type === 'blob')) &&
+    !section.storage
+  )
     findings.push({
       subject: 'the app',
       severity: 'warning',
@@ -109,10 +123,13 @@ function check(manifest: Manifest, config: object): TargetFinding[] {
       message: `its broker is of class ${section.brokerClass ?? defaultBrokerClass}; with the in-memory channel, queued messages are lost when the broker restarts. Set knative.brokerClass to a durable class (${durableBrokerClasses.join(', ')}) installed on the cluster`,
     })
   if (manifest.queues.some((q) => q.fifo))
-    findings.push({ subject: 'the app', severity: 'error', message: 'Knative brokers keep no order, so FIFO queues cannot run on knative' })
+    findings.push({
+      subject: 'the app',
+      severity: 'error',
+      message: 'Knative brokers keep no order, so FIFO queues cannot run on knative',
+    })
   return findings
 }
-
 
 /** `xfn deploy --cloud knative`: build, push the image, apply what changed. */
 async function deploy(host: TargetHost, flags: KnativeFlags & { dryRun: boolean }) {
@@ -166,7 +183,11 @@ async function deploy(host: TargetHost, flags: KnativeFlags & { dryRun: boolean 
         storage: section.storage,
         apiKey,
       })
-      return { ...connected, apiKey, changes: await connected.deploy.planDeploy(connected.kube, connected.place, desired) }
+      return {
+        ...connected,
+        apiKey,
+        changes: await connected.deploy.planDeploy(connected.kube, connected.place, desired),
+      }
     },
     ({ changes }) => `${changes.length} change(s)`,
   )
@@ -180,9 +201,13 @@ async function deploy(host: TargetHost, flags: KnativeFlags & { dryRun: boolean 
       return {
         baseUrl,
         routes: build.manifest.functions.flatMap((fn) =>
-          fn.trigger.type === 'http' ? [{ route: fn.trigger.route, function: fn.name, auth: fn.trigger.auth }] : [],
+          fn.trigger.type === 'http'
+            ? [{ route: fn.trigger.route, function: fn.name, auth: fn.trigger.auth }]
+            : [],
         ),
-        apiKey: build.manifest.functions.some((f) => f.trigger.type === 'http' && f.trigger.auth === 'key') ? apiKey.key : undefined,
+        apiKey: build.manifest.functions.some((f) => f.trigger.type === 'http' && f.trigger.auth === 'key')
+          ? apiKey.key
+          : undefined,
       }
     },
   })
@@ -210,21 +235,40 @@ async function status(host: TargetHost, flags: KnativeFlags) {
   const objects = await deploy.labelled(kube, place)
   const where = placeOf(place, kube)
   if (objects.length === 0) {
-    host.log(`Nothing of ${where} is deployed. Deploy it with: ${host.commandLine('deploy', '--cloud', 'knative', '--stage', place.stage)}`)
+    host.log(
+      `Nothing of ${where} is deployed. Deploy it with: ${host.commandLine('deploy', '--cloud', 'knative', '--stage', place.stage)}`,
+    )
     return { namespace: place.namespace, objects: [] }
   }
   host.log(where)
   const rows = objects.map((o) => {
-    const conditions = ((o.status as { conditions?: { type: string; status: string; reason?: string }[] } | undefined)?.conditions ?? [])
+    const conditions =
+      (o.status as { conditions?: { type: string; status: string; reason?: string }[] } | undefined)
+        ?.conditions ?? []
     const ready = conditions.find((c) => c.type === 'Ready')
-    const state = ready ? (ready.status === 'True' ? 'Ready' : `not ready${ready.reason ? ` (${ready.reason})` : ''}`) : '-'
-    return { kind: o.kind, name: o.metadata.name, state, url: (o.status as { url?: string } | undefined)?.url }
+    const state = ready
+      ? ready.status === 'True'
+        ? 'Ready'
+        : `not ready${ready.reason ? ` (${ready.reason})` : ''}`
+      : '-'
+    return {
+      kind: o.kind,
+      name: o.metadata.name,
+      state,
+      url: (o.status as { url?: string } | undefined)?.url,
+    }
   })
-  for (const row of rows) host.log(`  ${row.kind.padEnd(11)} ${row.name.padEnd(28)} ${row.state}${row.url ? `  ${row.url}` : ''}`)
+  for (const row of rows)
+    host.log(`  ${row.kind.padEnd(11)} ${row.name.padEnd(28)} ${row.state}${row.url ? `  ${row.url}` : ''}`)
   return { namespace: place.namespace, objects: rows }
 }
 
-async function invoke(host: TargetHost, flags: KnativeFlags, functionName: string, request: TargetInvocation) {
+async function invoke(
+  host: TargetHost,
+  flags: KnativeFlags,
+  functionName: string,
+  request: TargetInvocation,
+) {
   const manifest = await host.loadManifest({ XFN_CLOUD: 'knative' })
   const fn = manifest.functions.find((f) => f.name === functionName)
   if (!fn)
@@ -239,7 +283,11 @@ async function invoke(host: TargetHost, flags: KnativeFlags, functionName: strin
     )
   const { deploy, kube, place } = await connect(host.project, flags)
   const baseUrl = await deploy.baseUrlOf(kube, place)
-  if (!baseUrl) throw new XfnError('INVALID_OPTIONS', `The app has no ready HTTP Service in ${place.namespace}. Deploy it first.`)
+  if (!baseUrl)
+    throw new XfnError(
+      'INVALID_OPTIONS',
+      `The app has no ready HTTP Service in ${place.namespace}. Deploy it first.`,
+    )
   const apiKey = await deploy.appKeyOf(kube, place)
   const method = request.method ?? fn.trigger.methods[0] ?? 'GET'
   const response = await fetch(`${baseUrl}${request.path ?? fn.trigger.route}`, {
@@ -289,7 +337,11 @@ export function parseLogLine(line: string): LogEvent | undefined {
   }
 }
 
-async function logs(host: TargetHost, flags: KnativeFlags, query: LogQuery): Promise<AsyncIterable<LogEvent>> {
+async function logs(
+  host: TargetHost,
+  flags: KnativeFlags,
+  query: LogQuery,
+): Promise<AsyncIterable<LogEvent>> {
   let since = query.since ?? new Date(Date.now() - 15 * 60_000)
   const history = await readLogs(host, flags, since)
   const follow = query.follow
@@ -315,14 +367,22 @@ async function logs(host: TargetHost, flags: KnativeFlags, query: LogQuery): Pro
 }
 
 /** Calls, errors and durations per function from the entry's report lines in the pods' logs. */
-async function metrics(host: TargetHost, flags: KnativeFlags, window: { since?: Date | undefined; periodMs?: number | undefined }) {
+async function metrics(
+  host: TargetHost,
+  flags: KnativeFlags,
+  window: { since?: Date | undefined; periodMs?: number | undefined },
+) {
   const until = Date.now()
   const since = window.since ?? new Date(until - 3_600_000)
   const periodMs = window.periodMs ?? Math.max(60_000, (until - since.getTime()) / 24)
   const manifest = await host.loadManifest({ XFN_CLOUD: 'knative' })
   const events = await readLogs(host, flags, since)
   const { metricsFromReports } = await import('./observe/metrics.js')
-  return metricsFromReports(manifest, events, { since: since.getTime(), until, periodMs }) as FunctionMetrics[]
+  return metricsFromReports(manifest, events, {
+    since: since.getTime(),
+    until,
+    periodMs,
+  }) as FunctionMetrics[]
 }
 
 const secretObject = (namespace: string) => ({
@@ -337,16 +397,28 @@ export const knativeTarget: Target = {
   name: 'knative',
   description: 'Knative Serving and Eventing on any Kubernetes cluster',
   settings: {
-    stage: { description: 'the stage, a prefix of every resource name (default: "stage" in xfn.config.ts, or dev)' },
+    stage: {
+      description: 'the stage, a prefix of every resource name (default: "stage" in xfn.config.ts, or dev)',
+    },
     context: { description: 'the kubeconfig context (default: its current context)' },
   },
   config: {
-    registry: { type: 'string', description: "the repository of the app's image, such as registry.example.com/team/orders" },
-    baseImage: { type: 'string', description: 'the Node.js image the app goes on, pinned by digest (name@sha256:…)' },
-    brokerClass: { type: 'string', description: `the class of the app's broker (default ${defaultBrokerClass})` },
+    registry: {
+      type: 'string',
+      description: "the repository of the app's image, such as registry.example.com/team/orders",
+    },
+    baseImage: {
+      type: 'string',
+      description: 'the Node.js image the app goes on, pinned by digest (name@sha256:…)',
+    },
+    brokerClass: {
+      type: 'string',
+      description: `the class of the app's broker (default ${defaultBrokerClass})`,
+    },
     storage: {
       type: 'object',
-      description: "the S3-compatible store of the app's buckets: { endpoint, region?, secret?, bucketPrefix? }",
+      description:
+        "the S3-compatible store of the app's buckets: { endpoint, region?, secret?, bucketPrefix? }",
       check: (value, name) =>
         typeof (value as { endpoint?: unknown }).endpoint === 'string'
           ? undefined

@@ -2,14 +2,14 @@ import { spawnSync } from 'node:child_process'
 import { cpSync, mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Cloud } from '@xfn/core'
+import type { Platform } from '@xfn/core'
 import type { AppName, Scenario } from '../scenarios.js'
 
 const bin = fileURLToPath(new URL('../../../cli/bin/run.js', import.meta.url))
 const appsDir = fileURLToPath(new URL('../apps/', import.meta.url))
 
 /** A fresh folder of this process for a target's copies of the apps. */
-export function freshWorkDir(target: Cloud): string {
+export function freshWorkDir(target: Platform): string {
   const dir = fileURLToPath(new URL(`../../.tmp/conformance-${target}-${process.pid}/`, import.meta.url))
   rmSync(dir, { recursive: true, force: true })
   return dir
@@ -52,7 +52,7 @@ export interface Observed {
 
 /** One target: it turns a scenario's input into its native form and observes the outcome. */
 export interface Driver {
-  readonly target: Cloud
+  readonly target: Platform
   /** Builds and loads the apps it can run; an app the target refuses is reported by name, with why. */
   start(apps: readonly AppName[]): Promise<void>
   stop(): Promise<void>

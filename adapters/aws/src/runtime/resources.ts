@@ -58,7 +58,11 @@ export function resourcesFromEnvironment(text = process.env.XFN_RESOURCES): AwsR
 export function awsResourceProvider(
   resources: AwsResources = resourcesFromEnvironment(),
   /** The S3 client's settings, for another store that speaks S3's API (path-style addressing, its endpoint). */
-  s3Settings: { readonly endpoint?: string; readonly region?: string; readonly forcePathStyle?: boolean } = {},
+  s3Settings: {
+    readonly endpoint?: string
+    readonly region?: string
+    readonly forcePathStyle?: boolean
+  } = {},
 ): ResourceProvider {
   let sqs: Promise<{ client: SQSClient; sdk: typeof import('@aws-sdk/client-sqs') }> | undefined
   let s3: Promise<{ client: S3Client; sdk: typeof import('@aws-sdk/client-s3') }> | undefined

@@ -37,7 +37,9 @@ export async function buildKnative({
     project,
   })
   const files = await out.files('bundle')
-  const layer = await makeLayer(new Map([...files].map(([path, bytes]) => [`${appDir.slice(1)}/${path}`, bytes])))
+  const layer = await makeLayer(
+    new Map([...files].map(([path, bytes]) => [`${appDir.slice(1)}/${path}`, bytes])),
+  )
   await out.write('layer.tar.gz', layer.gzip)
   return { artifact: 'layer.tar.gz', handler: () => entrypoint.join(' ') }
 }

@@ -11,7 +11,8 @@ export interface Layer {
   readonly diffId: string
 }
 
-export const sha256Digest = (bytes: Uint8Array) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`
+export const sha256Digest = (bytes: Uint8Array) =>
+  `sha256:${createHash('sha256').update(bytes).digest('hex')}`
 
 /**
  * A layer of files, the same bytes for the same files: entries in path order, each folder before
@@ -35,7 +36,10 @@ export async function makeLayer(files: ReadonlyMap<string, Uint8Array>): Promise
       folders.add(folder)
       archive.entry({ ...stamp, name: folder, type: 'directory', mode: 0o755 })
     }
-    archive.entry({ ...stamp, name: path, type: 'file', mode: 0o644 }, Buffer.from(files.get(path) as Uint8Array))
+    archive.entry(
+      { ...stamp, name: path, type: 'file', mode: 0o644 },
+      Buffer.from(files.get(path) as Uint8Array),
+    )
   }
   archive.finalize()
   await done

@@ -42,7 +42,8 @@ export async function publishImage(input: {
     )
   const platform = input.platform ?? { os: 'linux', architecture: 'amd64' }
   const targetClient = new RegistryClient(target.host, { insecure: input.insecure })
-  const baseClient = base.host === target.host ? targetClient : new RegistryClient(base.host, { insecure: input.insecure })
+  const baseClient =
+    base.host === target.host ? targetClient : new RegistryClient(base.host, { insecure: input.insecure })
 
   const baseManifest = await baseManifestFor(baseClient, base.path, base.digest, platform, input.baseImage)
   const baseConfig = JSON.parse(
@@ -59,7 +60,10 @@ export async function publishImage(input: {
     mediaType: manifestTypes.ociManifest,
     config: { mediaType: ociConfig, digest: sha256Digest(configBytes), size: configBytes.byteLength },
     layers,
-    annotations: { 'org.opencontainers.image.base.name': input.baseImage.split('@')[0], 'org.opencontainers.image.base.digest': base.digest },
+    annotations: {
+      'org.opencontainers.image.base.name': input.baseImage.split('@')[0],
+      'org.opencontainers.image.base.digest': base.digest,
+    },
   }
   const manifestBytes = Buffer.from(JSON.stringify(manifest))
   const digest = sha256Digest(manifestBytes)
@@ -83,7 +87,13 @@ export async function publishImage(input: {
 interface ImageConfig {
   architecture?: string
   os?: string
-  config?: { Env?: string[]; Entrypoint?: string[] | null; Cmd?: string[] | null; WorkingDir?: string; [k: string]: unknown }
+  config?: {
+    Env?: string[]
+    Entrypoint?: string[] | null
+    Cmd?: string[] | null
+    WorkingDir?: string
+    [k: string]: unknown
+  }
   rootfs?: { type: string; diff_ids: string[] }
   history?: { created?: string; created_by?: string; comment?: string; empty_layer?: boolean }[]
   [k: string]: unknown
@@ -106,7 +116,11 @@ function imageConfig(base: ImageConfig, layer: Layer): ImageConfig {
     rootfs: { type: 'layers', diff_ids: [...(base.rootfs?.diff_ids ?? []), layer.diffId] },
     history: [
       ...(base.history ?? []),
-      { created: '1970-01-01T00:00:00Z', created_by: 'xfn build --cloud knative', comment: 'the app and its entry' },
+      {
+        created: '1970-01-01T00:00:00Z',
+        created_by: 'xfn build --cloud knative',
+        comment: 'the app and its entry',
+      },
     ],
   }
 }
@@ -120,12 +134,24 @@ async function baseManifestFor(
   name: string,
 ): Promise<{ config: Descriptor; layers: Descriptor[] }> {
   const found = await client.getManifest(repository, digest)
-  if (!found) throw new XfnError('INVALID_OPTIONS', `knative.baseImage '${name}' is not in its registry. Check the name and digest.`)
+  if (!found)
+    throw new XfnError(
+      'INVALID_OPTIONS',
+      `knative.baseImage '${name}' is not in its registry. Check the name and digest.`,
+    )
   if (sha256Digest(found.bytes) !== digest)
-    throw new XfnError('CLOUD_ERROR', `The registry's manifest of ${name} does not have the digest it was asked for.`)
+    throw new XfnError(
+      'CLOUD_ERROR',
+      `The registry's manifest of ${name} does not have the digest it was asked for.`,
+    )
   if (found.mediaType === manifestTypes.ociIndex || found.mediaType === manifestTypes.dockerList) {
-    const entries = (found.json.manifests ?? []) as { digest: string; platform?: { os?: string; architecture?: string } }[]
-    const match = entries.find((m) => m.platform?.os === platform.os && m.platform?.architecture === platform.architecture)
+    const entries = (found.json.manifests ?? []) as {
+      digest: string
+      platform?: { os?: string; architecture?: string }
+    }[]
+    const match = entries.find(
+      (m) => m.platform?.os === platform.os && m.platform?.architecture === platform.architecture,
+    )
     if (!match)
       throw new XfnError(
         'INVALID_OPTIONS',

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { type Change, hashApiKey, runChanges, XfnError } from '@xfn/core'
-import type { Kube } from './kube.js'
 import { httpServiceName, type KnativePlace, keySecretName, labelsOf } from '../names.js'
+import type { Kube } from './kube.js'
 import { type KubeObject, kinds } from './manifests.js'
 
+export { namespaceOf, serviceNameOf } from '../names.js'
 export { publishImage } from './image.js'
 export { connectKube, type Kube } from './kube.js'
-export { namespaceOf, serviceNameOf } from '../names.js'
 export { type DesiredInput, desiredObjects, type KnativeStorage } from './manifests.js'
 
 type KubeChange = Change<Kube>
@@ -18,9 +18,15 @@ export const selectorOf = (place: KnativePlace) =>
 
 /** The app's key: the one its Secret holds, or a new one on the first deploy. */
 export async function appKeyOf(kube: Kube, place: KnativePlace): Promise<{ key: string; sha256: string }> {
-  const secret = await kube.read({ apiVersion: 'v1', kind: 'Secret', metadata: { name: keySecretName, namespace: place.namespace } })
+  const secret = await kube.read({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: keySecretName, namespace: place.namespace },
+  })
   const data = (secret?.data ?? {}) as Record<string, string>
-  const key = data['api-key'] ? Buffer.from(data['api-key'], 'base64').toString('utf8') : randomBytes(24).toString('base64url')
+  const key = data['api-key']
+    ? Buffer.from(data['api-key'], 'base64').toString('utf8')
+    : randomBytes(24).toString('base64url')
   return { key, sha256: hashApiKey(key) }
 }
 
@@ -30,7 +36,11 @@ export async function appKeyOf(kube: Kube, place: KnativePlace): Promise<{ key: 
  * and each object labelled as the app's that the app no longer has. A redeploy with nothing new
  * plans nothing and sends the API server no write.
  */
-export async function planDeploy(kube: Kube, place: KnativePlace, desired: readonly KubeObject[]): Promise<KubeChange[]> {
+export async function planDeploy(
+  kube: Kube,
+  place: KnativePlace,
+  desired: readonly KubeObject[],
+): Promise<KubeChange[]> {
   const changes: KubeChange[] = []
   const order = (kind: string) => kinds.findIndex((k) => k.kind === kind)
   for (const object of desired) {
@@ -47,7 +57,8 @@ export async function planDeploy(kube: Kube, place: KnativePlace, desired: reado
   }
   const wanted = new Set(desired.map((o) => `${o.kind}/${o.metadata.name}`))
   for (const stale of await labelled(kube, place))
-    if (!wanted.has(`${stale.kind}/${stale.metadata.name}`)) changes.push(removal(stale, 'no longer in the app'))
+    if (!wanted.has(`${stale.kind}/${stale.metadata.name}`))
+      changes.push(removal(stale, 'no longer in the app'))
   return changes
 }
 
@@ -55,7 +66,12 @@ export async function planDeploy(kube: Kube, place: KnativePlace, desired: reado
 export async function labelled(kube: Kube, place: KnativePlace): Promise<KubeObject[]> {
   const found: KubeObject[] = []
   for (const k of kinds)
-    for (const item of await kube.list(k.apiVersion, k.kind, k.namespaced ? place.namespace : undefined, selectorOf(place)))
+    for (const item of await kube.list(
+      k.apiVersion,
+      k.kind,
+      k.namespaced ? place.namespace : undefined,
+      selectorOf(place),
+    ))
       found.push({ ...item, apiVersion: k.apiVersion, kind: k.kind })
   return found
 }
@@ -69,7 +85,8 @@ function removal(object: KubeObject, reason: string): KubeChange {
     name: metadata.name,
     reason,
     phase,
-    run: (k) => k.remove({ apiVersion, kind, metadata: { name: metadata.name, namespace: metadata.namespace } }),
+    run: (k) =>
+      k.remove({ apiVersion, kind, metadata: { name: metadata.name, namespace: metadata.namespace } }),
   }
 }
 
@@ -86,7 +103,9 @@ export async function applyChanges(
   await runChanges(changes, kube, {
     onProgress,
     failure: (step, error) =>
-      error instanceof XfnError ? new XfnError(error.code, `${step}: ${error.message} Run the deploy again to finish.`) : (error as Error),
+      error instanceof XfnError
+        ? new XfnError(error.code, `${step}: ${error.message} Run the deploy again to finish.`)
+        : (error as Error),
   })
 }
 
@@ -96,14 +115,18 @@ function asStored(object: KubeObject): KubeObject {
   const { stringData, ...rest } = object as KubeObject & { stringData: Record<string, string> }
   return {
     ...rest,
-    data: Object.fromEntries(Object.entries(stringData).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+    data: Object.fromEntries(
+      Object.entries(stringData).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+    ),
   }
 }
 
 /** Whether `live` has every field `wanted` sets, with the same value (lists item by item, same length). */
 export function contains(live: unknown, wanted: unknown): boolean {
   if (Array.isArray(wanted))
-    return Array.isArray(live) && live.length === wanted.length && wanted.every((w, i) => contains(live[i], w))
+    return (
+      Array.isArray(live) && live.length === wanted.length && wanted.every((w, i) => contains(live[i], w))
+    )
   if (wanted !== null && typeof wanted === 'object')
     return (
       live !== null &&
@@ -122,4 +145,3 @@ export async function baseUrlOf(kube: Kube, place: KnativePlace): Promise<string
   })
   return ((service?.status ?? {}) as { url?: string }).url
 }
-

@@ -24,7 +24,12 @@ export interface Kube {
   readonly calls: KubeCalls
   read(object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<KubeObject | undefined>
   apply(object: KubeObject): Promise<KubeObject>
-  list(apiVersion: string, kind: string, namespace: string | undefined, labelSelector: string): Promise<KubeObject[]>
+  list(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    labelSelector: string,
+  ): Promise<KubeObject[]>
   remove(object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<void>
   /** The pods of a Knative Service, and a pod's log since a time. */
   pods(namespace: string, service: string): Promise<string[]>
@@ -48,7 +53,12 @@ export async function connectKube(options: { readonly context?: string | undefin
     if (!config.getContextObject(options.context))
       throw new XfnError(
         'INVALID_OPTIONS',
-        `The kubeconfig has no context '${options.context}' (it has: ${config.getContexts().map((c) => c.name).join(', ') || 'none'}). Pick one with --context.`,
+        `The kubeconfig has no context '${options.context}' (it has: ${
+          config
+            .getContexts()
+            .map((c) => c.name)
+            .join(', ') || 'none'
+        }). Pick one with --context.`,
       )
     config.setCurrentContext(options.context)
   }
@@ -85,21 +95,32 @@ export async function connectKube(options: { readonly context?: string | undefin
     },
     async apply(object) {
       calls.writes++
-      return wrap(`applying ${describe(object)}`, async () =>
-        (await objects.patch(
-          object as never,
-          undefined,
-          undefined,
-          fieldManager,
-          true,
-          k8s.PatchStrategy.ServerSideApply,
-        )) as unknown as KubeObject,
+      return wrap(
+        `applying ${describe(object)}`,
+        async () =>
+          (await objects.patch(
+            object as never,
+            undefined,
+            undefined,
+            fieldManager,
+            true,
+            k8s.PatchStrategy.ServerSideApply,
+          )) as unknown as KubeObject,
       )
     },
     async list(apiVersion, kind, namespace, labelSelector) {
       calls.reads++
       try {
-        const found = await objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector)
+        const found = await objects.list(
+          apiVersion,
+          kind,
+          namespace,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          labelSelector,
+        )
         return (found.items ?? []) as unknown as KubeObject[]
       } catch (error) {
         // A kind the cluster does not serve (Knative Eventing not installed) holds nothing of the app.
@@ -157,7 +178,10 @@ function kubeError(error: unknown, what: string, server: string): XfnError {
   const e = error as { code?: number; body?: unknown; message?: string }
   let detail = e.message ?? String(error)
   try {
-    const status = typeof e.body === 'string' ? (JSON.parse(e.body) as { message?: string }) : (e.body as { message?: string })
+    const status =
+      typeof e.body === 'string'
+        ? (JSON.parse(e.body) as { message?: string })
+        : (e.body as { message?: string })
     if (status?.message) detail = status.message
   } catch {
     // Not a Status object; the client's message stands.
@@ -168,7 +192,11 @@ function kubeError(error: unknown, what: string, server: string): XfnError {
       : e.code === undefined
         ? ` Check that the cluster at ${server} is reachable (kubectl cluster-info).`
         : ''
-  return new XfnError('CLOUD_ERROR', `The Kubernetes API server refused ${what} (${e.code ?? 'no answer'}): ${detail}.${hint}`, {
-    cause: error,
-  })
+  return new XfnError(
+    'CLOUD_ERROR',
+    `The Kubernetes API server refused ${what} (${e.code ?? 'no answer'}): ${detail}.${hint}`,
+    {
+      cause: error,
+    },
+  )
 }

@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto'
 import type { Manifest, ManifestFunction } from '@xfn/core'
-import { eventPath, pingType, queueMessageType, s3TypePrefix, topicMessageType } from '../runtime/events.js'
-import { knativeEnv, secretsDir } from '../runtime/settings.js'
 import {
   brokerName,
   type KnativePlace,
@@ -11,6 +9,8 @@ import {
   serviceNameOf,
   userSecretsName,
 } from '../names.js'
+import { deadLetterPath, eventPath, pingType, queueMessageType, topicMessageType } from '../runtime/events.js'
+import { knativeEnv, secretsDir } from '../runtime/settings.js'
 import { toPingSchedule } from '../schedule.js'
 
 /*
@@ -18,7 +18,6 @@ import { toPingSchedule } from '../schedule.js'
  * carries the labels below, so destroy finds exactly what xfn made. One namespace per app and
  * stage holds them all.
  */
-
 
 export interface KubeObject {
   readonly apiVersion: string
@@ -41,7 +40,6 @@ export const kinds = [
   { apiVersion: 'eventing.knative.dev/v1', kind: 'Trigger', plural: 'triggers', namespaced: true },
   { apiVersion: 'sources.knative.dev/v1', kind: 'PingSource', plural: 'pingsources', namespaced: true },
 ] as const
-
 
 export interface DesiredInput {
   readonly place: KnativePlace
@@ -106,14 +104,24 @@ export function desiredObjects(input: DesiredInput): KubeObject[] {
       spec: {},
     })
   const services = new Map<string, ManifestFunction[]>()
-  for (const fn of manifest.functions) services.set(serviceNameOf(fn), [...(services.get(serviceNameOf(fn)) ?? []), fn])
+  for (const fn of manifest.functions)
+    services.set(serviceNameOf(fn), [...(services.get(serviceNameOf(fn)) ?? []), fn])
   const buckets = storeBuckets(place, manifest, input.storage)
-  const watched = [...new Set(manifest.functions.flatMap((fn) => (fn.trigger.type === 'blob' ? [fn.trigger.bucket] : [])))]
+  const watched = [
+    ...new Set(manifest.functions.flatMap((fn) => (fn.trigger.type === 'blob' ? [fn.trigger.bucket] : []))),
+  ]
   for (const [name, fns] of services)
-    objects.push(service(meta(name), fns, input, { buckets, watched: watched.filter((b) => usesBucket(fns, b)) }))
+    objects.push(
+      service(meta(name), fns, input, { buckets, watched: watched.filter((b) => usesBucket(fns, b)) }),
+    )
   for (const fn of consumers) {
     const subscriber = {
-      ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: serviceNameOf(fn), namespace: place.namespace },
+      ref: {
+        apiVersion: 'serving.knative.dev/v1',
+        kind: 'Service',
+        name: serviceNameOf(fn),
+        namespace: place.namespace,
+      },
       uri: eventPath(fn.name),
     }
     if (fn.trigger.type === 'timer') {
@@ -135,7 +143,12 @@ export function desiredObjects(input: DesiredInput): KubeObject[] {
       apiVersion: 'eventing.knative.dev/v1',
       kind: 'Trigger',
       metadata: meta(serviceNameOf(fn)),
-      spec: { broker: brokerName, filter: { attributes: filterOf(fn) }, subscriber, delivery: deliveryOf(fn, manifest) },
+      spec: {
+        broker: brokerName,
+        filter: { attributes: filterOf(fn) },
+        subscriber,
+        delivery: deliveryOf(fn, manifest),
+      },
     })
   }
   return objects
@@ -153,7 +166,7 @@ function filterOf(fn: ManifestFunction): Record<string, string> {
 /**
  * Retries, backoff and the dead-letter sink of a function's deliveries: a queue's maxAttempts
  * (Knative's `retry` counts the attempts after the first), an exponential backoff from one second.
- * Dead letters go to the consumer's own Service, which logs each with its body and keeps nothing else.
+ * Dead letters go back to the consumer's own Service, which writes each, body and reason, to its log.
  */
 function deliveryOf(fn: ManifestFunction, manifest: Manifest) {
   const trigger = fn.trigger
@@ -175,10 +188,10 @@ function deliveryOf(fn: ManifestFunction, manifest: Manifest) {
   }
 }
 
-export const deadLetterPath = (functionName: string) => `/_xfn/dead-letters/${functionName}`
-
 function usesBucket(fns: readonly ManifestFunction[], bucket: string): boolean {
-  return fns.some((fn) => fn.uses.some((g) => g.resource === 'bucket' && g.name === bucket && g.access.includes('write')))
+  return fns.some((fn) =>
+    fn.uses.some((g) => g.resource === 'bucket' && g.name === bucket && g.access.includes('write')),
+  )
 }
 
 function service(
@@ -206,7 +219,10 @@ function service(
     },
   ]
   // The template's digest of what the pods run: a change of the key's Secret alone rolls none out.
-  const revision = createHash('sha256').update(JSON.stringify({ env, image: input.image })).digest('hex').slice(0, 12)
+  const revision = createHash('sha256')
+    .update(JSON.stringify({ env, image: input.image }))
+    .digest('hex')
+    .slice(0, 12)
   return {
     apiVersion: 'serving.knative.dev/v1',
     kind: 'Service',
@@ -229,7 +245,9 @@ function service(
               image: input.image,
               ports: [{ containerPort: 8080 }],
               env,
-              ...(input.storage?.secret ? { envFrom: [{ secretRef: { name: input.storage.secret, optional: false } }] } : {}),
+              ...(input.storage?.secret
+                ? { envFrom: [{ secretRef: { name: input.storage.secret, optional: false } }] }
+                : {}),
               resources: { limits: { memory: `${memoryMb}Mi` } },
               volumeMounts: [{ name: 'secrets', mountPath: secretsDir, readOnly: true }],
             },
@@ -240,4 +258,3 @@ function service(
     },
   }
 }
-

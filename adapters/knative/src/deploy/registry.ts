@@ -73,7 +73,12 @@ export class RegistryClient {
   }
 
   /** Uploads a blob unless the repository has it; `from`: a repository of the same registry to mount it from. */
-  async putBlob(repository: string, digest: string, bytes: () => Promise<Uint8Array>, from?: string): Promise<boolean> {
+  async putBlob(
+    repository: string,
+    digest: string,
+    bytes: () => Promise<Uint8Array>,
+    from?: string,
+  ): Promise<boolean> {
     if (await this.blobExists(repository, digest)) return false
     const mount = from ? `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}` : ''
     const started = await this.#request('POST', `/v2/${repository}/blobs/uploads/${mount}`)
@@ -105,7 +110,12 @@ export class RegistryClient {
     return { mediaType: String(json.mediaType ?? response.headers.get('content-type') ?? ''), bytes, json }
   }
 
-  async putManifest(repository: string, reference: string, bytes: Uint8Array, mediaType: string): Promise<void> {
+  async putManifest(
+    repository: string,
+    reference: string,
+    bytes: Uint8Array,
+    mediaType: string,
+  ): Promise<void> {
     const response = await this.#request('PUT', `/v2/${repository}/manifests/${reference}`, bytes, {
       'content-type': mediaType,
     })
@@ -171,7 +181,10 @@ export class RegistryClient {
   async #expect(response: Response, status: number, what: string): Promise<void> {
     if (response.status === status) return
     const detail = (await response.text()).slice(0, 300)
-    throw new XfnError('CLOUD_ERROR', `The image registry ${this.#host} answered ${response.status} ${what}: ${detail}`)
+    throw new XfnError(
+      'CLOUD_ERROR',
+      `The image registry ${this.#host} answered ${response.status} ${what}: ${detail}`,
+    )
   }
 }
 
@@ -179,8 +192,10 @@ export class RegistryClient {
 function credentialsFor(host: string): string | undefined {
   const file = join(process.env.DOCKER_CONFIG ?? join(homedir(), '.docker'), 'config.json')
   try {
-    const auths = (JSON.parse(readFileSync(file, 'utf8')) as { auths?: Record<string, { auth?: string }> }).auths ?? {}
-    const keys = host === 'docker.io' ? ['https://index.docker.io/v1/', 'docker.io'] : [host, `https://${host}`]
+    const auths =
+      (JSON.parse(readFileSync(file, 'utf8')) as { auths?: Record<string, { auth?: string }> }).auths ?? {}
+    const keys =
+      host === 'docker.io' ? ['https://index.docker.io/v1/', 'docker.io'] : [host, `https://${host}`]
     return keys.map((key) => auths[key]?.auth).find(Boolean)
   } catch {
     return undefined

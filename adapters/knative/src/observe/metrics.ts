@@ -16,7 +16,10 @@ export function metricsFromReports(
       (e) => e.function === fn.name && e.kind === 'platform' && typeof e.fields?.durationMs === 'number',
     )
     const durations = reports.map((e) => e.fields?.durationMs as number).sort((a, b) => a - b)
-    const at = (q: number) => (durations.length === 0 ? 0 : (durations[Math.min(durations.length - 1, Math.floor(q * durations.length))] as number))
+    const at = (q: number) =>
+      durations.length === 0
+        ? 0
+        : (durations[Math.min(durations.length - 1, Math.floor(q * durations.length))] as number)
     const series = new Array<number>(periods).fill(0)
     for (const e of reports) {
       const index = Math.floor((Date.parse(e.time) - window.since) / window.periodMs)

@@ -6,10 +6,10 @@ import {
   type FunctionDefinition,
   matchesFilter,
   type QueueTrigger,
-  textMessage,
   type TimerTrigger,
-  timerTick,
   type TopicTrigger,
+  textMessage,
+  timerTick,
   topicMessage,
 } from '@xfn/core'
 import { CloudEvent, HTTP } from 'cloudevents'
@@ -21,7 +21,7 @@ import { CloudEvent, HTTP } from 'cloudevents'
  * - a queue message: type `dev.xfn.queue.message`, extension `xfnqueue` (the queue), the message's
  *   text as `text/plain; charset=utf-8` data, byte for byte;
  * - a topic message: type `dev.xfn.topic.message`, extensions `xfntopic` and `xfnattributes` (the
- *   message's attributes as a JSON object), the text as data;
+ *   message's attributes as a JSON object in base64url, since header values are ASCII), the text as data;
  * - a tick: what a PingSource sends, type `dev.knative.sources.ping`, its `time` the scheduled one;
  * - a blob event: an S3 event record as the CloudEvents AWS S3 adapter maps it (type
  *   `com.amazonaws.s3.<eventName>`, subject the key, the record as data), with extension
@@ -37,6 +37,9 @@ const textData = 'text/plain; charset=utf-8'
 /** Where a Trigger or a PingSource delivers a function's events, relative to its Service. */
 export const eventPath = (functionName: string) => `/_xfn/events/${functionName}`
 
+/** Where a Trigger sends the events it gave up delivering to a function. */
+export const deadLetterPath = (functionName: string) => `/_xfn/dead-letters/${functionName}`
+
 /** Whether a request carries a CloudEvent, in binary (ce-specversion) or structured mode. */
 export function isCloudEvent(headers: IncomingHttpHeaders): boolean {
   return (
@@ -45,10 +48,24 @@ export function isCloudEvent(headers: IncomingHttpHeaders): boolean {
   )
 }
 
+/**
+ * The CloudEvent of a request, by the SDK. Data in JSON or text is given to it as text: the SDK
+ * parses JSON only from a string, and text is kept byte for byte as UTF-8 either way.
+ */
+export function eventOf(headers: IncomingHttpHeaders, body: Buffer): CloudEvent<unknown> {
+  const type = String(headers['content-type'] ?? '')
+  const textual = /json|^text\//.test(type)
+  const event = HTTP.toEvent({ headers, body: textual ? body.toString('utf8') : body })
+  if (Array.isArray(event)) throw new Error('a batch of CloudEvents, where one was expected')
+  return event as CloudEvent<unknown>
+}
+
 /** A queue or topic message as the CloudEvent a function sends to the broker. */
 export function messageCloudEvent(
   app: string,
-  to: { readonly queue: string } | { readonly topic: string; readonly attributes: Readonly<Record<string, string>> },
+  to:
+    | { readonly queue: string }
+    | { readonly topic: string; readonly attributes: Readonly<Record<string, string>> },
   body: string,
 ): CloudEvent<string> {
   return 'queue' in to
@@ -65,7 +82,7 @@ export function messageCloudEvent(
         datacontenttype: textData,
         data: body,
         xfntopic: to.topic,
-        xfnattributes: JSON.stringify(to.attributes),
+        xfnattributes: Buffer.from(JSON.stringify(to.attributes)).toString('base64url'),
       })
 }
 
@@ -79,7 +96,12 @@ export interface S3EventRecord {
   readonly responseElements?: Readonly<Record<string, string>>
   readonly s3: {
     readonly bucket: { readonly name: string }
-    readonly object: { readonly key: string; readonly size?: number; readonly eTag?: string; readonly sequencer?: string }
+    readonly object: {
+      readonly key: string
+      readonly size?: number
+      readonly eTag?: string
+      readonly sequencer?: string
+    }
   }
 }
 
@@ -104,7 +126,7 @@ export type EventOutcome =
   | { readonly ok: false; readonly id: string; readonly retry: boolean; readonly error: string }
 
 /**
- * How many times this process has been given each event, by id. Knative's delivery carries no
+ * How many times this process has been given each event, by function and id. Knative's delivery carries no
  * attempt count, so a message's `attempt` counts the deliveries this replica saw: exact while one
  * replica consumes (scale to zero then one, the usual case), a lower bound beyond.
  */
@@ -128,7 +150,7 @@ export async function consumeEvent(
 ): Promise<EventOutcome> {
   let event: CloudEvent<unknown>
   try {
-    event = HTTP.toEvent({ headers, body }) as CloudEvent<unknown>
+    event = eventOf(headers, body)
   } catch (error) {
     return { ok: false, id: '', retry: false, error: `not a CloudEvent: ${(error as Error).message}` }
   }
@@ -140,21 +162,32 @@ export async function consumeEvent(
       return { ok: true, id: event.id }
     } catch (error) {
       ctx.log.error('invocation failed', {
-        error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
+        error:
+          error instanceof Error
+            ? { name: error.name, message: error.message, stack: error.stack }
+            : String(error),
       })
-      return { ok: false, id: event.id, retry: true, error: error instanceof Error ? error.message : String(error) }
+      return {
+        ok: false,
+        id: event.id,
+        retry: true,
+        error: error instanceof Error ? error.message : String(error),
+      }
     }
   }
   const trigger = fn.trigger
-  const text = () => (typeof event.data === 'string' ? event.data : Buffer.from(event.data as Uint8Array).toString('utf8'))
+  const text = () =>
+    typeof event.data === 'string' ? event.data : Buffer.from(event.data as Uint8Array).toString('utf8')
   switch (trigger.type) {
     case 'queue': {
       if (event.type !== queueMessageType || event.xfnqueue !== trigger.queue)
-        return refuse(`function '${fn.name}' takes messages of queue '${trigger.queue}', not a ${event.type} event`)
+        return refuse(
+          `function '${fn.name}' takes messages of queue '${trigger.queue}', not a ${event.type} event`,
+        )
       const message = textMessage({
         id: event.id,
         body: text(),
-        attempt: attemptOf(event.id),
+        attempt: attemptOf(`${fn.name} ${event.id}`),
         enqueuedAt: new Date(event.time ?? Date.now()),
         native: event,
       })
@@ -162,14 +195,18 @@ export async function consumeEvent(
     }
     case 'topic': {
       if (event.type !== topicMessageType || event.xfntopic !== trigger.topic)
-        return refuse(`function '${fn.name}' takes messages of topic '${trigger.topic}', not a ${event.type} event`)
-      const attributes = JSON.parse(String(event.xfnattributes ?? '{}')) as Record<string, string>
+        return refuse(
+          `function '${fn.name}' takes messages of topic '${trigger.topic}', not a ${event.type} event`,
+        )
+      const attributes = JSON.parse(
+        Buffer.from(String(event.xfnattributes ?? ''), 'base64url').toString('utf8') || '{}',
+      ) as Record<string, string>
       // The subscription's filter: a message it does not pass is taken and not given to the handler.
       if (!matchesFilter(trigger.filter, attributes)) return { ok: true, id: event.id }
       const message = topicMessage({
         id: event.id,
         body: text(),
-        attempt: attemptOf(event.id),
+        attempt: attemptOf(`${fn.name} ${event.id}`),
         publishedAt: new Date(event.time ?? Date.now()),
         attributes,
         topic: trigger.topic,
@@ -178,17 +215,24 @@ export async function consumeEvent(
       return run(() => (fn as FunctionDefinition<TopicTrigger>).handler(message, ctx))
     }
     case 'timer': {
-      if (event.type !== pingType) return refuse(`function '${fn.name}' takes PingSource ticks, not a ${event.type} event`)
+      if (event.type !== pingType)
+        return refuse(`function '${fn.name}' takes PingSource ticks, not a ${event.type} event`)
       const tick = timerTick(new Date(event.time ?? Date.now()), new Date(), event)
       return run(() => (fn as FunctionDefinition<TimerTrigger>).handler(tick, ctx))
     }
     case 'blob': {
       if (!event.type.startsWith(s3TypePrefix) || typeof event.data !== 'object' || event.data === null)
-        return refuse(`function '${fn.name}' takes S3 event records as CloudEvents, not a ${event.type} event`)
+        return refuse(
+          `function '${fn.name}' takes S3 event records as CloudEvents, not a ${event.type} event`,
+        )
       const record = event.data as S3EventRecord
       if (!blobMatches(trigger, record)) return { ok: true, id: event.id }
       return run(() =>
-        handleS3(fn as FunctionDefinition<BlobTrigger>, { Records: [record] } as Parameters<typeof handleS3>[1], ctx),
+        handleS3(
+          fn as FunctionDefinition<BlobTrigger>,
+          { Records: [record] } as Parameters<typeof handleS3>[1],
+          ctx,
+        ),
       )
     }
     default:

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import {
   apiKeyHashSetting,
   apiKeyHeader,
@@ -16,8 +17,8 @@ import {
   unauthorizedResult,
   unroutedResult,
 } from '@xfn/core'
-import { consumeEvent, eventPath, isCloudEvent } from './events.js'
-import { knativeLogSink, platformLine } from './log.js'
+import { consumeEvent, deadLetterPath, eventPath, isCloudEvent } from './events.js'
+import { deadLetterLine, knativeLogSink, platformLine } from './log.js'
 import { installKnativeResources, running } from './resources.js'
 
 export { blobCloudEvent, messageCloudEvent, type S3EventRecord } from './events.js'
@@ -54,6 +55,7 @@ export function serveKnative(options: KnativeServeOptions = {}): Promise<Server>
   )
   const router = createRouter(functions.filter((fn) => fn.trigger.type === 'http'))
   const byPath = new Map(functions.map((fn) => [eventPath(fn.name), fn]))
+  const deadLetterSinks = new Map(functions.map((fn) => [deadLetterPath(fn.name), fn]))
   const keyHash = env[apiKeyHashSetting] ?? ''
   const context = (fn: FunctionDefinition, invocationId: string) => {
     const deadline = Date.now() + fn.settings.timeoutSeconds * 1000
@@ -70,23 +72,47 @@ export function serveKnative(options: KnativeServeOptions = {}): Promise<Server>
     const url = req.url ?? '/'
     const path = url.split('?', 1)[0] as string
     const consumer = req.method === 'POST' ? byPath.get(path) : undefined
-    if (consumer && isCloudEvent(req.headers)) {
-      void serveEvent(consumer, req, res)
-      return
-    }
-    void serveRequest(req, res, url, path)
+    const deadLetters = req.method === 'POST' ? deadLetterSinks.get(path) : undefined
+    const served =
+      consumer && isCloudEvent(req.headers)
+        ? serveEvent(consumer, req, res)
+        : deadLetters && isCloudEvent(req.headers)
+          ? keepDeadLetter(deadLetters, req, res)
+          : serveRequest(req, res, url, path)
+    // Whatever goes wrong costs this request only: it is answered 500, and the server goes on.
+    served.catch((error: unknown) => {
+      write(
+        `${JSON.stringify({ time: new Date().toISOString(), level: 'error', function: consumer?.name ?? '', invocationId: '', message: 'request failed', fields: { error: describeError(error) }, kind: 'platform' })}\n`,
+      )
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' })
+      res.end()
+    })
   })
 
   async function serveEvent(fn: FunctionDefinition, req: IncomingMessage, res: ServerResponse) {
     const body = await readBody(req)
     if (body === 'too-large') return writePlain(res, text(413, 'the event is larger than 6 MiB'), req)
     const started = performance.now()
-    const outcome = await running.run(fn.name, () => consumeEvent(fn, req.headers, body, (id) => context(fn, id)))
+    const outcome = await running.run(fn.name, () =>
+      consumeEvent(fn, req.headers, body, (id) => context(fn, id)),
+    )
     const durationMs = Math.round((performance.now() - started) * 10) / 10
     write(platformLine(fn.name, outcome, durationMs))
     // 202 with no CloudEvent: the broker sends nothing on. A failure is retried by the broker; an
     // event that can never run (not a CloudEvent of this function's kind) is refused for good.
-    writePlain(res, outcome.ok ? { status: 202, headers: {}, body: null } : text(outcome.retry ? 500 : 400, outcome.error), req)
+    writePlain(
+      res,
+      outcome.ok ? { status: 202, headers: {}, body: null } : text(outcome.retry ? 500 : 400, outcome.error),
+      req,
+    )
+  }
+
+  /** An event the broker gave up on: its body and why, in the log, where `xfn logs` finds it. */
+  async function keepDeadLetter(fn: FunctionDefinition, req: IncomingMessage, res: ServerResponse) {
+    const body = await readBody(req)
+    if (body === 'too-large') return writePlain(res, text(413, 'the event is larger than 6 MiB'), req)
+    write(deadLetterLine(fn.name, req.headers, body))
+    writePlain(res, { status: 202, headers: {}, body: null }, req)
   }
 
   async function serveRequest(req: IncomingMessage, res: ServerResponse, url: string, path: string) {
@@ -114,7 +140,15 @@ export function serveKnative(options: KnativeServeOptions = {}): Promise<Server>
     const ctx = context(fn, invocationId)
     const started = performance.now()
     const report = (error?: string) =>
-      write(platformLine(fn.name, error === undefined ? { ok: true, id: invocationId } : { ok: false, id: invocationId, retry: false, error }, Math.round((performance.now() - started) * 10) / 10))
+      write(
+        platformLine(
+          fn.name,
+          error === undefined
+            ? { ok: true, id: invocationId }
+            : { ok: false, id: invocationId, retry: false, error },
+          Math.round((performance.now() - started) * 10) / 10,
+        ),
+      )
     try {
       const result = await running.run(fn.name, () =>
         callHttpHandler(fn as FunctionDefinition<HttpTrigger>, request, ctx),
@@ -140,7 +174,13 @@ export function serveKnative(options: KnativeServeOptions = {}): Promise<Server>
   const port = options.port ?? Number(env.PORT ?? 8080)
   return new Promise((resolve, reject) => {
     server.once('error', reject)
-    server.listen(port, () => resolve(server))
+    server.listen(port, () => {
+      const address = server.address() as AddressInfo
+      write(
+        `${JSON.stringify({ time: new Date().toISOString(), level: 'info', function: '', message: 'listening', listening: `http://127.0.0.1:${address.port}`, kind: 'platform' })}\n`,
+      )
+      resolve(server)
+    })
   })
 }
 
@@ -151,7 +191,9 @@ const text = (status: number, message: string): PlainResult => ({
 })
 
 function describeError(error: unknown) {
-  return error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error)
+  return error instanceof Error
+    ? { name: error.name, message: error.message, stack: error.stack }
+    : String(error)
 }
 
 function writePlain(res: ServerResponse, result: PlainResult, req: IncomingMessage): void {

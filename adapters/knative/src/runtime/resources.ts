@@ -18,14 +18,18 @@ export const running = new AsyncLocalStorage<string>()
 export function knativeResourceProvider(env: NodeJS.ProcessEnv): ResourceProvider {
   const settings = readKnativeEnv(env)
   const store = awsResourceProvider(
-    { queues: {}, buckets: Object.fromEntries(Object.entries(settings.buckets).map(([k, v]) => [k, { name: v }])) },
+    {
+      queues: {},
+      buckets: Object.fromEntries(Object.entries(settings.buckets).map(([k, v]) => [k, { name: v }])),
+    },
     {
       ...(settings.storeEndpoint ? { endpoint: settings.storeEndpoint, forcePathStyle: true } : {}),
       region: settings.storeRegion ?? 'us-east-1',
     },
   )
   const emit = async (event: Parameters<typeof HTTP.binary>[0], what: string) => {
-    if (!settings.brokerUrl) throw new XfnError('INVALID_OPTIONS', `${what}: XFN_BROKER_URL is not set; redeploy the app with xfn.`)
+    if (!settings.brokerUrl)
+      throw new XfnError('INVALID_OPTIONS', `${what}: XFN_BROKER_URL is not set; redeploy the app with xfn.`)
     const message = HTTP.binary(event)
     const response = await fetch(settings.brokerUrl, {
       method: 'POST',
@@ -35,9 +39,16 @@ export function knativeResourceProvider(env: NodeJS.ProcessEnv): ResourceProvide
     await response.body?.cancel()
     // The broker's ingress answers 202 once it has the event; anything else means it does not.
     if (!response.ok)
-      throw new XfnError('CLOUD_ERROR', `${what}: the broker answered ${response.status}; the message was not taken.`)
+      throw new XfnError(
+        'CLOUD_ERROR',
+        `${what}: the broker answered ${response.status}; the message was not taken.`,
+      )
   }
-  const blobEvent = async (bucket: string, key: string, created: { size: number; etag: string } | undefined) => {
+  const blobEvent = async (
+    bucket: string,
+    key: string,
+    created: { size: number; etag: string } | undefined,
+  ) => {
     if (!settings.watchedBuckets.includes(bucket)) return
     const record = {
       eventVersion: '2.1',
@@ -58,20 +69,33 @@ export function knativeResourceProvider(env: NodeJS.ProcessEnv): ResourceProvide
     async sendMessages(queue, messages) {
       for (const message of messages) {
         if (message.delaySeconds)
-          throw new XfnError('INVALID_OPTIONS', `queue('${queue.name}'): Knative's brokers take no per-message delay; send it without delaySeconds.`)
-        await emit(messageCloudEvent(settings.app, { queue: queue.name }, message.body), `queue('${queue.name}').send`)
+          throw new XfnError(
+            'INVALID_OPTIONS',
+            `queue('${queue.name}'): Knative's brokers take no per-message delay; send it without delaySeconds.`,
+          )
+        await emit(
+          messageCloudEvent(settings.app, { queue: queue.name }, message.body),
+          `queue('${queue.name}').send`,
+        )
       }
     },
     async publishMessages(topic, messages) {
       for (const message of messages)
         await emit(
-          messageCloudEvent(settings.app, { topic: topic.name, attributes: message.attributes }, message.body),
+          messageCloudEvent(
+            settings.app,
+            { topic: topic.name, attributes: message.attributes },
+            message.body,
+          ),
           `topic('${topic.name}').publish`,
         )
     },
     async putObject(bucket, key, body, contentType) {
       await store.putObject(bucket, key, body, contentType)
-      await blobEvent(bucket.name, key, { size: body.byteLength, etag: createHash('md5').update(body).digest('hex') })
+      await blobEvent(bucket.name, key, {
+        size: body.byteLength,
+        etag: createHash('md5').update(body).digest('hex'),
+      })
     },
     async deleteObject(bucket, key) {
       await store.deleteObject(bucket, key)
