@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url'
 import type { AwsConfigSection } from '@xfn/aws/target'
 import type { AzureConfigSection } from '@xfn/azure/target'
 import { checkSettings, checkStageSettings, type TargetConfigSetting, XfnError } from '@xfn/core'
+import type { KnativeConfigSection } from '@xfn/knative/target'
 import { builtInTargets } from './targets/built-in.js'
 
 /** What `xfn.config.ts` may set. Every field is optional; flags given on the command line win. */
@@ -18,6 +19,8 @@ export interface XfnConfig {
   readonly aws?: AwsConfigSection
   /** The Azure target's settings. */
   readonly azure?: AzureConfigSection
+  /** Knative: the image registry and base image, the broker class, the store of the buckets. */
+  readonly knative?: KnativeConfigSection
   /**
    * Targets beyond the built-in ones: packages the app depends on, or paths relative to the app
    * folder, each exporting a `Target` as its default. A target's settings are the section of

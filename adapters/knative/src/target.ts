@@ -40,8 +40,6 @@ export interface KnativeConfigSection {
     readonly secret?: string
     readonly bucketPrefix?: string
   }
-  /** Talk to the registry over plain HTTP (a registry on the cluster's own network). */
-  readonly insecureRegistry?: boolean
 }
 
 interface KnativeConfig {
@@ -164,7 +162,6 @@ async function deploy(host: TargetHost, flags: KnativeFlags & { dryRun: boolean 
         registry: section.registry as string,
         baseImage: section.baseImage as string,
         layer,
-        insecure: section.insecureRegistry,
       })
     },
     (image) => `${image.digest.slice(0, 19)}${image.writes === 0 ? ', already there' : ''}`,
@@ -424,7 +421,6 @@ export const knativeTarget: Target = {
           ? undefined
           : `'${name}.endpoint' must be the store's URL, such as 'http://minio.storage:9000'.`,
     },
-    insecureRegistry: { type: 'string', description: 'talk to the registry over plain HTTP' },
   },
   dryRun: true,
   check: (manifest, config) => check(manifest, config),

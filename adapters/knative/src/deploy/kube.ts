@@ -1,11 +1,13 @@
+import http from 'node:http'
+import https from 'node:https'
 import { XfnError } from '@xfn/core'
-import type { KubeObject } from './manifests.js'
-import { kinds } from './manifests.js'
+import { type KubeObject, kinds } from './manifests.js'
 
 /*
  * The cluster, through the Kubernetes client for JavaScript: the kubeconfig as kubectl finds it
- * (KUBECONFIG, else ~/.kube/config; --context picks a context), objects applied with server-side
- * apply under the field manager `xfn`, read, listed by label and deleted.
+ * (KUBECONFIG, else ~/.kube/config; --context picks a context) and its credentials, read by the
+ * Kubernetes client for JavaScript; objects applied with server-side apply under the field
+ * manager `xfn`, read, listed by label and deleted, over the API's REST paths.
  */
 
 type Client = typeof import('@kubernetes/client-node')
@@ -68,104 +70,131 @@ export async function connectKube(options: { readonly context?: string | undefin
       'INVALID_OPTIONS',
       'The kubeconfig names no current cluster. Set one with kubectl config use-context, or pass --context.',
     )
-  const objects = k8s.KubernetesObjectApi.makeApiClient(config)
-  const core = config.makeApiClient(k8s.CoreV1Api)
+  const server = cluster.server.replace(/\/$/, '')
   const calls: KubeCalls = { reads: 0, writes: 0 }
-  const plural = (kind: string) => kinds.find((k) => k.kind === kind)?.plural
-  const wrap = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
-    try {
-      return await call()
-    } catch (error) {
-      throw kubeError(error, what, cluster.server)
-    }
+
+  /**
+   * One request to the API server, with the kubeconfig's credentials (tokens, client certificates,
+   * exec plugins) as the client applies them. The paths are the documented REST paths of each kind;
+   * the client's generic object API is not used, since it reshapes a Knative `Service` as the core
+   * `Service` kind and drops its template.
+   */
+  const request = async (method: string, path: string, body?: { type: string; text: string }) => {
+    if (method === 'GET') calls.reads++
+    else calls.writes++
+    const options: https.RequestOptions = {}
+    await config.applyToHTTPSOptions(options)
+    const url = new URL(`${server}${path}`)
+    return new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const send = url.protocol === 'https:' ? https.request : http.request
+      const req = send(
+        url,
+        {
+          ...options,
+          method,
+          headers: {
+            ...(options.headers as Record<string, string>),
+            accept: 'application/json',
+            ...(body ? { 'content-type': body.type } : {}),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = []
+          res.on('data', (c: Buffer) => chunks.push(c))
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+          )
+          res.on('error', reject)
+        },
+      )
+      req.on('error', reject)
+      req.end(body?.text)
+    })
   }
-  const notFound = (error: unknown) => (error as { code?: number }).code === 404
+  const call = async (what: string, method: string, path: string, body?: { type: string; text: string }) => {
+    let answer: { status: number; text: string }
+    try {
+      answer = await request(method, path, body)
+    } catch (error) {
+      throw new XfnError(
+        'CLOUD_ERROR',
+        `Cannot reach the Kubernetes API server at ${server} while ${what}: ${(error as Error).message}. Check that the cluster is reachable (kubectl cluster-info).`,
+      )
+    }
+    if (answer.status >= 400 && answer.status !== 404) throw kubeError(answer, what)
+    return answer
+  }
+  const pathOf = (object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>, named = true) => {
+    const kind = kinds.find((k) => k.kind === object.kind && k.apiVersion === object.apiVersion)
+    if (!kind) throw new XfnError('INTERNAL', `xfn does not manage ${object.kind} objects`)
+    const base = object.apiVersion === 'v1' ? '/api/v1' : `/apis/${object.apiVersion}`
+    const scope = kind.namespaced ? `/namespaces/${object.metadata.namespace}` : ''
+    return `${base}${scope}/${kind.plural}${named ? `/${encodeURIComponent(object.metadata.name)}` : ''}`
+  }
+  const parse = (text: string) => JSON.parse(text) as KubeObject
   return {
-    server: cluster.server,
+    server,
     context: config.getCurrentContext(),
     calls,
     async read(object) {
-      calls.reads++
-      try {
-        return (await objects.read(object as never)) as unknown as KubeObject
-      } catch (error) {
-        if (notFound(error)) return undefined
-        throw kubeError(error, `reading ${describe(object)}`, cluster.server)
-      }
+      const answer = await call(`reading ${describe(object)}`, 'GET', pathOf(object))
+      return answer.status === 404 ? undefined : parse(answer.text)
     },
     async apply(object) {
-      calls.writes++
-      return wrap(
-        `applying ${describe(object)}`,
-        async () =>
-          (await objects.patch(
-            object as never,
-            undefined,
-            undefined,
-            fieldManager,
-            true,
-            k8s.PatchStrategy.ServerSideApply,
-          )) as unknown as KubeObject,
-      )
+      const what = `applying ${describe(object)}`
+      const answer = await call(what, 'PATCH', `${pathOf(object)}?fieldManager=${fieldManager}&force=true`, {
+        type: 'application/apply-patch+yaml',
+        text: JSON.stringify(object),
+      })
+      if (answer.status === 404) throw kubeError(answer, what)
+      return parse(answer.text)
     },
     async list(apiVersion, kind, namespace, labelSelector) {
-      calls.reads++
-      try {
-        const found = await objects.list(
-          apiVersion,
-          kind,
-          namespace,
-          undefined,
-          undefined,
-          undefined,
-          undefined,
-          labelSelector,
-        )
-        return (found.items ?? []) as unknown as KubeObject[]
-      } catch (error) {
-        // A kind the cluster does not serve (Knative Eventing not installed) holds nothing of the app.
-        if (notFound(error)) return []
-        throw kubeError(error, `listing ${plural(kind) ?? kind}`, cluster.server)
-      }
+      const path = pathOf({ apiVersion, kind, metadata: { name: '', namespace } }, false)
+      const answer = await call(
+        `listing ${kind} objects`,
+        'GET',
+        `${path}?labelSelector=${encodeURIComponent(labelSelector)}`,
+      )
+      // A kind the cluster does not serve (Knative Eventing not installed) holds nothing of the app.
+      if (answer.status === 404) return []
+      return ((JSON.parse(answer.text) as { items?: KubeObject[] }).items ?? []).map((item) => ({
+        ...item,
+        apiVersion,
+        kind,
+      }))
     },
     async remove(object) {
-      calls.writes++
-      try {
-        await objects.delete(object as never, undefined, undefined, undefined, undefined, 'Foreground')
-      } catch (error) {
-        if (!notFound(error)) throw kubeError(error, `deleting ${describe(object)}`, cluster.server)
-      }
+      await call(`deleting ${describe(object)}`, 'DELETE', `${pathOf(object)}?propagationPolicy=Foreground`)
     },
     async pods(namespace, service) {
-      calls.reads++
-      const found = await wrap('listing pods', () =>
-        core.listNamespacedPod({ namespace, labelSelector: `serving.knative.dev/service=${service}` }),
+      const selector = encodeURIComponent(`serving.knative.dev/service=${service}`)
+      const answer = await call(
+        'listing pods',
+        'GET',
+        `/api/v1/namespaces/${namespace}/pods?labelSelector=${selector}`,
       )
-      return found.items.map((pod) => pod.metadata?.name ?? '').filter(Boolean)
+      if (answer.status === 404) return []
+      return ((JSON.parse(answer.text) as { items?: { metadata?: { name?: string } }[] }).items ?? [])
+        .map((pod) => pod.metadata?.name ?? '')
+        .filter(Boolean)
     },
     async podLog(namespace, pod, since) {
-      calls.reads++
-      return wrap(`reading the log of pod ${pod}`, () =>
-        core.readNamespacedPodLog({
-          name: pod,
-          namespace,
-          container: 'app',
-          ...(since ? { sinceSeconds: Math.max(1, Math.ceil((Date.now() - since.getTime()) / 1000)) } : {}),
-        }),
+      const sinceSeconds = since
+        ? `&sinceSeconds=${Math.max(1, Math.ceil((Date.now() - since.getTime()) / 1000))}`
+        : ''
+      const answer = await call(
+        `reading the log of pod ${pod}`,
+        'GET',
+        `/api/v1/namespaces/${namespace}/pods/${pod}/log?container=app${sinceSeconds}`,
       )
+      return answer.status === 404 ? '' : answer.text
     },
     async mergePatch(object, patch) {
-      calls.writes++
-      await wrap(`patching ${describe(object)}`, () =>
-        objects.patch(
-          { ...object, ...patch } as never,
-          undefined,
-          undefined,
-          fieldManager,
-          undefined,
-          k8s.PatchStrategy.MergePatch,
-        ),
-      )
+      await call(`patching ${describe(object)}`, 'PATCH', `${pathOf(object)}?fieldManager=${fieldManager}`, {
+        type: 'application/merge-patch+json',
+        text: JSON.stringify(patch),
+      })
     },
   }
 }
@@ -174,29 +203,21 @@ const describe = (object: Pick<KubeObject, 'kind' | 'metadata'>) =>
   `${object.kind} ${object.metadata.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata.name}`
 
 /** An API server's refusal, with its own message (a Status object's), and what to do. */
-function kubeError(error: unknown, what: string, server: string): XfnError {
-  const e = error as { code?: number; body?: unknown; message?: string }
-  let detail = e.message ?? String(error)
+function kubeError(answer: { status: number; text: string }, what: string): XfnError {
+  let detail = answer.text.slice(0, 500)
   try {
-    const status =
-      typeof e.body === 'string'
-        ? (JSON.parse(e.body) as { message?: string })
-        : (e.body as { message?: string })
-    if (status?.message) detail = status.message
+    detail = (JSON.parse(answer.text) as { message?: string }).message ?? detail
   } catch {
-    // Not a Status object; the client's message stands.
+    // Not a Status object; the body stands.
   }
   const hint =
-    e.code === 401 || e.code === 403
-      ? ' Check that the kubeconfig user may manage this namespace, Knative Services, Brokers, Triggers and PingSources.'
-      : e.code === undefined
-        ? ` Check that the cluster at ${server} is reachable (kubectl cluster-info).`
+    answer.status === 401 || answer.status === 403
+      ? ' Check that the kubeconfig user may manage namespaces, Secrets, Knative Services, Brokers, Triggers and PingSources.'
+      : answer.status === 404
+        ? ' Check that Knative Serving and Eventing are installed on the cluster.'
         : ''
   return new XfnError(
     'CLOUD_ERROR',
-    `The Kubernetes API server refused ${what} (${e.code ?? 'no answer'}): ${detail}.${hint}`,
-    {
-      cause: error,
-    },
+    `The Kubernetes API server refused ${what} (${answer.status}): ${detail}${hint}`,
   )
 }
