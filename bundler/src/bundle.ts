@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
-import { dirname, join, relative } from 'node:path'
+import { basename, dirname, join, relative } from 'node:path'
 import type { TargetProject } from '@xfn/core'
 import { XfnError } from '@xfn/core'
 import { type BuildOptions, build, type Message, type Metafile } from 'esbuild'
@@ -20,6 +20,12 @@ export interface BundleOptions {
   readonly production: boolean
   /** Packages left to the platform (the AWS SDK on Lambda). */
   readonly external?: readonly string[]
+  /**
+   * Code that a dynamic `import()` reaches goes to chunks beside the entry (`chunks/`), loaded
+   * when first imported, instead of into the entry's file: for a process that parses its code at
+   * start, as a container's entry does.
+   */
+  readonly splitting?: boolean
   /** Packages resolved to one file, so every importer shares one copy. */
   readonly alias?: Readonly<Record<string, string>>
   /**
@@ -52,7 +58,18 @@ export async function bundle(options: BundleOptions): Promise<Metafile> {
   try {
     const settings: BuildOptions = {
       ...entry,
-      outfile: options.outfile,
+      ...(options.splitting
+        ? {
+            outdir: dirname(options.outfile),
+            entryNames: basename(options.outfile, '.mjs'),
+            chunkNames: 'chunks/[name]-[hash]',
+            outExtension: { '.js': '.mjs' },
+            splitting: true,
+            // A chunk of a CommonJS package keeps only its default export, so a dynamic import of
+            // the AWS SDK would lose its named ones: take the ES module of packages that ship both.
+            mainFields: ['module', 'main'],
+          }
+        : { outfile: options.outfile }),
       absWorkingDir: options.project.dir,
       bundle: true,
       platform: 'node',

@@ -17,12 +17,8 @@ import { type FauxqsServer, startFauxqs } from 'fauxqs'
 import { encodeS3Key } from '../../../adapters/aws/src/runtime/s3.js'
 import { desiredObjects, type KubeObject } from '../../../adapters/knative/src/deploy/manifests.js'
 import { namespaceOf } from '../../../adapters/knative/src/names.js'
-import {
-  blobCloudEvent,
-  eventOf,
-  messageCloudEvent,
-  pingType,
-} from '../../../adapters/knative/src/runtime/events.js'
+import { blobCloudEvent, eventOf, messageCloudEvent } from '../../../adapters/knative/src/runtime/events.js'
+import { pingType } from '../../../adapters/knative/src/runtime/paths.js'
 import { parseLogLine } from '../../../adapters/knative/src/target.js'
 import { type AppName, conformanceSecret, type Scenario } from '../scenarios.js'
 import {

@@ -29,6 +29,8 @@ export async function buildKnative({
     entry: { contents: `${lines.join('\n')}\n`, resolveDir: project.dir },
     outfile: join(out.dir, 'bundle', 'index.mjs'),
     production: true,
+    // The S3 client and the CloudEvents SDK load at their first use: a chunk each, not in the entry.
+    splitting: true,
     alias: {
       '@xfn/core': resolvePackage('@xfn/core', project.dir, import.meta.url),
       '@xfn/aws/runtime': resolvePackage('@xfn/aws/runtime', project.dir, import.meta.url),

@@ -9,7 +9,7 @@ import {
   serviceNameOf,
   userSecretsName,
 } from '../names.js'
-import { deadLetterPath, eventPath, pingType, queueMessageType, topicMessageType } from '../runtime/events.js'
+import { deadLetterPath, eventPath, pingType, queueMessageType, topicMessageType } from '../runtime/paths.js'
 import { knativeEnv, secretsDir } from '../runtime/settings.js'
 import { toPingSchedule } from '../schedule.js'
 

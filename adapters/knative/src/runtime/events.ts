@@ -13,6 +13,9 @@ import {
   topicMessage,
 } from '@xfn/core'
 import { CloudEvent, HTTP } from 'cloudevents'
+import { pingType, queueMessageType, s3TypePrefix, topicMessageType } from './paths.js'
+
+const textData = 'text/plain; charset=utf-8'
 
 /*
  * The CloudEvents xfn's functions take and send on Knative, made and read by the CNCF CloudEvents
@@ -28,26 +31,6 @@ import { CloudEvent, HTTP } from 'cloudevents'
  *   `xfnbucket` (the app's name of the bucket) for the Trigger's filter.
  */
 
-export const queueMessageType = 'dev.xfn.queue.message'
-export const topicMessageType = 'dev.xfn.topic.message'
-export const pingType = 'dev.knative.sources.ping'
-export const s3TypePrefix = 'com.amazonaws.s3.'
-const textData = 'text/plain; charset=utf-8'
-
-/** Where a Trigger or a PingSource delivers a function's events, relative to its Service. */
-export const eventPath = (functionName: string) => `/_xfn/events/${functionName}`
-
-/** Where a Trigger sends the events it gave up delivering to a function. */
-export const deadLetterPath = (functionName: string) => `/_xfn/dead-letters/${functionName}`
-
-/** Whether a request carries a CloudEvent, in binary (ce-specversion) or structured mode. */
-export function isCloudEvent(headers: IncomingHttpHeaders): boolean {
-  return (
-    headers['ce-specversion'] !== undefined ||
-    (headers['content-type'] ?? '').startsWith('application/cloudevents+json')
-  )
-}
-
 /**
  * The CloudEvent of a request, by the SDK. Data in JSON or text is given to it as text: the SDK
  * parses JSON only from a string, and text is kept byte for byte as UTF-8 either way.
@@ -58,6 +41,15 @@ export function eventOf(headers: IncomingHttpHeaders, body: Buffer): CloudEvent<
   const event = HTTP.toEvent({ headers, body: textual ? body.toString('utf8') : body })
   if (Array.isArray(event)) throw new Error('a batch of CloudEvents, where one was expected')
   return event as CloudEvent<unknown>
+}
+
+/** A CloudEvent as an HTTP request's headers and body, in binary mode, as a broker takes it. */
+export function binaryRequest(event: CloudEvent<unknown>): {
+  headers: Record<string, string>
+  body: string | Uint8Array
+} {
+  const message = HTTP.binary(event)
+  return { headers: message.headers as Record<string, string>, body: message.body as string | Uint8Array }
 }
 
 /** A queue or topic message as the CloudEvent a function sends to the broker. */
@@ -244,4 +236,41 @@ export async function consumeEvent(
 function blobMatches(trigger: BlobTrigger, record: S3EventRecord): boolean {
   const key = decodeS3Key(record.s3.object.key)
   return key.startsWith(trigger.prefix) && key.endsWith(trigger.suffix)
+}
+
+/**
+ * The line of a dead-lettered event: its id, its data as text (the message, byte for byte in
+ * UTF-8), and the reason Knative's delivery adds as extensions (`knativeerrorcode`,
+ * `knativeerrordest`, and `knativeerrordata`, the subscriber's answer in base64).
+ */
+export function deadLetterLine(functionName: string, headers: IncomingHttpHeaders, body: Buffer): string {
+  let one: CloudEvent<unknown> | undefined
+  try {
+    one = eventOf(headers, body)
+  } catch {
+    one = undefined
+  }
+  const data = one?.data
+  const text =
+    typeof data === 'string'
+      ? data
+      : data instanceof Uint8Array
+        ? Buffer.from(data).toString('utf8')
+        : JSON.stringify(data ?? body.toString('utf8'))
+  const reason = one?.knativeerrordata
+    ? Buffer.from(String(one.knativeerrordata), 'base64').toString('utf8')
+    : undefined
+  return `${JSON.stringify({
+    time: new Date().toISOString(),
+    level: 'error',
+    function: functionName,
+    invocationId: one?.id ?? '',
+    message: `message dead-lettered after ${one?.knativeerrorcode ? `answer ${one.knativeerrorcode}` : 'its last attempt'}`,
+    fields: {
+      body: text,
+      ...(reason ? { reason } : {}),
+      ...(one?.knativeerrordest ? { destination: String(one.knativeerrordest) } : {}),
+    },
+    kind: 'platform',
+  })}\n`
 }

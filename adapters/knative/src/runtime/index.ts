@@ -17,11 +17,11 @@ import {
   unauthorizedResult,
   unroutedResult,
 } from '@xfn/core'
-import { consumeEvent, deadLetterPath, eventPath, isCloudEvent } from './events.js'
-import { deadLetterLine, knativeLogSink, platformLine } from './log.js'
+import { knativeLogSink, platformLine } from './log.js'
+import { deadLetterPath, eventPath, isCloudEvent } from './paths.js'
 import { installKnativeResources, running } from './resources.js'
 
-export { blobCloudEvent, messageCloudEvent, type S3EventRecord } from './events.js'
+export type { S3EventRecord } from './events.js'
 export { functionsOfService, knativeEnv } from './settings.js'
 
 /** The largest request body the entry takes, as the local cloud: Lambda's synchronous limit, the lowest of the clouds. */
@@ -93,6 +93,8 @@ export function serveKnative(options: KnativeServeOptions = {}): Promise<Server>
     const body = await readBody(req)
     if (body === 'too-large') return writePlain(res, text(413, 'the event is larger than 6 MiB'), req)
     const started = performance.now()
+    // The CloudEvents SDK loads with the first event, so a Service that only serves HTTP never loads it.
+    const { consumeEvent } = await import('./events.js')
     const outcome = await running.run(fn.name, () =>
       consumeEvent(fn, req.headers, body, (id) => context(fn, id)),
     )
@@ -111,6 +113,7 @@ export function serveKnative(options: KnativeServeOptions = {}): Promise<Server>
   async function keepDeadLetter(fn: FunctionDefinition, req: IncomingMessage, res: ServerResponse) {
     const body = await readBody(req)
     if (body === 'too-large') return writePlain(res, text(413, 'the event is larger than 6 MiB'), req)
+    const { deadLetterLine } = await import('./events.js')
     write(deadLetterLine(fn.name, req.headers, body))
     writePlain(res, { status: 202, headers: {}, body: null }, req)
   }

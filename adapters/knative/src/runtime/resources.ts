@@ -2,10 +2,8 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { awsResourceProvider, encodeS3Key } from '@xfn/aws/runtime'
 import { guardProvider, type Registry, type ResourceProvider, XfnError } from '@xfn/core'
-import { HTTP } from 'cloudevents'
-import { blobCloudEvent, messageCloudEvent } from './events.js'
+import type { CloudEvent } from 'cloudevents'
 import { readKnativeEnv, secretsDir } from './settings.js'
 
 /** The function whose handler is running, for the check that it declared what it uses. */
@@ -14,27 +12,37 @@ export const running = new AsyncLocalStorage<string>()
 /**
  * The portable clients on Knative: messages go to the app's broker as CloudEvents; buckets are in
  * the S3-compatible store the app is configured with; secrets are the files of the app's Secret.
+ * The S3 client and the CloudEvents SDK load at their first use, not at the container's start.
  */
 export function knativeResourceProvider(env: NodeJS.ProcessEnv): ResourceProvider {
   const settings = readKnativeEnv(env)
-  const store = awsResourceProvider(
-    {
-      queues: {},
-      buckets: Object.fromEntries(Object.entries(settings.buckets).map(([k, v]) => [k, { name: v }])),
-    },
-    {
-      ...(settings.storeEndpoint ? { endpoint: settings.storeEndpoint, forcePathStyle: true } : {}),
-      region: settings.storeRegion ?? 'us-east-1',
-    },
-  )
-  const emit = async (event: Parameters<typeof HTTP.binary>[0], what: string) => {
+  let loaded: Promise<ResourceProvider> | undefined
+  const store = () => {
+    loaded ??= import('@xfn/aws/runtime').then(({ awsResourceProvider }) =>
+      awsResourceProvider(
+        {
+          queues: {},
+          buckets: Object.fromEntries(Object.entries(settings.buckets).map(([k, v]) => [k, { name: v }])),
+        },
+        {
+          ...(settings.storeEndpoint ? { endpoint: settings.storeEndpoint, forcePathStyle: true } : {}),
+          region: settings.storeRegion ?? 'us-east-1',
+        },
+      ),
+    )
+    return loaded
+  }
+  const emit = async (event: CloudEvent<unknown>, what: string) => {
     if (!settings.brokerUrl)
       throw new XfnError('INVALID_OPTIONS', `${what}: XFN_BROKER_URL is not set; redeploy the app with xfn.`)
-    const message = HTTP.binary(event)
+    // Through the module that imports the SDK: a dynamic import of the SDK itself, a CommonJS
+    // package, would see only its default export in the bundle's chunk.
+    const { binaryRequest } = await import('./events.js')
+    const message = binaryRequest(event)
     const response = await fetch(settings.brokerUrl, {
       method: 'POST',
-      headers: message.headers as Record<string, string>,
-      body: message.body as string,
+      headers: message.headers,
+      body: message.body,
     })
     await response.body?.cancel()
     // The broker's ingress answers 202 once it has the event; anything else means it does not.
@@ -50,6 +58,7 @@ export function knativeResourceProvider(env: NodeJS.ProcessEnv): ResourceProvide
     created: { size: number; etag: string } | undefined,
   ) => {
     if (!settings.watchedBuckets.includes(bucket)) return
+    const { encodeS3Key } = await import('@xfn/aws/runtime')
     const record = {
       eventVersion: '2.1',
       eventSource: 'xfn:s3',
@@ -62,10 +71,17 @@ export function knativeResourceProvider(env: NodeJS.ProcessEnv): ResourceProvide
         object: { key: encodeS3Key(key), ...(created ?? {}) },
       },
     }
+    const { blobCloudEvent } = await import('./events.js')
     await emit(blobCloudEvent(record, bucket), `bucket('${bucket}')`)
   }
+  const messageOf = async (to: Parameters<typeof import('./events.js').messageCloudEvent>[1], body: string) =>
+    (await import('./events.js')).messageCloudEvent(settings.app, to, body)
   return {
-    ...store,
+    getObject: async (bucket, key) => (await store()).getObject(bucket, key),
+    async *listObjects(bucket, prefix) {
+      yield* (await store()).listObjects(bucket, prefix)
+    },
+    signedUrl: async (bucket, key, options) => (await store()).signedUrl(bucket, key, options),
     async sendMessages(queue, messages) {
       for (const message of messages) {
         if (message.delaySeconds)
@@ -73,32 +89,25 @@ export function knativeResourceProvider(env: NodeJS.ProcessEnv): ResourceProvide
             'INVALID_OPTIONS',
             `queue('${queue.name}'): Knative's brokers take no per-message delay; send it without delaySeconds.`,
           )
-        await emit(
-          messageCloudEvent(settings.app, { queue: queue.name }, message.body),
-          `queue('${queue.name}').send`,
-        )
+        await emit(await messageOf({ queue: queue.name }, message.body), `queue('${queue.name}').send`)
       }
     },
     async publishMessages(topic, messages) {
       for (const message of messages)
         await emit(
-          messageCloudEvent(
-            settings.app,
-            { topic: topic.name, attributes: message.attributes },
-            message.body,
-          ),
+          await messageOf({ topic: topic.name, attributes: message.attributes }, message.body),
           `topic('${topic.name}').publish`,
         )
     },
     async putObject(bucket, key, body, contentType) {
-      await store.putObject(bucket, key, body, contentType)
+      await (await store()).putObject(bucket, key, body, contentType)
       await blobEvent(bucket.name, key, {
         size: body.byteLength,
         etag: createHash('md5').update(body).digest('hex'),
       })
     },
     async deleteObject(bucket, key) {
-      await store.deleteObject(bucket, key)
+      await (await store()).deleteObject(bucket, key)
       await blobEvent(bucket.name, key, undefined)
     },
     async getSecret(secret) {
