@@ -32,7 +32,7 @@ it('loads xfn.config.ts, typed by defineConfig', async () => {
 
 it('names the file and the setting that is wrong', async () => {
   await expect(loadConfig(folderWith("{ stgae: 'prod' }"))).rejects.toThrow(
-    "unknown setting 'stgae'. Known: name, entry, stage, targets, env, stages, releases, aws, azure.",
+    "unknown setting 'stgae'. Known: name, entry, stage, targets, env, stages, releases, aws, azure, knative.",
   )
   await expect(loadConfig(folderWith("{ aws: { api: 'graphql' } }"))).rejects.toThrow(
     "'aws.api' must be 'http' or 'rest', not 'graphql'.",

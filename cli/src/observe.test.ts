@@ -34,7 +34,7 @@ it('reads --cloud lists', async () => {
   const project = { dir: '.', app: 'a', entry: 'src/index.ts', config: {} } as Project
   const names = async (text: string) => (await targetsNamed(project, text)).map((t) => t.name)
   expect(await names('local,aws')).toEqual(['local', 'aws'])
-  expect(await names('all')).toEqual(['local', 'aws', 'azure'])
+  expect(await names('all')).toEqual(['local', 'aws', 'azure', 'knative'])
   expect(await names('azure, azure')).toEqual(['azure'])
   await expect(names('gcp')).rejects.toThrow("--cloud: unknown cloud 'gcp'")
 })

@@ -21,7 +21,7 @@ describe('xfn check', () => {
     expect(stdout).toMatch(
       /nightly\s+timer 0 2 \* \* MON-FRI\s+✓ cron\(0 2 \? \* 2-6 \*\)\s+✓ 0 0 2 \* \* 1-5\s+✓/,
     )
-    expect(stdout).toContain('✓ Portable to aws, azure, local.')
+    expect(stdout).toContain('✓ Portable to aws, azure, local, knative.')
   })
 
   it('names the portable limits of topic messages for an app with topics', () => {
@@ -57,7 +57,10 @@ describe('xfn check', () => {
     expect(stdout).toContain(
       "✗ aws: function 'twiceAMinute': schedule '*/30 * * * * *': EventBridge schedules fire on the minute",
     )
-    expect(stdout).toContain('✓ Portable to local. ✗ Not portable to aws, azure (4 problems).')
+    expect(stdout).toContain(
+      "✗ knative: function 'twiceAMinute': schedule '*/30 * * * * *': a PingSource fires on the minute and has no seconds field",
+    )
+    expect(stdout).toContain('✓ Portable to local. ✗ Not portable to aws, azure, knative (6 problems).')
   })
 
   it('passes when only the clouds an app fits are asked about', () => {
@@ -81,7 +84,7 @@ describe('xfn check', () => {
   it('exits 2 on an unknown cloud and on a folder with no app', () => {
     const unknownCloud = xfn('check', app('every-kind'), '--cloud', 'gcp')
     expect(unknownCloud.code).toBe(2)
-    expect(unknownCloud.stderr).toContain("unknown cloud 'gcp'. Choose from aws, azure, local")
+    expect(unknownCloud.stderr).toContain("unknown cloud 'gcp'. Choose from aws, azure, knative,")
     const noApp = xfn('check', fileURLToPath(new URL('.', import.meta.url)))
     expect(noApp.code).toBe(2)
     expect(noApp.stderr).toContain('No entry module in')

@@ -12,7 +12,7 @@ import {
   startRegistry,
   unpackImage,
 } from '../../adapters/knative/src/deploy/__fixtures__/registry.js'
-import { xfnAsync } from './helpers.js'
+import { bin, xfnAsync } from './helpers.js'
 
 /*
  * The orders example deployed with `--cloud knative` against a fake API server that checks every
@@ -34,6 +34,22 @@ describe.skipIf(missing.length > 0)('the orders example on knative', () => {
   let registry: LocalRegistry
   let env: NodeJS.ProcessEnv
   const entries: ChildProcess[] = []
+  const notifyLines: string[] = []
+  /** The CLI with text on its standard input, without blocking the fake API server in this process. */
+  const withInput = (input: string, ...args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [bin, ...args], { env: { ...env, NO_COLOR: '1' } })
+      let stdout = ''
+      let stderr = ''
+      child.stdout.on('data', (c) => {
+        stdout += c
+      })
+      child.stderr.on('data', (c) => {
+        stderr += c
+      })
+      child.on('close', (code) => resolve({ code, stdout, stderr }))
+      child.stdin.end(input)
+    })
 
   beforeAll(async () => {
     kube = await startFakeKube()
@@ -171,9 +187,70 @@ describe.skipIf(missing.length > 0)('the orders example on knative', () => {
       })
       expect(answer.status).toBe(202)
     }
+    notifyLines.push(...notify.lines)
     const notified = notify.lines.filter((line) => line.includes('customer notified'))
     expect(notified).toHaveLength(2)
     for (const line of notified) expect(JSON.parse(line).fields).toEqual({ id: 'o-1' })
+  }, 60_000)
+
+  it("shows the app's objects, keeps a secret, and reads logs and metrics from its pods", async () => {
+    const status = await xfnAsync({ env }, 'status', project, '--cloud', 'knative', '--json')
+    expect(status.code, status.stderr).toBe(0)
+    const objects = (
+      JSON.parse(status.stdout) as { objects: { kind: string; name: string; state: string }[] }
+    ).objects
+    expect(objects).toContainEqual(expect.objectContaining({ kind: 'Service', name: 'http', state: 'Ready' }))
+
+    const set = await withInput(
+      'webhook-key ✓',
+      'secret',
+      'set',
+      'payment-webhook-key',
+      '--project',
+      project,
+      '--cloud',
+      'knative',
+    )
+    expect(set.code, set.stderr).toBe(0)
+    const secret = kube
+      .objects()
+      .find((o) => (o as { metadata: { name: string } }).metadata.name === 'xfn-secrets') as {
+      data: Record<string, string>
+    }
+    expect(Buffer.from(secret.data['payment-webhook-key'] ?? '', 'base64').toString('utf8')).toBe(
+      'webhook-key ✓',
+    )
+    const listed = await xfnAsync(
+      { env },
+      'secret',
+      'list',
+      '--project',
+      project,
+      '--cloud',
+      'knative',
+      '--json',
+    )
+    expect(listed.stdout).toContain('payment-webhook-key')
+
+    // The pod of the notify Service holds what its entry wrote when it ran under plain node above.
+    kube.addPod('xfn-orders-dev', 'fn-notify', `${notifyLines.join('\n')}\n`)
+    const logs = await xfnAsync({ env }, 'logs', '--project', project, '--cloud', 'knative', '--json')
+    expect(logs.code, logs.stderr).toBe(0)
+    const events = logs.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { function: string; message: string; cloud: string })
+    expect(events.filter((e) => e.message === 'customer notified')).toHaveLength(2)
+    expect(new Set(events.map((e) => e.cloud))).toEqual(new Set(['knative']))
+    const metrics = await xfnAsync({ env }, 'metrics', '--project', project, '--cloud', 'knative', '--json')
+    expect(metrics.code, metrics.stderr).toBe(0)
+    const { cloud, functions } = JSON.parse(metrics.stdout) as {
+      cloud: string
+      functions: { function: string; invocations: number; errors: number }[]
+    }
+    expect(cloud).toBe('knative')
+    const notify = functions.find((m) => m.function === 'notify')
+    expect(notify).toMatchObject({ invocations: 2, errors: 0 })
   }, 60_000)
 
   it('destroys everything labelled as the app, and a second destroy finds nothing', async () => {

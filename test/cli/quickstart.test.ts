@@ -57,7 +57,7 @@ describe('the quick start, from nothing', () => {
 
     const check = run('npx', ['xfn', 'check'])
     expect(check.code, check.stderr).toBe(0)
-    expect(check.stdout).toContain('✓ Portable to aws, azure, local.')
+    expect(check.stdout).toContain('✓ Portable to aws, azure, local, knative.')
     expect(check.stdout).not.toContain('Warnings')
 
     // Not running yet: the hint names the app's folder, as seen from where xfn ran.

@@ -44,7 +44,7 @@ describe('the apps xfn init writes', () => {
     const dir = write(template)
     const check = run([bin, 'check', dir], root)
     expect(check.code, check.out).toBe(0)
-    expect(check.out).toContain('✓ Portable to aws, azure, local.')
+    expect(check.out).toContain('✓ Portable to aws, azure, local, knative.')
     expect(check.out).not.toContain('Warnings')
     const tests = run([vitest, 'run', '--root', dir], dir)
     expect(tests.code, tests.out).toBe(0)

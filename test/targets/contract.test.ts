@@ -104,7 +104,9 @@ it('names the targets there are when --cloud names none of them', async () => {
   const dir = appFor('unknown')
   const result = await xfnAsync('status', dir, '--cloud', 'gcp')
   expect(result.code).toBe(2)
-  expect(result.stderr).toContain("--cloud: unknown cloud 'gcp'. Choose from aws, azure, local, memory.")
+  expect(result.stderr).toContain(
+    "--cloud: unknown cloud 'gcp'. Choose from aws, azure, knative, local, memory.",
+  )
 })
 
 it('refuses the options a target does not offer, naming the target and the ones that do', async () => {
@@ -130,8 +132,8 @@ it("checks an app for a target from outside by the target's own rules, beside th
     findings: { cloud: string; subject: string; message: string }[]
     functions: { name: string; clouds: Record<string, { ok: boolean }> }[]
   }
-  expect(report.clouds).toEqual(['aws', 'azure', 'local', 'memory'])
-  expect(report.portableTo).toEqual(['aws', 'azure', 'local'])
+  expect(report.clouds).toEqual(['aws', 'azure', 'local', 'knative', 'memory'])
+  expect(report.portableTo).toEqual(['aws', 'azure', 'local', 'knative'])
   expect(report.findings).toEqual([
     expect.objectContaining({
       cloud: 'memory',

@@ -17,7 +17,7 @@ import {
   XfnError,
 } from '@xfn/core'
 import { labelsOf, serviceNameOf, userSecretsName } from './names.js'
-import { toPingSchedule } from './schedule.js'
+import { pingScheduleOf } from './schedule.js'
 
 /*
  * The Knative target: `--cloud knative` runs the app on any Kubernetes cluster with Knative
@@ -91,12 +91,11 @@ function check(manifest: Manifest, config: object): TargetFinding[] {
       names.set(service, fn.name)
     }
     if (fn.trigger.type === 'timer') {
-      try {
-        toPingSchedule(fn)
-      } catch (error) {
-        findings.push({ subject, severity: 'error', message: (error as Error).message })
-      }
+      const schedule = pingScheduleOf(fn)
+      if ('problem' in schedule) findings.push({ subject, severity: 'error', message: schedule.problem })
     }
+    // What matters only when the app is deployed to knative: said to apps that configure it.
+    if (!(config as KnativeConfig).knative) continue
     if (fn.trigger.type === 'blob')
       findings.push({
         subject,
@@ -104,6 +103,13 @@ function check(manifest: Manifest, config: object): TargetFinding[] {
         message: `on knative, a blob event is sent when the app writes or deletes through bucket('${fn.trigger.bucket}'); objects written to the store by other tools fire nothing, since S3-compatible stores have no common way to notify a cluster`,
       })
   }
+  if (manifest.queues.some((q) => q.fifo))
+    findings.push({
+      subject: 'the app',
+      severity: 'error',
+      message: 'Knative brokers deliver in no order, so a FIFO queue cannot run on knative',
+    })
+  if (!(config as KnativeConfig).knative) return findings
   if (
     (manifest.buckets.length > 0 || manifest.functions.some((f) => f.trigger.type === 'blob')) &&
     !section.storage
@@ -120,12 +126,6 @@ function check(manifest: Manifest, config: object): TargetFinding[] {
       severity: 'warning',
       message: `its broker is of class ${section.brokerClass ?? defaultBrokerClass}; with the in-memory channel, queued messages are lost when the broker restarts. Set knative.brokerClass to a durable class (${durableBrokerClasses.join(', ')}) installed on the cluster`,
     })
-  if (manifest.queues.some((q) => q.fifo))
-    findings.push({
-      subject: 'the app',
-      severity: 'error',
-      message: 'Knative brokers keep no order, so FIFO queues cannot run on knative',
-    })
   return findings
 }
 
@@ -138,12 +138,6 @@ async function deploy(host: TargetHost, flags: KnativeFlags & { dryRun: boolean 
       'INVALID_OPTIONS',
       `xfn.config.ts: the knative target needs knative.registry (the repository to push the app's image to, such as 'registry.example.com/team/${project.app}') and knative.baseImage (a Node.js 20 or newer image pinned by digest, such as 'docker.io/library/node:22-slim@sha256:<digest>').`,
     )
-  const manifest = await host.loadManifest({ XFN_CLOUD: 'knative' })
-  if (manifest.buckets.length > 0 && !section.storage)
-    throw new XfnError(
-      'INVALID_OPTIONS',
-      `xfn.config.ts: ${project.app} has buckets (${manifest.buckets.map((b) => b.name).join(', ')}), which on knative live in an S3-compatible store: set knative.storage, such as { endpoint: 'http://minio.storage:9000', secret: 'store-credentials' } (a Secret in the app's namespace with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).`,
-    )
   const started = performance.now()
   const { build, layer } = await host.step(
     'Building the image layer',
@@ -154,6 +148,12 @@ async function deploy(host: TargetHost, flags: KnativeFlags & { dryRun: boolean 
     },
     ({ layer }) => `${(layer.gzip.byteLength / 1024).toFixed(1)} KiB`,
   )
+  const { manifest } = build
+  if (manifest.buckets.length > 0 && !section.storage)
+    throw new XfnError(
+      'INVALID_OPTIONS',
+      `xfn.config.ts: ${project.app} has buckets (${manifest.buckets.map((b) => b.name).join(', ')}), which on knative live in an S3-compatible store: set knative.storage, such as { endpoint: 'http://minio.storage:9000', secret: 'store-credentials' } (a Secret in the app's namespace with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).`,
+    )
   const image = await host.step(
     `Pushing the image to ${section.registry}`,
     async () => {

@@ -13,6 +13,7 @@ export const workspacePackages = {
   '@xfn/bundler': 'bundler',
   '@xfn/aws': 'adapters/aws',
   '@xfn/azure': 'adapters/azure',
+  '@xfn/knative': 'adapters/knative',
   '@xfn/local': 'adapters/local',
   '@xfn/cli': 'cli',
 } as const

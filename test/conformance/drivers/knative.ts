@@ -262,14 +262,13 @@ export function knativeDriver(): Driver {
     )
     if (!source) throw new Error(`no PingSource for ${functionName}`)
     const spec = source.spec as PingSpec
-    // A PingSource sends its tick at the scheduled minute; the driver plays the one just past.
-    const scheduled = new Date(Math.floor(Date.now() / 60_000) * 60_000)
+    // As the PingSource adapter makes it (eventing, pkg/adapter/mtping/runner.go): its type, its
+    // source, the spec's data and content type, a new id; the SDK adds the time it is sent.
     await post(
       `${app.url}${spec.sink.uri}`,
       new CloudEvent({
         type: pingType,
         source: `/apis/v1/namespaces/${source.metadata.namespace}/pingsources/${source.metadata.name}`,
-        time: scheduled.toISOString(),
         datacontenttype: spec.contentType,
         data: JSON.parse(spec.data),
       }),

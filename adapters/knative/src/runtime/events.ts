@@ -5,6 +5,8 @@ import {
   type Context,
   type FunctionDefinition,
   matchesFilter,
+  parseSchedule,
+  previousFireTime,
   type QueueTrigger,
   type TimerTrigger,
   type TopicTrigger,
@@ -25,7 +27,7 @@ const textData = 'text/plain; charset=utf-8'
  *   text as `text/plain; charset=utf-8` data, byte for byte;
  * - a topic message: type `dev.xfn.topic.message`, extensions `xfntopic` and `xfnattributes` (the
  *   message's attributes as a JSON object in base64url, since header values are ASCII), the text as data;
- * - a tick: what a PingSource sends, type `dev.knative.sources.ping`, its `time` the scheduled one;
+ * - a tick: what a PingSource sends, type `dev.knative.sources.ping`, its data the PingSource's;
  * - a blob event: an S3 event record as the CloudEvents AWS S3 adapter maps it (type
  *   `com.amazonaws.s3.<eventName>`, subject the key, the record as data), with extension
  *   `xfnbucket` (the app's name of the bucket) for the Trigger's filter.
@@ -209,7 +211,11 @@ export async function consumeEvent(
     case 'timer': {
       if (event.type !== pingType)
         return refuse(`function '${fn.name}' takes PingSource ticks, not a ${event.type} event`)
-      const tick = timerTick(new Date(event.time ?? Date.now()), new Date(), event)
+      // A PingSource's event carries no scheduled time (its `time`, when set, is when it was sent,
+      // up to half a second late by design): the tick is the schedule's last instant until now.
+      const firedAt = new Date()
+      const schedule = parseSchedule((fn as FunctionDefinition<TimerTrigger>).trigger.schedule, fn.name)
+      const tick = timerTick(previousFireTime(schedule, firedAt) ?? firedAt, firedAt, event)
       return run(() => (fn as FunctionDefinition<TimerTrigger>).handler(tick, ctx))
     }
     case 'blob': {
