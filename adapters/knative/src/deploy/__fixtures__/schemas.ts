@@ -60,7 +60,11 @@ const models: Record<string, new (data: never) => { validate(): void }> = {
 export const knownKinds = Object.keys(models)
 
 /** What is wrong with an object of a kind, by its schemas; nothing when it is valid. */
-export function schemaErrors(object: { apiVersion: string; kind: string }): string[] {
+export function schemaErrors(object: {
+  readonly apiVersion: string
+  readonly kind: string
+  readonly [field: string]: unknown
+}): string[] {
   const key = `${object.apiVersion}/${object.kind}`
   const errors: string[] = []
   const model = models[key]
