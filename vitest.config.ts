@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['{core,bundler,cli,adapters,examples,test}/**/*.test.ts'],
-    exclude: ['**/node_modules/**', '**/dist/**'],
+    // test/.tmp holds copies of apps that tests make (with the apps' own tests), not tests of xfn.
+    exclude: ['**/node_modules/**', '**/dist/**', 'test/.tmp/**'],
     testTimeout: 60_000,
     env: { TZ: 'UTC' },
   },
@@ -24,10 +25,14 @@ export default defineConfig({
         replacement: new URL('./adapters/azure/src/runtime/index.ts', import.meta.url).pathname,
       },
       {
+        find: /^@xfn\/knative\/runtime$/,
+        replacement: new URL('./adapters/knative/src/runtime/index.ts', import.meta.url).pathname,
+      },
+      {
         find: /^@xfn\/local$/,
         replacement: new URL('./adapters/local/src/index.ts', import.meta.url).pathname,
       },
-      ...['aws', 'azure', 'local'].map((adapter) => ({
+      ...['aws', 'azure', 'local', 'knative'].map((adapter) => ({
         find: new RegExp(`^@xfn/${adapter}/target$`),
         replacement: new URL(`./adapters/${adapter}/src/target.ts`, import.meta.url).pathname,
       })),

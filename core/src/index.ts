@@ -138,6 +138,7 @@ export {
   unauthorizedResult,
 } from './http/api-key.js'
 export { type BodySource, LazyRequest, type RequestParts } from './http/lazy-request.js'
+export { headerOf, readRequestBody, requestHeaders, writePlain, writeResponse } from './http/node-server.js'
 export {
   internalErrorResult,
   isResponse,

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Manifest } from '@xfn/core'
@@ -12,10 +12,20 @@ import { desiredObjects, type KubeObject } from './manifests.js'
 const root = fileURLToPath(new URL('../../../../', import.meta.url))
 const cli = join(root, 'cli/bin/run.js')
 
-/** An app's manifest, as `xfn build --cloud knative` records it, built in a copy. */
+const copies: string[] = []
+afterAll(() => {
+  for (const copy of copies) rmSync(copy, { recursive: true, force: true })
+})
+
+/** An app's manifest, as `xfn build --cloud knative` records it, built in a copy (without its tests). */
 function manifestOf(app: string): Manifest {
-  const dir = join(mkdtempSync(join(root, 'test/.tmp/knative-manifest-')), 'app')
-  cpSync(join(root, app), dir, { recursive: true, filter: (source) => !source.includes('.xfn') })
+  const copy = mkdtempSync(join(root, 'test/.tmp/knative-manifest-'))
+  copies.push(copy)
+  const dir = join(copy, 'app')
+  cpSync(join(root, app), dir, {
+    recursive: true,
+    filter: (source) => !source.includes('.xfn') && !source.endsWith('.test.ts'),
+  })
   const built = spawnSync(process.execPath, [cli, 'build', dir, '--cloud', 'knative'], { encoding: 'utf8' })
   if (built.status !== 0) throw new Error(built.stderr)
   return (

@@ -10,12 +10,17 @@ import {
   defaultRegistry,
   type FunctionDefinition,
   type HttpTrigger,
+  headerOf,
   isResponse,
   LazyRequest,
   type PlainResult,
   type Registry,
+  readRequestBody,
+  requestHeaders,
   unauthorizedResult,
   unroutedResult,
+  writePlain,
+  writeResponse,
 } from '@xfn/core'
 import { knativeLogSink, platformLine } from './log.js'
 import { deadLetterPath, eventPath, isCloudEvent } from './paths.js'
@@ -90,8 +95,8 @@ export function serveKnative(options: KnativeServeOptions = {}): Promise<Server>
   })
 
   async function serveEvent(fn: FunctionDefinition, req: IncomingMessage, res: ServerResponse) {
-    const body = await readBody(req)
-    if (body === 'too-large') return writePlain(res, text(413, 'the event is larger than 6 MiB'), req)
+    const body = await readRequestBody(req, maxBodyBytes)
+    if (body === 'too-large') return writePlain(res, text(413, 'the event is larger than 6 MiB'), req.method)
     const started = performance.now()
     // The CloudEvents SDK loads with the first event, so a Service that only serves HTTP never loads it.
     const { consumeEvent } = await import('./events.js')
@@ -105,41 +110,42 @@ export function serveKnative(options: KnativeServeOptions = {}): Promise<Server>
     writePlain(
       res,
       outcome.ok ? { status: 202, headers: {}, body: null } : text(outcome.retry ? 500 : 400, outcome.error),
-      req,
+      req.method,
     )
   }
 
   /** An event the broker gave up on: its body and why, in the log, where `xfn logs` finds it. */
   async function keepDeadLetter(fn: FunctionDefinition, req: IncomingMessage, res: ServerResponse) {
-    const body = await readBody(req)
-    if (body === 'too-large') return writePlain(res, text(413, 'the event is larger than 6 MiB'), req)
+    const body = await readRequestBody(req, maxBodyBytes)
+    if (body === 'too-large') return writePlain(res, text(413, 'the event is larger than 6 MiB'), req.method)
     const { deadLetterLine } = await import('./events.js')
     write(deadLetterLine(fn.name, req.headers, body))
-    writePlain(res, { status: 202, headers: {}, body: null }, req)
+    writePlain(res, { status: 202, headers: {}, body: null }, req.method)
   }
 
   async function serveRequest(req: IncomingMessage, res: ServerResponse, url: string, path: string) {
     const outcome = router(req.method ?? 'GET', path)
     if (outcome.status !== 'matched') {
       req.resume()
-      return writePlain(res, unroutedResult(outcome), req)
+      return writePlain(res, unroutedResult(outcome), req.method)
     }
     const { fn, params } = outcome
-    if (fn.trigger.auth === 'key' && !apiKeyMatches(header(req, apiKeyHeader), keyHash)) {
+    if (fn.trigger.auth === 'key' && !apiKeyMatches(headerOf(req, apiKeyHeader), keyHash)) {
       req.resume()
-      return writePlain(res, unauthorizedResult(), req)
+      return writePlain(res, unauthorizedResult(), req.method)
     }
-    const body = req.method === 'GET' || req.method === 'HEAD' ? null : await readBody(req)
-    if (body === 'too-large') return writePlain(res, text(413, 'Payload Too Large'), req)
+    const body =
+      req.method === 'GET' || req.method === 'HEAD' ? null : await readRequestBody(req, maxBodyBytes)
+    if (body === 'too-large') return writePlain(res, text(413, 'Payload Too Large'), req.method)
     const request = new LazyRequest({
       method: req.method ?? 'GET',
       url: () => `http://${req.headers.host ?? 'localhost'}${url}`,
-      headers: () => headersOf(req),
+      headers: () => requestHeaders(req),
       body,
       bodyIsBase64: false,
       params,
     })
-    const invocationId = header(req, 'x-request-id') ?? crypto.randomUUID()
+    const invocationId = headerOf(req, 'x-request-id') ?? crypto.randomUUID()
     const ctx = context(fn, invocationId)
     const started = performance.now()
     const report = (error?: string) =>
@@ -157,8 +163,8 @@ export function serveKnative(options: KnativeServeOptions = {}): Promise<Server>
         callHttpHandler(fn as FunctionDefinition<HttpTrigger>, request, ctx),
       )
       report(result.status >= 500 ? `status ${result.status}` : undefined)
-      if (isResponse(result)) return await writeResponse(res, result, req)
-      writePlain(res, result, req)
+      if (isResponse(result)) return await writeResponse(res, result, req.method)
+      writePlain(res, result, req.method)
     } catch (error) {
       ctx.log.error('invocation failed', { error: describeError(error) })
       report('the handler threw')
@@ -169,7 +175,7 @@ export function serveKnative(options: KnativeServeOptions = {}): Promise<Server>
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ error: 'Internal Server Error', invocationId }),
         },
-        req,
+        req.method,
       )
     }
   }
@@ -197,51 +203,4 @@ function describeError(error: unknown) {
   return error instanceof Error
     ? { name: error.name, message: error.message, stack: error.stack }
     : String(error)
-}
-
-function writePlain(res: ServerResponse, result: PlainResult, req: IncomingMessage): void {
-  const headers: Record<string, string | string[]> = {}
-  for (const name in result.headers) {
-    const value = result.headers[name]
-    headers[name] = typeof value === 'string' ? value : [...(value ?? [])]
-  }
-  res.writeHead(result.status, headers)
-  res.end(req.method === 'HEAD' ? undefined : (result.body ?? undefined))
-}
-
-async function writeResponse(res: ServerResponse, response: Response, req: IncomingMessage): Promise<void> {
-  const headers: Record<string, string | string[]> = {}
-  response.headers.forEach((value, name) => {
-    if (name !== 'set-cookie') headers[name] = value
-  })
-  const cookies = response.headers.getSetCookie()
-  if (cookies.length > 0) headers['set-cookie'] = cookies
-  res.writeHead(response.status, headers)
-  if (!response.body || req.method === 'HEAD') return void res.end()
-  res.end(new Uint8Array(await response.arrayBuffer()))
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length
-      if (size <= maxBodyBytes) chunks.push(chunk)
-    })
-    req.on('end', () => resolve(size > maxBodyBytes ? 'too-large' : Buffer.concat(chunks)))
-    req.on('error', reject)
-  })
-}
-
-function header(req: IncomingMessage, name: string): string | null {
-  const value = req.headers[name]
-  return Array.isArray(value) ? (value[0] ?? null) : (value ?? null)
-}
-
-function headersOf(req: IncomingMessage): Headers {
-  const headers = new Headers()
-  const raw = req.rawHeaders
-  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i] as string, raw[i + 1] as string)
-  return headers
 }

@@ -5,12 +5,17 @@ import {
   callHttpHandler,
   type FunctionDefinition,
   type HttpTrigger,
+  headerOf,
   isResponse,
   LazyRequest,
   type PlainResult,
   type RouteOutcome,
+  readRequestBody,
+  requestHeaders,
   unauthorizedResult,
   unroutedResult,
+  writePlain,
+  writeResponse,
 } from '@xfn/core'
 import type { Telemetry } from '../observe/telemetry.js'
 import { InvocationTimeout, runInvocation } from './invoke.js'
@@ -37,20 +42,24 @@ export async function serveHttp(app: HttpApp, req: IncomingMessage, res: ServerR
   const query = url.indexOf('?')
   const path = query < 0 ? url : url.slice(0, query)
   const outcome = app.route(req.method ?? 'GET', path)
-  if (outcome.status !== 'matched') return writePlain(res, unroutedResult(outcome), req)
+  if (outcome.status !== 'matched') return writePlain(res, unroutedResult(outcome), req.method)
   const { fn, params } = outcome
-  if (fn.trigger.auth === 'key' && !apiKeyMatches(headerValue(req, apiKeyHeader), app.apiKeyHash)) {
+  if (fn.trigger.auth === 'key' && !apiKeyMatches(headerOf(req, apiKeyHeader), app.apiKeyHash)) {
     req.resume()
-    return writePlain(res, unauthorizedResult(), req)
+    return writePlain(res, unauthorizedResult(), req.method)
   }
   const body = req.method === 'GET' || req.method === 'HEAD' ? null : await readBody(req)
   if (body === 'too-large') {
-    return writePlain(res, json(413, { error: 'Payload Too Large', limit: `${maxBodyBytes} bytes` }), req)
+    return writePlain(
+      res,
+      json(413, { error: 'Payload Too Large', limit: `${maxBodyBytes} bytes` }),
+      req.method,
+    )
   }
   const request = new LazyRequest({
     method: req.method ?? 'GET',
     url: () => `http://${req.headers.host ?? 'localhost'}${url}`,
-    headers: () => headersOf(req),
+    headers: () => requestHeaders(req),
     body,
     bodyIsBase64: false,
     params,
@@ -72,61 +81,9 @@ export async function serveHttp(app: HttpApp, req: IncomingMessage, res: ServerR
           })
         : json(500, { error: 'Internal Server Error' })
   }
-  if (isResponse(result)) return writeResponse(res, result, req)
-  writePlain(res, result, req)
-}
-
-function writePlain(res: ServerResponse, result: PlainResult, req: IncomingMessage): void {
-  const headers: Record<string, string | string[]> = {}
-  for (const name in result.headers) {
-    const value = result.headers[name]
-    headers[name] = typeof value === 'string' ? value : [...(value ?? [])]
-  }
-  res.writeHead(result.status, headers)
-  res.end(req.method === 'HEAD' ? undefined : (result.body ?? undefined))
-}
-
-async function writeResponse(res: ServerResponse, response: Response, req: IncomingMessage): Promise<void> {
-  const headers: Record<string, string | string[]> = {}
-  response.headers.forEach((value, name) => {
-    if (name !== 'set-cookie') headers[name] = value
-  })
-  const cookies = response.headers.getSetCookie()
-  if (cookies.length > 0) headers['set-cookie'] = cookies
-  res.writeHead(response.status, headers)
-  if (!response.body || req.method === 'HEAD') return void res.end()
-  res.end(new Uint8Array(await response.arrayBuffer()))
+  if (isResponse(result)) return writeResponse(res, result, req.method)
+  writePlain(res, result, req.method)
 }
 
 /** A request's body, up to {@link maxBodyBytes}; beyond that the rest is drained and 'too-large' returned. */
-export function readBody(req: IncomingMessage): Promise<Uint8Array | 'too-large'> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0)
-    if (declared > maxBodyBytes) {
-      req.resume()
-      return resolve('too-large')
-    }
-    const chunks: Buffer[] = []
-    let size = 0
-    let tooLarge = false
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length
-      if (size > maxBodyBytes) tooLarge = true
-      else chunks.push(chunk)
-    })
-    req.on('end', () => resolve(tooLarge ? 'too-large' : Buffer.concat(chunks)))
-    req.on('error', reject)
-  })
-}
-
-function headerValue(req: IncomingMessage, name: string): string | null {
-  const value = req.headers[name]
-  return Array.isArray(value) ? (value[0] ?? null) : (value ?? null)
-}
-
-function headersOf(req: IncomingMessage): Headers {
-  const headers = new Headers()
-  const raw = req.rawHeaders
-  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i] as string, raw[i + 1] as string)
-  return headers
-}
+export const readBody = (req: IncomingMessage) => readRequestBody(req, maxBodyBytes)
