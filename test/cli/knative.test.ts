@@ -85,6 +85,29 @@ describe.skipIf(missing.length > 0)('the orders example on knative', () => {
     xfnAsync({ env }, 'deploy', project, '--cloud', 'knative', '--context', 'fake', '--json')
   let image = ''
 
+  it('shows a dry run without pushing the image or writing to the cluster', async () => {
+    const result = await xfnAsync(
+      { env },
+      'deploy',
+      project,
+      '--cloud',
+      'knative',
+      '--context',
+      'fake',
+      '--dry-run',
+      '--json',
+    )
+    expect(result.code, result.stderr).toBe(0)
+    const output = JSON.parse(result.stdout) as { dryRun: boolean; changes: string[] }
+    expect(output.dryRun).toBe(true)
+    expect(output.changes).toContain('+ create Service http: new')
+    expect(kube.mutating()).toEqual([])
+    const catalog = (await (await fetch(`http://${registry.host}/v2/_catalog`)).json()) as {
+      repositories: string[]
+    }
+    expect(catalog.repositories).toEqual(['base/node'])
+  }, 120_000)
+
   it('deploys: every object valid by the schemas, applied server-side, labelled as the app', async () => {
     const result = await deploy()
     expect(result.code, result.stderr).toBe(0)

@@ -155,13 +155,16 @@ async function deploy(host: TargetHost, flags: KnativeFlags & { dryRun: boolean 
       `xfn.config.ts: ${project.app} has buckets (${manifest.buckets.map((b) => b.name).join(', ')}), which on knative live in an S3-compatible store: set knative.storage, such as { endpoint: 'http://minio.storage:9000', secret: 'store-credentials' } (a Secret in the app's namespace with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).`,
     )
   const image = await host.step(
-    `Pushing the image to ${section.registry}`,
+    flags.dryRun
+      ? `Working out the image for ${section.registry}`
+      : `Pushing the image to ${section.registry}`,
     async () => {
       const { publishImage } = await import('./deploy/image.js')
       return publishImage({
         registry: section.registry as string,
         baseImage: section.baseImage as string,
         layer,
+        dryRun: flags.dryRun,
       })
     },
     (image) => `${image.digest.slice(0, 19)}${image.writes === 0 ? ', already there' : ''}`,

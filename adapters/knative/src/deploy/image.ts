@@ -32,6 +32,8 @@ export async function publishImage(input: {
   readonly layer: Layer
   readonly platform?: { readonly os: string; readonly architecture: string }
   readonly insecure?: boolean
+  /** Work out the image and its digest, reading the registries only: for a dry run. */
+  readonly dryRun?: boolean
 }): Promise<PublishedImage> {
   const target = parseImageReference(input.registry)
   const base = parseImageReference(input.baseImage)
@@ -68,7 +70,8 @@ export async function publishImage(input: {
   const manifestBytes = Buffer.from(JSON.stringify(manifest))
   const digest = sha256Digest(manifestBytes)
   const reference = `${target.host}/${target.path}@${digest}`
-  if (await targetClient.getManifest(target.path, digest)) return { reference, digest, writes: 0 }
+  if (input.dryRun || (await targetClient.getManifest(target.path, digest)))
+    return { reference, digest, writes: 0 }
 
   const sameRegistry = base.host === target.host
   for (const layer of baseManifest.layers)

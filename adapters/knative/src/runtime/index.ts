@@ -25,9 +25,9 @@ import {
 import { knativeLogSink, platformLine } from './log.js'
 import { deadLetterPath, eventPath, isCloudEvent } from './paths.js'
 import { installKnativeResources, running } from './resources.js'
+import { readKnativeEnv } from './settings.js'
 
 export type { S3EventRecord } from './events.js'
-export { functionsOfService, knativeEnv } from './settings.js'
 
 /** The largest request body the entry takes, as the local cloud: Lambda's synchronous limit, the lowest of the clouds. */
 const maxBodyBytes = 6 * 1024 * 1024
@@ -54,7 +54,7 @@ export function serveKnative(options: KnativeServeOptions = {}): Promise<Server>
   const write = options.write ?? ((line: string) => process.stdout.write(line))
   const sink = knativeLogSink(write)
   installKnativeResources(registry, env)
-  const served = (env.XFN_FUNCTIONS ?? '').split(',').filter(Boolean)
+  const served = readKnativeEnv(env).functions
   const functions = [...registry.functions.values()].filter(
     (fn) => served.length === 0 || served.includes(fn.name),
   )

@@ -47,8 +47,3 @@ export function readKnativeEnv(env: NodeJS.ProcessEnv): KnativeRuntimeEnv {
     storeRegion: env.XFN_S3_REGION,
   }
 }
-
-/** The functions a Service runs, from its environment; all when it names none. */
-export function functionsOfService(env: NodeJS.ProcessEnv): readonly string[] {
-  return readKnativeEnv(env).functions
-}
