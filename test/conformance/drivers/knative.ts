@@ -60,6 +60,8 @@ interface Running {
   readonly process: ChildProcess
   readonly lines: string[]
   readonly buckets: Readonly<Record<string, string>>
+  /** The store's bucket where the entry keeps dead letters. */
+  readonly deadLetters: string
 }
 
 export function knativeDriver(): Driver {
@@ -125,7 +127,7 @@ export function knativeDriver(): Driver {
     },
     async run(scenario) {
       const app = need(scenario.app)
-      const since = await resultKeys(app)
+      const since = { results: await keysOf(app.buckets.results), deadLetters: await keysOf(app.deadLetters) }
       const logFrom = app.lines.length
       const { input } = scenario
       let base: Omit<Observed, 'results' | 'deadLettered' | 'logs'> = { via: input.kind }
@@ -202,8 +204,9 @@ export function knativeDriver(): Driver {
       ),
     )
     env.XFN_WATCHED_BUCKETS = [...watched].join(',')
+    // The entry makes each bucket at its first write, as on a cluster whose store the deployer cannot reach.
     const buckets = JSON.parse(env.XFN_BUCKETS ?? '{}') as Record<string, string>
-    for (const bucket of Object.values(buckets)) await s3?.send(new CreateBucketCommand({ Bucket: bucket }))
+    const deadLetters = env.XFN_DEAD_LETTERS_BUCKET as string
     const secrets = join(dir, 'secrets')
     mkdirSync(secrets, { recursive: true })
     writeFileSync(join(secrets, 'signing-key'), conformanceSecret)
@@ -228,7 +231,7 @@ export function knativeDriver(): Driver {
       lines.push(...parts)
     })
     const url = await listeningUrl(child)
-    return { name, manifest, objects, url, process: child, lines, buckets }
+    return { name, manifest, objects, url, process: child, lines, buckets, deadLetters }
   }
 
   /** Delivers an event to a Trigger's subscriber as the Knative delivery spec says. */
@@ -289,6 +292,11 @@ export function knativeDriver(): Driver {
         object: { key: encodeS3Key(key), ...(size === undefined ? {} : { size }) },
       },
     })
+    // The writer plays xfn's bucket client, which makes the bucket at its first write.
+    if ((await keysOf(bucket)).size === 0)
+      await s3?.send(new CreateBucketCommand({ Bucket: bucket })).catch((error: { name?: string }) => {
+        if (error.name !== 'BucketAlreadyOwnedByYou') throw error
+      })
     await s3?.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }))
     if (type === 'created')
       return ingest(blobCloudEvent(record('ObjectCreated:Put', Buffer.byteLength(body)), 'uploads'))
@@ -296,18 +304,22 @@ export function knativeDriver(): Driver {
     ingest(blobCloudEvent(record('ObjectRemoved:Delete'), 'uploads'))
   }
 
-  async function resultKeys(app: Running): Promise<Set<string>> {
-    const bucket = app.buckets.results
+  /** The keys of a bucket of the store; none while the entry has not made it. */
+  async function keysOf(bucket: string | undefined): Promise<Set<string>> {
     if (!bucket) return new Set()
-    const listed = await s3?.send(new ListObjectsV2Command({ Bucket: bucket }))
-    return new Set((listed?.Contents ?? []).map((o) => o.Key ?? ''))
+    try {
+      const listed = await s3?.send(new ListObjectsV2Command({ Bucket: bucket }))
+      return new Set((listed?.Contents ?? []).map((o) => o.Key ?? ''))
+    } catch (error) {
+      if ((error as { name?: string }).name === 'NoSuchBucket') return new Set()
+      throw error
+    }
   }
 
-  async function resultsSince(app: Running, before: ReadonlySet<string>) {
+  /** The objects written to a bucket since `before` was listed, parsed as JSON, by key. */
+  async function objectsSince(bucket: string | undefined, before: ReadonlySet<string>) {
     const out: Record<string, unknown> = {}
-    const bucket = app.buckets.results
-    if (!bucket) return out
-    for (const key of await resultKeys(app)) {
+    for (const key of [...(await keysOf(bucket))].sort()) {
       if (before.has(key)) continue
       const object = await s3?.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
       out[key] = JSON.parse((await object?.Body?.transformToString()) ?? 'null')
@@ -319,23 +331,22 @@ export function knativeDriver(): Driver {
   async function settle(
     app: Running,
     scenario: Scenario,
-    before: ReadonlySet<string>,
+    before: { results: ReadonlySet<string>; deadLetters: ReadonlySet<string> },
     logFrom: number,
     base: Omit<Observed, 'results' | 'deadLettered' | 'logs'>,
   ): Promise<Observed> {
     const wanted = Object.keys(scenario.expect.results ?? {})
-    const deadLines = () =>
-      app.lines
-        .slice(logFrom)
-        .map(parseLogLine)
-        .filter((e) => e?.kind === 'platform' && e.message.startsWith('message dead-lettered'))
-        .map((e) => String(e?.fields?.body))
+    // What the entry kept in the store's dead-letters bucket, oldest first.
+    const deadLettered = async () =>
+      Object.values(await objectsSince(app.deadLetters, before.deadLetters)).map((kept) =>
+        String((kept as { body: string }).body),
+      )
     await until(async () => {
-      const results = await resultsSince(app, before)
+      const results = await objectsSince(app.buckets.results, before.results)
       return (
         inFlight.size === 0 &&
         wanted.every((key) => key in results) &&
-        deadLines().length >= (scenario.expect.deadLettered?.length ?? 0)
+        (await deadLettered()).length >= (scenario.expect.deadLettered?.length ?? 0)
       )
     }, 20_000)
     if (wanted.length === 0 && scenario.input.kind !== 'http')
@@ -351,7 +362,12 @@ export function knativeDriver(): Driver {
         message: e?.message as string,
         ...(e?.fields ? { fields: e.fields } : {}),
       }))
-    return { ...base, results: await resultsSince(app, before), deadLettered: deadLines(), logs }
+    return {
+      ...base,
+      results: await objectsSince(app.buckets.results, before.results),
+      deadLettered: await deadLettered(),
+      logs,
+    }
   }
 }
 

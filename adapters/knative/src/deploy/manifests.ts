@@ -68,10 +68,9 @@ export interface KnativeStorage {
 export const brokerUrlOf = (namespace: string) =>
   `http://broker-ingress.knative-eventing.svc.cluster.local/${namespace}/${brokerName}`
 
-/** The store's name of each bucket of the app. */
-export function storeBuckets(place: KnativePlace, manifest: Manifest, storage: KnativeStorage | undefined) {
-  const prefix = storage?.bucketPrefix ?? place.namespace
-  return Object.fromEntries(manifest.buckets.map((b) => [b.name, `${prefix}-${kebab(b.name)}`]))
+/** The store's name of a bucket of the app (`dead-letters` is xfn's own). */
+function storeBucketName(place: KnativePlace, storage: KnativeStorage | undefined, name: string): string {
+  return `${storage?.bucketPrefix ?? place.namespace}-${kebab(name)}`
 }
 
 /** Every object of the app, in the order they are applied. */
@@ -106,7 +105,9 @@ export function desiredObjects(input: DesiredInput): KubeObject[] {
   const services = new Map<string, ManifestFunction[]>()
   for (const fn of manifest.functions)
     services.set(serviceNameOf(fn), [...(services.get(serviceNameOf(fn)) ?? []), fn])
-  const buckets = storeBuckets(place, manifest, input.storage)
+  const buckets = Object.fromEntries(
+    manifest.buckets.map((b) => [b.name, storeBucketName(place, input.storage, b.name)]),
+  )
   const watched = [
     ...new Set(manifest.functions.flatMap((fn) => (fn.trigger.type === 'blob' ? [fn.trigger.bucket] : []))),
   ]
@@ -211,6 +212,9 @@ function service(
       watchedBuckets: buckets.watched,
       storeEndpoint: input.storage?.endpoint,
       storeRegion: input.storage?.region,
+      deadLettersBucket: input.storage
+        ? storeBucketName(input.place, input.storage, 'dead-letters')
+        : undefined,
     }),
     ...Object.entries(input.env).map(([name, value]) => ({ name, value })),
     {

@@ -245,11 +245,12 @@ function blobMatches(trigger: BlobTrigger, record: S3EventRecord): boolean {
 }
 
 /**
- * The line of a dead-lettered event: its id, its data as text (the message, byte for byte in
- * UTF-8), and the reason Knative's delivery adds as extensions (`knativeerrorcode`,
- * `knativeerrordest`, and `knativeerrordata`, the subscriber's answer in base64).
+ * A dead-lettered event: the log line (its id, its data as text, the message byte for byte in
+ * UTF-8, and the reason Knative's dispatcher adds as extensions: `knativeerrorcode`,
+ * `knativeerrordest`, and `knativeerrordata`, the subscriber's answer in base64), and the record
+ * kept in the store under `<function>/<time>-<id>.json`, with the event's attributes beside.
  */
-export function deadLetterLine(functionName: string, headers: IncomingHttpHeaders, body: Buffer): string {
+export function deadLetterRecord(functionName: string, headers: IncomingHttpHeaders, body: Buffer) {
   let one: CloudEvent<unknown> | undefined
   try {
     one = eventOf(headers, body)
@@ -266,17 +267,29 @@ export function deadLetterLine(functionName: string, headers: IncomingHttpHeader
   const reason = one?.knativeerrordata
     ? Buffer.from(String(one.knativeerrordata), 'base64').toString('utf8')
     : undefined
-  return `${JSON.stringify({
-    time: new Date().toISOString(),
-    level: 'error',
-    function: functionName,
-    invocationId: one?.id ?? '',
-    message: `message dead-lettered after ${one?.knativeerrorcode ? `answer ${one.knativeerrorcode}` : 'its last attempt'}`,
-    fields: {
-      body: text,
-      ...(reason ? { reason } : {}),
-      ...(one?.knativeerrordest ? { destination: String(one.knativeerrordest) } : {}),
+  const time = new Date().toISOString()
+  const id = one?.id ?? crypto.randomUUID()
+  const fields = {
+    body: text,
+    ...(reason ? { reason } : {}),
+    ...(one?.knativeerrordest ? { destination: String(one.knativeerrordest) } : {}),
+  }
+  const {
+    data: _data,
+    data_base64: _base64,
+    ...attributes
+  } = (one?.toJSON() ?? {}) as Record<string, unknown>
+  return {
+    line: {
+      time,
+      level: 'error',
+      function: functionName,
+      invocationId: id,
+      message: `message dead-lettered after ${one?.knativeerrorcode ? `answer ${one.knativeerrorcode}` : 'its last attempt'}`,
+      fields,
+      kind: 'platform',
     },
-    kind: 'platform',
-  })}\n`
+    key: `${functionName}/${time}-${id.replace(/[^A-Za-z0-9._-]/g, '_')}.json`,
+    kept: { function: functionName, deadLetteredAt: time, ...fields, attributes },
+  }
 }

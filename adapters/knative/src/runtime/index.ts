@@ -26,6 +26,7 @@ import { knativeLogSink, platformLine } from './log.js'
 import { deadLetterPath, eventPath, isCloudEvent } from './paths.js'
 import { installKnativeResources, running } from './resources.js'
 import { readKnativeEnv } from './settings.js'
+import { knativeStore } from './store.js'
 
 export type { S3EventRecord } from './events.js'
 
@@ -53,8 +54,10 @@ export function serveKnative(options: KnativeServeOptions = {}): Promise<Server>
   const env = options.env ?? process.env
   const write = options.write ?? ((line: string) => process.stdout.write(line))
   const sink = knativeLogSink(write)
-  installKnativeResources(registry, env)
-  const served = readKnativeEnv(env).functions
+  const settings = readKnativeEnv(env)
+  const store = knativeStore(settings)
+  installKnativeResources(registry, env, store)
+  const served = settings.functions
   const functions = [...registry.functions.values()].filter(
     (fn) => served.length === 0 || served.includes(fn.name),
   )
@@ -114,12 +117,19 @@ export function serveKnative(options: KnativeServeOptions = {}): Promise<Server>
     )
   }
 
-  /** An event the broker gave up on: its body and why, in the log, where `xfn logs` finds it. */
+  /**
+   * An event the broker gave up on: its body and why, in the log, where `xfn logs` finds it, and
+   * in the store's dead-letters bucket when the app has a store (a failure to keep it answers 500).
+   */
   async function keepDeadLetter(fn: FunctionDefinition, req: IncomingMessage, res: ServerResponse) {
     const body = await readRequestBody(req, maxBodyBytes)
     if (body === 'too-large') return writePlain(res, text(413, 'the event is larger than 6 MiB'), req.method)
-    const { deadLetterLine } = await import('./events.js')
-    write(deadLetterLine(fn.name, req.headers, body))
+    const { deadLetterRecord } = await import('./events.js')
+    const record = deadLetterRecord(fn.name, req.headers, body)
+    write(`${JSON.stringify(record.line)}\n`)
+    // Kept in the store when the app has one: a pod's log goes with the pod.
+    if (settings.deadLettersBucket)
+      await store.keep(settings.deadLettersBucket, record.key, JSON.stringify(record.kept))
     writePlain(res, { status: 202, headers: {}, body: null }, req.method)
   }
 

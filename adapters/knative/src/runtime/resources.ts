@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { guardProvider, type Registry, type ResourceProvider, XfnError } from '@xfn/core'
 import type { CloudEvent } from 'cloudevents'
 import { readKnativeEnv, secretsDir } from './settings.js'
+import type { knativeStore } from './store.js'
 
 /** The function whose handler is running, for the check that it declared what it uses. */
 export const running = new AsyncLocalStorage<string>()
@@ -12,26 +13,13 @@ export const running = new AsyncLocalStorage<string>()
 /**
  * The portable clients on Knative: messages go to the app's broker as CloudEvents; buckets are in
  * the S3-compatible store the app is configured with; secrets are the files of the app's Secret.
- * The S3 client and the CloudEvents SDK load at their first use, not at the container's start.
+ * The CloudEvents SDK loads at its first use, not at the container's start.
  */
-export function knativeResourceProvider(env: NodeJS.ProcessEnv): ResourceProvider {
+export function knativeResourceProvider(
+  env: NodeJS.ProcessEnv,
+  store: ReturnType<typeof knativeStore>,
+): ResourceProvider {
   const settings = readKnativeEnv(env)
-  let loaded: Promise<ResourceProvider> | undefined
-  const store = () => {
-    loaded ??= import('@xfn/aws/runtime').then(({ awsResourceProvider }) =>
-      awsResourceProvider(
-        {
-          queues: {},
-          buckets: Object.fromEntries(Object.entries(settings.buckets).map(([k, v]) => [k, { name: v }])),
-        },
-        {
-          ...(settings.storeEndpoint ? { endpoint: settings.storeEndpoint, forcePathStyle: true } : {}),
-          region: settings.storeRegion ?? 'us-east-1',
-        },
-      ),
-    )
-    return loaded
-  }
   const emit = async (event: CloudEvent<unknown>, what: string) => {
     if (!settings.brokerUrl)
       throw new XfnError('INVALID_OPTIONS', `${what}: XFN_BROKER_URL is not set; redeploy the app with xfn.`)
@@ -77,11 +65,9 @@ export function knativeResourceProvider(env: NodeJS.ProcessEnv): ResourceProvide
   const messageOf = async (to: Parameters<typeof import('./events.js').messageCloudEvent>[1], body: string) =>
     (await import('./events.js')).messageCloudEvent(settings.app, to, body)
   return {
-    getObject: async (bucket, key) => (await store()).getObject(bucket, key),
-    async *listObjects(bucket, prefix) {
-      yield* (await store()).listObjects(bucket, prefix)
-    },
-    signedUrl: async (bucket, key, options) => (await store()).signedUrl(bucket, key, options),
+    getObject: (bucket, key) => store.getObject(bucket, key),
+    listObjects: (bucket, prefix) => store.listObjects(bucket, prefix),
+    signedUrl: (bucket, key, options) => store.signedUrl(bucket, key, options),
     async sendMessages(queue, messages) {
       for (const message of messages) {
         if (message.delaySeconds)
@@ -100,14 +86,14 @@ export function knativeResourceProvider(env: NodeJS.ProcessEnv): ResourceProvide
         )
     },
     async putObject(bucket, key, body, contentType) {
-      await (await store()).putObject(bucket, key, body, contentType)
+      await store.putObject(bucket, key, body, contentType)
       await blobEvent(bucket.name, key, {
         size: body.byteLength,
         etag: createHash('md5').update(body).digest('hex'),
       })
     },
     async deleteObject(bucket, key) {
-      await (await store()).deleteObject(bucket, key)
+      await store.deleteObject(bucket, key)
       await blobEvent(bucket.name, key, undefined)
     },
     async getSecret(secret) {
@@ -122,8 +108,12 @@ export function knativeResourceProvider(env: NodeJS.ProcessEnv): ResourceProvide
 }
 
 /** Makes the app's queues, topics, buckets and secrets work in the container. */
-export function installKnativeResources(registry: Registry, env: NodeJS.ProcessEnv): void {
-  registry.resources.provider ??= guardProvider(knativeResourceProvider(env), registry.functions, () =>
+export function installKnativeResources(
+  registry: Registry,
+  env: NodeJS.ProcessEnv,
+  store: ReturnType<typeof knativeStore>,
+): void {
+  registry.resources.provider ??= guardProvider(knativeResourceProvider(env, store), registry.functions, () =>
     running.getStore(),
   )
 }

@@ -19,6 +19,8 @@ export interface KnativeRuntimeEnv {
   /** The S3-compatible store's endpoint and region, when the app has buckets. */
   readonly storeEndpoint: string | undefined
   readonly storeRegion: string | undefined
+  /** The store's bucket where dead letters are kept, when the app has a store. */
+  readonly deadLettersBucket: string | undefined
 }
 
 /** The environment variables of a Service of the app, as name and value. */
@@ -31,6 +33,9 @@ export function knativeEnv(settings: KnativeRuntimeEnv): { name: string; value: 
     { name: 'XFN_WATCHED_BUCKETS', value: settings.watchedBuckets.join(',') },
     ...(settings.storeEndpoint ? [{ name: 'XFN_S3_ENDPOINT', value: settings.storeEndpoint }] : []),
     ...(settings.storeRegion ? [{ name: 'XFN_S3_REGION', value: settings.storeRegion }] : []),
+    ...(settings.deadLettersBucket
+      ? [{ name: 'XFN_DEAD_LETTERS_BUCKET', value: settings.deadLettersBucket }]
+      : []),
   ]
 }
 
@@ -45,5 +50,6 @@ export function readKnativeEnv(env: NodeJS.ProcessEnv): KnativeRuntimeEnv {
     watchedBuckets: list(env.XFN_WATCHED_BUCKETS),
     storeEndpoint: env.XFN_S3_ENDPOINT,
     storeRegion: env.XFN_S3_REGION,
+    deadLettersBucket: env.XFN_DEAD_LETTERS_BUCKET,
   }
 }
