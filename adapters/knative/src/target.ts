@@ -6,6 +6,7 @@ import {
   type LogQuery,
   type Manifest,
   matchesLogQuery,
+  secretsWithoutValue,
   settingsOf,
   type Target,
   type TargetFinding,
@@ -16,7 +17,8 @@ import {
   validateName,
   XfnError,
 } from '@xfn/core'
-import { labelsOf, serviceNameOf, userSecretsName } from './names.js'
+import type { Kube } from './deploy/kube.js'
+import { type KnativePlace, labelsOf, serviceNameOf, userSecretsName } from './names.js'
 import { pingScheduleOf } from './schedule.js'
 
 /*
@@ -129,6 +131,21 @@ function check(manifest: Manifest, config: object): TargetFinding[] {
   return findings
 }
 
+/** Stops a deploy whose app reads a secret that has no value, with the commands that set them. */
+async function checkSecretsSet(kube: Kube, place: KnativePlace, manifest: Manifest): Promise<void> {
+  const declared = (manifest.secrets ?? []).map((s) => s.name)
+  if (declared.length === 0) return
+  const stored = (await kube.read(secretObject(place.namespace)))?.data ?? {}
+  const missing = declared.filter((name) => !(name in (stored as object)))
+  if (missing.length > 0)
+    throw secretsWithoutValue(missing, `in namespace ${place.namespace}`, [
+      '--cloud',
+      'knative',
+      '--stage',
+      place.stage,
+    ])
+}
+
 /** `xfn deploy --cloud knative`: build, push the image, apply what changed. */
 async function deploy(host: TargetHost, flags: KnativeFlags & { dryRun: boolean }) {
   const { project } = host
@@ -154,6 +171,9 @@ async function deploy(host: TargetHost, flags: KnativeFlags & { dryRun: boolean 
       'INVALID_OPTIONS',
       `xfn.config.ts: ${project.app} has buckets (${manifest.buckets.map((b) => b.name).join(', ')}), which on knative live in an S3-compatible store: set knative.storage, such as { endpoint: 'http://minio.storage:9000', secret: 'store-credentials' } (a Secret in the app's namespace with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).`,
     )
+  // Before anything is pushed: a deploy that would stop for a secret changes nothing anywhere.
+  const connected = await connect(project, flags)
+  await checkSecretsSet(connected.kube, connected.place, build.manifest)
   const image = await host.step(
     flags.dryRun
       ? `Working out the image for ${section.registry}`
@@ -172,7 +192,6 @@ async function deploy(host: TargetHost, flags: KnativeFlags & { dryRun: boolean 
   const { deploy, kube, place, changes } = await host.step(
     'Reading what exists on the cluster',
     async () => {
-      const connected = await connect(project, flags)
       const apiKey = await connected.deploy.appKeyOf(connected.kube, connected.place)
       const desired = connected.deploy.desiredObjects({
         place: connected.place,
@@ -437,6 +456,12 @@ export const knativeTarget: Target = {
   secrets: {
     async set(host, given, name, value) {
       const { kube, place } = await connect(host.project, knativeFlags(given))
+      // A secret can be set before the first deploy: its namespace is made as the deploy makes it.
+      await kube.apply({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: place.namespace, labels: labelsOf(place) },
+      })
       const secret = secretObject(place.namespace)
       const data = { [name]: Buffer.from(value).toString('base64') }
       const annotations = { [`xfn.dev/changed.${name}`]: new Date().toISOString() }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { type Change, hashApiKey, runChanges, XfnError } from '@xfn/core'
-import { httpServiceName, type KnativePlace, keySecretName, labelsOf } from '../names.js'
+import { httpServiceName, type KnativePlace, keySecretName, labelsOf, userSecretsName } from '../names.js'
 import type { Kube } from './kube.js'
 import { type KubeObject, kinds } from './manifests.js'
 
@@ -55,7 +55,8 @@ export async function planDeploy(
       run: async (k) => void (await k.apply(object)),
     })
   }
-  const wanted = new Set(desired.map((o) => `${o.kind}/${o.metadata.name}`))
+  // The app's secrets are `xfn secret set`'s, not the deploy's to remove.
+  const wanted = new Set([...desired.map((o) => `${o.kind}/${o.metadata.name}`), `Secret/${userSecretsName}`])
   for (const stale of await labelled(kube, place))
     if (!wanted.has(`${stale.kind}/${stale.metadata.name}`))
       changes.push(removal(stale, 'no longer in the app'))
