@@ -12,7 +12,7 @@ import {
   startRegistry,
   unpackImage,
 } from '../../adapters/knative/src/deploy/__fixtures__/registry.js'
-import { bin, xfnAsync } from './helpers.js'
+import { bin, eventually, xfnAsync } from './helpers.js'
 
 /*
  * The orders example deployed with `--cloud knative` against a fake API server that checks every
@@ -211,8 +211,11 @@ describe.skipIf(missing.length > 0)('the orders example on knative', () => {
       const lines: string[] = []
       const url = await new Promise<string>((resolve, reject) => {
         child.once('exit', (code) => reject(new Error(`the entry exited with ${code}`)))
+        let partial = ''
         child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-          lines.push(...chunk.split('\n').filter(Boolean))
+          const parts = (partial + chunk).split('\n')
+          partial = parts.pop() ?? ''
+          lines.push(...parts.filter(Boolean))
           const match = /"listening":"([^"]+)"/.exec(chunk)
           if (match) resolve(match[1] as string)
         })
@@ -242,9 +245,20 @@ describe.skipIf(missing.length > 0)('the orders example on knative', () => {
       })
       expect(answer.status).toBe(202)
     }
+    // The entry's output reaches this process through a pipe, a moment after the answers.
+    const notified = await eventually(
+      () => {
+        const found = notify.lines.filter((line) => line.includes('customer notified'))
+        return found.length === 2 ? found : undefined
+      },
+      5_000,
+      "the entry's two log lines",
+    )
+    await eventually(
+      () => notify.lines.filter((line) => line.includes('report:')).length === 2 || undefined,
+      5_000,
+    )
     notifyLines.push(...notify.lines)
-    const notified = notify.lines.filter((line) => line.includes('customer notified'))
-    expect(notified).toHaveLength(2)
     for (const line of notified) expect(JSON.parse(line).fields).toEqual({ id: 'o-1' })
   }, 60_000)
 

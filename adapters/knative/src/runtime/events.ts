@@ -281,13 +281,11 @@ export function deadLetterRecord(functionName: string, headers: IncomingHttpHead
   } = (one?.toJSON() ?? {}) as Record<string, unknown>
   return {
     line: {
-      time,
-      level: 'error',
+      level: 'error' as const,
       function: functionName,
       invocationId: id,
       message: `message dead-lettered after ${one?.knativeerrorcode ? `answer ${one.knativeerrorcode}` : 'its last attempt'}`,
       fields,
-      kind: 'platform',
     },
     key: `${functionName}/${time}-${id.replace(/[^A-Za-z0-9._-]/g, '_')}.json`,
     kept: { function: functionName, deadLetteredAt: time, ...fields, attributes },

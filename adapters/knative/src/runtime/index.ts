@@ -22,7 +22,7 @@ import {
   writePlain,
   writeResponse,
 } from '@xfn/core'
-import { knativeLogSink, platformLine } from './log.js'
+import { knativeLogSink, platformLine, reportLine } from './log.js'
 import { deadLetterPath, eventPath, isCloudEvent } from './paths.js'
 import { installKnativeResources, running } from './resources.js'
 import { readKnativeEnv } from './settings.js'
@@ -81,16 +81,22 @@ export function serveKnative(options: KnativeServeOptions = {}): Promise<Server>
     const path = url.split('?', 1)[0] as string
     const consumer = req.method === 'POST' ? byPath.get(path) : undefined
     const deadLetters = req.method === 'POST' ? deadLetterSinks.get(path) : undefined
-    const served =
+    const handled =
       consumer && isCloudEvent(req.headers)
         ? serveEvent(consumer, req, res)
         : deadLetters && isCloudEvent(req.headers)
           ? keepDeadLetter(deadLetters, req, res)
           : serveRequest(req, res, url, path)
     // Whatever goes wrong costs this request only: it is answered 500, and the server goes on.
-    served.catch((error: unknown) => {
+    handled.catch((error: unknown) => {
       write(
-        `${JSON.stringify({ time: new Date().toISOString(), level: 'error', function: consumer?.name ?? '', invocationId: '', message: 'request failed', fields: { error: describeError(error) }, kind: 'platform' })}\n`,
+        platformLine({
+          level: 'error',
+          function: consumer?.name ?? '',
+          invocationId: '',
+          message: 'request failed',
+          fields: { error: describeError(error) },
+        }),
       )
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' })
       res.end()
@@ -107,7 +113,7 @@ export function serveKnative(options: KnativeServeOptions = {}): Promise<Server>
       consumeEvent(fn, req.headers, body, (id) => context(fn, id)),
     )
     const durationMs = Math.round((performance.now() - started) * 10) / 10
-    write(platformLine(fn.name, outcome, durationMs))
+    write(reportLine(fn.name, outcome, durationMs))
     // 202 with no CloudEvent: the broker sends nothing on. A failure is retried by the broker; an
     // event that can never run (not a CloudEvent of this function's kind) is refused for good.
     writePlain(
@@ -126,7 +132,7 @@ export function serveKnative(options: KnativeServeOptions = {}): Promise<Server>
     if (body === 'too-large') return writePlain(res, text(413, 'the event is larger than 6 MiB'), req.method)
     const { deadLetterRecord } = await import('./events.js')
     const record = deadLetterRecord(fn.name, req.headers, body)
-    write(`${JSON.stringify(record.line)}\n`)
+    write(platformLine(record.line))
     // Kept in the store when the app has one: a pod's log goes with the pod.
     if (settings.deadLettersBucket)
       await store.keep(settings.deadLettersBucket, record.key, JSON.stringify(record.kept))
@@ -160,7 +166,7 @@ export function serveKnative(options: KnativeServeOptions = {}): Promise<Server>
     const started = performance.now()
     const report = (error?: string) =>
       write(
-        platformLine(
+        reportLine(
           fn.name,
           error === undefined
             ? { ok: true, id: invocationId }
@@ -195,8 +201,15 @@ export function serveKnative(options: KnativeServeOptions = {}): Promise<Server>
     server.once('error', reject)
     server.listen(port, () => {
       const address = server.address() as AddressInfo
+      const listening = `http://127.0.0.1:${address.port}`
       write(
-        `${JSON.stringify({ time: new Date().toISOString(), level: 'info', function: '', message: 'listening', listening: `http://127.0.0.1:${address.port}`, kind: 'platform' })}\n`,
+        platformLine({
+          level: 'info',
+          function: '',
+          invocationId: '',
+          message: `listening on ${listening}`,
+          listening,
+        }),
       )
       resolve(server)
     })

@@ -21,15 +21,26 @@ export function knativeLogSink(write: (line: string) => void): LogSink {
     )
 }
 
-/** The entry's line that ends an event's invocation, as Lambda's REPORT: its duration and outcome. */
-export function platformLine(functionName: string, outcome: EventOutcome, durationMs: number): string {
-  return `${JSON.stringify({
-    time: new Date().toISOString(),
+/** A line the entry writes itself (`kind: 'platform'`), in the shape of the handlers' lines. */
+export function platformLine(line: {
+  readonly level: 'info' | 'error'
+  readonly function: string
+  readonly invocationId: string
+  readonly message: string
+  readonly fields?: Readonly<Record<string, unknown>>
+  /** Beside the record: the address the entry listens on, for whoever started it. */
+  readonly listening?: string
+}): string {
+  return `${JSON.stringify({ time: new Date().toISOString(), ...line, kind: 'platform' })}\n`
+}
+
+/** The line that ends an invocation, as Lambda's REPORT: its duration and outcome. */
+export function reportLine(functionName: string, outcome: EventOutcome, durationMs: number): string {
+  return platformLine({
     level: outcome.ok ? 'info' : 'error',
     function: functionName,
     invocationId: outcome.id,
     message: outcome.ok ? `report: ${durationMs} ms` : `report: ${durationMs} ms, failed: ${outcome.error}`,
     fields: { durationMs, outcome: outcome.ok ? 'ok' : 'error' },
-    kind: 'platform',
-  })}\n`
+  })
 }
