@@ -173,7 +173,7 @@ async function deploy(host: TargetHost, flags: KnativeFlags & { dryRun: boolean 
     )
   // Before anything is pushed: a deploy that would stop for a secret changes nothing anywhere.
   const connected = await connect(project, flags)
-  await checkSecretsSet(connected.kube, connected.place, build.manifest)
+  await checkSecretsSet(connected.kube, connected.place, manifest)
   const image = await host.step(
     flags.dryRun
       ? `Working out the image for ${section.registry}`
@@ -189,13 +189,13 @@ async function deploy(host: TargetHost, flags: KnativeFlags & { dryRun: boolean 
     },
     (image) => `${image.digest.slice(0, 19)}${image.writes === 0 ? ', already there' : ''}`,
   )
-  const { deploy, kube, place, changes } = await host.step(
+  const { deploy, kube, place, apiKey, changes } = await host.step(
     'Reading what exists on the cluster',
     async () => {
       const apiKey = await connected.deploy.appKeyOf(connected.kube, connected.place)
       const desired = connected.deploy.desiredObjects({
         place: connected.place,
-        manifest: build.manifest,
+        manifest,
         image: image.reference,
         brokerClass: section.brokerClass ?? defaultBrokerClass,
         env: settingsOf(project.config, connected.place.stage),
@@ -215,16 +215,14 @@ async function deploy(host: TargetHost, flags: KnativeFlags & { dryRun: boolean 
     started,
     apply: async (onProgress) => {
       await deploy.applyChanges(kube, changes, onProgress as never)
-      const baseUrl = await deploy.baseUrlOf(kube, place)
-      const apiKey = await deploy.appKeyOf(kube, place)
       return {
-        baseUrl,
-        routes: build.manifest.functions.flatMap((fn) =>
+        baseUrl: await deploy.baseUrlOf(kube, place),
+        routes: manifest.functions.flatMap((fn) =>
           fn.trigger.type === 'http'
             ? [{ route: fn.trigger.route, function: fn.name, auth: fn.trigger.auth }]
             : [],
         ),
-        apiKey: build.manifest.functions.some((f) => f.trigger.type === 'http' && f.trigger.auth === 'key')
+        apiKey: manifest.functions.some((f) => f.trigger.type === 'http' && f.trigger.auth === 'key')
           ? apiKey.key
           : undefined,
       }
@@ -396,6 +394,9 @@ async function metrics(
   const periodMs = window.periodMs ?? Math.max(60_000, (until - since.getTime()) / 24)
   const manifest = await host.loadManifest({ XFN_CLOUD: 'knative' })
   const events = await readLogs(host, flags, since)
+  host.notice(
+    "knative: metrics counted from the entry's report lines in the pods' logs; the calls of pods that have scaled away are not in them.",
+  )
   const { metricsFromReports } = await import('./observe/metrics.js')
   return metricsFromReports(manifest, events, {
     since: since.getTime(),

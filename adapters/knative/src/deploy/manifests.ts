@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import type { Manifest, ManifestFunction } from '@xfn/core'
 import {
   brokerName,
+  httpServiceName,
   type KnativePlace,
   kebab,
   keySecretName,
@@ -111,10 +112,16 @@ export function desiredObjects(input: DesiredInput): KubeObject[] {
   const watched = [
     ...new Set(manifest.functions.flatMap((fn) => (fn.trigger.type === 'blob' ? [fn.trigger.bucket] : []))),
   ]
-  for (const [name, fns] of services)
+  for (const [name, fns] of services) {
+    // A consumer's Service takes events from the broker only: it gets no route from outside.
+    const metadata =
+      name === httpServiceName
+        ? meta(name)
+        : { ...meta(name), labels: { ...labels, 'networking.knative.dev/visibility': 'cluster-local' } }
     objects.push(
-      service(meta(name), fns, input, { buckets, watched: watched.filter((b) => usesBucket(fns, b)) }),
+      service(metadata, fns, input, { buckets, watched: watched.filter((b) => usesBucket(fns, b)) }),
     )
+  }
   for (const fn of consumers) {
     const subscriber = {
       ref: {
@@ -201,6 +208,8 @@ function service(
   input: DesiredInput,
   buckets: { buckets: Record<string, string>; watched: string[] },
 ): KubeObject {
+  // The Service's visibility is the Route's to know, not the revisions'.
+  const { 'networking.knative.dev/visibility': _visibility, ...templateLabels } = metadata.labels ?? {}
   const timeoutSeconds = Math.max(...fns.map((fn) => fn.timeoutSeconds))
   const memoryMb = Math.max(...fns.map((fn) => fn.memoryMb))
   const env = [
@@ -234,7 +243,7 @@ function service(
     spec: {
       template: {
         metadata: {
-          labels: { ...metadata.labels },
+          labels: templateLabels,
           annotations: {
             'autoscaling.knative.dev/min-scale': '0',
             'xfn.dev/functions': fns.map((fn) => fn.name).join(','),
