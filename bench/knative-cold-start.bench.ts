@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { build } from 'esbuild'
 
 /**
  * Cold starts of the Knative image's entry: a fresh `node` process, as the container runs it, from
@@ -9,6 +10,7 @@ import { join } from 'node:path'
  *
  * - a bare node:http server answering hello, from its spawn to its first answer (the floor any
  *   Node.js container pays);
+ * - the hello entry as one file, with the chunks the build splits out inlined (what it was before);
  * - the same app on the local cloud: `xfn deploy --cloud local` (the CLI, and the cloud process
  *   that loads the same app) until its first answer.
  *
@@ -72,6 +74,22 @@ async function spawnToAnswer(
 }
 
 const entry = (dir: string) => join(dir, '.xfn/build/knative/bundle/index.mjs')
+// The same hello entry as one file, its chunks (the S3 client, the CloudEvents SDK) inlined: the
+// build before it split them out, so the split is measured in every run.
+const oneFile = join(work, 'hello-one-file.mjs')
+await build({
+  entryPoints: [entry(hello)],
+  outfile: oneFile,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  minify: true,
+  logLevel: 'warning',
+  banner: {
+    js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+  },
+})
 const listening = (out: string) => /"listening":"([^"]+)"/.exec(out)?.[1]
 const bareServer = join(root, 'bench/fixtures/cold-start/bare-server.mjs')
 const barePort = (out: string) => (/^\d+\n/.test(out) ? `http://127.0.0.1:${out.trim()}` : undefined)
@@ -79,12 +97,14 @@ const quiet = { NODE_NO_WARNINGS: '1', PORT: '0' }
 
 const cases = {
   hello: [] as number[],
+  oneFile: [] as number[],
   twenty: [] as number[],
   bare: [] as number[],
 }
 for (let i = 0; i < runs; i++) {
   cases.bare.push(await spawnToAnswer([bareServer], {}, '/hello/ada', barePort))
   cases.hello.push(await spawnToAnswer([entry(hello)], quiet, '/hello/ada', listening))
+  cases.oneFile.push(await spawnToAnswer([oneFile], quiet, '/hello/ada', listening))
   cases.twenty.push(await spawnToAnswer([entry(twenty)], quiet, '/items0/7', listening))
 }
 
@@ -112,6 +132,7 @@ console.log(`knative cold start, spawn to first answer (median of ${runs}, Node 
 console.log(`  bare node:http server (baseline): ${bare.toFixed(1)} ms`)
 for (const [name, times] of [
   ['examples/hello entry', cases.hello],
+  ['the same, as one file', cases.oneFile],
   ['20-function app entry', cases.twenty],
 ] as const)
   console.log(
