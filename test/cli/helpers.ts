@@ -17,16 +17,20 @@ export function xfn(...args: string[]) {
 
 /**
  * The same, without blocking the test's event loop (for long commands while servers run
- * in-process); `env`, when given, is the whole environment of the command.
+ * in-process); `env`, when given, is the whole environment of the command, and `input` its
+ * standard input.
  */
 export function xfnAsync(
-  ...args: [...string[]] | [{ env: NodeJS.ProcessEnv }, ...string[]]
+  ...args: [...string[]] | [{ env: NodeJS.ProcessEnv; input?: string }, ...string[]]
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const [first, ...rest] = args
   const env = typeof first === 'object' ? first.env : process.env
+  const input = typeof first === 'object' ? first.input : undefined
   const argv = (typeof first === 'object' ? rest : args) as string[]
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [bin, ...argv], { env: { ...env, NO_COLOR: '1' } })
+    // Standard input, as `printf %s "$VALUE" | xfn ...` gives it.
+    child.stdin.end(input)
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk) => {

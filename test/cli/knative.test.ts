@@ -12,7 +12,7 @@ import {
   startRegistry,
   unpackImage,
 } from '../../adapters/knative/src/deploy/__fixtures__/registry.js'
-import { bin, eventually, xfnAsync } from './helpers.js'
+import { eventually, xfnAsync } from './helpers.js'
 
 /*
  * The orders example deployed with `--cloud knative` against a fake API server that checks every
@@ -35,21 +35,6 @@ describe.skipIf(missing.length > 0)('the orders example on knative', () => {
   let env: NodeJS.ProcessEnv
   const entries: ChildProcess[] = []
   const notifyLines: string[] = []
-  /** The CLI with text on its standard input, without blocking the fake API server in this process. */
-  const withInput = (input: string, ...args: string[]) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [bin, ...args], { env: { ...env, NO_COLOR: '1' } })
-      let stdout = ''
-      let stderr = ''
-      child.stdout.on('data', (c) => {
-        stdout += c
-      })
-      child.stderr.on('data', (c) => {
-        stderr += c
-      })
-      child.on('close', (code) => resolve({ code, stdout, stderr }))
-      child.stdin.end(input)
-    })
 
   beforeAll(async () => {
     kube = await startFakeKube()
@@ -94,8 +79,8 @@ describe.skipIf(missing.length > 0)('the orders example on knative', () => {
     expect(result.stderr).toContain('payment-webhook-key --cloud knative --stage dev')
     expect(kube.mutating()).toEqual([])
     // Set before the first deploy, into the namespace the deploy then finds.
-    const set = await withInput(
-      'webhook-key ✓',
+    const set = await xfnAsync(
+      { env, input: 'webhook-key ✓' },
       'secret',
       'set',
       'payment-webhook-key',

@@ -178,15 +178,13 @@ async function deploy(host: TargetHost, flags: KnativeFlags & { dryRun: boolean 
     flags.dryRun
       ? `Working out the image for ${section.registry}`
       : `Pushing the image to ${section.registry}`,
-    async () => {
-      const { publishImage } = await import('./deploy/image.js')
-      return publishImage({
+    async () =>
+      connected.deploy.publishImage({
         registry: section.registry as string,
         baseImage: section.baseImage as string,
         layer,
         dryRun: flags.dryRun,
-      })
-    },
+      }),
     (image) => `${image.digest.slice(0, 19)}${image.writes === 0 ? ', already there' : ''}`,
   )
   const { deploy, kube, place, apiKey, changes } = await host.step(
@@ -456,13 +454,9 @@ export const knativeTarget: Target = {
   metrics: (host, given, window) => metrics(host, knativeFlags(given), window),
   secrets: {
     async set(host, given, name, value) {
-      const { kube, place } = await connect(host.project, knativeFlags(given))
+      const { kube, place, deploy } = await connect(host.project, knativeFlags(given))
       // A secret can be set before the first deploy: its namespace is made as the deploy makes it.
-      await kube.apply({
-        apiVersion: 'v1',
-        kind: 'Namespace',
-        metadata: { name: place.namespace, labels: labelsOf(place) },
-      })
+      await kube.apply(deploy.namespaceObject(place))
       const secret = secretObject(place.namespace)
       const data = { [name]: Buffer.from(value).toString('base64') }
       const annotations = { [`xfn.dev/changed.${name}`]: new Date().toISOString() }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeLayer } from '../build/layer.js'
 import {
@@ -26,14 +27,21 @@ describe('an image layer', () => {
   })
 })
 
-describe('image references, as docker reads them', () => {
+describe('image references, as the distribution project reads them', () => {
+  // Its own table of names (./__fixtures__/reference-names.json, with its provenance).
+  const { cases } = JSON.parse(
+    readFileSync(new URL('./__fixtures__/reference-names.json', import.meta.url), 'utf8'),
+  ) as { cases: { reference: string; domain: string; path: string }[] }
+  it.each(cases)('$reference is $path on $domain', ({ reference, domain, path }) => {
+    expect(parseImageReference(reference)).toEqual({ host: domain, path })
+  })
   it.each([
     ['node:22-slim', { host: 'docker.io', path: 'library/node', tag: '22-slim' }],
-    ['docker.io/library/node@sha256:abc', { host: 'docker.io', path: 'library/node', digest: 'sha256:abc' }],
-    ['ghcr.io/acme/app', { host: 'ghcr.io', path: 'acme/app' }],
-    ['127.0.0.1:5000/xfn/orders', { host: '127.0.0.1:5000', path: 'xfn/orders' }],
-    ['localhost/app:1', { host: 'localhost', path: 'app', tag: '1' }],
-  ])('%s', (reference, parts) => {
+    [
+      '127.0.0.1:5000/xfn/orders@sha256:abc',
+      { host: '127.0.0.1:5000', path: 'xfn/orders', digest: 'sha256:abc' },
+    ],
+  ])('%s keeps its tag or digest', (reference, parts) => {
     expect(parseImageReference(reference)).toEqual(parts)
   })
 })

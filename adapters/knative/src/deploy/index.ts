@@ -7,7 +7,7 @@ import { type KubeObject, kinds } from './manifests.js'
 export { namespaceOf, serviceNameOf } from '../names.js'
 export { publishImage } from './image.js'
 export { connectKube, type Kube } from './kube.js'
-export { type DesiredInput, desiredObjects, type KnativeStorage } from './manifests.js'
+export { desiredObjects, namespaceObject } from './manifests.js'
 
 type KubeChange = Change<Kube>
 

@@ -204,18 +204,21 @@ const describe = (object: Pick<KubeObject, 'kind' | 'metadata'>) =>
 
 /** An API server's refusal, with its own message (a Status object's), and what to do. */
 function kubeError(answer: { status: number; text: string }, what: string): XfnError {
-  let detail = answer.text.slice(0, 500)
+  let status: { message?: string; details?: { kind?: string } } = {}
   try {
-    detail = (JSON.parse(answer.text) as { message?: string }).message ?? detail
+    status = JSON.parse(answer.text) as typeof status
   } catch {
     // Not a Status object; the body stands.
   }
+  const detail = status.message ?? answer.text.slice(0, 500)
   const hint =
     answer.status === 401 || answer.status === 403
       ? ' Check that the kubeconfig user may manage namespaces, Secrets, Knative Services, Brokers, Triggers and PingSources.'
-      : answer.status === 404
-        ? ' Check that Knative Serving and Eventing are installed on the cluster.'
-        : ''
+      : answer.status === 404 && status.details?.kind === 'namespaces'
+        ? ' The namespace was deleted while xfn ran; run the command again.'
+        : answer.status === 404
+          ? ' Check that Knative Serving and Eventing are installed on the cluster (kubectl api-resources | grep knative).'
+          : ''
   return new XfnError(
     'CLOUD_ERROR',
     `The Kubernetes API server refused ${what} (${answer.status}): ${detail}${hint}`,

@@ -66,12 +66,17 @@ export interface KnativeStorage {
 }
 
 /** Where the broker takes events, by the documented address of an MT channel-based broker's ingress. */
-export const brokerUrlOf = (namespace: string) =>
+const brokerUrlOf = (namespace: string) =>
   `http://broker-ingress.knative-eventing.svc.cluster.local/${namespace}/${brokerName}`
 
 /** The store's name of a bucket of the app (`dead-letters` is xfn's own). */
 function storeBucketName(place: KnativePlace, storage: KnativeStorage | undefined, name: string): string {
   return `${storage?.bucketPrefix ?? place.namespace}-${kebab(name)}`
+}
+
+/** The namespace of an app and stage, which holds all its objects. */
+export function namespaceObject(place: KnativePlace): KubeObject {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: place.namespace, labels: labelsOf(place) } }
 }
 
 /** Every object of the app, in the order they are applied. */
@@ -85,7 +90,7 @@ export function desiredObjects(input: DesiredInput): KubeObject[] {
     ...more,
   })
   const objects: KubeObject[] = [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: place.namespace, labels } },
+    namespaceObject(place),
     {
       apiVersion: 'v1',
       kind: 'Secret',

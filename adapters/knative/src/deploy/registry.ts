@@ -16,15 +16,19 @@ export interface Repository {
   readonly path: string
 }
 
-/** An image reference split into its parts: `host/path` and a tag or digest. */
+/**
+ * An image reference split into its parts, as docker and the distribution project read it: the
+ * first part of the name is a registry when it holds a dot or a colon, is `localhost`, or has an
+ * upper-case letter (names may not); else the image is on Docker Hub (`index.docker.io` is its
+ * old name), where a one-part name is an official image under `library/`.
+ */
 export function parseImageReference(reference: string): Repository & { tag?: string; digest?: string } {
   const [name = '', digest] = reference.split('@')
   const slash = name.indexOf('/')
   const first = slash < 0 ? '' : name.slice(0, slash)
-  // As docker does: a first part with a dot, a colon or `localhost` is a registry; else Docker Hub.
-  const hasHost = first.includes('.') || first.includes(':') || first === 'localhost'
-  const host = hasHost ? first : 'docker.io'
-  let path = hasHost ? name.slice(slash + 1) : name
+  const isHost = first === 'localhost' || /[.:]/.test(first) || first !== first.toLowerCase()
+  const host = !isHost || first === 'index.docker.io' ? 'docker.io' : first
+  let path = isHost ? name.slice(slash + 1) : name
   let tag: string | undefined
   const colon = path.lastIndexOf(':')
   if (colon > 0) {

@@ -155,12 +155,8 @@ export async function consumeEvent(
       await call()
       return { ok: true, id: event.id }
     } catch (error) {
-      ctx.log.error('invocation failed', {
-        error:
-          error instanceof Error
-            ? { name: error.name, message: error.message, stack: error.stack }
-            : String(error),
-      })
+      // The logger keeps an error's name, message and stack.
+      ctx.log.error('invocation failed', { error })
       return {
         ok: false,
         id: event.id,

@@ -28,8 +28,6 @@ import { installKnativeResources, running } from './resources.js'
 import { readKnativeEnv } from './settings.js'
 import { knativeStore } from './store.js'
 
-export type { S3EventRecord } from './events.js'
-
 /** The largest request body the entry takes, as the local cloud: Lambda's synchronous limit, the lowest of the clouds. */
 const maxBodyBytes = 6 * 1024 * 1024
 
@@ -182,7 +180,7 @@ export function serveKnative(options: KnativeServeOptions = {}): Promise<Server>
       if (isResponse(result)) return await writeResponse(res, result, req.method)
       writePlain(res, result, req.method)
     } catch (error) {
-      ctx.log.error('invocation failed', { error: describeError(error) })
+      ctx.log.error('invocation failed', { error })
       report('the handler threw')
       writePlain(
         res,

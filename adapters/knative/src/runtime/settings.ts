@@ -1,3 +1,5 @@
+import { XfnError } from '@xfn/core'
+
 /*
  * What the deployer tells the container entry, through its environment: the one contract between
  * the manifests (deploy/manifests.ts) and the runtime (runtime/resources.ts, runtime/index.ts).
@@ -46,10 +48,21 @@ export function readKnativeEnv(env: NodeJS.ProcessEnv): KnativeRuntimeEnv {
     app: env.XFN_APP ?? 'app',
     functions: list(env.XFN_FUNCTIONS),
     brokerUrl: env.XFN_BROKER_URL ?? '',
-    buckets: JSON.parse(env.XFN_BUCKETS || '{}') as Record<string, string>,
+    buckets: bucketsOf(env.XFN_BUCKETS),
     watchedBuckets: list(env.XFN_WATCHED_BUCKETS),
     storeEndpoint: env.XFN_S3_ENDPOINT,
     storeRegion: env.XFN_S3_REGION,
     deadLettersBucket: env.XFN_DEAD_LETTERS_BUCKET,
+  }
+}
+
+function bucketsOf(text: string | undefined): Record<string, string> {
+  try {
+    return JSON.parse(text || '{}') as Record<string, string>
+  } catch {
+    throw new XfnError(
+      'INVALID_OPTIONS',
+      `The environment variable XFN_BUCKETS of this container is not valid JSON (${text}); redeploy the app with: xfn deploy --cloud knative`,
+    )
   }
 }

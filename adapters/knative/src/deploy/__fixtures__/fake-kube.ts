@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { knownKinds, schemaErrors } from './schemas.js'
+import { schemaErrors } from './schemas.js'
 
 /*
  * A Kubernetes API server for the tests, on 127.0.0.1, for the requests xfn's Knative target makes
@@ -224,7 +224,10 @@ export async function startFakeKube(): Promise<FakeKube> {
         'the namespace of the provided object does not match the namespace sent on the request',
       )
     if (resource.namespaced && !store.has(keyOf('v1', 'Namespace', undefined, namespace ?? '')))
-      return status(res, 404, 'NotFound', `namespaces "${namespace}" not found`)
+      return status(res, 404, 'NotFound', `namespaces "${namespace}" not found`, {
+        name: namespace,
+        kind: 'namespaces',
+      })
     const errors = schemaErrors(config as never)
     if (errors.length > 0)
       return status(
@@ -404,8 +407,15 @@ function routeOf(parts: string[]) {
 const json = (res: ServerResponse, code: number, body: unknown) =>
   res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(body))
 
-function status(res: ServerResponse, code: number, reason: string, message: string) {
+function status(
+  res: ServerResponse,
+  code: number,
+  reason: string,
+  message: string,
+  details?: { name?: string; kind: string },
+) {
   json(res, code, {
+    ...(details ? { details } : {}),
     kind: 'Status',
     apiVersion: 'v1',
     metadata: {},
@@ -510,5 +520,3 @@ function merge(target: unknown, patch: unknown): unknown {
   }
   return out
 }
-
-export { knownKinds }

@@ -56,9 +56,6 @@ const models: Record<string, new (data: never) => { validate(): void }> = {
   'sources.knative.dev/v1/PingSource': PingSource as never,
 }
 
-/** The kinds the fake API server takes. */
-export const knownKinds = Object.keys(models)
-
 /** What is wrong with an object of a kind, by its schemas; nothing when it is valid. */
 export function schemaErrors(object: {
   readonly apiVersion: string
